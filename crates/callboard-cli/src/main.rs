@@ -1,0 +1,73 @@
+//! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
+//! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
+
+mod doctor;
+mod logging;
+mod serve;
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callboard",
+    version,
+    about = "Outbound AI voice-agent campaigns, supervised live"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the console headless: the UI and its API on loopback, the webhook listener for providers.
+    Serve(ServeArgs),
+    /// Check versions, the data dir and the database.
+    Doctor(DataDirArg),
+}
+
+#[derive(Debug, Args)]
+struct DataDirArg {
+    /// Where the database, recordings and logs live [default: the OS app-data folder].
+    #[arg(long, env = "CALLBOARD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    fn resolve(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(callboard_core::paths::default_data_dir)
+    }
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// Loopback address of the UI and its API.
+    #[arg(long, env = "CALLBOARD_UI_ADDR", default_value = "127.0.0.1:8787")]
+    ui_addr: SocketAddr,
+    /// Address of the public listener (webhooks, media streams); put the tunnel in front of it.
+    #[arg(long, env = "CALLBOARD_PUBLIC_ADDR", default_value = "127.0.0.1:8788")]
+    public_addr: SocketAddr,
+    /// The base URL providers call (the tunnel's URL).
+    #[arg(long, env = "CALLBOARD_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The built UI (`ui/dist`) [default: found next to the binary or in the source checkout].
+    #[arg(long, env = "CALLBOARD_UI_DIR")]
+    ui_dir: Option<PathBuf>,
+    /// Seed demo data (agents, contacts, campaigns in every state) on first start; no accounts needed.
+    #[arg(long, env = "CALLBOARD_DEMO")]
+    demo: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Doctor(args) => doctor::run(&args.resolve()),
+    }
+}

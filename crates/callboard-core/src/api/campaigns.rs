@@ -1,0 +1,107 @@
+//! `campaign.*` commands: validate, write with an audit row in the same transaction, emit an event.
+
+use serde::Deserialize;
+
+use super::{Actor, ApiError, ErrorCode, IdArgs, NoArgs};
+use crate::{
+    app::App,
+    campaign::{Campaign, CampaignInput, CampaignSettings, CampaignStatus},
+    clock::to_db,
+    events::Event,
+    store::{
+        audit::{self, AuditEntry},
+        campaigns,
+    },
+};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UpdateArgs {
+    pub id: i64,
+    #[serde(flatten)]
+    pub changes: CampaignInput,
+}
+
+pub async fn list(app: &App, _actor: Actor, _args: NoArgs) -> Result<Vec<Campaign>, ApiError> {
+    Ok(app.store.read(|c| campaigns::list(c)).await?)
+}
+
+pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    Ok(app.store.read(move |c| campaigns::get(c, args.id)).await?)
+}
+
+fn audit_entry(actor: Actor, action: &'static str, c: &Campaign) -> AuditEntry<'static> {
+    AuditEntry {
+        actor: actor.as_str(),
+        action,
+        subject_type: "campaign",
+        subject_id: c.id.to_string(),
+        details: serde_json::json!({ "name": c.name, "status": c.status }),
+    }
+}
+
+pub async fn create(app: &App, actor: Actor, input: CampaignInput) -> Result<Campaign, ApiError> {
+    let settings = CampaignSettings::default().apply(input)?;
+    let now = to_db(app.clock.now());
+    let campaign = app
+        .store
+        .with_tx(move |tx| -> Result<Campaign, ApiError> {
+            let c = campaigns::insert(tx, &settings, CampaignStatus::Draft, &now)?;
+            audit::record(tx, &now, &audit_entry(actor, "campaign.create", &c))?;
+            Ok(c)
+        })
+        .await?;
+    app.events.emit(Event::CampaignChanged {
+        campaign: campaign.clone(),
+    });
+    Ok(campaign)
+}
+
+pub async fn update(app: &App, actor: Actor, args: UpdateArgs) -> Result<Campaign, ApiError> {
+    let now = to_db(app.clock.now());
+    // Read, check and write in one transaction so a concurrent start cannot slip in between.
+    let campaign = app
+        .store
+        .with_tx(move |tx| -> Result<Campaign, ApiError> {
+            let current = campaigns::get(tx, args.id)?;
+            ensure_editable(&current)?;
+            let settings = CampaignSettings::of(&current).apply(args.changes)?;
+            let c = campaigns::update(tx, args.id, &settings, &now)?;
+            audit::record(tx, &now, &audit_entry(actor, "campaign.update", &c))?;
+            Ok(c)
+        })
+        .await?;
+    app.events.emit(Event::CampaignChanged {
+        campaign: campaign.clone(),
+    });
+    Ok(campaign)
+}
+
+pub async fn delete(app: &App, actor: Actor, args: IdArgs) -> Result<IdArgs, ApiError> {
+    let now = to_db(app.clock.now());
+    let id = args.id;
+    app.store
+        .with_tx(move |tx| -> Result<(), ApiError> {
+            let current = campaigns::get(tx, id)?;
+            ensure_editable(&current)?;
+            campaigns::delete(tx, id)?;
+            audit::record(tx, &now, &audit_entry(actor, "campaign.delete", &current))?;
+            Ok(())
+        })
+        .await?;
+    app.events.emit(Event::CampaignDeleted { id });
+    Ok(IdArgs { id })
+}
+
+fn ensure_editable(c: &Campaign) -> Result<(), ApiError> {
+    if c.status.is_editable() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::Validation,
+        format!(
+            "campaign '{}' is {}; pause it before changing or deleting it",
+            c.name,
+            c.status.as_str()
+        ),
+    ))
+}

@@ -1,0 +1,135 @@
+//! The running product: the store, the event bus, the clock and what the UI is told about this instance.
+//! The CLI and the Tauri shell each build one `App` and hand it to the listeners and the command table.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    clock::{Clock, SystemClock},
+    events::EventBus,
+    secret::Secret,
+    store::{Store, StoreError},
+};
+
+/// The database file's name inside the data dir.
+pub const DATABASE_FILE: &str = "callboard.db";
+
+/// What `app.info` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub database_path: String,
+    pub schema_version: u32,
+    pub demo: bool,
+    pub ui_url: Option<String>,
+    pub public_listener: Option<String>,
+    pub public_base_url: Option<String>,
+}
+
+pub struct App {
+    pub store: Store,
+    pub events: EventBus,
+    pub clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    ui_token: Secret,
+    info: RwLock<AppInfo>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("data_dir", &self.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How an app is opened.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub data_dir: PathBuf,
+    pub demo: bool,
+    pub public_base_url: Option<String>,
+}
+
+impl App {
+    /// Opens (creating and migrating) the database in `options.data_dir`.
+    pub fn open(options: AppOptions) -> Result<Arc<App>, StoreError> {
+        let store = Store::open(&options.data_dir.join(DATABASE_FILE))?;
+        // A data dir seeded with demo data stays labelled as demo even when started without --demo.
+        let seeded = store.read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM settings WHERE key = ?1)",
+                [crate::demo::DEMO_SETTING],
+                |r| r.get::<_, bool>(0),
+            )?)
+        })?;
+        let options = AppOptions {
+            demo: options.demo || seeded,
+            ..options
+        };
+        Ok(App::new(store, Arc::new(SystemClock), options))
+    }
+
+    /// Builds an app around an existing store and clock (tests pass an in-memory store and a manual clock).
+    pub fn new(store: Store, clock: Arc<dyn Clock>, options: AppOptions) -> Arc<App> {
+        let database_path = store
+            .path()
+            .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string());
+        let info = AppInfo {
+            version: crate::VERSION.into(),
+            data_dir: options.data_dir.display().to_string(),
+            database_path,
+            schema_version: store.schema_version(),
+            demo: options.demo,
+            ui_url: None,
+            public_listener: None,
+            public_base_url: options.public_base_url,
+        };
+        Arc::new(App {
+            store,
+            events: EventBus::default(),
+            clock,
+            data_dir: options.data_dir,
+            ui_token: Secret::random(),
+            info: RwLock::new(info),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The per-launch token the UI listener requires.
+    pub fn ui_token(&self) -> &Secret {
+        &self.ui_token
+    }
+
+    pub fn info(&self) -> AppInfo {
+        match self.info.read() {
+            Ok(i) => i.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set_listeners(&self, ui: SocketAddr, public: SocketAddr) {
+        let mut info = match self.info.write() {
+            Ok(i) => i,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        info.ui_url = Some(format!("http://{ui}/"));
+        info.public_listener = Some(format!("http://{public}"));
+    }
+
+    /// The UI URL with its token in the fragment (the fragment never reaches a server log).
+    pub fn ui_url_with_token(&self) -> Option<String> {
+        self.info()
+            .ui_url
+            .map(|u| format!("{u}#token={}", self.ui_token.expose()))
+    }
+}

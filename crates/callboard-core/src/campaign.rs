@@ -1,0 +1,326 @@
+//! Campaigns: what a campaign is, its states and providers, and the rules an edit must follow.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{self, ValidationError};
+
+/// Who places the calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Provider {
+    #[serde(rename = "sim")]
+    Sim,
+    #[serde(rename = "elevenlabs")]
+    ElevenLabs,
+    #[serde(rename = "elevenlabs-batch")]
+    ElevenLabsBatch,
+    #[serde(rename = "twilio")]
+    Twilio,
+    #[serde(rename = "exotel")]
+    Exotel,
+}
+
+impl Provider {
+    pub const ALL: [Provider; 5] = [
+        Provider::Sim,
+        Provider::ElevenLabs,
+        Provider::ElevenLabsBatch,
+        Provider::Twilio,
+        Provider::Exotel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Sim => "sim",
+            Provider::ElevenLabs => "elevenlabs",
+            Provider::ElevenLabsBatch => "elevenlabs-batch",
+            Provider::Twilio => "twilio",
+            Provider::Exotel => "exotel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The campaign life cycle: draft → scheduled → running ⇄ paused → completed | cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Draft,
+    Scheduled,
+    Running,
+    Paused,
+    Completed,
+    Cancelled,
+}
+
+impl CampaignStatus {
+    pub const ALL: [CampaignStatus; 6] = [
+        CampaignStatus::Draft,
+        CampaignStatus::Scheduled,
+        CampaignStatus::Running,
+        CampaignStatus::Paused,
+        CampaignStatus::Completed,
+        CampaignStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Scheduled => "scheduled",
+            CampaignStatus::Running => "running",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CampaignStatus> {
+        CampaignStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Settings of a running campaign cannot change under the dialer's feet; pause it first.
+    pub fn is_editable(self) -> bool {
+        matches!(
+            self,
+            CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Paused
+        )
+    }
+}
+
+/// Named calling-hour presets (the engine owns their exact windows).
+pub const HOURS_PRESETS: [&str; 4] = ["always", "kw", "in", "us"];
+
+/// A campaign as stored and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub status: CampaignStatus,
+    pub provider: Provider,
+    pub agent_id: Option<i64>,
+    pub max_concurrent: u32,
+    pub calls_per_second: f64,
+    pub hours_preset: String,
+    pub time_zone: String,
+    pub contacts: i64,
+    pub completed: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Fields a create or update may set; absent fields keep their value (or the default on create).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub provider: Option<String>,
+    /// `Some(None)` clears the agent; absent leaves it.
+    #[serde(default, with = "double_option")]
+    pub agent_id: Option<Option<i64>>,
+    pub max_concurrent: Option<u32>,
+    pub calls_per_second: Option<f64>,
+    pub hours_preset: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+/// The validated settings of a campaign, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignSettings {
+    pub name: String,
+    pub description: String,
+    pub provider: Provider,
+    pub agent_id: Option<i64>,
+    pub max_concurrent: u32,
+    pub calls_per_second: f64,
+    pub hours_preset: String,
+    pub time_zone: String,
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        CampaignSettings {
+            name: String::new(),
+            description: String::new(),
+            provider: Provider::Sim,
+            agent_id: None,
+            max_concurrent: 5,
+            calls_per_second: 1.0,
+            hours_preset: "always".into(),
+            time_zone: "UTC".into(),
+        }
+    }
+}
+
+impl CampaignSettings {
+    pub fn of(c: &Campaign) -> Self {
+        CampaignSettings {
+            name: c.name.clone(),
+            description: c.description.clone(),
+            provider: c.provider,
+            agent_id: c.agent_id,
+            max_concurrent: c.max_concurrent,
+            calls_per_second: c.calls_per_second,
+            hours_preset: c.hours_preset.clone(),
+            time_zone: c.time_zone.clone(),
+        }
+    }
+
+    /// Applies `input` on top of `self`, checking every rule. Agent existence is checked by the store.
+    pub fn apply(mut self, input: CampaignInput) -> Result<Self, ValidationError> {
+        if let Some(name) = input.name {
+            self.name = validation::name("name", &name, 120)?;
+        }
+        if self.name.is_empty() {
+            return Err(ValidationError::new("name", "is required"));
+        }
+        if let Some(d) = input.description {
+            if d.chars().count() > 2000 {
+                return Err(ValidationError::new(
+                    "description",
+                    "must be at most 2000 characters",
+                ));
+            }
+            self.description = d.trim().to_owned();
+        }
+        if let Some(p) = input.provider {
+            self.provider = Provider::parse(p.trim()).ok_or_else(|| {
+                let all: Vec<_> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+                ValidationError::new("provider", format!("'{p}' is not one of {}", all.join(", ")))
+            })?;
+        }
+        if let Some(agent) = input.agent_id {
+            self.agent_id = agent;
+        }
+        if let Some(n) = input.max_concurrent {
+            if !(1..=500).contains(&n) {
+                return Err(ValidationError::new(
+                    "max_concurrent",
+                    "must be between 1 and 500",
+                ));
+            }
+            self.max_concurrent = n;
+        }
+        if let Some(cps) = input.calls_per_second {
+            if !(0.1..=50.0).contains(&cps) || !cps.is_finite() {
+                return Err(ValidationError::new(
+                    "calls_per_second",
+                    "must be between 0.1 and 50",
+                ));
+            }
+            self.calls_per_second = cps;
+        }
+        if let Some(h) = input.hours_preset {
+            let h = h.trim().to_ascii_lowercase();
+            if !HOURS_PRESETS.contains(&h.as_str()) {
+                return Err(ValidationError::new(
+                    "hours_preset",
+                    format!("'{h}' is not one of {}", HOURS_PRESETS.join(", ")),
+                ));
+            }
+            self.hours_preset = h;
+        }
+        if let Some(tz) = input.time_zone {
+            self.time_zone = validation::time_zone("time_zone", &tz)?;
+        }
+        Ok(self)
+    }
+}
+
+/// Serde helper telling "absent" (outer `None`) from "null" (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+
+    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input(json: serde_json::Value) -> CampaignInput {
+        serde_json::from_value(json).expect("valid input json")
+    }
+
+    #[test]
+    fn defaults_then_rules() {
+        let s = CampaignSettings::default().apply(input(serde_json::json!({"name": "  Spring  "})));
+        assert_eq!(s.map(|s| s.name), Ok("Spring".to_owned()));
+        let e = CampaignSettings::default()
+            .apply(input(serde_json::json!({"name": " "})))
+            .err();
+        assert_eq!(e.map(|e| e.field), Some("name"));
+        let e = CampaignSettings::default()
+            .apply(input(serde_json::json!({"name": "a", "provider": "skype"})))
+            .err();
+        assert_eq!(e.map(|e| e.field), Some("provider"));
+        let e = CampaignSettings::default()
+            .apply(input(serde_json::json!({"name": "a", "time_zone": "Mars/Base"})))
+            .err();
+        assert_eq!(e.map(|e| e.field), Some("time_zone"));
+    }
+
+    #[test]
+    fn legacy_zone_names_are_accepted() {
+        let s = CampaignSettings::default().apply(input(
+            serde_json::json!({"name": "a", "time_zone": "Asia/Calcutta"}),
+        ));
+        assert!(s.is_ok());
+    }
+
+    #[test]
+    fn null_agent_clears_and_absent_keeps() -> Result<(), ValidationError> {
+        let base = CampaignSettings {
+            name: "x".into(),
+            agent_id: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(
+            base.clone().apply(input(serde_json::json!({})))?.agent_id,
+            Some(3)
+        );
+        assert_eq!(
+            base.apply(input(serde_json::json!({"agent_id": null})))?.agent_id,
+            None
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        assert!(serde_json::from_value::<CampaignInput>(serde_json::json!({"nmae": "x"})).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn concurrency_rule_holds_for_any_value(n in 0u32..2000) {
+            let r = CampaignSettings::default().apply(CampaignInput {
+                name: Some("a".into()), max_concurrent: Some(n), ..Default::default()
+            });
+            prop_assert_eq!(r.is_ok(), (1..=500).contains(&n));
+        }
+
+        #[test]
+        fn rate_rule_holds_for_any_value(cps in proptest::num::f64::ANY) {
+            let r = CampaignSettings::default().apply(CampaignInput {
+                name: Some("a".into()), calls_per_second: Some(cps), ..Default::default()
+            });
+            prop_assert_eq!(r.is_ok(), (0.1..=50.0).contains(&cps));
+        }
+    }
+}

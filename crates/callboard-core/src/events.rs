@@ -1,0 +1,118 @@
+//! Typed events on a broadcast bus. Every change a command makes emits one; the Tauri shell and the UI
+//! listener's WebSocket forward them to the UI in batches, so a burst of changes is one repaint.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::{agent::Agent, campaign::Campaign};
+
+/// Something the UI should know changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Created or updated: the UI upserts by id.
+    CampaignChanged {
+        campaign: Campaign,
+    },
+    CampaignDeleted {
+        id: i64,
+    },
+    AgentChanged {
+        agent: Agent,
+    },
+    /// The receiver fell behind and missed events: the UI should refetch everything.
+    Resync,
+}
+
+/// How long a forwarder gathers events into one batch.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
+/// Most events one batch carries.
+pub const BATCH_MAX: usize = 500;
+const CAPACITY: usize = 4096;
+
+/// The bus. Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            tx: broadcast::channel(CAPACITY).0,
+        }
+    }
+}
+
+impl EventBus {
+    pub fn emit(&self, event: Event) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.tx.send(event);
+    }
+
+    pub fn subscribe(&self) -> EventStream {
+        EventStream {
+            rx: self.tx.subscribe(),
+        }
+    }
+}
+
+/// One subscriber's view of the bus, read in batches.
+#[derive(Debug)]
+pub struct EventStream {
+    rx: broadcast::Receiver<Event>,
+}
+
+impl EventStream {
+    /// Waits for the next event, then gathers whatever else arrives within [`BATCH_WINDOW`] (up to
+    /// [`BATCH_MAX`]). `None` when the bus is gone. A lagging receiver gets a `Resync` instead of the events
+    /// it lost.
+    pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
+        let first = self.recv().await?;
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        while batch.len() < BATCH_MAX {
+            match tokio::time::timeout_at(deadline, self.recv()).await {
+                Ok(Some(e)) => batch.push(e),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Some(batch)
+    }
+
+    async fn recv(&mut self) -> Option<Event> {
+        match self.rx.recv().await {
+            Ok(e) => Some(e),
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "event subscriber lagged; asking the UI to resync");
+                Some(Event::Resync)
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_arrives_as_one_batch() {
+        let bus = EventBus::default();
+        let mut stream = bus.subscribe();
+        for id in 0..10 {
+            bus.emit(Event::CampaignDeleted { id });
+        }
+        let batch = stream.next_batch().await.unwrap_or_default();
+        assert_eq!(batch.len(), 10);
+        assert_eq!(batch[9], Event::CampaignDeleted { id: 9 });
+    }
+
+    #[test]
+    fn events_serialize_with_a_type_tag() {
+        let json = serde_json::to_value(Event::CampaignDeleted { id: 7 }).unwrap_or_default();
+        assert_eq!(json, serde_json::json!({"type": "campaign_deleted", "id": 7}));
+    }
+}

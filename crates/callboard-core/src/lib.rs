@@ -1,0 +1,19 @@
+//! Callboard's product core, with no Tauri in it: the store, the command table, events, and the listeners.
+//! The desktop shell and the `callboard` CLI are thin wrappers around this crate.
+
+pub mod agent;
+pub mod api;
+pub mod app;
+pub mod campaign;
+pub mod clock;
+pub mod demo;
+pub mod events;
+pub mod listener;
+pub mod paths;
+pub mod runtime;
+pub mod secret;
+pub mod store;
+pub mod validation;
+
+/// This build's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

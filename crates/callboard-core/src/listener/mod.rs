@@ -1,0 +1,93 @@
+//! The two HTTP listeners. The public one (behind the tunnel) receives provider webhooks and media streams;
+//! the UI one (loopback only, per-launch token) serves the UI and its API. They are separate routers on
+//! separate sockets so the UI API can never be reached through the tunnel.
+
+pub mod public;
+mod serve;
+pub mod ui;
+
+use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
+
+use axum::{Json, http::StatusCode, response::IntoResponse};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+pub use serve::{HEADER_READ_TIMEOUT, serve};
+
+use crate::{
+    api::{ApiError, ErrorCode},
+    app::App,
+};
+
+/// Both listeners, running.
+#[derive(Debug)]
+pub struct Running {
+    pub ui_addr: SocketAddr,
+    pub public_addr: SocketAddr,
+    pub shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and waits for both listeners.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for t in self.tasks {
+            match t.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "listener stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "listener task failed"),
+            }
+        }
+    }
+}
+
+/// Starts both listeners on already-bound sockets (tests bind `127.0.0.1:0` first, so there is no race),
+/// and records their addresses in the app info.
+pub fn start(
+    app: Arc<App>,
+    ui: TcpListener,
+    public: TcpListener,
+    ui_dir: Option<PathBuf>,
+) -> io::Result<Running> {
+    let ui_addr = ui.local_addr()?;
+    let public_addr = public.local_addr()?;
+    app.set_listeners(ui_addr, public_addr);
+    let shutdown = CancellationToken::new();
+    let tasks = vec![
+        tokio::spawn(serve(ui, ui::router(app.clone(), ui_dir), shutdown.clone())),
+        tokio::spawn(serve(public, public::router(app), shutdown.clone())),
+    ];
+    tracing::info!(%ui_addr, %public_addr, "listeners started");
+    Ok(Running {
+        ui_addr,
+        public_addr,
+        shutdown,
+        tasks,
+    })
+}
+
+/// Binds `addr`; with `fallback_to_any_port`, an address in use falls back to an ephemeral port on the same
+/// interface (the desktop app must start even when a second copy holds the default port).
+pub async fn bind(addr: SocketAddr, fallback_to_any_port: bool) -> io::Result<TcpListener> {
+    match TcpListener::bind(addr).await {
+        Err(e) if fallback_to_any_port && e.kind() == io::ErrorKind::AddrInUse => {
+            tracing::warn!(%addr, "address in use; using another port");
+            TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await
+        }
+        other => other,
+    }
+}
+
+/// `{code, message}` with the status that goes with the code.
+pub(crate) fn error_response(e: ApiError) -> axum::response::Response {
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(e)).into_response()
+}
+
+pub(crate) fn not_found(what: &str) -> axum::response::Response {
+    error_response(ApiError::new(
+        ErrorCode::NotFound,
+        format!("no such path: {what}"),
+    ))
+}

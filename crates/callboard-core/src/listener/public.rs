@@ -1,0 +1,60 @@
+//! The public listener: what the providers reach through the tunnel. For now `/healthz` and a JSON 404 for
+//! everything else; webhook and media routes mount here. Hardened for the internet: body limit, request
+//! timeout, concurrency cap with load shedding, panics turned into 500s, sensitive headers kept out of logs.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    error_handling::HandleErrorLayer,
+    extract::Request,
+    http::{StatusCode, header},
+    response::IntoResponse,
+    routing::get,
+};
+use tower::{BoxError, ServiceBuilder};
+use tower_http::{
+    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer,
+    sensitive_headers::SetSensitiveRequestHeadersLayer, timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+use crate::app::App;
+
+/// Largest webhook body accepted on ordinary routes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Requests handled at once before new ones are shed with 503.
+pub const CONCURRENCY_LIMIT: usize = 512;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router(app: Arc<App>) -> Router {
+    let sensitive = [
+        header::AUTHORIZATION,
+        header::HeaderName::from_static("x-twilio-signature"),
+        header::HeaderName::from_static("elevenlabs-signature"),
+    ];
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(|req: Request| async move { super::not_found(req.uri().path()) })
+        .with_state(app)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+                .layer(TraceLayer::new_for_http())
+                .layer(CatchPanicLayer::new())
+                .layer(HandleErrorLayer::new(|e: BoxError| async move {
+                    tracing::warn!(error = %e, "public request shed");
+                    (StatusCode::SERVICE_UNAVAILABLE, "busy, retry later")
+                }))
+                .load_shed()
+                .concurrency_limit(CONCURRENCY_LIMIT)
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+        )
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok", "listener": "public", "version": crate::VERSION }))
+}

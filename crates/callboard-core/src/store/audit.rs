@@ -1,0 +1,33 @@
+//! The audit log: who did what, when. Every command that changes something writes one row in the same
+//! transaction as the change, so the log can never disagree with the data.
+
+use rusqlite::{Connection, params};
+
+use super::StoreResult;
+
+/// One audit entry, before it is stored.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject_type: &'a str,
+    pub subject_id: String,
+    pub details: serde_json::Value,
+}
+
+pub fn record(conn: &Connection, at: &str, e: &AuditEntry<'_>) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO audit_log(at, actor, action, subject_type, subject_id, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at, e.actor, e.action, e.subject_type, e.subject_id, e.details.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Number of audit rows for an action (used by tests and diagnostics).
+pub fn count(conn: &Connection, action: &str) -> StoreResult<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM audit_log WHERE action = ?1",
+        [action],
+        |r| r.get(0),
+    )?)
+}

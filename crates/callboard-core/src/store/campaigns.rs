@@ -1,0 +1,174 @@
+//! Queries on the `campaigns` table, with the per-campaign contact counters the list shows.
+
+use rusqlite::{Connection, ErrorCode, Row, params};
+
+use super::{StoreError, StoreResult, agents, found};
+use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
+
+const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
+        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at,
+        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
+        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
+    FROM campaigns c";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
+    let bad = |i: usize, what: &str, v: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown campaign {what} '{v}'").into(),
+        )
+    };
+    let status: String = r.get(3)?;
+    let provider: String = r.get(4)?;
+    Ok(Campaign {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        status: CampaignStatus::parse(&status).ok_or_else(|| bad(3, "status", status.clone()))?,
+        provider: Provider::parse(&provider).ok_or_else(|| bad(4, "provider", provider.clone()))?,
+        agent_id: r.get(5)?,
+        max_concurrent: r.get(6)?,
+        calls_per_second: r.get(7)?,
+        hours_preset: r.get(8)?,
+        time_zone: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        contacts: r.get(12)?,
+        completed: r.get(13)?,
+    })
+}
+
+pub fn list(conn: &Connection) -> StoreResult<Vec<Campaign>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY c.created_at DESC, c.id DESC"))?;
+    let rows = stmt.query_map([], from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<Campaign> {
+    found(
+        "campaign",
+        id,
+        conn.query_row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row),
+    )
+}
+
+pub fn find_by_name(conn: &Connection, name: &str) -> StoreResult<Campaign> {
+    found(
+        "campaign",
+        name,
+        conn.query_row(
+            &format!("{SELECT} WHERE c.name = ?1 COLLATE NOCASE"),
+            [name],
+            from_row,
+        ),
+    )
+}
+
+fn check_agent(conn: &Connection, s: &CampaignSettings) -> StoreResult<()> {
+    match s.agent_id {
+        Some(id) if !agents::exists(conn, id)? => Err(StoreError::NotFound {
+            what: "agent",
+            id: id.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn name_conflict(e: rusqlite::Error, name: &str) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => {
+            StoreError::Conflict(format!("a campaign named '{name}' already exists"))
+        }
+        _ => e.into(),
+    }
+}
+
+pub fn insert(
+    conn: &Connection,
+    s: &CampaignSettings,
+    status: CampaignStatus,
+    now: &str,
+) -> StoreResult<Campaign> {
+    check_agent(conn, s)?;
+    conn.execute(
+        "INSERT INTO campaigns(name, description, status, provider, agent_id, max_concurrent, calls_per_second,
+                               hours_preset, time_zone, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            s.name,
+            s.description,
+            status.as_str(),
+            s.provider.as_str(),
+            s.agent_id,
+            s.max_concurrent,
+            s.calls_per_second,
+            s.hours_preset,
+            s.time_zone,
+            now
+        ],
+    )
+    .map_err(|e| name_conflict(e, &s.name))?;
+    get(conn, conn.last_insert_rowid())
+}
+
+pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> StoreResult<Campaign> {
+    check_agent(conn, s)?;
+    let n = conn
+        .execute(
+            "UPDATE campaigns SET name = ?2, description = ?3, provider = ?4, agent_id = ?5, max_concurrent = ?6,
+                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10
+             WHERE id = ?1",
+            params![
+                id,
+                s.name,
+                s.description,
+                s.provider.as_str(),
+                s.agent_id,
+                s.max_concurrent,
+                s.calls_per_second,
+                s.hours_preset,
+                s.time_zone,
+                now
+            ],
+        )
+        .map_err(|e| name_conflict(e, &s.name))?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "campaign",
+            id: id.to_string(),
+        });
+    }
+    get(conn, id)
+}
+
+pub fn set_status(
+    conn: &Connection,
+    id: i64,
+    status: CampaignStatus,
+    reason: &str,
+    now: &str,
+) -> StoreResult<Campaign> {
+    let n = conn.execute(
+        "UPDATE campaigns SET status = ?2, status_reason = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, status.as_str(), reason, now],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "campaign",
+            id: id.to_string(),
+        });
+    }
+    get(conn, id)
+}
+
+pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
+    let n = conn.execute("DELETE FROM campaigns WHERE id = ?1", [id])?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            what: "campaign",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}

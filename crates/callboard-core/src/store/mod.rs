@@ -1,0 +1,337 @@
+//! The SQLite store: one file in the data dir, one writer thread that owns the only write connection, and a
+//! few read-only connections on their own threads. rusqlite never runs on the async executor, writes are
+//! serialised (no SQLITE_BUSY storms under load), and every write is a transaction through [`Store::with_tx`].
+//! Queries live in one module per table; handlers never write SQL.
+
+pub mod agents;
+pub mod audit;
+pub mod campaigns;
+mod migrate;
+
+use std::{
+    panic::AssertUnwindSafe,
+    path::{Path, PathBuf},
+    sync::Arc,
+    thread,
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+use tokio::sync::oneshot;
+
+pub use migrate::{MigrationStatus, latest_version};
+
+/// How many read-only connections a file-backed store keeps.
+const READERS: usize = 2;
+/// How long a connection waits on a lock held by another process (e.g. a CLI next to the app).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open the database at {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("{what} {id} does not exist")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "migration {version} ({name}) was changed after it was applied to this database \
+         (recorded checksum {recorded}, this build has {built}); migrations are append-only"
+    )]
+    MigrationChanged {
+        version: u32,
+        name: String,
+        recorded: String,
+        built: String,
+    },
+    #[error(
+        "this database was written by a newer Callboard (schema version {found}, this build knows up to \
+         {known}); it was left untouched: run the newer version or restore a backup"
+    )]
+    NewerDatabase { found: u32, known: u32 },
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("the store has shut down")]
+    Closed,
+    #[error("a store operation panicked; the transaction was rolled back")]
+    Panicked,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Handle to the database. Cheap to clone; the threads stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: std::sync::mpsc::Sender<Job>,
+    /// `None` for an in-memory store: its readers could not see the writer's database, so reads go to the
+    /// writer thread.
+    readers: Option<crossbeam_channel::Sender<Job>>,
+    path: Option<PathBuf>,
+    schema_version: u32,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.inner.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file, migrates it, and starts the connection threads.
+    pub fn open(path: &Path) -> StoreResult<Store> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        configure(&conn, true).map_err(open_err)?;
+        let schema_version = migrate::run(&mut conn)?;
+        let (read_tx, read_rx) = crossbeam_channel::unbounded::<Job>();
+        for i in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(open_err)?;
+            configure(&reader, false).map_err(open_err)?;
+            reader.pragma_update(None, "query_only", true).map_err(open_err)?;
+            let rx = read_rx.clone();
+            spawn_worker(format!("store-read-{i}"), reader, move || rx.recv().ok());
+        }
+        Ok(Store::start(
+            conn,
+            Some(read_tx),
+            Some(path.to_owned()),
+            schema_version,
+        ))
+    }
+
+    /// A private in-memory database, migrated; for tests and throwaway runs.
+    pub fn open_in_memory() -> StoreResult<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn, true)?;
+        let schema_version = migrate::run(&mut conn)?;
+        Ok(Store::start(conn, None, None, schema_version))
+    }
+
+    fn start(
+        conn: Connection,
+        readers: Option<crossbeam_channel::Sender<Job>>,
+        path: Option<PathBuf>,
+        schema_version: u32,
+    ) -> Store {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        spawn_worker("store-write".into(), conn, move || rx.recv().ok());
+        Store {
+            inner: Arc::new(Inner {
+                writer: tx,
+                readers,
+                path,
+                schema_version,
+            }),
+        }
+    }
+
+    /// Reads a database file's migration state without changing it (for `doctor`).
+    pub fn inspect(path: &Path) -> StoreResult<MigrationStatus> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_err)?;
+        migrate::status(&conn)
+    }
+
+    /// The database file, or `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The newest migration applied.
+    pub fn schema_version(&self) -> u32 {
+        self.inner.schema_version
+    }
+
+    /// Runs `f` in one write transaction on the writer thread; commits if it returns `Ok`, rolls back on
+    /// any error. `E` lets callers return their own errors (e.g. a rule violation found mid-transaction).
+    pub async fn with_tx<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.submit_write(f)?.await.map_err(|_| StoreError::Panicked)?
+    }
+
+    /// Runs `f` on a read-only connection.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.submit_read(f)?.await.map_err(|_| StoreError::Panicked)?
+    }
+
+    /// [`Store::with_tx`] for synchronous callers. Must not be called from inside an async task.
+    pub fn with_tx_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.submit_write(f)?
+            .blocking_recv()
+            .map_err(|_| StoreError::Panicked)?
+    }
+
+    /// [`Store::read`] for synchronous callers. Must not be called from inside an async task.
+    pub fn read_blocking<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.submit_read(f)?
+            .blocking_recv()
+            .map_err(|_| StoreError::Panicked)?
+    }
+
+    fn submit_write<T, E, F>(&self, f: F) -> StoreResult<oneshot::Receiver<Result<T, E>>>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let result = (|| {
+                let tx = conn.transaction().map_err(StoreError::from)?;
+                let value = f(&tx)?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(value)
+            })();
+            let _ = reply.send(result);
+        });
+        self.inner.writer.send(job).map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    fn submit_read<T, F>(&self, f: F) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut Connection| {
+            let _ = reply.send(f(conn));
+        });
+        match &self.inner.readers {
+            Some(readers) => readers.send(job).map_err(|_| StoreError::Closed)?,
+            None => self.inner.writer.send(job).map_err(|_| StoreError::Closed)?,
+        }
+        Ok(rx)
+    }
+}
+
+fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    if writer {
+        // In memory this answers "memory"; that is fine.
+        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    Ok(())
+}
+
+/// Runs jobs on a dedicated thread until `next` returns `None` (every sender dropped). A panicking job drops
+/// its reply sender (the caller sees [`StoreError::Panicked`]) and the thread carries on.
+fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N)
+where
+    N: FnMut() -> Option<Job> + Send + 'static,
+{
+    let spawned = thread::Builder::new().name(name.clone()).spawn(move || {
+        while let Some(job) = next() {
+            if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
+                tracing::error!(thread = %name, "store job panicked");
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        // Without the thread every call fails with `Closed`, which reaches the user as an error.
+        tracing::error!(error = %e, "cannot start a store thread");
+    }
+}
+
+/// Maps "no row" to a typed not-found error.
+pub(crate) fn found<T>(what: &'static str, id: impl ToString, r: rusqlite::Result<T>) -> StoreResult<T> {
+    match r {
+        Err(rusqlite::Error::QueryReturnedNoRows) => Err(StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }),
+        other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_store_is_migrated_and_usable() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        assert_eq!(store.schema_version(), latest_version());
+        let n = store.read_blocking(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM campaigns", [], |r| r.get::<_, i64>(0))?)
+        })?;
+        assert_eq!(n, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn failed_transaction_rolls_back() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        let r: StoreResult<()> = store.with_tx_blocking(|tx| {
+            tx.execute(
+                "INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'now')",
+                [],
+            )?;
+            Err(StoreError::Conflict("no".into()))
+        });
+        assert!(r.is_err());
+        let n = store.read_blocking(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get::<_, i64>(0))?)
+        })?;
+        assert_eq!(n, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_panicking_job_does_not_kill_the_writer() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        let r: StoreResult<()> = store.with_tx_blocking(|_| panic!("boom"));
+        assert!(matches!(r, Err(StoreError::Panicked)));
+        store.with_tx_blocking(|tx| -> StoreResult<()> {
+            tx.execute(
+                "INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'now')",
+                [],
+            )?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
