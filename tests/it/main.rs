@@ -1,1 +1,6 @@
+//! Black-box integration tests: the store on real files, the command table, and both listeners on real
+//! ports. One test binary for the whole crate keeps link time down.
 
+mod api;
+mod listeners;
+mod store;

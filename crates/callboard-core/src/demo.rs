@@ -199,7 +199,7 @@ mod tests {
         let store = Store::open_in_memory()?;
         assert!(seed(&store, &SystemClock)?);
         assert!(!seed(&store, &SystemClock)?);
-        let list = store.read_blocking(|c| campaigns::list(c))?;
+        let list = store.read_blocking(campaigns::list)?;
         assert_eq!(list.len(), CAMPAIGNS.len());
         assert!(list.iter().any(|c| c.status == CampaignStatus::Running));
         assert!(list.iter().all(|c| c.contacts == CONTACTS_PER_CAMPAIGN as i64));

@@ -55,6 +55,8 @@ impl EventBus {
     pub fn subscribe(&self) -> EventStream {
         EventStream {
             rx: self.tx.subscribe(),
+            pending: Vec::new(),
+            deadline: None,
         }
     }
 }
@@ -63,23 +65,32 @@ impl EventBus {
 #[derive(Debug)]
 pub struct EventStream {
     rx: broadcast::Receiver<Event>,
+    /// The batch being gathered, kept here so that [`EventStream::next_batch`] is cancel-safe: a forwarder
+    /// that `select!`s on it together with pings or socket reads loses nothing.
+    pending: Vec<Event>,
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl EventStream {
     /// Waits for the next event, then gathers whatever else arrives within [`BATCH_WINDOW`] (up to
     /// [`BATCH_MAX`]). `None` when the bus is gone. A lagging receiver gets a `Resync` instead of the events
-    /// it lost.
+    /// it lost. Cancel-safe.
     pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
-        let first = self.recv().await?;
-        let mut batch = vec![first];
-        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        while batch.len() < BATCH_MAX {
+        if self.pending.is_empty() {
+            let first = self.recv().await?;
+            self.pending.push(first);
+        }
+        let deadline = *self
+            .deadline
+            .get_or_insert_with(|| tokio::time::Instant::now() + BATCH_WINDOW);
+        while self.pending.len() < BATCH_MAX {
             match tokio::time::timeout_at(deadline, self.recv()).await {
-                Ok(Some(e)) => batch.push(e),
+                Ok(Some(e)) => self.pending.push(e),
                 Ok(None) | Err(_) => break,
             }
         }
-        Some(batch)
+        self.deadline = None;
+        Some(std::mem::take(&mut self.pending))
     }
 
     async fn recv(&mut self) -> Option<Event> {
@@ -108,6 +119,22 @@ mod tests {
         let batch = stream.next_batch().await.unwrap_or_default();
         assert_eq!(batch.len(), 10);
         assert_eq!(batch[9], Event::CampaignDeleted { id: 9 });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_batch_loses_nothing() {
+        let bus = EventBus::default();
+        let mut stream = bus.subscribe();
+        bus.emit(Event::CampaignDeleted { id: 1 });
+        // Cancel while the batch is being gathered (inside the batching window).
+        let cancelled = tokio::time::timeout(BATCH_WINDOW / 2, stream.next_batch()).await;
+        assert!(cancelled.is_err());
+        bus.emit(Event::CampaignDeleted { id: 2 });
+        let batch = stream.next_batch().await.unwrap_or_default();
+        assert_eq!(
+            batch,
+            vec![Event::CampaignDeleted { id: 1 }, Event::CampaignDeleted { id: 2 }]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::{
 };
 
 pub async fn list(app: &App, _actor: Actor, _args: NoArgs) -> Result<Vec<Agent>, ApiError> {
-    Ok(app.store.read(|c| agents::list(c)).await?)
+    Ok(app.store.read(agents::list).await?)
 }
 
 pub async fn create(app: &App, actor: Actor, input: AgentInput) -> Result<Agent, ApiError> {

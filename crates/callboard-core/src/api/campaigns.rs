@@ -22,7 +22,7 @@ pub struct UpdateArgs {
 }
 
 pub async fn list(app: &App, _actor: Actor, _args: NoArgs) -> Result<Vec<Campaign>, ApiError> {
-    Ok(app.store.read(|c| campaigns::list(c)).await?)
+    Ok(app.store.read(campaigns::list).await?)
 }
 
 pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {

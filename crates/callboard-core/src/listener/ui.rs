@@ -30,6 +30,7 @@ use super::error_response;
 use crate::{
     api::{self, Actor, ApiError, ErrorCode, RpcRequest},
     app::App,
+    events::EventStream,
 };
 
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -134,12 +135,13 @@ async fn rpc(State(app): State<Arc<App>>, body: Bytes) -> Response {
 }
 
 async fn events(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| forward_events(app, socket))
+    // Subscribe before answering the upgrade: whatever happens after the client sees 101 reaches it.
+    let stream = app.events.subscribe();
+    ws.on_upgrade(move |socket| forward_events(stream, socket))
 }
 
 /// Pushes event batches to one UI until it goes away.
-async fn forward_events(app: Arc<App>, mut socket: WebSocket) {
-    let mut stream = app.events.subscribe();
+async fn forward_events(mut stream: EventStream, mut socket: WebSocket) {
     let mut ping = tokio::time::interval(PING_EVERY);
     loop {
         tokio::select! {

@@ -1,0 +1,231 @@
+//! The command table through `POST /api/rpc`: every command round-trips, bad input gets the right code, and
+//! every change lands in the audit log.
+
+use std::collections::BTreeSet;
+
+use callboard_core::{api::COMMANDS, store::audit};
+use callboard_testkit::{Served, TestApp};
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn served() -> Result<Served, Box<dyn std::error::Error>> {
+    Ok(TestApp::new()?.serve().await?)
+}
+
+#[tokio::test]
+async fn every_command_round_trips() -> TestResult {
+    let s = served().await?;
+    let mut tested = BTreeSet::new();
+    let mut call = async |cmd: &'static str, args: Value| -> Result<Value, Box<dyn std::error::Error>> {
+        tested.insert(cmd);
+        let a = s.rpc(cmd, args).await?;
+        assert_eq!(a.status, 200, "{cmd}: {:?}", a.body);
+        Ok(a.body)
+    };
+
+    assert_eq!(call("health", json!({})).await?["status"], "ok");
+    let info = call("app.info", Value::Null).await?;
+    assert_eq!(info["version"], callboard_core::VERSION);
+    assert!(
+        info["ui_url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(info["demo"], false);
+
+    let agent = call(
+        "agent.create",
+        json!({"name": "Sara", "provider": "elevenlabs", "language": "ar"}),
+    )
+    .await?;
+    let agents = call("agent.list", json!({})).await?;
+    assert_eq!(agents.as_array().map(Vec::len), Some(1));
+    assert_eq!(agents[0]["name"], "Sara");
+
+    let created = call(
+        "campaign.create",
+        json!({"name": "Spring", "agent_id": agent["id"], "provider": "twilio", "max_concurrent": 20,
+               "calls_per_second": 2.5, "hours_preset": "kw", "time_zone": "Asia/Kuwait"}),
+    )
+    .await?;
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["provider"], "twilio");
+    assert_eq!(created["agent_id"], agent["id"]);
+    let id = created["id"].clone();
+
+    let got = call("campaign.get", json!({"id": id})).await?;
+    assert_eq!(got, created);
+    let updated = call(
+        "campaign.update",
+        json!({"id": id, "name": "Spring sale", "agent_id": null}),
+    )
+    .await?;
+    assert_eq!(updated["name"], "Spring sale");
+    assert_eq!(updated["agent_id"], Value::Null);
+    assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
+    let list = call("campaign.list", json!({})).await?;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        call("campaign.delete", json!({"id": id})).await?,
+        json!({"id": id})
+    );
+    assert_eq!(call("campaign.list", json!({})).await?, json!([]));
+
+    let all: BTreeSet<&str> = COMMANDS.iter().copied().collect();
+    assert_eq!(tested, all, "every command in the table needs a round-trip here");
+
+    let store = s.test.app.store.clone();
+    let audited = store
+        .read(|c| {
+            Ok((
+                audit::count(c, "campaign.create")?,
+                audit::count(c, "campaign.update")?,
+                audit::count(c, "campaign.delete")?,
+            ))
+        })
+        .await?;
+    assert_eq!(audited, (1, 1, 1));
+    s.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_stable_code() -> TestResult {
+    let s = served().await?;
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        ("campaign.fly", json!({}), 400, "unknown_command"),
+        ("campaign.create", json!({"name": 5}), 400, "bad_request"),
+        (
+            "campaign.create",
+            json!({"name": "x", "colour": "red"}),
+            400,
+            "bad_request",
+        ),
+        ("campaign.get", json!({}), 400, "bad_request"),
+        ("campaign.create", json!({"name": "   "}), 422, "validation"),
+        (
+            "campaign.create",
+            json!({"name": "x", "max_concurrent": 0}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "calls_per_second": 100}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "provider": "skype"}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "time_zone": "Mars/Olympus"}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "hours_preset": "night"}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "agent_id": 999}),
+            404,
+            "not_found",
+        ),
+        ("campaign.get", json!({"id": 999}), 404, "not_found"),
+        (
+            "campaign.update",
+            json!({"id": 999, "name": "y"}),
+            404,
+            "not_found",
+        ),
+        ("campaign.delete", json!({"id": 999}), 404, "not_found"),
+        ("agent.create", json!({"name": ""}), 422, "validation"),
+        (
+            "agent.create",
+            json!({"name": "a", "provider": "skype"}),
+            422,
+            "validation",
+        ),
+    ];
+    for (cmd, args, status, code) in cases {
+        let a = s.rpc(cmd, args.clone()).await?;
+        assert_eq!((a.status, a.code()), (status, code), "{cmd} {args}: {:?}", a.body);
+        assert!(
+            !a.body["message"].as_str().unwrap_or_default().is_empty(),
+            "{cmd}: message is empty"
+        );
+    }
+    // The message names the field.
+    let a = s
+        .rpc("campaign.create", json!({"name": "x", "max_concurrent": 0}))
+        .await?;
+    assert!(
+        a.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("max_concurrent"),
+        "{:?}",
+        a.body
+    );
+
+    assert_eq!(
+        s.rpc("campaign.create", json!({"name": "Spring"})).await?.status,
+        200
+    );
+    let dup = s.rpc("campaign.create", json!({"name": "SPRING"})).await?;
+    assert_eq!((dup.status, dup.code()), (409, "conflict"));
+    // Nothing was half-written by the failures.
+    let list = s.rpc("campaign.list", json!({})).await?;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+    s.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_running_campaign_cannot_be_edited_or_deleted() -> TestResult {
+    let s = served().await?;
+    let c = s.rpc("campaign.create", json!({"name": "Live"})).await?.body;
+    let id = c["id"].as_i64().unwrap_or_default();
+    let now = callboard_core::clock::to_db(jiff::Timestamp::now());
+    s.test
+        .app
+        .store
+        .with_tx(move |tx| {
+            callboard_core::store::campaigns::set_status(
+                tx,
+                id,
+                callboard_core::campaign::CampaignStatus::Running,
+                "test",
+                &now,
+            )
+        })
+        .await?;
+    for (cmd, args) in [
+        ("campaign.update", json!({"id": id, "name": "New"})),
+        ("campaign.delete", json!({"id": id})),
+    ] {
+        let a = s.rpc(cmd, args).await?;
+        assert_eq!(a.code(), "validation", "{cmd}");
+        assert!(
+            a.body["message"].as_str().unwrap_or_default().contains("pause"),
+            "{:?}",
+            a.body
+        );
+    }
+    assert_eq!(
+        s.rpc("campaign.get", json!({"id": id})).await?.body["name"],
+        "Live"
+    );
+    s.stop().await;
+    Ok(())
+}
