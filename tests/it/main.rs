@@ -4,3 +4,4 @@
 mod api;
 mod listeners;
 mod store;
+mod webhooks;

@@ -59,9 +59,40 @@ struct ServeArgs {
     /// The built UI (`ui/dist`) [default: found next to the binary or in the source checkout].
     #[arg(long, env = "CALLBOARD_UI_DIR")]
     ui_dir: Option<PathBuf>,
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// Seed demo data (agents, contacts, campaigns in every state) on first start; no accounts needed.
     #[arg(long, env = "CALLBOARD_DEMO")]
     demo: bool,
+}
+
+/// Webhook secrets. Environment overrides for headless installs and tests; the keychain comes later.
+#[derive(Debug, Args)]
+struct SecretArgs {
+    /// ElevenLabs' HMAC webhook secret (verifies `ElevenLabs-Signature`).
+    #[arg(long, env = "CALLBOARD_ELEVENLABS_WEBHOOK_SECRET", hide_env_values = true)]
+    elevenlabs_webhook_secret: Option<String>,
+    /// Twilio's primary auth token (verifies `X-Twilio-Signature`).
+    #[arg(long, env = "CALLBOARD_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// The secret path segment in Exotel callback URLs (`/webhooks/exotel/{secret}/…`).
+    #[arg(long, env = "CALLBOARD_EXOTEL_WEBHOOK_SECRET", hide_env_values = true)]
+    exotel_webhook_secret: Option<String>,
+}
+
+impl SecretArgs {
+    fn provider_secrets(&self) -> callboard_core::webhooks::ProviderSecrets {
+        let s = |v: &Option<String>| {
+            v.clone()
+                .filter(|v| !v.is_empty())
+                .map(callboard_core::secret::Secret::new)
+        };
+        callboard_core::webhooks::ProviderSecrets {
+            elevenlabs_webhook: s(&self.elevenlabs_webhook_secret),
+            twilio_auth_token: s(&self.twilio_auth_token),
+            exotel_webhook: s(&self.exotel_webhook_secret),
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -14,6 +14,7 @@ use crate::{
     events::EventBus,
     secret::Secret,
     store::{Store, StoreError},
+    webhooks::{ProviderSecrets, hub::Hub},
 };
 
 /// The database file's name inside the data dir.
@@ -36,6 +37,8 @@ pub struct App {
     pub store: Store,
     pub events: EventBus,
     pub clock: Arc<dyn Clock>,
+    /// Webhook secrets, guard and the applier's queue.
+    pub webhooks: Hub,
     data_dir: PathBuf,
     ui_token: Secret,
     info: RwLock<AppInfo>,
@@ -95,10 +98,16 @@ impl App {
             store,
             events: EventBus::default(),
             clock,
+            webhooks: Hub::new(ProviderSecrets::default()),
             data_dir: options.data_dir,
             ui_token: Secret::random(),
             info: RwLock::new(info),
         })
+    }
+
+    /// Sets the webhook secrets (env overrides now; the keychain later). Takes effect for the next delivery.
+    pub fn set_provider_secrets(&self, secrets: ProviderSecrets) {
+        self.webhooks.set_secrets(secrets);
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -5,6 +5,9 @@
 
 pub mod agents;
 pub mod audit;
+pub mod call_events;
+pub mod call_refs;
+pub mod calls;
 pub mod campaigns;
 mod migrate;
 

@@ -3,6 +3,14 @@
 //! answer, and the applier (`apply`) folds journal rows into calls on its own task, exactly once. The journal
 //! is the `call_events` table (`store::call_events`); calls are found through `store::call_refs`.
 
+pub mod apply;
+pub mod extract;
+pub mod extract_elevenlabs;
+pub mod guard;
+pub mod hub;
+pub mod payload_elevenlabs;
+pub mod payload_telephony;
+pub mod routes;
 pub mod sig_elevenlabs;
 pub mod sig_exotel;
 pub mod sig_twilio;
