@@ -1,13 +1,15 @@
 //! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
+mod bench;
 mod doctor;
+mod export;
 mod logging;
 mod serve;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +28,63 @@ enum Command {
     Serve(ServeArgs),
     /// Check versions, the data dir and the database.
     Doctor(DataDirArg),
+    /// Export data: `events` (the webhook journal) as JSON or CSV.
+    Export(ExportArgs),
+    /// Run a benchmark and print its figures (`--json`: the last line is one JSON object).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// What to export.
+    #[arg(value_enum)]
+    what: ExportWhat,
+    #[arg(long, value_enum, default_value = "json")]
+    format: ExportFormat,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportWhat {
+    Calls,
+    Contacts,
+    Events,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    #[arg(value_enum)]
+    what: BenchWhat,
+    /// A data dir to write into [default: a fresh temporary one].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Webhooks to send.
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Send at this many requests per second instead of as fast as possible (latency at a given load).
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Print the figures as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BenchWhat {
+    Webhooks,
 }
 
 #[derive(Debug, Args)]
@@ -100,5 +159,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
+        Command::Export(args) => export::run(&args.data_dir.resolve(), &args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

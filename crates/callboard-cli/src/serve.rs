@@ -88,6 +88,8 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
     shutdown_signal().await;
     tracing::info!("stopping");
     running.stop().await;
+    // Apply what was journaled before the listeners stopped (a crash instead leaves it for the next start).
+    app.webhooks.settle().await;
     Ok(())
 }
 
