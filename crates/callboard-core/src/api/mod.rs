@@ -6,6 +6,7 @@ mod agents;
 mod campaigns;
 pub mod error;
 mod info;
+mod webhooks;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -83,6 +84,7 @@ command_table! {
     "campaign.delete" => campaigns::delete: IdArgs => IdArgs,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
 }
 
 /// Runs one command.

@@ -225,3 +225,37 @@ pub fn count_by_status(conn: &Connection, status: &str) -> StoreResult<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// The newest `limit` journal rows, newest first (the UI's recent deliveries).
+pub fn recent(conn: &Connection, limit: i64) -> StoreResult<Vec<EventRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, provider, type, idempotency_key, status, error, received_at, call_id \
+         FROM call_events ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([limit], |r| {
+            Ok(EventRow {
+                id: r.get(0)?,
+                provider: r.get(1)?,
+                kind: r.get(2)?,
+                idempotency_key: r.get(3)?,
+                status: r.get(4)?,
+                error: r.get(5)?,
+                received_at: r.get(6)?,
+                call_id: r.get(7)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Rows per (provider, status), for the UI's counters.
+pub fn counts(conn: &Connection) -> StoreResult<Vec<(String, String, i64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider, status, COUNT(*) FROM call_events GROUP BY provider, status ORDER BY provider, status",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
