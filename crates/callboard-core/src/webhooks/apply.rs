@@ -265,3 +265,99 @@ pub fn fold(rows: Vec<(i64, String, String)>) -> Derived {
     }
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn fact(
+        rank: i32,
+        seq: Option<i64>,
+        status: Option<&str>,
+        outcome: Option<&str>,
+        duration: Option<f64>,
+    ) -> String {
+        serde_json::to_string(&Facts {
+            rank,
+            sequence: seq,
+            status: status.map(Into::into),
+            outcome: outcome.map(Into::into),
+            duration_s: duration,
+            ..Default::default()
+        })
+        .unwrap_or_default()
+    }
+
+    fn timeline() -> Vec<(i64, String, String)> {
+        vec![
+            (
+                1,
+                "status:CA:initiated:0".into(),
+                fact(10, Some(0), Some("initiated"), None, None),
+            ),
+            (
+                2,
+                "status:CA:ringing:1".into(),
+                fact(20, Some(1), Some("ringing"), None, None),
+            ),
+            (
+                3,
+                "status:CA:in-progress:2".into(),
+                fact(30, Some(2), Some("in_progress"), None, None),
+            ),
+            (
+                4,
+                "amd:CA:machine_start".into(),
+                fact(35, None, None, Some("voicemail"), None),
+            ),
+            (
+                5,
+                "status:CA:completed:3".into(),
+                fact(50, Some(3), Some("completed"), None, Some(37.0)),
+            ),
+            (
+                6,
+                "recording:CA:RE:completed".into(),
+                fact(0, None, None, None, None),
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_most_informative_event_decides() {
+        let d = fold(timeline());
+        assert_eq!(d.status.as_deref(), Some("completed"));
+        assert_eq!(d.outcome.as_deref(), Some("voicemail"));
+        assert_eq!(d.duration_s, Some(37.0));
+        assert_eq!(d.status_event_id, Some(5));
+        let mut with_transcript = timeline();
+        with_transcript.push((
+            7,
+            "post_call_transcription:c".into(),
+            fact(70, None, Some("completed"), Some("answered"), Some(74.0)),
+        ));
+        let d = fold(with_transcript);
+        assert_eq!(
+            (d.outcome.as_deref(), d.duration_s),
+            (Some("answered"), Some(74.0))
+        );
+        // Without AMD, a completed call counts as answered.
+        let plain: Vec<_> = timeline().into_iter().filter(|r| r.0 != 4).collect();
+        assert_eq!(fold(plain).outcome.as_deref(), Some("answered"));
+    }
+
+    proptest! {
+        #[test]
+        fn arrival_order_does_not_matter(seed in any::<u64>()) {
+            let mut rows = timeline();
+            let mut s = seed;
+            for i in (1..rows.len()).rev() {
+                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                rows.swap(i, (s >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(fold(rows), fold(timeline()));
+        }
+    }
+}
