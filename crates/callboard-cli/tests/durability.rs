@@ -185,5 +185,24 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_once() -> TestResul
         );
     }
     assert_eq!(acked.len(), DISTINCT);
+
+    // The journal exports with the design's event columns.
+    let total = count("SELECT COUNT(*) FROM call_events")?;
+    let export = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_callboard"))
+            .args(["export", "events", "--format", format, "--data-dir"])
+            .arg(dir.path())
+            .output()
+    };
+    let csv = String::from_utf8(export("csv")?.stdout)?;
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,provider,type,idempotency_key,status,error,received_at")
+    );
+    assert_eq!(lines.count() as i64, total);
+    let json: serde_json::Value = serde_json::from_slice(&export("json")?.stdout)?;
+    assert_eq!(json.as_array().map(Vec::len), Some(total as usize));
+    assert_eq!(json[0]["status"], "applied");
     Ok(())
 }
