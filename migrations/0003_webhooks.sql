@@ -27,3 +27,7 @@ ALTER TABLE call_events ADD COLUMN sequence INTEGER;
 ALTER TABLE call_events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX call_events_call ON call_events(call_id, id);
 CREATE INDEX call_events_unapplied ON call_events(status) WHERE status = 'pending' OR status = 'failed';
+-- Rows waiting for their call (pending with the reason): retried whenever a call learns a new id.
+CREATE INDEX call_events_waiting ON call_events(id) WHERE status = 'pending' AND error IS NOT NULL;
+-- Calls found by the ids the dial path wrote on the row itself.
+CREATE INDEX calls_conversation ON calls(conversation_id) WHERE conversation_id IS NOT NULL;

@@ -143,6 +143,17 @@ pub fn unapplied(conn: &Connection) -> StoreResult<Vec<i64>> {
     Ok(ids)
 }
 
+/// Rows `pending` with a reason: waiting for their call to be known.
+pub fn waiting(conn: &Connection) -> StoreResult<Vec<i64>> {
+    // The planner would pick the broader unapplied index and walk every pending row.
+    let mut stmt = conn.prepare(
+        "SELECT id FROM call_events INDEXED BY call_events_waiting \
+         WHERE status = 'pending' AND error IS NOT NULL ORDER BY id",
+    )?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// Marks a row applied to `call_id` with the facts it contributed.
 pub fn mark_applied(
     conn: &Connection,

@@ -82,12 +82,13 @@ pub fn find_by_ids(
 ) -> StoreResult<Option<i64>> {
     Ok(conn
         .query_row(
-            "SELECT id FROM calls WHERE (provider = ?1 AND provider_call_id = ?2) OR conversation_id = ?3 \
-             ORDER BY id LIMIT 1",
+            "SELECT MIN(id) FROM (SELECT id FROM calls WHERE provider = ?1 AND provider_call_id = ?2 \
+             UNION ALL SELECT id FROM calls WHERE conversation_id = ?3)",
             params![provider, provider_call_id, conversation_id],
-            |r| r.get(0),
+            |r| r.get::<_, Option<i64>>(0),
         )
-        .optional()?)
+        .optional()?
+        .flatten())
 }
 
 /// Creates the row for a call we only know from a webhook.

@@ -61,18 +61,7 @@ async fn run(app: Weak<App>, mut rx: mpsc::UnboundedReceiver<Job>) {
 /// Applies one row; when that taught us a new id for a call, retries the rows waiting for one.
 async fn apply_and_retry(app: &Arc<App>, id: i64) {
     if apply_logged(app, id).await == Some(true) {
-        let waiting = app
-            .store
-            .read(|c| {
-                let mut stmt = c.prepare(
-                    "SELECT id FROM call_events WHERE status = 'pending' AND error IS NOT NULL ORDER BY id",
-                )?;
-                Ok(stmt
-                    .query_map([], |r| r.get::<_, i64>(0))?
-                    .collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
-            .unwrap_or_default();
+        let waiting = app.store.read(call_events::waiting).await.unwrap_or_default();
         for w in waiting {
             apply_logged(app, w).await;
         }

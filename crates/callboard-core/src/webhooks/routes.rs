@@ -185,6 +185,7 @@ async fn exotel(
 }
 
 /// Journal first, then answer.
+#[tracing::instrument(skip_all, fields(provider = provider.as_str(), route))]
 async fn accept(
     app: &Arc<App>,
     provider: Provider,
