@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::{
     Provider,
-    extract::{Extracted, Facts, extract},
+    extract::{Extracted, extract},
     hub::Job,
 };
 use crate::{
@@ -22,9 +22,12 @@ use crate::{
     events::Event,
     store::{
         StoreError, StoreResult, call_events, call_refs,
-        calls::{self, Call, Derived},
+        calls::{self, Call},
     },
 };
+
+/// Most rows applied in one transaction.
+const BATCH: usize = 256;
 
 /// Starts the applier for `app` (once; later calls do nothing) and queues the recovery of unapplied rows.
 pub fn start(app: &Arc<App>) {
@@ -35,18 +38,40 @@ pub fn start(app: &Arc<App>) {
     tokio::spawn(run(Arc::downgrade(app), rx));
 }
 
+/// Takes jobs in order; consecutive `Apply` jobs are applied together, in one transaction.
 async fn run(app: Weak<App>, mut rx: mpsc::UnboundedReceiver<Job>) {
-    while let Some(job) = rx.recv().await {
+    let mut next = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match rx.recv().await {
+                Some(job) => job,
+                None => break,
+            },
+        };
         let Some(app) = app.upgrade() else { break };
         match job {
-            Job::Apply(id) => apply_and_retry(&app, id).await,
+            Job::Apply(id) => {
+                let mut ids = vec![id];
+                while ids.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(Job::Apply(id)) => ids.push(id),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                apply_and_retry(&app, ids).await;
+            }
             Job::Recover => match app.store.read(call_events::unapplied).await {
                 Ok(ids) => {
                     if !ids.is_empty() {
                         tracing::info!(rows = ids.len(), "applying journal rows left from before");
                     }
-                    for id in ids {
-                        apply_logged(&app, id).await;
+                    for chunk in ids.chunks(BATCH) {
+                        apply_and_retry(&app, chunk.to_vec()).await;
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot list unapplied journal rows"),
@@ -58,23 +83,32 @@ async fn run(app: Weak<App>, mut rx: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Applies one row; when that taught us a new id for a call, retries the rows waiting for one.
-async fn apply_and_retry(app: &Arc<App>, id: i64) {
-    if apply_logged(app, id).await == Some(true) {
+/// Applies rows; when that taught us a new id for a call, retries the rows waiting for one.
+async fn apply_and_retry(app: &Arc<App>, ids: Vec<i64>) {
+    if apply_logged(app, ids).await {
         let waiting = app.store.read(call_events::waiting).await.unwrap_or_default();
-        for w in waiting {
-            apply_logged(app, w).await;
+        if !waiting.is_empty() {
+            apply_logged(app, waiting).await;
         }
     }
 }
 
-/// `Some(new_ids)` when applied, `None` otherwise; errors are logged and left on the row.
-async fn apply_logged(app: &Arc<App>, id: i64) -> Option<bool> {
-    match apply_one(app, id).await {
-        Ok(r) => r,
+/// Applies a batch in one transaction; if the transaction fails, each row on its own, so one bad row
+/// cannot hold the others back. `true` when a call learned a new id.
+async fn apply_logged(app: &Arc<App>, ids: Vec<i64>) -> bool {
+    match apply_batch(app, ids.clone()).await {
+        Ok(new_refs) => new_refs,
+        Err(e) if ids.len() > 1 => {
+            tracing::warn!(rows = ids.len(), error = %e, "batch apply failed; applying rows one by one");
+            let mut any = false;
+            for id in ids {
+                any |= Box::pin(apply_logged(app, vec![id])).await;
+            }
+            any
+        }
         Err(e) => {
-            tracing::error!(event_id = id, error = %e, "cannot apply a journal row");
-            None
+            tracing::error!(event_ids = ?ids, error = %e, "cannot apply a journal row");
+            false
         }
     }
 }
@@ -83,71 +117,96 @@ enum Applied {
     Call { call: Box<Call>, new_refs: bool },
     NoCall,
     Waiting(String),
+    Failed(String),
 }
 
-#[tracing::instrument(skip_all, fields(event_id = id))]
-async fn apply_one(app: &Arc<App>, id: i64) -> StoreResult<Option<bool>> {
-    let row = app.store.read(move |c| call_events::get(c, id)).await?;
-    if row.status != "pending" && row.status != "failed" {
-        return Ok(None);
+#[tracing::instrument(skip_all, fields(rows = ids.len()))]
+async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
+    let rows = app
+        .store
+        .read(move |c| {
+            ids.iter()
+                .map(|id| call_events::get(c, *id))
+                .collect::<StoreResult<Vec<_>>>()
+        })
+        .await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| r.status == "pending" || r.status == "failed")
+        .collect();
+    if rows.is_empty() {
+        return Ok(false);
     }
-    let Some(provider) = Provider::parse(&row.provider) else {
-        return Err(StoreError::Corrupt(format!("unknown provider {}", row.provider)));
-    };
     let data_dir = app.data_dir().to_owned();
-    let meta = row.clone();
+    // Parsing, and decoding audio to its file, happen off the writer thread.
     let extracted = tokio::task::spawn_blocking(move || {
-        let owned;
-        let body: &[u8] = match (&meta.body, &meta.body_path) {
-            (Some(b), _) => b,
-            (None, Some(p)) => {
-                owned = std::fs::read(data_dir.join(p)).map_err(|e| format!("cannot read {p}: {e}"))?;
-                &owned
-            }
-            (None, None) => &[],
-        };
-        extract(provider, &meta.kind, &meta.content_type, body, &data_dir).map_err(|e| e.to_string())
+        rows.into_iter()
+            .map(|row| {
+                let x = extract_row(&row, &data_dir);
+                (row, x)
+            })
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|_| StoreError::Panicked)?;
     let now = to_db(app.clock.now());
-    let x = match extracted {
-        Ok(x) => x,
-        Err(error) => {
-            tracing::warn!(kind = %row.kind, %error, "webhook cannot be applied");
-            let e = error.clone();
-            app.store
-                .with_tx(move |tx| call_events::mark_unapplied(tx, id, "failed", &e))
-                .await?;
-            emit_status(app, &row, "failed");
-            return Ok(None);
-        }
-    };
-    let body_file = row.body_path.clone();
-    let meta = row.clone();
-    let applied = app
+    let results = app
         .store
-        .with_tx(move |tx| apply_tx(tx, &meta, provider, x, &now))
-        .await?;
-    match applied {
-        Applied::Call { call, new_refs } => {
-            if let Some(p) = body_file {
-                let _ = std::fs::remove_file(app.data_dir().join(p));
+        .with_tx(move |tx| {
+            let mut out = Vec::with_capacity(extracted.len());
+            for (row, x) in extracted {
+                let applied = match x {
+                    Ok((provider, x)) => apply_tx(tx, &row, provider, x, &now)?,
+                    Err(error) => {
+                        call_events::mark_unapplied(tx, row.id, "failed", &error)?;
+                        Applied::Failed(error)
+                    }
+                };
+                out.push((row, applied));
             }
-            tracing::debug!(call_id = call.id, status = %call.status, "webhook applied");
-            emit_status(app, &row, "applied");
-            app.events.emit(Event::CallChanged { call: *call });
-            Ok(Some(new_refs))
-        }
-        Applied::NoCall => {
-            emit_status(app, &row, "applied");
-            Ok(Some(false))
-        }
-        Applied::Waiting(why) => {
-            tracing::debug!(%why, "webhook waits for its call");
-            Ok(None)
+            Ok::<_, StoreError>(out)
+        })
+        .await?;
+    let mut any_new = false;
+    for (row, applied) in results {
+        match applied {
+            Applied::Call { call, new_refs } => {
+                if let Some(p) = &row.body_path {
+                    let _ = std::fs::remove_file(app.data_dir().join(p));
+                }
+                any_new |= new_refs;
+                emit_status(app, &row, "applied");
+                app.events.emit(Event::CallChanged { call: *call });
+            }
+            Applied::NoCall => emit_status(app, &row, "applied"),
+            Applied::Waiting(why) => tracing::debug!(event_id = row.id, %why, "webhook waits for its call"),
+            Applied::Failed(error) => {
+                tracing::warn!(event_id = row.id, kind = %row.kind, %error, "webhook cannot be applied");
+                emit_status(app, &row, "failed");
+            }
         }
     }
+    Ok(any_new)
+}
+
+/// What a stored row says, or why it cannot be read.
+fn extract_row(
+    row: &call_events::Stored,
+    data_dir: &std::path::Path,
+) -> Result<(Provider, Extracted), String> {
+    let provider =
+        Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
+    let owned;
+    let body: &[u8] = match (&row.body, &row.body_path) {
+        (Some(b), _) => b,
+        (None, Some(p)) => {
+            owned = std::fs::read(data_dir.join(p)).map_err(|e| format!("cannot read {p}: {e}"))?;
+            &owned
+        }
+        (None, None) => &[],
+    };
+    let x = extract(provider, &row.kind, &row.content_type, body, data_dir).map_err(|e| e.to_string())?;
+    Ok((provider, x))
 }
 
 fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
@@ -202,151 +261,11 @@ fn apply_tx(
         new_refs |= call_refs::add(tx, call_id, kind, value, now)?;
     }
     call_events::mark_applied(tx, row.id, Some(call_id), &facts, now)?;
-    let mut derived = fold(call_events::facts_of_call(tx, call_id)?);
+    let mut derived = super::fold::fold(call_events::facts_of_call(tx, call_id)?);
     derived.conversation_id = x.conversation_id;
     calls::update_derived(tx, call_id, &derived, now)?;
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),
         new_refs,
     })
-}
-
-/// The call's derived columns from its applied events' facts: sorted by (rank, sequence, provider time,
-/// idempotency key), each event overriding what it knows. Order of arrival plays no part.
-pub fn fold(rows: Vec<(i64, String, String)>) -> Derived {
-    let mut items: Vec<(Facts, String, i64)> = rows
-        .into_iter()
-        .filter_map(|(id, key, json)| serde_json::from_str::<Facts>(&json).ok().map(|f| (f, key, id)))
-        .collect();
-    items.sort_by(|a, b| {
-        (a.0.rank, a.0.sequence.unwrap_or(-1), &a.0.occurred_at, &a.1).cmp(&(
-            b.0.rank,
-            b.0.sequence.unwrap_or(-1),
-            &b.0.occurred_at,
-            &b.1,
-        ))
-    });
-    let mut d = Derived::default();
-    for (f, _, id) in items {
-        if f.status.is_some() {
-            d.status = f.status;
-            d.status_event_id = Some(id);
-        }
-        let set = |slot: &mut Option<String>, v: Option<String>| {
-            if v.is_some() {
-                *slot = v;
-            }
-        };
-        set(&mut d.outcome, f.outcome);
-        set(&mut d.disposition, f.disposition);
-        set(&mut d.started_at, f.started_at);
-        set(&mut d.answered_at, f.answered_at);
-        set(&mut d.ended_at, f.ended_at);
-        set(&mut d.summary, f.summary);
-        set(&mut d.recording_path, f.recording_path);
-        set(&mut d.analysis, f.analysis.map(|a| a.to_string()));
-        set(&mut d.transcript, f.transcript.map(|t| t.to_string()));
-        d.duration_s = f.duration_s.or(d.duration_s);
-        d.cost = f.cost.or(d.cost);
-    }
-    if d.status.as_deref() == Some("completed") && d.outcome.is_none() {
-        d.outcome = Some("answered".into());
-    }
-    d
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    fn fact(
-        rank: i32,
-        seq: Option<i64>,
-        status: Option<&str>,
-        outcome: Option<&str>,
-        duration: Option<f64>,
-    ) -> String {
-        serde_json::to_string(&Facts {
-            rank,
-            sequence: seq,
-            status: status.map(Into::into),
-            outcome: outcome.map(Into::into),
-            duration_s: duration,
-            ..Default::default()
-        })
-        .unwrap_or_default()
-    }
-
-    fn timeline() -> Vec<(i64, String, String)> {
-        vec![
-            (
-                1,
-                "status:CA:initiated:0".into(),
-                fact(10, Some(0), Some("initiated"), None, None),
-            ),
-            (
-                2,
-                "status:CA:ringing:1".into(),
-                fact(20, Some(1), Some("ringing"), None, None),
-            ),
-            (
-                3,
-                "status:CA:in-progress:2".into(),
-                fact(30, Some(2), Some("in_progress"), None, None),
-            ),
-            (
-                4,
-                "amd:CA:machine_start".into(),
-                fact(35, None, None, Some("voicemail"), None),
-            ),
-            (
-                5,
-                "status:CA:completed:3".into(),
-                fact(50, Some(3), Some("completed"), None, Some(37.0)),
-            ),
-            (
-                6,
-                "recording:CA:RE:completed".into(),
-                fact(0, None, None, None, None),
-            ),
-        ]
-    }
-
-    #[test]
-    fn the_most_informative_event_decides() {
-        let d = fold(timeline());
-        assert_eq!(d.status.as_deref(), Some("completed"));
-        assert_eq!(d.outcome.as_deref(), Some("voicemail"));
-        assert_eq!(d.duration_s, Some(37.0));
-        assert_eq!(d.status_event_id, Some(5));
-        let mut with_transcript = timeline();
-        with_transcript.push((
-            7,
-            "post_call_transcription:c".into(),
-            fact(70, None, Some("completed"), Some("answered"), Some(74.0)),
-        ));
-        let d = fold(with_transcript);
-        assert_eq!(
-            (d.outcome.as_deref(), d.duration_s),
-            (Some("answered"), Some(74.0))
-        );
-        // Without AMD, a completed call counts as answered.
-        let plain: Vec<_> = timeline().into_iter().filter(|r| r.0 != 4).collect();
-        assert_eq!(fold(plain).outcome.as_deref(), Some("answered"));
-    }
-
-    proptest! {
-        #[test]
-        fn arrival_order_does_not_matter(seed in any::<u64>()) {
-            let mut rows = timeline();
-            let mut s = seed;
-            for i in (1..rows.len()).rev() {
-                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                rows.swap(i, (s >> 33) as usize % (i + 1));
-            }
-            prop_assert_eq!(fold(rows), fold(timeline()));
-        }
-    }
 }

@@ -1,0 +1,146 @@
+//! A call's derived columns as a fold over the facts of its applied events. The events are sorted by how
+//! informative they are (rank), then by the provider's sequence number and time, then by idempotency key,
+//! and each overrides what it knows; so the result depends on the set of events, never on arrival order.
+
+use super::extract::Facts;
+use crate::store::calls::Derived;
+
+/// The call's derived columns from its applied events' facts: sorted by (rank, sequence, provider time,
+/// idempotency key), each event overriding what it knows. Order of arrival plays no part.
+pub fn fold(rows: Vec<(i64, String, String)>) -> Derived {
+    let mut items: Vec<(Facts, String, i64)> = rows
+        .into_iter()
+        .filter_map(|(id, key, json)| serde_json::from_str::<Facts>(&json).ok().map(|f| (f, key, id)))
+        .collect();
+    items.sort_by(|a, b| {
+        (a.0.rank, a.0.sequence.unwrap_or(-1), &a.0.occurred_at, &a.1).cmp(&(
+            b.0.rank,
+            b.0.sequence.unwrap_or(-1),
+            &b.0.occurred_at,
+            &b.1,
+        ))
+    });
+    let mut d = Derived::default();
+    for (f, _, id) in items {
+        if f.status.is_some() {
+            d.status = f.status;
+            d.status_event_id = Some(id);
+        }
+        let set = |slot: &mut Option<String>, v: Option<String>| {
+            if v.is_some() {
+                *slot = v;
+            }
+        };
+        set(&mut d.outcome, f.outcome);
+        set(&mut d.disposition, f.disposition);
+        set(&mut d.started_at, f.started_at);
+        set(&mut d.answered_at, f.answered_at);
+        set(&mut d.ended_at, f.ended_at);
+        set(&mut d.summary, f.summary);
+        set(&mut d.recording_path, f.recording_path);
+        set(&mut d.analysis, f.analysis.map(|a| a.to_string()));
+        set(&mut d.transcript, f.transcript.map(|t| t.to_string()));
+        d.duration_s = f.duration_s.or(d.duration_s);
+        d.cost = f.cost.or(d.cost);
+    }
+    if d.status.as_deref() == Some("completed") && d.outcome.is_none() {
+        d.outcome = Some("answered".into());
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn fact(
+        rank: i32,
+        seq: Option<i64>,
+        status: Option<&str>,
+        outcome: Option<&str>,
+        duration: Option<f64>,
+    ) -> String {
+        serde_json::to_string(&Facts {
+            rank,
+            sequence: seq,
+            status: status.map(Into::into),
+            outcome: outcome.map(Into::into),
+            duration_s: duration,
+            ..Default::default()
+        })
+        .unwrap_or_default()
+    }
+
+    fn timeline() -> Vec<(i64, String, String)> {
+        vec![
+            (
+                1,
+                "status:CA:initiated:0".into(),
+                fact(10, Some(0), Some("initiated"), None, None),
+            ),
+            (
+                2,
+                "status:CA:ringing:1".into(),
+                fact(20, Some(1), Some("ringing"), None, None),
+            ),
+            (
+                3,
+                "status:CA:in-progress:2".into(),
+                fact(30, Some(2), Some("in_progress"), None, None),
+            ),
+            (
+                4,
+                "amd:CA:machine_start".into(),
+                fact(35, None, None, Some("voicemail"), None),
+            ),
+            (
+                5,
+                "status:CA:completed:3".into(),
+                fact(50, Some(3), Some("completed"), None, Some(37.0)),
+            ),
+            (
+                6,
+                "recording:CA:RE:completed".into(),
+                fact(0, None, None, None, None),
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_most_informative_event_decides() {
+        let d = fold(timeline());
+        assert_eq!(d.status.as_deref(), Some("completed"));
+        assert_eq!(d.outcome.as_deref(), Some("voicemail"));
+        assert_eq!(d.duration_s, Some(37.0));
+        assert_eq!(d.status_event_id, Some(5));
+        let mut with_transcript = timeline();
+        with_transcript.push((
+            7,
+            "post_call_transcription:c".into(),
+            fact(70, None, Some("completed"), Some("answered"), Some(74.0)),
+        ));
+        let d = fold(with_transcript);
+        assert_eq!(
+            (d.outcome.as_deref(), d.duration_s),
+            (Some("answered"), Some(74.0))
+        );
+        // Without AMD, a completed call counts as answered.
+        let plain: Vec<_> = timeline().into_iter().filter(|r| r.0 != 4).collect();
+        assert_eq!(fold(plain).outcome.as_deref(), Some("answered"));
+    }
+
+    proptest! {
+        #[test]
+        fn arrival_order_does_not_matter(seed in any::<u64>()) {
+            let mut rows = timeline();
+            let mut s = seed;
+            for i in (1..rows.len()).rev() {
+                s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                rows.swap(i, (s >> 33) as usize % (i + 1));
+            }
+            prop_assert_eq!(fold(rows), fold(timeline()));
+        }
+    }
+}
