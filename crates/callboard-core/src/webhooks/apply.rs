@@ -14,28 +14,72 @@ use tokio::sync::mpsc;
 use super::{
     Provider,
     extract::{Extracted, extract},
-    hub::Job,
+    hub::{Job, JournalJob},
 };
 use crate::{
     app::App,
     clock::to_db,
     events::Event,
     store::{
-        StoreError, StoreResult, call_events, call_refs,
+        StoreError, StoreResult,
+        call_events::{self, Journaled, NewEvent},
+        call_refs,
         calls::{self, Call},
     },
 };
 
-/// Most rows applied in one transaction.
-const BATCH: usize = 256;
+/// Most rows applied in one transaction (bounded: the journal writer shares the store's writer thread).
+const BATCH: usize = 32;
+/// Most deliveries committed to the journal in one transaction.
+const JOURNAL_BATCH: usize = 128;
 
-/// Starts the applier for `app` (once; later calls do nothing) and queues the recovery of unapplied rows.
+/// Starts the journal writer and the applier for `app` (once; later calls do nothing) and queues the
+/// recovery of unapplied rows.
 pub fn start(app: &Arc<App>) {
+    if let Some(rx) = app.webhooks.take_journal_receiver() {
+        tokio::spawn(journal_writer(app.store.clone(), rx));
+    }
     let Some(rx) = app.webhooks.take_receiver() else {
         return;
     };
     app.webhooks.enqueue(Job::Recover);
     tokio::spawn(run(Arc::downgrade(app), rx));
+}
+
+/// Group commit: every delivery waiting when a transaction starts goes into it; each handler hears back
+/// only after the commit. Ends when the app (and so every sender) is gone.
+async fn journal_writer(store: crate::store::Store, mut rx: mpsc::UnboundedReceiver<JournalJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < JOURNAL_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().unzip();
+        let committed = store
+            .with_tx(move |tx| {
+                events
+                    .iter()
+                    .map(|e| call_events::journal(tx, e))
+                    .collect::<StoreResult<Vec<Journaled>>>()
+            })
+            .await;
+        match committed {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, rows = replies.len(), "cannot commit webhooks to the journal");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Corrupt(format!("journal commit failed: {e}"))));
+                }
+            }
+        }
+    }
 }
 
 /// Takes jobs in order; consecutive `Apply` jobs are applied together, in one transaction.

@@ -8,6 +8,13 @@ use jiff::SignedDuration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{ProviderSecrets, guard::Guard, sig_elevenlabs};
+use crate::store::{
+    StoreError,
+    call_events::{Journaled, NewEvent},
+};
+
+/// One delivery to journal, and where to say it is committed.
+pub(crate) type JournalJob = (NewEvent, oneshot::Sender<Result<Journaled, StoreError>>);
 
 /// Work for the applier.
 #[derive(Debug)]
@@ -25,12 +32,17 @@ pub struct Hub {
     pub guard: Guard,
     queue: mpsc::UnboundedSender<Job>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Job>>>,
+    journal: mpsc::UnboundedSender<JournalJob>,
+    journal_receiver: Mutex<Option<mpsc::UnboundedReceiver<JournalJob>>>,
 }
 
 impl Hub {
     pub fn new(secrets: ProviderSecrets) -> Hub {
         let (queue, rx) = mpsc::unbounded_channel();
+        let (journal, journal_rx) = mpsc::unbounded_channel();
         Hub {
+            journal,
+            journal_receiver: Mutex::new(Some(journal_rx)),
             secrets: RwLock::new(secrets),
             future_skew: RwLock::new(sig_elevenlabs::DEFAULT_FUTURE_SKEW),
             guard: Guard::default(),
@@ -67,6 +79,21 @@ impl Hub {
         let (tx, rx) = oneshot::channel();
         self.enqueue(Job::Settle(tx));
         let _ = rx.await;
+    }
+
+    /// Commits `event` to the journal, together with whatever other deliveries arrived meanwhile (group
+    /// commit: one transaction for many requests). Answers only once the row is committed.
+    pub async fn journal(&self, event: NewEvent) -> Result<Journaled, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.journal.send((event, tx)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(crate) fn take_journal_receiver(&self) -> Option<mpsc::UnboundedReceiver<JournalJob>> {
+        self.journal_receiver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     pub(crate) fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<Job>> {
