@@ -1,5 +1,7 @@
-//! The applier: one task that takes journal row ids and applies each to its call in one transaction, so
-//! applies never race. A call is found by any of its provider ids (or created, marked `origin = 'webhook'`,
+//! The journal writer and the applier. The writer commits deliveries with group commit (one transaction for
+//! all waiting, each handler answered after the commit). The applier is one task that takes journal row ids
+//! and applies them in small batches, one transaction per batch (row by row if a batch fails), so applies
+//! never race. A call is found by any of its provider ids (or created, marked `origin = 'webhook'`,
 //! when the event may create it); the event's facts are stored on the row, and the call's derived columns
 //! are recomputed as a fold over all its applied events sorted by how informative they are. The result is
 //! the same whatever order the events arrived in, and a duplicate (never applied) changes nothing. A row
