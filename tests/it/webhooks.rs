@@ -547,3 +547,64 @@ async fn a_restart_applies_rows_left_pending() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn twilio_json_bodies_and_exotel_multipart_are_accepted() -> TestResult {
+    use callboard_core::webhooks::sig_twilio;
+    let s = TestApp::new()?.serve().await?;
+    let body = r#"{"CallSid":"CAjson0001","CallStatus":"busy"}"#;
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(body.as_bytes()))
+    };
+    let path = format!("/webhooks/twilio/status?bodySHA256={hash}");
+    let url = format!("{}{path}", callboard_testkit::PUBLIC_BASE_URL);
+    let sig = sig_twilio::sign(TWILIO_TOKEN, &url, &[], sig_twilio::Algorithm::Sha1);
+    let post = |b: &'static str| {
+        s.http
+            .post(format!("{}{path}", s.public_base()))
+            .header("content-type", "application/json")
+            .header("x-twilio-signature", sig.clone())
+            .body(b)
+            .send()
+    };
+    assert_eq!(
+        post(r#"{"CallSid":"CAjson0001","CallStatus":"completed"}"#)
+            .await?
+            .status(),
+        401
+    );
+    assert_eq!(post(body).await?.status(), 200);
+    let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"CallSid\"\r\n\r\nexo-mp-1\r\n--XyZ\r\n\
+                     Content-Disposition: form-data; name=\"Status\"\r\n\r\nbusy\r\n--XyZ--\r\n";
+    let a = s
+        .post_exotel(
+            EXOTEL_SECRET,
+            "status",
+            "multipart/form-data; boundary=XyZ",
+            multipart,
+        )
+        .await?;
+    assert_eq!(a.status, 200);
+    s.test.app.webhooks.settle().await;
+    let calls = calls_of(&s).await?;
+    let got: Vec<_> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.provider.as_str(),
+                c.provider_call_id.as_deref(),
+                c.status.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("twilio", Some("CAjson0001"), "busy"),
+            ("exotel", Some("exo-mp-1"), "busy")
+        ]
+    );
+    s.stop().await;
+    Ok(())
+}
