@@ -67,6 +67,14 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
     let list = call("campaign.list", json!({})).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    for (cmd, status) in [
+        ("campaign.start", "running"),
+        ("campaign.pause", "paused"),
+        ("campaign.resume", "running"),
+        ("campaign.cancel", "cancelled"),
+    ] {
+        assert_eq!(call(cmd, json!({"id": id})).await?["status"], status, "{cmd}");
+    }
     assert_eq!(
         call("campaign.delete", json!({"id": id})).await?,
         json!({"id": id})
@@ -87,6 +95,10 @@ async fn every_command_round_trips() -> TestResult {
         })
         .await?;
     assert_eq!(audited, (1, 1, 1));
+    let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
+    assert_eq!(transitions, 4);
+    let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
+    assert_eq!(transitions, 4);
     s.stop().await;
     Ok(())
 }
@@ -195,21 +207,16 @@ async fn bad_input_gets_a_stable_code() -> TestResult {
 async fn a_running_campaign_cannot_be_edited_or_deleted() -> TestResult {
     let s = served().await?;
     let c = s.rpc("campaign.create", json!({"name": "Live"})).await?.body;
-    let id = c["id"].as_i64().unwrap_or_default();
-    let now = callboard_core::clock::to_db(jiff::Timestamp::now());
-    s.test
-        .app
-        .store
-        .with_tx(move |tx| {
-            callboard_core::store::campaigns::set_status(
-                tx,
-                id,
-                callboard_core::campaign::CampaignStatus::Running,
-                "test",
-                &now,
-            )
-        })
-        .await?;
+    let id = c["id"].clone();
+    assert_eq!(
+        s.rpc("campaign.start", json!({"id": id})).await?.body["status"],
+        "running"
+    );
+    let resume = s.rpc("campaign.resume", json!({"id": id})).await?;
+    assert_eq!(
+        (resume.code(), &resume.body["message"]),
+        ("validation", &json!("a running campaign cannot resume"))
+    );
     for (cmd, args) in [
         ("campaign.update", json!({"id": id, "name": "New"})),
         ("campaign.delete", json!({"id": id})),
@@ -226,6 +233,16 @@ async fn a_running_campaign_cannot_be_edited_or_deleted() -> TestResult {
         s.rpc("campaign.get", json!({"id": id})).await?.body["name"],
         "Live"
     );
+    // Finished campaigns are final but can be deleted.
+    assert_eq!(
+        s.rpc("campaign.cancel", json!({"id": id})).await?.body["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        s.rpc("campaign.start", json!({"id": id})).await?.code(),
+        "validation"
+    );
+    assert_eq!(s.rpc("campaign.delete", json!({"id": id})).await?.status, 200);
     s.stop().await;
     Ok(())
 }

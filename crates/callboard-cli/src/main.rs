@@ -1,6 +1,7 @@
 //! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
+mod campaign;
 mod doctor;
 mod logging;
 mod serve;
@@ -26,12 +27,14 @@ enum Command {
     Serve(ServeArgs),
     /// Check versions, the data dir and the database.
     Doctor(DataDirArg),
+    /// Create, list, start, pause, resume and cancel campaigns from scripts.
+    Campaign(campaign::CampaignArgs),
 }
 
 #[derive(Debug, Args)]
 struct DataDirArg {
     /// Where the database, recordings and logs live [default: the OS app-data folder].
-    #[arg(long, env = "CALLBOARD_DATA_DIR")]
+    #[arg(long, env = "CALLBOARD_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
 }
 
@@ -69,5 +72,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
+        Command::Campaign(args) => campaign::run(args),
     }
 }

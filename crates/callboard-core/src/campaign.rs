@@ -80,12 +80,66 @@ impl CampaignStatus {
         CampaignStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// Only a running campaign cannot be deleted (its calls are in flight); finished ones can.
+    pub fn is_deletable(self) -> bool {
+        self != CampaignStatus::Running
+    }
+
     /// Settings of a running campaign cannot change under the dialer's feet; pause it first.
     pub fn is_editable(self) -> bool {
         matches!(
             self,
             CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Paused
         )
+    }
+}
+
+/// What a supervisor (or the engine) asks a campaign to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Start,
+    Pause,
+    Resume,
+    Cancel,
+    /// The engine, when the list is exhausted.
+    Complete,
+}
+
+impl Transition {
+    pub const ALL: [Transition; 5] = [
+        Transition::Start,
+        Transition::Pause,
+        Transition::Resume,
+        Transition::Cancel,
+        Transition::Complete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::Start => "start",
+            Transition::Pause => "pause",
+            Transition::Resume => "resume",
+            Transition::Cancel => "cancel",
+            Transition::Complete => "complete",
+        }
+    }
+}
+
+impl CampaignStatus {
+    /// The life cycle: draft → scheduled → running ⇄ paused → completed | cancelled. Completed and cancelled
+    /// are final. Returns the new status, or a sentence saying why not.
+    pub fn apply(self, t: Transition) -> Result<CampaignStatus, String> {
+        use CampaignStatus as S;
+        let next = match (self, t) {
+            (S::Draft | S::Scheduled, Transition::Start) => Some(S::Running),
+            (S::Running | S::Scheduled, Transition::Pause) => Some(S::Paused),
+            (S::Paused, Transition::Resume) => Some(S::Running),
+            (S::Draft | S::Scheduled | S::Running | S::Paused, Transition::Cancel) => Some(S::Cancelled),
+            (S::Running, Transition::Complete) => Some(S::Completed),
+            _ => None,
+        };
+        next.ok_or_else(|| format!("a {} campaign cannot {}", self.as_str(), t.as_str()))
     }
 }
 
@@ -101,6 +155,8 @@ pub struct Campaign {
     pub status: CampaignStatus,
     pub provider: Provider,
     pub agent_id: Option<i64>,
+    /// Caller id or provider phone-number id; empty means the provider's default.
+    pub from_number: String,
     pub max_concurrent: u32,
     pub calls_per_second: f64,
     pub hours_preset: String,
@@ -121,6 +177,7 @@ pub struct CampaignInput {
     /// `Some(None)` clears the agent; absent leaves it.
     #[serde(default, with = "double_option")]
     pub agent_id: Option<Option<i64>>,
+    pub from_number: Option<String>,
     pub max_concurrent: Option<u32>,
     pub calls_per_second: Option<f64>,
     pub hours_preset: Option<String>,
@@ -134,6 +191,7 @@ pub struct CampaignSettings {
     pub description: String,
     pub provider: Provider,
     pub agent_id: Option<i64>,
+    pub from_number: String,
     pub max_concurrent: u32,
     pub calls_per_second: f64,
     pub hours_preset: String,
@@ -147,6 +205,7 @@ impl Default for CampaignSettings {
             description: String::new(),
             provider: Provider::Sim,
             agent_id: None,
+            from_number: String::new(),
             max_concurrent: 5,
             calls_per_second: 1.0,
             hours_preset: "always".into(),
@@ -162,6 +221,7 @@ impl CampaignSettings {
             description: c.description.clone(),
             provider: c.provider,
             agent_id: c.agent_id,
+            from_number: c.from_number.clone(),
             max_concurrent: c.max_concurrent,
             calls_per_second: c.calls_per_second,
             hours_preset: c.hours_preset.clone(),
@@ -194,6 +254,16 @@ impl CampaignSettings {
         }
         if let Some(agent) = input.agent_id {
             self.agent_id = agent;
+        }
+        if let Some(from) = input.from_number {
+            let from = from.trim();
+            if from.chars().count() > 64 {
+                return Err(ValidationError::new(
+                    "from_number",
+                    "must be at most 64 characters",
+                ));
+            }
+            self.from_number = from.to_owned();
         }
         if let Some(n) = input.max_concurrent {
             if !(1..=500).contains(&n) {
@@ -306,7 +376,34 @@ mod tests {
         assert!(serde_json::from_value::<CampaignInput>(serde_json::json!({"nmae": "x"})).is_err());
     }
 
+    #[test]
+    fn the_life_cycle() {
+        use CampaignStatus as S;
+        assert_eq!(S::Draft.apply(Transition::Start), Ok(S::Running));
+        assert_eq!(S::Running.apply(Transition::Pause), Ok(S::Paused));
+        assert_eq!(S::Paused.apply(Transition::Resume), Ok(S::Running));
+        assert_eq!(S::Running.apply(Transition::Complete), Ok(S::Completed));
+        assert_eq!(S::Paused.apply(Transition::Cancel), Ok(S::Cancelled));
+        assert_eq!(
+            S::Draft.apply(Transition::Resume),
+            Err("a draft campaign cannot resume".to_owned())
+        );
+    }
+
     proptest! {
+        #[test]
+        fn final_states_are_final(t in proptest::sample::select(Transition::ALL.to_vec())) {
+            prop_assert!(CampaignStatus::Completed.apply(t).is_err());
+            prop_assert!(CampaignStatus::Cancelled.apply(t).is_err());
+        }
+
+        #[test]
+        fn only_the_engine_completes_and_only_running_campaigns(
+            s in proptest::sample::select(CampaignStatus::ALL.to_vec())
+        ) {
+            prop_assert_eq!(s.apply(Transition::Complete).is_ok(), s == CampaignStatus::Running);
+        }
+
         #[test]
         fn concurrency_rule_holds_for_any_value(n in 0u32..2000) {
             let r = CampaignSettings::default().apply(CampaignInput {

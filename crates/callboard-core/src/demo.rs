@@ -159,6 +159,7 @@ fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<()> {
                 calls_per_second: Some(2.0),
                 hours_preset: Some(c.hours.into()),
                 time_zone: Some(c.zone.into()),
+                ..Default::default()
             })
             .map_err(invalid)?;
         let campaign = campaigns::insert(tx, &settings, c.status, now)?;

@@ -81,6 +81,11 @@ command_table! {
     "campaign.create" => campaigns::create: crate::campaign::CampaignInput => crate::campaign::Campaign,
     "campaign.update" => campaigns::update: campaigns::UpdateArgs => crate::campaign::Campaign,
     "campaign.delete" => campaigns::delete: IdArgs => IdArgs,
+    "campaign.start" => campaigns::start: IdArgs => crate::campaign::Campaign,
+    "campaign.pause" => campaigns::pause: IdArgs => crate::campaign::Campaign,
+    "campaign.resume" => campaigns::resume: IdArgs => crate::campaign::Campaign,
+    "campaign.cancel" => campaigns::cancel: IdArgs => crate::campaign::Campaign,
+    "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
 }

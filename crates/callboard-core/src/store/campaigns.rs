@@ -6,7 +6,7 @@ use super::{StoreError, StoreResult, agents, found};
 use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
-        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at,
+        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number,
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
     FROM campaigns c";
@@ -34,8 +34,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         time_zone: r.get(9)?,
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
-        contacts: r.get(12)?,
-        completed: r.get(13)?,
+        from_number: r.get(12)?,
+        contacts: r.get(13)?,
+        completed: r.get(14)?,
     })
 }
 
@@ -93,8 +94,8 @@ pub fn insert(
     check_agent(conn, s)?;
     conn.execute(
         "INSERT INTO campaigns(name, description, status, provider, agent_id, max_concurrent, calls_per_second,
-                               hours_preset, time_zone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                               hours_preset, time_zone, created_at, updated_at, from_number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         params![
             s.name,
             s.description,
@@ -105,7 +106,8 @@ pub fn insert(
             s.calls_per_second,
             s.hours_preset,
             s.time_zone,
-            now
+            now,
+            s.from_number
         ],
     )
     .map_err(|e| name_conflict(e, &s.name))?;
@@ -117,7 +119,7 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
     let n = conn
         .execute(
             "UPDATE campaigns SET name = ?2, description = ?3, provider = ?4, agent_id = ?5, max_concurrent = ?6,
-                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10
+                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10, from_number = ?11
              WHERE id = ?1",
             params![
                 id,
@@ -129,7 +131,8 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
                 s.calls_per_second,
                 s.hours_preset,
                 s.time_zone,
-                now
+                now,
+                s.from_number
             ],
         )
         .map_err(|e| name_conflict(e, &s.name))?;
@@ -171,4 +174,16 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
         });
     }
     Ok(())
+}
+
+/// Adds every contact of campaign `from` to campaign `to` as pending (those already in `to` are left
+/// alone); returns how many were added.
+pub fn copy_contacts(conn: &Connection, to: i64, from: i64, now: &str) -> StoreResult<usize> {
+    get(conn, from)?;
+    get(conn, to)?;
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, state, created_at, updated_at)
+         SELECT ?1, contact_id, 'pending', ?3, ?3 FROM campaign_contacts WHERE campaign_id = ?2",
+        params![to, from, now],
+    )?)
 }
