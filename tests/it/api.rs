@@ -67,6 +67,16 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
     let list = call("campaign.list", json!({})).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let other = call("campaign.create", json!({"name": "Spring copy"})).await?;
+    let copied = call("campaign.copy_contacts", json!({"id": other["id"], "from": id})).await?;
+    assert_eq!(copied["added"], 0);
+    assert_eq!(copied["campaign"]["id"], other["id"]);
+    call("campaign.delete", json!({"id": other["id"]})).await?;
+    let why = call("campaign.why", json!({"id": id})).await?;
+    assert_eq!(
+        why["summary"],
+        "The campaign is draft; nobody is called until it runs."
+    );
     for (cmd, status) in [
         ("campaign.start", "running"),
         ("campaign.pause", "paused"),
@@ -94,7 +104,7 @@ async fn every_command_round_trips() -> TestResult {
             ))
         })
         .await?;
-    assert_eq!(audited, (1, 1, 1));
+    assert_eq!(audited, (2, 1, 2));
     let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
     assert_eq!(transitions, 4);
     let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;

@@ -2,5 +2,6 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod engine;
 mod listeners;
 mod store;

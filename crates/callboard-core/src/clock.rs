@@ -20,7 +20,28 @@ impl Clock for SystemClock {
     }
 }
 
-/// RFC 3339 text as stored in the database: UTC, whole microseconds at most.
+/// RFC 3339 text as stored in the database: UTC with exactly six fractional digits, so that text order is
+/// time order in SQL comparisons and indexes.
 pub fn to_db(ts: Timestamp) -> String {
-    ts.round(jiff::Unit::Microsecond).unwrap_or(ts).to_string()
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Parses a stored timestamp (any RFC 3339 form).
+pub fn from_db(text: &str) -> Option<Timestamp> {
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::SignedDuration;
+
+    #[test]
+    fn stored_text_sorts_like_time() {
+        let base: Timestamp = "2026-11-26T20:10:27Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let later = base + SignedDuration::from_micros(514_054);
+        assert_eq!(to_db(base), "2026-11-26T20:10:27.000000Z");
+        assert!(to_db(base) < to_db(later));
+        assert_eq!(from_db(&to_db(later)), Some(later));
+    }
 }

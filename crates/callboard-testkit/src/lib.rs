@@ -148,3 +148,98 @@ impl Served {
         self.running.stop().await;
     }
 }
+
+/// A dialer that records every request and answers as told: accept by default, or reject / be unreachable
+/// for chosen numbers. `reconcile` answers from what it accepted.
+#[derive(Debug, Default)]
+pub struct FakeDialer {
+    pub log: Mutex<Vec<callboard_core::engine::DialRequest>>,
+    pub reject: Mutex<std::collections::HashSet<String>>,
+    pub unreachable: Mutex<std::collections::HashSet<String>>,
+    /// Numbers whose call the provider places but whose answer is lost on the way back (a crash or a
+    /// timeout after the provider accepted).
+    pub lose_reply: Mutex<std::collections::HashSet<String>>,
+}
+
+impl FakeDialer {
+    pub fn dialed(&self) -> Vec<callboard_core::engine::DialRequest> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl callboard_core::engine::Dialer for FakeDialer {
+    fn dial(
+        &self,
+        request: callboard_core::engine::DialRequest,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<callboard_core::engine::Dialed, callboard_core::engine::DialError>,
+    > {
+        use callboard_core::engine::{DialError, Dialed};
+        let phone = request.phone_e164.clone();
+        let result = if self
+            .reject
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone)
+        {
+            Err(DialError::Rejected("number not in service".into()))
+        } else if self
+            .unreachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone)
+        {
+            Err(DialError::Unavailable("timeout".into()))
+        } else {
+            Ok(Dialed {
+                provider_call_id: format!("fake-{}", request.dial_key),
+            })
+        };
+        let lost = self
+            .lose_reply
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone);
+        if result.is_ok() {
+            self.log.lock().unwrap_or_else(|p| p.into_inner()).push(request);
+        }
+        let result = if lost && result.is_ok() {
+            Err(DialError::Unavailable("reply lost".into()))
+        } else {
+            result
+        };
+        Box::pin(async move { result })
+    }
+
+    fn hang_up(
+        &self,
+        _call: callboard_core::engine::CallRef,
+    ) -> futures_util::future::BoxFuture<'static, Result<(), callboard_core::engine::DialError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn reconcile(
+        &self,
+        call: callboard_core::engine::CallRef,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<callboard_core::engine::Reconciled, callboard_core::engine::DialError>,
+    > {
+        use callboard_core::engine::Reconciled;
+        let known = self
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|r| r.dial_key == call.dial_key);
+        let answer = if known {
+            Reconciled::InProgress {
+                provider_call_id: format!("fake-{}", call.dial_key),
+            }
+        } else {
+            Reconciled::NotFound
+        };
+        Box::pin(async move { Ok(answer) })
+    }
+}

@@ -180,6 +180,15 @@ pub async fn copy_contacts(
     Ok(result)
 }
 
+/// `campaign.why`: why nobody (or not more people) is being called right now.
+pub async fn why(app: &App, _actor: Actor, args: IdArgs) -> Result<crate::engine::why::WhyReport, ApiError> {
+    let now = to_db(app.clock.now());
+    Ok(app
+        .store
+        .read(move |c| crate::engine::why::explain(c, args.id, &now))
+        .await?)
+}
+
 fn ensure_editable(c: &Campaign) -> Result<(), ApiError> {
     if c.status.is_editable() {
         return Ok(());

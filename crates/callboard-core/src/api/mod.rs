@@ -85,6 +85,7 @@ command_table! {
     "campaign.pause" => campaigns::pause: IdArgs => crate::campaign::Campaign,
     "campaign.resume" => campaigns::resume: IdArgs => crate::campaign::Campaign,
     "campaign.cancel" => campaigns::cancel: IdArgs => crate::campaign::Campaign,
+    "campaign.why" => campaigns::why: IdArgs => crate::engine::why::WhyReport,
     "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,

@@ -4,6 +4,7 @@
 //! Queries live in one module per table; handlers never write SQL.
 
 pub mod agents;
+pub mod attempts;
 pub mod audit;
 pub mod campaigns;
 mod migrate;

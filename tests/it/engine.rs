@@ -1,0 +1,273 @@
+//! The engine against a real store with a fake dialer and a manual clock: a simulated campaign across many
+//! time zones obeys windows, concurrency, DNC and attempt caps and completes; lost calls are reconciled,
+//! never re-dialed.
+
+use std::{collections::HashMap, sync::Arc};
+
+use callboard_core::{
+    api::{self, Actor, RpcRequest},
+    clock::{Clock, to_db},
+    engine::{Dialer, Engine, outcome, retry::Outcome},
+    store::StoreResult,
+};
+use callboard_testkit::{FakeDialer, TestApp};
+use jiff::SignedDuration;
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const ZONES: [Option<&str>; 8] = [
+    Some("America/New_York"),
+    Some("America/Los_Angeles"),
+    Some("Europe/London"),
+    Some("Asia/Kuwait"),
+    Some("Asia/Kolkata"),
+    Some("Australia/Sydney"),
+    Some("America/Boise America/Los_Angeles"),
+    None,
+];
+
+async fn rpc(t: &TestApp, cmd: &str, args: Value) -> Result<Value, Box<dyn std::error::Error>> {
+    Ok(api::dispatch(
+        &t.app,
+        Actor::System,
+        RpcRequest {
+            cmd: cmd.into(),
+            args,
+        },
+    )
+    .await?)
+}
+
+/// Adds `n` contacts (zones cycling through `ZONES`) to a campaign; returns their phones.
+async fn add_contacts(t: &TestApp, campaign_id: i64, n: usize) -> StoreResult<Vec<String>> {
+    let now = to_db(t.clock.now());
+    t.app
+        .store
+        .with_tx(move |tx| -> StoreResult<Vec<String>> {
+            let mut phones = Vec::new();
+            for i in 0..n {
+                let phone = format!("+1212555{i:04}");
+                tx.execute(
+                    "INSERT INTO contacts(phone_e164, name, time_zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                    rusqlite::params![phone, format!("Contact {i}"), ZONES[i % ZONES.len()], now],
+                )?;
+                tx.execute(
+                    "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                    rusqlite::params![campaign_id, tx.last_insert_rowid(), now],
+                )?;
+                phones.push(phone);
+            }
+            Ok(phones)
+        })
+        .await
+}
+
+/// A deterministic outcome mix: about half answered, the rest no-answer, busy, voicemail.
+fn outcome_for(contact_id: i64, attempt: usize) -> (Outcome, i64) {
+    let h = (contact_id as u64)
+        .wrapping_mul(2_654_435_761)
+        .wrapping_add(attempt as u64 * 40_503)
+        % 100;
+    let outcome = match h {
+        0..50 => Outcome::Answered,
+        50..75 => Outcome::NoAnswer,
+        75..85 => Outcome::Busy,
+        _ => Outcome::Voicemail,
+    };
+    (outcome, 20 + (h as i64 * 7) % 280)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_campaign_obeys_every_rule_and_completes() -> TestResult {
+    let t = TestApp::new()?;
+    let campaign = rpc(
+        &t,
+        "campaign.create",
+        json!({"name": "Sim", "hours_preset": "us", "max_concurrent": 5,
+        "calls_per_second": 2, "time_zone": "America/Chicago"}),
+    )
+    .await?;
+    let id = campaign["id"].as_i64().ok_or("no id")?;
+    let phones = add_contacts(&t, id, 240).await?;
+    let now = to_db(t.clock.now());
+    let dnc: Vec<String> = phones.iter().step_by(37).cloned().collect();
+    let dnc_rows = dnc.clone();
+    t.app
+        .store
+        .with_tx(move |tx| -> StoreResult<()> {
+            for p in &dnc_rows {
+                tx.execute(
+                    "INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)",
+                    rusqlite::params![p, now],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    let fake = Arc::new(FakeDialer::default());
+    fake.reject
+        .lock()
+        .map_err(|_| "poisoned")?
+        .insert(phones[5].clone());
+    let dialers: HashMap<String, Arc<dyn Dialer>> =
+        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]);
+    let mut engine = Engine::new(t.app.clone(), dialers);
+    rpc(&t, "campaign.start", json!({"id": id})).await?;
+
+    let window = outcome::window_for("us");
+    let mut active: Vec<(i64, jiff::Timestamp, Outcome)> = Vec::new();
+    let mut seen = 0usize;
+    let mut dials_per_contact: HashMap<i64, usize> = HashMap::new();
+    let mut max_in_flight = 0usize;
+    let mut completed = false;
+    for _ in 0..20_000 {
+        let report = engine.step().await?;
+        let now = t.clock.now();
+        for req in &fake.dialed()[seen..] {
+            let zones = outcome::zones_for(
+                ZONES[usize::try_from(req.contact_id - 1)? % ZONES.len()],
+                "America/Chicago",
+            );
+            assert!(
+                window.is_open_in_all(now, &zones),
+                "dialed contact {} outside its window at {now}",
+                req.contact_id
+            );
+            assert!(!dnc.contains(&req.phone_e164), "dialed a DNC number");
+            let attempt = dials_per_contact.entry(req.contact_id).or_default();
+            *attempt += 1;
+            let (o, secs) = outcome_for(req.contact_id, *attempt);
+            active.push((req.call_id, now + SignedDuration::from_secs(secs), o));
+        }
+        seen = fake.dialed().len();
+        max_in_flight = max_in_flight.max(active.len());
+        if !report.completed.is_empty() {
+            completed = true;
+            break;
+        }
+        // End the calls that are over, then move time on: a few seconds while calls run, else to the next due contact.
+        let (over, running): (Vec<_>, Vec<_>) = active.into_iter().partition(|(_, end, _)| *end <= now);
+        active = running;
+        for (call_id, end, o) in over {
+            t.app
+                .store
+                .with_tx(move |tx| outcome::record(tx, call_id, o, None, end))
+                .await?;
+        }
+        if active.is_empty() && report.dialed == 0 {
+            let next: Option<String> = t
+                .app
+                .store
+                .read(move |c| {
+                    Ok(c.query_row(
+                        "SELECT MIN(next_attempt_at) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending','retry_wait')",
+                        [id],
+                        |r| r.get(0),
+                    )?)
+                })
+                .await?;
+            if let Some(next) = next
+                .and_then(|n| n.parse::<jiff::Timestamp>().ok())
+                .filter(|n| *n > now)
+            {
+                t.clock.set(next);
+                continue;
+            }
+        }
+        t.clock.advance(SignedDuration::from_secs(5));
+    }
+    assert!(completed, "the campaign did not complete");
+    let why = rpc(&t, "campaign.why", json!({"id": id})).await?;
+    assert_eq!(why["status"], "completed");
+    let reasons: Vec<&str> = why["by_reason"]
+        .as_array()
+        .ok_or("no reasons")?
+        .iter()
+        .filter_map(|r| r["label"].as_str())
+        .collect();
+    assert!(reasons.contains(&"on a do-not-call list"), "{reasons:?}");
+    assert!(reasons.contains(&"done: answered"), "{reasons:?}");
+    assert!(max_in_flight <= 5, "{max_in_flight} calls in flight");
+    assert!(
+        dials_per_contact.values().all(|n| *n <= 3),
+        "a contact was dialed more than max attempts"
+    );
+    let states: Vec<(String, i64)> = t
+        .app
+        .store
+        .read(move |c| {
+            let mut s = c.prepare(
+                "SELECT state, COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 GROUP BY state",
+            )?;
+            Ok(s.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    let count = |state: &str| states.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+    assert_eq!(count("suppressed"), i64::try_from(dnc.len())?);
+    assert_eq!(count("done") + count("suppressed"), 240, "{states:?}");
+    assert_eq!(
+        rpc(&t, "campaign.get", json!({"id": id})).await?["status"],
+        "completed"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn lost_calls_are_reconciled_not_redialed() -> TestResult {
+    let t = TestApp::new()?;
+    let campaign = rpc(
+        &t,
+        "campaign.create",
+        json!({"name": "Crash", "hours_preset": "always", "calls_per_second": 10}),
+    )
+    .await?;
+    let id = campaign["id"].as_i64().ok_or("no id")?;
+    let phones = add_contacts(&t, id, 2).await?;
+    let fake = Arc::new(FakeDialer::default());
+    // The first never reached the provider; the second was placed but the answer got lost.
+    fake.unreachable
+        .lock()
+        .map_err(|_| "poisoned")?
+        .insert(phones[0].clone());
+    fake.lose_reply
+        .lock()
+        .map_err(|_| "poisoned")?
+        .insert(phones[1].clone());
+    let dialers = || HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]);
+    rpc(&t, "campaign.start", json!({"id": id})).await?;
+    Engine::new(t.app.clone(), dialers()).step().await?;
+    assert_eq!(fake.dialed().len(), 1);
+    let why = rpc(&t, "campaign.why", json!({"id": id})).await?;
+    assert_eq!(why["in_flight"], 2, "{why}");
+
+    // "Restart": a new engine reconciles before stepping.
+    fake.unreachable.lock().map_err(|_| "poisoned")?.clear();
+    let mut engine = Engine::new(t.app.clone(), dialers());
+    assert_eq!(engine.reconcile_lost().await?, 2);
+    engine.step().await?;
+    let dialed = fake.dialed();
+    assert_eq!(
+        dialed.len(),
+        2,
+        "the unreached contact is dialed once; the placed one is not dialed again"
+    );
+    assert_eq!(dialed.iter().filter(|r| r.phone_e164 == phones[1]).count(), 1);
+    let attempts: Vec<i64> = t
+        .app
+        .store
+        .read(move |c| {
+            let mut s = c.prepare(
+                "SELECT attempts FROM campaign_contacts WHERE campaign_id = ?1 ORDER BY contact_id",
+            )?;
+            Ok(s.query_map([id], |r| r.get(0))?.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    assert_eq!(
+        attempts,
+        vec![1, 1],
+        "an attempt that never happened is not counted"
+    );
+    Ok(())
+}

@@ -1,0 +1,136 @@
+// Hand-written types for the command table and events in docs/api.md. Keep them in step with that file.
+
+export type Provider = "sim" | "elevenlabs" | "elevenlabs-batch" | "twilio" | "exotel";
+export type CampaignStatus = "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
+export type HoursPreset = "always" | "kw" | "in" | "us";
+export type AgentProvider = "elevenlabs" | "openai-realtime" | "sim";
+
+/** Stable error codes; branch on these, never on `message`. */
+export type ErrorCode =
+  | "bad_request"
+  | "unknown_command"
+  | "validation"
+  | "not_found"
+  | "conflict"
+  | "unauthorized"
+  | "internal";
+
+/** The UI's own codes for failures that never reached the core. */
+export type ClientErrorCode = "network";
+
+export interface ApiErrorBody {
+  code: ErrorCode | ClientErrorCode | (string & {});
+  message: string;
+}
+
+export interface Health {
+  status: "ok";
+  version: string;
+}
+
+export interface AppInfo {
+  version: string;
+  data_dir: string;
+  database_path: string;
+  schema_version: number;
+  /** Demo data: label it as demo everywhere. */
+  demo: boolean;
+  /** Loopback UI listener, without token. */
+  ui_url: string | null;
+  /** e.g. "http://127.0.0.1:8788" */
+  public_listener: string | null;
+  /** Tunnel / public URL if configured. */
+  public_base_url: string | null;
+  /** Filled in by the UI itself. */
+  transport?: "desktop" | "browser";
+}
+
+export interface Campaign {
+  id: number;
+  name: string;
+  description: string;
+  status: CampaignStatus;
+  provider: Provider;
+  agent_id: number | null;
+  /** Caller id / provider number id; "" = provider default. */
+  from_number: string;
+  /** 1..=500 */
+  max_concurrent: number;
+  /** 0.1..=50 */
+  calls_per_second: number;
+  hours_preset: HoursPreset;
+  /** Default zone for contacts with none, IANA name. */
+  time_zone: string;
+  contacts: number;
+  completed: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CampaignInput {
+  name?: string;
+  description?: string;
+  provider?: Provider;
+  agent_id?: number | null;
+  from_number?: string;
+  max_concurrent?: number;
+  calls_per_second?: number;
+  hours_preset?: HoursPreset;
+  time_zone?: string;
+}
+
+export interface Agent {
+  id: number;
+  name: string;
+  provider: AgentProvider;
+  language: string;
+  voice: string;
+  prompt: string;
+  first_message: string;
+  disclosure: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgentInput {
+  name: string;
+  provider?: AgentProvider;
+  language?: string;
+  voice?: string;
+  prompt?: string;
+  first_message?: string;
+  disclosure?: string;
+}
+
+export type CampaignEvent =
+  | { type: "campaign_changed"; campaign: Campaign }
+  | { type: "campaign_deleted"; id: number }
+  | { type: "agent_changed"; agent: Agent }
+  /**
+   * Not in docs/api.md yet, but sent by the core when a subscriber fell behind; the UI also raises it
+   * itself after an event stream reconnects. Either way: refetch everything.
+   */
+  | { type: "resync" };
+
+/** The contract calls it `Event`; this alias avoids shadowing the DOM's `Event` in most files. */
+export type { CampaignEvent as Event };
+
+/** Every command: its args and its response. */
+export interface Commands {
+  health: { args: Record<string, never>; response: Health };
+  "app.info": { args: Record<string, never>; response: AppInfo };
+  "campaign.list": { args: Record<string, never>; response: Campaign[] };
+  "campaign.get": { args: { id: number }; response: Campaign };
+  "campaign.create": { args: CampaignInput & { name: string }; response: Campaign };
+  "campaign.update": { args: CampaignInput & { id: number }; response: Campaign };
+  "campaign.delete": { args: { id: number }; response: { id: number } };
+  "campaign.start": { args: { id: number }; response: Campaign };
+  "campaign.pause": { args: { id: number }; response: Campaign };
+  "campaign.resume": { args: { id: number }; response: Campaign };
+  "campaign.cancel": { args: { id: number }; response: Campaign };
+  "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
+  "agent.list": { args: Record<string, never>; response: Agent[] };
+  "agent.create": { args: AgentInput; response: Agent };
+}
+
+export type CommandName = keyof Commands;

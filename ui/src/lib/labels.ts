@@ -1,0 +1,68 @@
+import type { AgentProvider, CampaignStatus, HoursPreset, Provider } from "../api/types";
+
+export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
+  { value: "sim", label: "Simulator", hint: "Built-in; no account needed" },
+  { value: "elevenlabs", label: "ElevenLabs", hint: "Single outbound calls" },
+  { value: "elevenlabs-batch", label: "ElevenLabs batch", hint: "Batch calling API" },
+  { value: "twilio", label: "Twilio", hint: "Media Streams to the console" },
+  { value: "exotel", label: "Exotel", hint: "Voicebot flow to the console" },
+];
+
+export function providerLabel(p: string): string {
+  return PROVIDERS.find((x) => x.value === p)?.label ?? p;
+}
+
+export const AGENT_PROVIDER_LABELS: Record<AgentProvider, string> = {
+  elevenlabs: "ElevenLabs",
+  "openai-realtime": "OpenAI Realtime",
+  sim: "Simulator",
+};
+
+/** Calling windows, in the recipient's local time (see the core's engine/window.rs). */
+export const HOURS_PRESETS: { value: HoursPreset; label: string; zone: string | null }[] = [
+  { value: "always", label: "Always (no calling window)", zone: null },
+  { value: "kw", label: "Kuwait (Sun–Thu 09–20)", zone: "Asia/Kuwait" },
+  { value: "in", label: "India (Mon–Sat 10–19)", zone: "Asia/Kolkata" },
+  { value: "us", label: "United States (daily 08–21)", zone: "America/New_York" },
+];
+
+export function hoursLabel(p: string): string {
+  return HOURS_PRESETS.find((x) => x.value === p)?.label ?? p;
+}
+
+/** Short form for the table. */
+export function hoursShort(p: string): string {
+  switch (p) {
+    case "always":
+      return "Always";
+    case "kw":
+      return "Kuwait · Sun–Thu 09–20";
+    case "in":
+      return "India · Mon–Sat 10–19";
+    case "us":
+      return "US · daily 08–21";
+    default:
+      return p;
+  }
+}
+
+export const STATUSES: CampaignStatus[] = ["draft", "scheduled", "running", "paused", "completed", "cancelled"];
+
+export const STATUS_LABELS: Record<CampaignStatus, string> = {
+  draft: "Draft",
+  scheduled: "Scheduled",
+  running: "Running",
+  paused: "Paused",
+  completed: "Completed",
+  cancelled: "Cancelled",
+};
+
+/** The core allows editing only these (docs/api.md). */
+export function isEditable(s: CampaignStatus): boolean {
+  return s === "draft" || s === "scheduled" || s === "paused";
+}
+
+/** `campaign.delete` accepts any campaign that is not running. */
+export function isDeletable(s: CampaignStatus): boolean {
+  return s !== "running";
+}
