@@ -271,3 +271,103 @@ async fn lost_calls_are_reconciled_not_redialed() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failure_spike_pauses_the_campaign() -> TestResult {
+    let t = TestApp::new()?;
+    let campaign = rpc(
+        &t,
+        "campaign.create",
+        json!({"name": "Bad caller id", "hours_preset": "always",
+        "calls_per_second": 50, "max_concurrent": 50}),
+    )
+    .await?;
+    let id = campaign["id"].as_i64().ok_or("no id")?;
+    let phones = add_contacts(&t, id, 30).await?;
+    let fake = Arc::new(FakeDialer::default());
+    fake.reject
+        .lock()
+        .map_err(|_| "poisoned")?
+        .extend(phones.iter().cloned());
+    let mut engine = Engine::new(
+        t.app.clone(),
+        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]),
+    );
+    let mut alerts = t.app.events.subscribe();
+    rpc(&t, "campaign.start", json!({"id": id})).await?;
+    t.clock.advance(SignedDuration::from_secs(1));
+    let first = engine.step().await?;
+    assert_eq!(first.failed_to_dial, 30);
+    t.clock.advance(SignedDuration::from_secs(1));
+    let second = engine.step().await?;
+    assert_eq!(second.paused, vec![id]);
+    let c = rpc(&t, "campaign.get", json!({"id": id})).await?;
+    assert_eq!(c["status"], "paused");
+    assert!(
+        c["status_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("circuit breaker"),
+        "{c}"
+    );
+    let mut saw_alert = false;
+    while let Ok(Some(batch)) =
+        tokio::time::timeout(std::time::Duration::from_secs(1), alerts.next_batch()).await
+    {
+        saw_alert |= batch.iter().any(
+            |e| matches!(e, callboard_core::events::Event::Alert { kind, .. } if kind == "circuit_breaker"),
+        );
+        if saw_alert {
+            break;
+        }
+    }
+    assert!(saw_alert, "no circuit_breaker alert");
+    // Resuming starts a fresh count: the old failures do not trip it again at once.
+    rpc(&t, "campaign.resume", json!({"id": id})).await?;
+    t.clock.advance(SignedDuration::from_secs(1));
+    assert!(engine.step().await?.paused.is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_watchdog_ends_calls_that_never_end() -> TestResult {
+    let t = TestApp::new()?;
+    let campaign = rpc(
+        &t,
+        "campaign.create",
+        json!({"name": "Stuck", "hours_preset": "always"}),
+    )
+    .await?;
+    let id = campaign["id"].as_i64().ok_or("no id")?;
+    add_contacts(&t, id, 1).await?;
+    let fake = Arc::new(FakeDialer::default());
+    let mut engine = Engine::new(
+        t.app.clone(),
+        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]),
+    );
+    rpc(&t, "campaign.start", json!({"id": id})).await?;
+    assert_eq!(engine.step().await?.dialed, 1);
+    t.clock.advance(SignedDuration::from_secs(899));
+    engine.step().await?;
+    let status = |t: &TestApp| {
+        let store = t.app.store.clone();
+        async move {
+            store
+                .read(|c| {
+                    Ok(
+                        c.query_row("SELECT status, IFNULL(error, '') FROM calls", [], |r| {
+                            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                        })?,
+                    )
+                })
+                .await
+        }
+    };
+    assert_eq!(status(&t).await?.0, "dialing");
+    t.clock.advance(SignedDuration::from_secs(2));
+    engine.step().await?;
+    let (s, error) = status(&t).await?;
+    assert_eq!(s, "no_answer");
+    assert!(error.starts_with("watchdog"), "{error}");
+    Ok(())
+}

@@ -153,6 +153,8 @@ pub struct Campaign {
     pub name: String,
     pub description: String,
     pub status: CampaignStatus,
+    /// Why it is in that status ("start by ui", "list exhausted", "circuit breaker: …").
+    pub status_reason: String,
     pub provider: Provider,
     pub agent_id: Option<i64>,
     /// Caller id or provider phone-number id; empty means the provider's default.

@@ -22,6 +22,12 @@ pub enum Event {
     AgentChanged {
         agent: Agent,
     },
+    /// Something a supervisor should look at (a tripped breaker, a stuck call, …).
+    Alert {
+        kind: String,
+        campaign_id: Option<i64>,
+        message: String,
+    },
     /// The receiver fell behind and missed events: the UI should refetch everything.
     Resync,
 }

@@ -1,3 +1,5 @@
+import { useEffect, useState } from "react";
+
 /** "just now", "5 min ago", "3 h ago", "2 d ago", then a date. */
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const t = Date.parse(iso);
@@ -38,8 +40,6 @@ export function localTimeZone(): string {
     return "UTC";
   }
 }
-
-import { useEffect, useState } from "react";
 
 /** The current time, refreshed every `ms`, so relative times stay true on a page left open. */
 export function useNow(ms = 30_000): number {

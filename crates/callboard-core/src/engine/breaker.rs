@@ -1,7 +1,6 @@
 //! The circuit breaker: when too many recent dials failed, the campaign pauses itself instead of burning
-//! through the list (a wrong caller id, an exhausted balance, a provider outage).
-
-use std::collections::VecDeque;
+//! through the list (a wrong caller id, an exhausted balance, a provider outage). It is a pure function of
+//! the campaign's recent call endings as stored, so it survives restarts and needs no state of its own.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -11,9 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct BreakerSettings {
     /// Trip when more than this share of the recent dials failed…
     pub failure_ratio: f64,
-    /// …among at least this many recent dials…
+    /// …among at least this many of the most recent dials…
     pub min_dials: usize,
-    /// …within this many seconds.
+    /// …that ended within this many seconds.
     pub window_s: u32,
 }
 
@@ -27,15 +26,8 @@ impl Default for BreakerSettings {
     }
 }
 
-/// Recent dial results of one campaign.
-#[derive(Debug, Clone, Default)]
-pub struct CircuitBreaker {
-    settings: BreakerSettings,
-    recent: VecDeque<(Timestamp, bool)>,
-}
-
 /// Why the breaker tripped, for the campaign's status reason and the alert.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tripped {
     pub failed: usize,
     pub dials: usize,
@@ -43,84 +35,87 @@ pub struct Tripped {
 
 impl std::fmt::Display for Tripped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} of the last {} dials failed", self.failed, self.dials)
+        write!(
+            f,
+            "circuit breaker: {} of the last {} dials failed",
+            self.failed, self.dials
+        )
     }
 }
 
-impl CircuitBreaker {
-    pub fn new(settings: BreakerSettings) -> Self {
-        CircuitBreaker {
-            settings,
-            recent: VecDeque::new(),
-        }
-    }
-
-    /// Records one dial result; returns `Some` when the breaker trips. Only the last `min_dials` dials
-    /// inside the time window count.
-    pub fn record(&mut self, at: Timestamp, failed: bool) -> Option<Tripped> {
-        self.recent.push_back((at, failed));
-        let horizon = at - SignedDuration::from_secs(i64::from(self.settings.window_s));
-        while self.recent.front().is_some_and(|(t, _)| *t < horizon)
-            || self.recent.len() > self.settings.min_dials
-        {
-            self.recent.pop_front();
-        }
-        let dials = self.recent.len();
-        let failures = self.recent.iter().filter(|(_, f)| *f).count();
+impl BreakerSettings {
+    /// `recent`: (ended at, failed) of the campaign's most recent calls, newest first.
+    pub fn evaluate(&self, recent: &[(Timestamp, bool)], now: Timestamp) -> Option<Tripped> {
+        let horizon = now - SignedDuration::from_secs(i64::from(self.window_s));
+        let window: Vec<bool> = recent
+            .iter()
+            .take(self.min_dials)
+            .filter(|(t, _)| *t >= horizon)
+            .map(|(_, f)| *f)
+            .collect();
+        let dials = window.len();
+        let failed = window.iter().filter(|f| **f).count();
         #[allow(clippy::cast_precision_loss)]
-        let ratio = failures as f64 / dials.max(1) as f64;
-        (dials >= self.settings.min_dials && ratio > self.settings.failure_ratio).then_some(Tripped {
-            failed: failures,
-            dials,
-        })
-    }
-
-    /// Forgets history (after a supervisor resumes the campaign).
-    pub fn reset(&mut self) {
-        self.recent.clear();
+        let ratio = failed as f64 / dials.max(1) as f64;
+        (dials >= self.min_dials && ratio > self.failure_ratio).then_some(Tripped { failed, dials })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn at(s: i64) -> Timestamp {
         Timestamp::UNIX_EPOCH + SignedDuration::from_secs(s)
     }
 
+    /// Newest first, one second apart, ending at `end`.
+    fn history(end: i64, failed: &[bool]) -> Vec<(Timestamp, bool)> {
+        failed
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (at(end - i as i64), *f))
+            .collect()
+    }
+
     #[test]
     fn trips_on_a_failure_spike_only() {
-        let mut b = CircuitBreaker::new(BreakerSettings::default());
-        for i in 0..19 {
-            assert_eq!(b.record(at(i), true), None, "fewer than 20 dials never trip");
-        }
+        let b = BreakerSettings::default();
         assert_eq!(
-            b.record(at(19), true),
+            b.evaluate(&history(100, &[true; 19]), at(100)),
+            None,
+            "fewer than 20 dials never trip"
+        );
+        assert_eq!(
+            b.evaluate(&history(100, &[true; 20]), at(100)),
             Some(Tripped {
                 failed: 20,
                 dials: 20
             })
         );
-        b.reset();
-        for i in 0..40 {
-            assert_eq!(
-                b.record(at(100 + i), i % 2 == 0),
-                None,
-                "exactly half failing does not trip"
-            );
-        }
+        let half: Vec<bool> = (0..20).map(|i| i % 2 == 0).collect();
+        assert_eq!(
+            b.evaluate(&history(100, &half), at(100)),
+            None,
+            "exactly half failing does not trip"
+        );
     }
 
     #[test]
     fn old_failures_age_out() {
-        let mut b = CircuitBreaker::new(BreakerSettings::default());
-        for i in 0..15 {
-            b.record(at(i), true);
-        }
-        // Five minutes later the old failures are outside the two-minute window.
-        for i in 0..20 {
-            assert_eq!(b.record(at(300 + i), i < 8), None);
+        let b = BreakerSettings::default();
+        assert_eq!(b.evaluate(&history(100, &[true; 20]), at(400)), None);
+    }
+
+    proptest! {
+        #[test]
+        fn trips_exactly_when_the_recent_ratio_is_exceeded(failed in proptest::collection::vec(any::<bool>(), 0..60)) {
+            let b = BreakerSettings::default();
+            let recent = history(1_000, &failed);
+            let last: Vec<bool> = failed.iter().take(20).copied().collect();
+            let expected = last.len() == 20 && last.iter().filter(|f| **f).count() > 10;
+            prop_assert_eq!(b.evaluate(&recent, at(1_000)).is_some(), expected);
         }
     }
 }

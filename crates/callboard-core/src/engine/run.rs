@@ -11,6 +11,7 @@ use jiff::SignedDuration;
 use tokio_util::sync::CancellationToken;
 
 use super::{
+    breaker::BreakerSettings,
     dialer::{CallRef, DialError, DialRequest, Dialer, Reconciled},
     outcome,
     pacing::{RateLimiter, free_slots},
@@ -19,7 +20,7 @@ use super::{
 use crate::{
     app::App,
     campaign::{CampaignStatus, Transition},
-    clock::to_db,
+    clock::{from_db, to_db},
     events::Event,
     store::{StoreResult, attempts, campaigns},
 };
@@ -37,6 +38,10 @@ pub struct StepReport {
     pub suppressed: usize,
     pub failed_to_dial: usize,
     pub completed: Vec<i64>,
+    /// Campaigns the circuit breaker paused.
+    pub paused: Vec<i64>,
+    /// Calls the watchdog ended for running too long.
+    pub hung_up: usize,
 }
 
 pub struct Engine {
@@ -63,8 +68,13 @@ impl Engine {
             let Some(dialer) = self.dialers.get(&campaign.provider).cloned() else {
                 continue;
             };
-            let now = self.app.clock.now();
             let id = campaign.id;
+            self.watchdog(&campaign, &dialer).await?;
+            if self.trip_breaker(&campaign).await? {
+                report.paused.push(id);
+                continue;
+            }
+            let now = self.app.clock.now();
             let in_flight = self.app.store.read(move |c| attempts::in_flight(c, id)).await?;
             let limiter = self
                 .limiters
@@ -186,6 +196,85 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Ends calls that ran past the campaign's max duration: hang up through the provider, record why.
+    async fn watchdog(
+        &self,
+        campaign: &attempts::EngineCampaign,
+        dialer: &Arc<dyn Dialer>,
+    ) -> StoreResult<()> {
+        let now = self.app.clock.now();
+        let limit = campaign.max_call_seconds.max(60);
+        let before = to_db(now - SignedDuration::from_secs(limit));
+        let id = campaign.id;
+        let overdue = self
+            .app
+            .store
+            .read(move |c| attempts::overdue_calls(c, id, &before))
+            .await?;
+        for call in overdue {
+            let r = CallRef {
+                call_id: call.call_id,
+                dial_key: call.dial_key,
+                provider_call_id: call.provider_call_id,
+            };
+            if let Err(e) = dialer.hang_up(r).await {
+                tracing::warn!(call_id = call.call_id, error = %e, "watchdog hang-up failed; ending the call record anyway");
+            }
+            let o = if call.answered {
+                Outcome::Answered
+            } else {
+                Outcome::NoAnswer
+            };
+            let why = format!("watchdog: the call ran longer than {limit} s");
+            let message = why.clone();
+            self.app
+                .store
+                .with_tx(move |tx| outcome::record(tx, call.call_id, o, Some(&why), now))
+                .await?;
+            self.app.events.emit(Event::Alert {
+                kind: "stuck_call".into(),
+                campaign_id: Some(id),
+                message,
+            });
+        }
+        Ok(())
+    }
+
+    /// Pauses the campaign when the breaker trips; returns whether it did.
+    async fn trip_breaker(&self, campaign: &attempts::EngineCampaign) -> StoreResult<bool> {
+        let settings: BreakerSettings = serde_json::from_str(&campaign.breaker).unwrap_or_default();
+        let (id, since, n) = (campaign.id, campaign.updated_at.clone(), settings.min_dials);
+        let recent = self
+            .app
+            .store
+            .read(move |c| attempts::recent_endings(c, id, &since, n))
+            .await?;
+        let recent: Vec<_> = recent
+            .iter()
+            .filter_map(|(t, f)| Some((from_db(t)?, *f)))
+            .collect();
+        let now = self.app.clock.now();
+        let Some(tripped) = settings.evaluate(&recent, now) else {
+            return Ok(false);
+        };
+        let reason = tripped.to_string();
+        let stamp = to_db(now);
+        let status_reason = reason.clone();
+        let paused = self
+            .app
+            .store
+            .with_tx(move |tx| campaigns::set_status(tx, id, CampaignStatus::Paused, &status_reason, &stamp))
+            .await?;
+        tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
+        self.app.events.emit(Event::CampaignChanged { campaign: paused });
+        self.app.events.emit(Event::Alert {
+            kind: "circuit_breaker".into(),
+            campaign_id: Some(id),
+            message: reason,
+        });
+        Ok(true)
     }
 
     async fn complete_if_done(&self, campaign_id: i64, in_flight_before: u32) -> StoreResult<bool> {

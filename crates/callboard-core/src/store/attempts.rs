@@ -22,12 +22,16 @@ pub struct EngineCampaign {
     pub time_zone: String,
     pub retry_policy: String,
     pub max_call_seconds: i64,
+    pub breaker: String,
+    /// When the campaign last changed (it cannot be edited while running, so: when it was last started or
+    /// resumed). The breaker only counts calls since then.
+    pub updated_at: String,
 }
 
 pub fn running_campaigns(conn: &Connection) -> StoreResult<Vec<EngineCampaign>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, provider, agent_id, from_number, max_concurrent, calls_per_second, hours_preset, time_zone,
-                retry_policy, max_call_seconds
+                retry_policy, max_call_seconds, breaker, updated_at
          FROM campaigns WHERE status = 'running' ORDER BY id",
     )?;
     let rows = stmt
@@ -44,6 +48,8 @@ pub fn running_campaigns(conn: &Connection) -> StoreResult<Vec<EngineCampaign>> 
                 time_zone: r.get(8)?,
                 retry_policy: r.get(9)?,
                 max_call_seconds: r.get(10)?,
+                breaker: r.get(11)?,
+                updated_at: r.get(12)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -319,4 +325,55 @@ pub fn reasons(conn: &Connection, campaign_id: i64) -> StoreResult<(ReasonCounts
         |r| r.get(0),
     )?;
     Ok((counts, next))
+}
+
+/// (ended at, failed) of a campaign's most recent placed calls since `since`, newest first.
+pub fn recent_endings(
+    conn: &Connection,
+    campaign_id: i64,
+    since: &str,
+    limit: usize,
+) -> StoreResult<Vec<(String, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ended_at, outcome = 'failed' FROM calls
+         WHERE campaign_id = ?1 AND ended_at IS NOT NULL AND ended_at >= ?2 AND status != 'not_placed'
+         ORDER BY ended_at DESC LIMIT ?3",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt
+        .query_map(params![campaign_id, since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A call past the campaign's max duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueCall {
+    pub call_id: i64,
+    pub dial_key: String,
+    pub provider_call_id: Option<String>,
+    pub answered: bool,
+}
+
+/// Placed calls of a campaign that started before `started_before` and have not ended.
+pub fn overdue_calls(
+    conn: &Connection,
+    campaign_id: i64,
+    started_before: &str,
+) -> StoreResult<Vec<OverdueCall>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, IFNULL(dial_key, ''), provider_call_id, answered_at IS NOT NULL OR status = 'in_progress' FROM calls
+         WHERE campaign_id = ?1 AND status IN ('dialing', 'ringing', 'in_progress') AND started_at < ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![campaign_id, started_before], |r| {
+            Ok(OverdueCall {
+                call_id: r.get(0)?,
+                dial_key: r.get(1)?,
+                provider_call_id: r.get(2)?,
+                answered: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }

@@ -6,7 +6,7 @@ use super::{StoreError, StoreResult, agents, found};
 use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
-        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number,
+        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number, c.status_reason,
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
     FROM campaigns c";
@@ -35,8 +35,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
         from_number: r.get(12)?,
-        contacts: r.get(13)?,
-        completed: r.get(14)?,
+        status_reason: r.get(13)?,
+        contacts: r.get(14)?,
+        completed: r.get(15)?,
     })
 }
 
