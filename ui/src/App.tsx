@@ -1,6 +1,8 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { applyEvents } from "./api/cache";
+import { keys } from "./api/client";
+import type { Campaign, CampaignEvent } from "./api/types";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
@@ -41,7 +43,10 @@ export function App() {
   useEffect(() => {
     const p = platform();
     const offConn = p.onConnection(useUi.getState().setConnection);
-    const offEvents = p.subscribe((events) => applyEvents(qc, events));
+    const offEvents = p.subscribe((events) => {
+      applyEvents(qc, events);
+      for (const e of events) if (e.type === "alert") showAlert(qc, e);
+    });
     return () => {
       offEvents();
       offConn();
@@ -80,4 +85,15 @@ export function App() {
       <Toaster />
     </div>
   );
+}
+
+/** An engine alert (a tripped breaker, a stuck call, …) as a toast naming its campaign. */
+function showAlert(qc: QueryClient, e: Extract<CampaignEvent, { type: "alert" }>) {
+  const campaign = qc.getQueryData<Campaign[]>(keys.campaigns)?.find((c) => c.id === e.campaign_id);
+  useUi.getState().toast({
+    kind: "warning",
+    title: campaign ? `Alert · ${campaign.name}` : "Alert",
+    message: e.message,
+    code: e.kind,
+  });
 }

@@ -1,6 +1,7 @@
 //! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
+mod bench;
 mod campaign;
 mod doctor;
 mod logging;
@@ -29,6 +30,8 @@ enum Command {
     Doctor(DataDirArg),
     /// Create, list, start, pause, resume and cancel campaigns from scripts.
     Campaign(campaign::CampaignArgs),
+    /// Run a benchmark and print its figures.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,5 +76,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
         Command::Campaign(args) => campaign::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

@@ -9,47 +9,13 @@ use std::{
 
 use callboard_core::{
     app::{App, AppOptions},
-    clock::Clock,
     listener::{self, Running},
     store::Store,
 };
-use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// A clock that only moves when told to.
-#[derive(Debug, Clone)]
-pub struct ManualClock {
-    now: Arc<Mutex<Timestamp>>,
-}
-
-impl ManualClock {
-    pub fn new(start: Timestamp) -> Self {
-        ManualClock {
-            now: Arc::new(Mutex::new(start)),
-        }
-    }
-
-    /// 2026-03-08T12:00:00Z, a Sunday (and the US spring-forward day), unless a test needs another.
-    pub fn default_start() -> Timestamp {
-        Timestamp::from_second(1_772_971_200).unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
-    pub fn advance(&self, by: SignedDuration) {
-        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
-        *now = now.checked_add(by).unwrap_or(*now);
-    }
-
-    pub fn set(&self, to: Timestamp) {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = to;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+pub use callboard_core::clock::ManualClock;
 
 /// An app on a temp data dir (file-backed, like production) with a manual clock.
 pub struct TestApp {

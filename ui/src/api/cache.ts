@@ -42,13 +42,20 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
           (list) => list && upsertById(list, newer(list.find((c) => c.id === e.campaign.id), e.campaign), byNewest),
         );
         qc.setQueryData<Campaign>(keys.campaign(e.campaign.id), (c) => newer(c, e.campaign));
+        // Its explanation depends on it; refetched only if someone is looking at it.
+        void qc.invalidateQueries({ queryKey: keys.why(e.campaign.id), exact: true });
         break;
       case "campaign_deleted":
         qc.setQueryData<Campaign[]>(keys.campaigns, (list) => list && removeById(list, e.id));
         qc.removeQueries({ queryKey: keys.campaign(e.id), exact: true });
+        qc.removeQueries({ queryKey: keys.why(e.id), exact: true });
         break;
       case "agent_changed":
         qc.setQueryData<Agent[]>(keys.agents, (list) => list && upsertById(list, newer(list.find((a) => a.id === e.agent.id), e.agent), byNewest));
+        break;
+      case "alert":
+        // Shown by the app shell (see App.tsx); its campaign's explanation is probably stale.
+        if (e.campaign_id != null) void qc.invalidateQueries({ queryKey: keys.why(e.campaign_id), exact: true });
         break;
       case "resync":
         void qc.invalidateQueries();

@@ -1,7 +1,7 @@
 // The typed client: one function per command in docs/api.md, over whichever transport `platform()` picked.
 
 import { platform } from "../platform";
-import type { Agent, AgentInput, AppInfo, Campaign, CampaignInput, Commands, CommandName, Health } from "./types";
+import type { Agent, AgentInput, AppInfo, Campaign, CampaignInput, Commands, CommandName, Health, WhyReport } from "./types";
 
 /** Runs any command with its declared args and response types. */
 export function rpc<C extends CommandName>(cmd: C, args: Commands[C]["args"]): Promise<Commands[C]["response"]> {
@@ -24,6 +24,7 @@ export const api = {
     pause: (id: number): Promise<Campaign> => rpc("campaign.pause", { id }),
     resume: (id: number): Promise<Campaign> => rpc("campaign.resume", { id }),
     cancel: (id: number): Promise<Campaign> => rpc("campaign.cancel", { id }),
+    why: (id: number): Promise<WhyReport> => rpc("campaign.why", { id }),
     copyContacts: (id: number, from: number) => rpc("campaign.copy_contacts", { id, from }),
   },
 
@@ -38,5 +39,6 @@ export const keys = {
   appInfo: ["app.info"] as const,
   campaigns: ["campaigns"] as const,
   campaign: (id: number) => ["campaign", id] as const,
+  why: (id: number) => ["campaign.why", id] as const,
   agents: ["agents"] as const,
 };

@@ -50,6 +50,8 @@ export interface Campaign {
   name: string;
   description: string;
   status: CampaignStatus;
+  /** Why it is in that status, e.g. "start by ui", "circuit breaker: 20 of the last 20 dials failed". */
+  status_reason: string;
   provider: Provider;
   agent_id: number | null;
   /** Caller id / provider number id; "" = provider default. */
@@ -102,10 +104,24 @@ export interface AgentInput {
   disclosure?: string;
 }
 
+/** `campaign.why`: why contacts are (not) being dialed right now. */
+export interface WhyReport {
+  campaign_id: number;
+  status: CampaignStatus;
+  in_flight: number;
+  max_concurrent: number;
+  next_due_at: string | null;
+  by_reason: { state: string; reason: string; count: number; label: string }[];
+  /** One sentence: the main reason, or "dialing". */
+  summary: string;
+}
+
 export type CampaignEvent =
   | { type: "campaign_changed"; campaign: Campaign }
   | { type: "campaign_deleted"; id: number }
   | { type: "agent_changed"; agent: Agent }
+  /** Not in docs/api.md yet; sent by the core: something a supervisor should look at (a tripped breaker, …). */
+  | { type: "alert"; kind: string; campaign_id: number | null; message: string }
   /**
    * Not in docs/api.md yet, but sent by the core when a subscriber fell behind; the UI also raises it
    * itself after an event stream reconnects. Either way: refetch everything.
@@ -128,6 +144,7 @@ export interface Commands {
   "campaign.pause": { args: { id: number }; response: Campaign };
   "campaign.resume": { args: { id: number }; response: Campaign };
   "campaign.cancel": { args: { id: number }; response: Campaign };
+  "campaign.why": { args: { id: number }; response: WhyReport };
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };

@@ -18,7 +18,7 @@ interface ModalProps {
 }
 
 /** A centred dialog over a dimmed backdrop. Escape or a backdrop click closes it; focus returns afterwards. */
-export function Modal({ title, description, onClose, children, footer, width = 520, locked, testId, role = "dialog" }: ModalProps) {
+export function Modal({ title, description, onClose, children, footer, width = 520, locked, testId, role = "dialog", bare }: ModalProps) {
   const titleId = useId();
   const panel = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);

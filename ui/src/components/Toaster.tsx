@@ -8,9 +8,9 @@ export function Toaster() {
   return (
     <div className="toaster" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === "error" ? "alert" : "status"} data-testid="toast">
+        <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === "error" || t.kind === "warning" ? "alert" : "status"} data-testid="toast">
           <span className="toast-icon">
-            {t.kind === "error" ? <IconAlert /> : t.kind === "success" ? <IconCheck /> : <IconInfo />}
+            {t.kind === "error" || t.kind === "warning" ? <IconAlert /> : t.kind === "success" ? <IconCheck /> : <IconInfo />}
           </span>
           <div className="toast-text">
             <div className="toast-title">

@@ -27,7 +27,7 @@ export function resolveTheme(pref: ThemePref): Theme {
 
 export interface Toast {
   id: number;
-  kind: "error" | "success" | "info";
+  kind: "error" | "warning" | "success" | "info";
   title: string;
   message?: string;
   code?: string;
@@ -75,8 +75,8 @@ export const useUi = create<UiState>((set, get) => ({
   toasts: [],
   toast(t) {
     const id = nextToast++;
-    set((s) => ({ toasts: [...s.toasts.slice(-4), { ...t, id }] }));
-    setTimeout(() => get().dismiss(id), t.kind === "error" ? 9000 : 4000);
+    set((s) => ({ toasts: [...s.toasts.slice(-2), { ...t, id }] }));
+    setTimeout(() => get().dismiss(id), t.kind === "error" || t.kind === "warning" ? 9000 : 3000);
   },
   dismiss: (id) => set((s) => ({ toasts: s.toasts.filter((x) => x.id !== id) })),
 }));

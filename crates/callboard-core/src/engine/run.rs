@@ -169,31 +169,44 @@ impl Engine {
             async move { (call_id, fut.await) }
         }))
         .await;
+        let at = self.app.clock.now();
+        let mut unknown = Vec::new();
+        let mut settled = Vec::new();
         for (call_id, result) in results {
-            let at = self.app.clock.now();
             match result {
                 Ok(dialed) => {
                     report.dialed += 1;
-                    self.app
-                        .store
-                        .with_tx(move |tx| {
-                            attempts::mark_dialed(tx, call_id, &dialed.provider_call_id, &to_db(at))
-                        })
-                        .await?;
+                    settled.push((call_id, Ok(dialed.provider_call_id)));
                 }
                 Err(DialError::Rejected(reason)) => {
                     report.failed_to_dial += 1;
-                    self.app
-                        .store
-                        .with_tx(move |tx| outcome::record(tx, call_id, Outcome::Failed, Some(&reason), at))
-                        .await?;
+                    settled.push((call_id, Err(reason)));
                 }
-                // Unknown fate: leave the call queued; `reconcile_lost` asks the provider later.
                 Err(DialError::Unavailable(reason)) => {
                     report.failed_to_dial += 1;
-                    tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
+                    unknown.push((call_id, reason));
                 }
             }
+        }
+        // One transaction for the whole batch: the writer thread is the bottleneck at high rates.
+        self.app
+            .store
+            .with_tx(move |tx| -> StoreResult<()> {
+                let now = to_db(at);
+                for (call_id, result) in settled {
+                    match result {
+                        Ok(provider_call_id) => attempts::mark_dialed(tx, call_id, &provider_call_id, &now)?,
+                        Err(reason) => {
+                            outcome::record(tx, call_id, Outcome::Failed, Some(&reason), at)?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        // Unknown fate: leave those calls queued; `reconcile_lost` asks the provider later.
+        for (call_id, reason) in unknown {
+            tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
         }
         Ok(())
     }

@@ -1,9 +1,11 @@
+import { useQuery } from "@tanstack/react-query";
+import { api, keys } from "../../api/client";
 import type { Agent, Campaign } from "../../api/types";
 import { Drawer } from "../../components/Drawer";
 import { IconEdit, IconPause, IconPlay, IconTrash } from "../../components/Icons";
 import { StatusBadge } from "../../components/StatusBadge";
 import { AGENT_PROVIDER_LABELS, hoursLabel, isDeletable, isEditable, providerLabel } from "../../lib/labels";
-import { absoluteTime } from "../../lib/time";
+import { absoluteTime, relativeTime } from "../../lib/time";
 import { formatRate, nextStep } from "./steps";
 import type { Transition } from "./useCampaignActions";
 
@@ -15,6 +17,7 @@ export function CampaignDrawer({
   onEdit,
   onDelete,
   onTransition,
+  onCancelCampaign,
 }: {
   campaign: Campaign;
   agent: Agent | undefined;
@@ -22,6 +25,7 @@ export function CampaignDrawer({
   onEdit(): void;
   onDelete(): void;
   onTransition(t: Transition): void;
+  onCancelCampaign(): void;
 }) {
   const next = nextStep(c.status);
   const pct = c.contacts ? Math.round((c.completed / c.contacts) * 100) : 0;
@@ -42,7 +46,7 @@ export function CampaignDrawer({
           </button>
           <div className="toolbar-spacer" />
           {c.status !== "completed" && c.status !== "cancelled" && (
-            <button className="btn btn-secondary" onClick={() => onTransition("cancel")}>
+            <button className="btn btn-ghost" onClick={onCancelCampaign} title="Stop for good; it cannot be resumed">
               Cancel campaign
             </button>
           )}
@@ -62,14 +66,23 @@ export function CampaignDrawer({
         <div className="progress-head">
           <span>Progress</span>
           <span className="muted">
-            {c.completed.toLocaleString()} of {c.contacts.toLocaleString()} contacts · {pct}%
+            {c.contacts
+              ? `${c.completed.toLocaleString()} of ${c.contacts.toLocaleString()} contacts · ${pct}%`
+              : "No contacts yet"}
           </span>
         </div>
         <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
           <div className="progress-bar" style={{ width: `${pct}%` }} />
         </div>
       </div>
+      <WhyPanel campaign={c} />
       <dl className="kv">
+        {c.status_reason && (
+          <>
+            <dt>Status reason</dt>
+            <dd data-testid="status-reason">{c.status_reason}</dd>
+          </>
+        )}
         <dt>Provider</dt>
         <dd>{providerLabel(c.provider)}</dd>
         <dt>Agent</dt>
@@ -89,11 +102,13 @@ export function CampaignDrawer({
           )}
         </dd>
         <dt>Caller ID</dt>
-        <dd className="mono">{c.from_number || <span className="faint">Provider default</span>}</dd>
+        <dd>{c.from_number ? <span className="mono">{c.from_number}</span> : <span className="faint">Provider default</span>}</dd>
         <dt>Max concurrent</dt>
         <dd>{c.max_concurrent} calls</dd>
         <dt>Pacing</dt>
-        <dd>{formatRate(c.calls_per_second)} calls per second</dd>
+        <dd>
+          {formatRate(c.calls_per_second)} {c.calls_per_second === 1 ? "call" : "calls"} per second
+        </dd>
         <dt>Calling window</dt>
         <dd>{hoursLabel(c.hours_preset)}</dd>
         <dt>Default zone</dt>
@@ -109,5 +124,42 @@ export function CampaignDrawer({
         </div>
       )}
     </Drawer>
+  );
+}
+
+/** "Why is nobody being called?": the core's explanation, refetched whenever the campaign changes. */
+function WhyPanel({ campaign: c }: { campaign: Campaign }) {
+  const why = useQuery({ queryKey: keys.why(c.id), queryFn: () => api.campaigns.why(c.id), staleTime: 10_000 });
+  if (!why.data) return null;
+  const w = why.data;
+  const total = w.by_reason.reduce((n, r) => n + r.count, 0);
+  return (
+    <section className="why" data-testid="why">
+      <div className="why-head">
+        <span className="why-title">Dialing right now</span>
+        <span className="muted tabular">
+          {w.in_flight} of {w.max_concurrent} lines in use
+        </span>
+      </div>
+      <p className="why-summary">{w.summary}</p>
+      {w.next_due_at && (
+        <p className="field-hint" title={absoluteTime(w.next_due_at)}>
+          Next contact due {relativeTime(w.next_due_at).replace(" ago", "")}
+        </p>
+      )}
+      {w.by_reason.length > 0 && (
+        <ul className="why-list">
+          {w.by_reason.map((r) => (
+            <li key={`${r.state}/${r.reason}`}>
+              <span className="why-label">{r.label}</span>
+              <span className="why-bar" aria-hidden="true">
+                <span style={{ width: `${total ? Math.max(2, (r.count / total) * 100) : 0}%` }} className={`why-fill why-${r.state}`} />
+              </span>
+              <span className="why-count tabular">{r.count.toLocaleString()}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

@@ -187,12 +187,12 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
               {...aria("from_number")}
               className="input mono"
               value={values.from_number}
-              placeholder="Provider default"
+              placeholder="Provider default: an E.164 number (+965…) or the provider's number id"
               autoComplete="off"
               data-testid="campaign-from"
               onChange={(e) => set("from_number", e.target.value)}
             />,
-            "A number in E.164 (+965…) or the provider's phone-number id. Leave empty for the provider default.",
+            undefined,
             true,
           )}
 

@@ -20,6 +20,7 @@ type Dialog =
   | { kind: "create" }
   | { kind: "edit"; campaign: Campaign }
   | { kind: "delete"; campaign: Campaign }
+  | { kind: "cancel"; campaign: Campaign }
   | null;
 
 export function CampaignsPage() {
@@ -50,7 +51,7 @@ export function CampaignsPage() {
   const dialogs = (
     <>
       {dialog?.kind === "create" && (
-        <Modal title="New campaign" description="Who calls, how fast, and when. You can change all of it until the campaign starts." onClose={() => setDialog(null)} width={600} bare>
+        <Modal title="New campaign" description="Who calls, how fast and when. Editable until the campaign starts." onClose={() => setDialog(null)} width={600} bare>
           <CampaignForm
             mode="create"
             initial={emptyValues(localTimeZone())}
@@ -99,6 +100,20 @@ export function CampaignsPage() {
           onClose={() => setDialog(null)}
         />
       )}
+      {dialog?.kind === "cancel" && (
+        <ConfirmDialog
+          title="Cancel campaign?"
+          danger
+          confirmLabel="Cancel campaign"
+          body={
+            <p>
+              <strong>{dialog.campaign.name}</strong> stops for good: no new calls are placed and it cannot be resumed.
+            </p>
+          }
+          onConfirm={() => actions.cancel(dialog.campaign)}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {open && (
         <CampaignDrawer
           campaign={open}
@@ -106,7 +121,8 @@ export function CampaignsPage() {
           onClose={() => setOpenId(null)}
           onEdit={() => openEdit(open)}
           onDelete={() => openDelete(open)}
-          onTransition={(t) => actions.transition(open, t)}
+          onTransition={(t) => void actions.transition(open, t)}
+          onCancelCampaign={() => setDialog({ kind: "cancel", campaign: open })}
         />
       )}
     </>
@@ -217,17 +233,22 @@ export function CampaignsPage() {
         </div>
 
         <div className="table-wrap">
-          <table className="table" data-testid="campaign-table">
+          <table className="table table-fixed" data-testid="campaign-table">
+            <colgroup>
+              <col />
+              <col style={{ width: 128 }} />
+              <col style={{ width: 172 }} />
+              <col style={{ width: 112 }} />
+              <col style={{ width: 136 }} />
+              <col style={{ width: 100 }} />
+              <col style={{ width: 108 }} />
+            </colgroup>
             <thead>
               <tr>
                 <th className="col-name">Campaign</th>
                 <th>Status</th>
-                <th>Provider</th>
-                <th>Agent</th>
-                <th className="num" title="Max concurrent calls">
-                  Max conc.
-                </th>
-                <th className="num">Calls/s</th>
+                <th>Agent · Provider</th>
+                <th title="Max concurrent calls · calls started per second">Pacing</th>
                 <th>Hours</th>
                 <th>Updated</th>
                 <th className="col-actions">
@@ -250,7 +271,7 @@ export function CampaignsPage() {
               ))}
               {visible.length === 0 && (
                 <tr>
-                  <td colSpan={9} className="table-none">
+                  <td colSpan={7} className="table-none">
                     No campaigns match{query ? ` “${query}”` : ""}.{" "}
                     <button className="link" onClick={() => (setQuery(""), setStatus("all"))}>
                       Clear filters
@@ -313,28 +334,28 @@ function CampaignRow({
       }}
     >
       <td className="col-name">
-        <div className="cell-title" title={c.name}>
+        <button type="button" className="cell-title row-link" title={c.name} onClick={onOpen}>
           {c.name}
-        </div>
+        </button>
         <div className="cell-sub" title={c.description}>
           {c.description || <span className="faint">No description</span>}
         </div>
       </td>
       <td>
-        <StatusBadge status={c.status} />
+        <StatusBadge status={c.status} reason={c.status_reason} />
       </td>
-      <td>{providerLabel(c.provider)}</td>
       <td>
-        {c.agent_id == null ? (
-          <span className="faint">None</span>
-        ) : (
-          <span className="cell-ellipsis" title={agent?.name}>
-            {agent?.name ?? `Agent #${c.agent_id}`}
-          </span>
-        )}
+        <div className="cell-title-sm" title={agent?.name}>
+          {c.agent_id == null ? <span className="faint">No agent</span> : (agent?.name ?? `Agent #${c.agent_id}`)}
+        </div>
+        <div className="cell-sub">{providerLabel(c.provider)}</div>
       </td>
-      <td className="num">{c.max_concurrent}</td>
-      <td className="num">{formatRate(c.calls_per_second)}</td>
+      <td title={`Up to ${c.max_concurrent} calls at once, ${formatRate(c.calls_per_second)} new calls per second`}>
+        <div className="cell-title-sm tabular" data-testid="campaign-max-concurrent-cell">
+          {c.max_concurrent} <span className="muted">at once</span>
+        </div>
+        <div className="cell-sub tabular">{formatRate(c.calls_per_second)} calls/s</div>
+      </td>
       <td title={`${hoursLabel(c.hours_preset)} · default zone ${c.time_zone}`}>
         <div className="cell-title-sm">{hoursName}</div>
         {hoursWhen && <div className="cell-sub">{hoursWhen}</div>}

@@ -35,6 +35,11 @@ export function useCampaignActions() {
         applyEvents(qc, [{ type: "campaign_deleted", id: c.id }]);
         toast({ kind: "success", title: "Campaign deleted", message: c.name });
       },
+      /** Cancelling is final, so it goes through a confirm dialog, which shows the failure itself. */
+      async cancel(c: Campaign) {
+        changed(await api.campaigns.cancel(c.id));
+        toast({ kind: "success", title: "Campaign cancelled", message: c.name });
+      },
       /** Life-cycle steps report failures as toasts (there is no form to show them in). */
       async transition(c: Campaign, step: Transition) {
         try {
