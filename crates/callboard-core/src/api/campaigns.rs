@@ -193,12 +193,12 @@ fn ensure_editable(c: &Campaign) -> Result<(), ApiError> {
     if c.status.is_editable() {
         return Ok(());
     }
+    let what = match c.status {
+        CampaignStatus::Running => "pause it before changing it",
+        _ => "a finished campaign cannot be changed; create a new one (its contacts can be copied)",
+    };
     Err(ApiError::new(
         ErrorCode::Validation,
-        format!(
-            "campaign '{}' is {}; pause it before changing or deleting it",
-            c.name,
-            c.status.as_str()
-        ),
+        format!("campaign '{}' is {}; {what}", c.name, c.status.as_str()),
     ))
 }

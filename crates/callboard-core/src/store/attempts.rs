@@ -75,37 +75,56 @@ pub struct Candidate {
     pub on_dnc: bool,
 }
 
-/// Due contacts in dialing order: scheduled callbacks first, then the longest waiting, then list order.
+const CANDIDATE_COLUMNS: &str = "cc.contact_id, c.phone_e164, c.time_zone, c.variables, cc.attempts,
+    EXISTS(SELECT 1 FROM dnc_entries d WHERE d.phone_e164 = c.phone_e164
+           AND (d.campaign_id IS NULL OR d.campaign_id = cc.campaign_id)) OR c.status != 'active'";
+
+fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        contact_id: r.get(0)?,
+        phone_e164: r.get(1)?,
+        time_zone: r.get(2)?,
+        variables: r.get(3)?,
+        attempts: r.get(4)?,
+        on_dnc: r.get(5)?,
+    })
+}
+
+/// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
+/// then list order. Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
+/// cost does not grow with the list.
 pub fn candidates(
     conn: &Connection,
     campaign_id: i64,
     now: &str,
     limit: usize,
 ) -> StoreResult<Vec<Candidate>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT cc.contact_id, c.phone_e164, c.time_zone, c.variables, cc.attempts,
-                EXISTS(SELECT 1 FROM dnc_entries d WHERE d.phone_e164 = c.phone_e164
-                       AND (d.campaign_id IS NULL OR d.campaign_id = cc.campaign_id)) OR c.status != 'active'
-         FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
-         WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait')
-           AND (cc.next_attempt_at IS NULL OR cc.next_attempt_at <= ?2)
-         ORDER BY cc.callback_at IS NULL, cc.callback_at, cc.next_attempt_at IS NOT NULL, cc.next_attempt_at,
-                  cc.contact_id
-         LIMIT ?3",
-    )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt
-        .query_map(params![campaign_id, now, limit], |r| {
-            Ok(Candidate {
-                contact_id: r.get(0)?,
-                phone_e164: r.get(1)?,
-                time_zone: r.get(2)?,
-                variables: r.get(3)?,
-                attempts: r.get(4)?,
-                on_dnc: r.get(5)?,
-            })
-        })?
+    let mut callbacks = conn.prepare_cached(&format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+         WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
+           AND cc.callback_at <= ?2
+         ORDER BY cc.callback_at LIMIT ?3"
+    ))?;
+    let mut rows = callbacks
+        .query_map(params![campaign_id, now, limit], candidate)?
         .collect::<Result<Vec<_>, _>>()?;
+    let rest = limit - i64::try_from(rows.len()).unwrap_or(0);
+    if rest > 0 {
+        let mut queue = conn.prepare_cached(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+             WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
+               AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
+             ORDER BY cc.next_attempt_at, cc.contact_id LIMIT ?3"
+        ))?;
+        let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.contact_id).collect();
+        for c in queue.query_map(params![campaign_id, now, rest], candidate)? {
+            let c = c?;
+            if !seen.contains(&c.contact_id) {
+                rows.push(c);
+            }
+        }
+    }
     Ok(rows)
 }
 
@@ -258,7 +277,7 @@ pub fn after_attempt(
 pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResult<()> {
     conn.execute(
         "UPDATE campaign_contacts SET state = 'pending', attempts = MAX(attempts - 1, 0), lease_expires_at = NULL,
-                wait_reason = NULL, updated_at = ?2
+                wait_reason = NULL, next_attempt_at = ?2, updated_at = ?2
          WHERE last_call_id = ?1 AND state = 'dialing'",
         params![call_id, now],
     )?;
