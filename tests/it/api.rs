@@ -47,10 +47,20 @@ async fn every_command_round_trips() -> TestResult {
     let created = call(
         "campaign.create",
         json!({"name": "Spring", "agent_id": agent["id"], "provider": "twilio", "max_concurrent": 20,
-               "calls_per_second": 2.5, "hours_preset": "kw", "time_zone": "Asia/Kuwait"}),
+               "calls_per_second": 2.5, "hours_preset": "kw", "time_zone": "Asia/Kuwait",
+               "retry_policy": {"max_attempts": 5, "busy": {"retry": false, "delay_minutes": 0}},
+               "max_call_seconds": 600}),
     )
     .await?;
     assert_eq!(created["status"], "draft");
+    assert_eq!(created["retry_policy"]["max_attempts"], 5);
+    assert_eq!(created["retry_policy"]["busy"]["retry"], false);
+    assert_eq!(
+        created["retry_policy"]["no_answer"]["delay_minutes"], 120,
+        "unset rules keep their defaults"
+    );
+    assert_eq!(created["breaker"]["min_dials"], 20);
+    assert_eq!(created["max_call_seconds"], 600);
     assert_eq!(created["provider"], "twilio");
     assert_eq!(created["agent_id"], agent["id"]);
     let id = created["id"].clone();
@@ -172,6 +182,24 @@ async fn bad_input_gets_a_stable_code() -> TestResult {
         ),
         ("campaign.delete", json!({"id": 999}), 404, "not_found"),
         ("agent.create", json!({"name": ""}), 422, "validation"),
+        (
+            "campaign.create",
+            json!({"name": "x", "max_call_seconds": 5}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "retry_policy": {"max_attempts": 0}}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "breaker": {"failure_ratio": 2.0}}),
+            422,
+            "validation",
+        ),
         (
             "agent.create",
             json!({"name": "a", "provider": "skype"}),

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{self, ValidationError};
+use crate::{
+    engine::{breaker::BreakerSettings, retry::RetryPolicy},
+    validation::{self, ValidationError},
+};
 
 /// Who places the calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +166,10 @@ pub struct Campaign {
     pub calls_per_second: f64,
     pub hours_preset: String,
     pub time_zone: String,
+    pub retry_policy: RetryPolicy,
+    pub breaker: BreakerSettings,
+    /// The watchdog ends calls longer than this.
+    pub max_call_seconds: u32,
     pub contacts: i64,
     pub completed: i64,
     pub created_at: String,
@@ -184,6 +191,9 @@ pub struct CampaignInput {
     pub calls_per_second: Option<f64>,
     pub hours_preset: Option<String>,
     pub time_zone: Option<String>,
+    pub retry_policy: Option<RetryPolicy>,
+    pub breaker: Option<BreakerSettings>,
+    pub max_call_seconds: Option<u32>,
 }
 
 /// The validated settings of a campaign, ready to store.
@@ -198,6 +208,9 @@ pub struct CampaignSettings {
     pub calls_per_second: f64,
     pub hours_preset: String,
     pub time_zone: String,
+    pub retry_policy: RetryPolicy,
+    pub breaker: BreakerSettings,
+    pub max_call_seconds: u32,
 }
 
 impl Default for CampaignSettings {
@@ -212,6 +225,9 @@ impl Default for CampaignSettings {
             calls_per_second: 1.0,
             hours_preset: "always".into(),
             time_zone: "UTC".into(),
+            retry_policy: RetryPolicy::default(),
+            breaker: BreakerSettings::default(),
+            max_call_seconds: 900,
         }
     }
 }
@@ -228,6 +244,9 @@ impl CampaignSettings {
             calls_per_second: c.calls_per_second,
             hours_preset: c.hours_preset.clone(),
             time_zone: c.time_zone.clone(),
+            retry_policy: c.retry_policy.clone(),
+            breaker: c.breaker,
+            max_call_seconds: c.max_call_seconds,
         }
     }
 
@@ -297,6 +316,43 @@ impl CampaignSettings {
         }
         if let Some(tz) = input.time_zone {
             self.time_zone = validation::time_zone("time_zone", &tz)?;
+        }
+        if let Some(policy) = input.retry_policy {
+            if !(1..=10).contains(&policy.max_attempts) {
+                return Err(ValidationError::new(
+                    "retry_policy",
+                    "max_attempts must be between 1 and 10",
+                ));
+            }
+            let rules = [policy.no_answer, policy.busy, policy.voicemail, policy.failed];
+            if rules.iter().any(|r| r.delay_minutes > 10_080) {
+                return Err(ValidationError::new(
+                    "retry_policy",
+                    "retry delays must be at most a week (10080 minutes)",
+                ));
+            }
+            self.retry_policy = policy;
+        }
+        if let Some(b) = input.breaker {
+            if !(0.05..=1.0).contains(&b.failure_ratio)
+                || !(3..=500).contains(&b.min_dials)
+                || !(10..=3600).contains(&b.window_s)
+            {
+                return Err(ValidationError::new(
+                    "breaker",
+                    "failure_ratio must be 0.05–1, min_dials 3–500 and window_s 10–3600",
+                ));
+            }
+            self.breaker = b;
+        }
+        if let Some(secs) = input.max_call_seconds {
+            if !(60..=7200).contains(&secs) {
+                return Err(ValidationError::new(
+                    "max_call_seconds",
+                    "must be between 60 and 7200",
+                ));
+            }
+            self.max_call_seconds = secs;
         }
         Ok(self)
     }

@@ -7,9 +7,17 @@ use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
         c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number, c.status_reason,
+        c.retry_policy, c.breaker, c.max_call_seconds,
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
         (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
     FROM campaigns c";
+
+/// A JSON settings column; `{}` and missing fields take the defaults.
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     let bad = |i: usize, what: &str, v: String| {
@@ -36,8 +44,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         updated_at: r.get(11)?,
         from_number: r.get(12)?,
         status_reason: r.get(13)?,
-        contacts: r.get(14)?,
-        completed: r.get(15)?,
+        retry_policy: json_column(r, 14)?,
+        breaker: json_column(r, 15)?,
+        max_call_seconds: r.get(16)?,
+        contacts: r.get(17)?,
+        completed: r.get(18)?,
     })
 }
 
@@ -65,6 +76,10 @@ pub fn find_by_name(conn: &Connection, name: &str) -> StoreResult<Campaign> {
             from_row,
         ),
     )
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn check_agent(conn: &Connection, s: &CampaignSettings) -> StoreResult<()> {
@@ -95,8 +110,9 @@ pub fn insert(
     check_agent(conn, s)?;
     conn.execute(
         "INSERT INTO campaigns(name, description, status, provider, agent_id, max_concurrent, calls_per_second,
-                               hours_preset, time_zone, created_at, updated_at, from_number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+                               hours_preset, time_zone, created_at, updated_at, from_number, retry_policy, breaker,
+                               max_call_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
         params![
             s.name,
             s.description,
@@ -108,7 +124,10 @@ pub fn insert(
             s.hours_preset,
             s.time_zone,
             now,
-            s.from_number
+            s.from_number,
+            to_json(&s.retry_policy)?,
+            to_json(&s.breaker)?,
+            s.max_call_seconds
         ],
     )
     .map_err(|e| name_conflict(e, &s.name))?;
@@ -120,7 +139,8 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
     let n = conn
         .execute(
             "UPDATE campaigns SET name = ?2, description = ?3, provider = ?4, agent_id = ?5, max_concurrent = ?6,
-                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10, from_number = ?11
+                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10, from_number = ?11,
+                retry_policy = ?12, breaker = ?13, max_call_seconds = ?14
              WHERE id = ?1",
             params![
                 id,
@@ -133,7 +153,10 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
                 s.hours_preset,
                 s.time_zone,
                 now,
-                s.from_number
+                s.from_number,
+                to_json(&s.retry_policy)?,
+                to_json(&s.breaker)?,
+                s.max_call_seconds
             ],
         )
         .map_err(|e| name_conflict(e, &s.name))?;
