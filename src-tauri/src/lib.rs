@@ -14,7 +14,9 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use callboard_core::{
     app::{App, AppOptions},
     clock::SystemClock,
-    demo, listener,
+    demo,
+    engine::Engine,
+    listener, providers,
     runtime::{RuntimeFile, RuntimeInfo},
 };
 use tauri::Manager;
@@ -67,6 +69,11 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     let (ui, public) = (ui.map_err(|e| e.to_string())?, public.map_err(|e| e.to_string())?);
     let running = listener::start(app.clone(), ui, public, callboard_core::paths::default_ui_dir())
         .map_err(|e| e.to_string())?;
+    let sim_speed = std::env::var("CALLBOARD_SIM_SPEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    Engine::new(app.clone(), providers::dialers(&app, sim_speed)).spawn(running.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,
         &RuntimeInfo {

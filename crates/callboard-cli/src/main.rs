@@ -68,6 +68,9 @@ struct ServeArgs {
     /// Seed demo data (agents, contacts, campaigns in every state) on first start; no accounts needed.
     #[arg(long, env = "CALLBOARD_DEMO")]
     demo: bool,
+    /// How much faster than real time the simulator's calls run.
+    #[arg(long, env = "CALLBOARD_SIM_SPEED", default_value_t = 1.0)]
+    sim_speed: f64,
 }
 
 fn main() -> ExitCode {

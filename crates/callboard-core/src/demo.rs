@@ -45,7 +45,17 @@ const AGENTS: [(&str, &str, &str, &str); 3] = [
     ),
 ];
 
-const CAMPAIGNS: [DemoCampaign; 4] = [
+const CAMPAIGNS: [DemoCampaign; 5] = [
+    DemoCampaign {
+        name: "Staff satisfaction survey (internal)",
+        description: "Internal list of showroom staff: the always-on window, so the demo is busy at any hour.",
+        status: CampaignStatus::Running,
+        agent: 2,
+        hours: "always",
+        zone: "Asia/Kuwait",
+        region: 0,
+        done_share: 0.2,
+    },
     DemoCampaign {
         name: "Test-drive follow-up (Kuwait)",
         description: "Leads from the showroom's test-drive sheet: confirm interest, book a second visit.",

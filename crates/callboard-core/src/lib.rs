@@ -11,6 +11,7 @@ pub mod engine;
 pub mod events;
 pub mod listener;
 pub mod paths;
+pub mod providers;
 pub mod runtime;
 pub mod secret;
 pub mod store;

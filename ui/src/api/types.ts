@@ -63,6 +63,13 @@ export interface Campaign {
   hours_preset: HoursPreset;
   /** Default zone for contacts with none, IANA name. */
   time_zone: string;
+  /** What happens after an attempt that did not reach anyone, by outcome. */
+  retry_policy: RetryPolicy;
+  /** Pauses the campaign on a failure spike. */
+  breaker: BreakerSettings;
+  /** Watchdog: calls longer than this are hung up (60..=7200). */
+  max_call_seconds: number;
+  /** Contacts in the campaign; contacts done. */
   contacts: number;
   completed: number;
   created_at: string;
@@ -79,6 +86,43 @@ export interface CampaignInput {
   calls_per_second?: number;
   hours_preset?: HoursPreset;
   time_zone?: string;
+  /**
+   * The contract types this `Partial<RetryPolicy>`, but the core fills absent keys with the *defaults*, not
+   * the campaign's current values (and each rule must be whole). The UI always sends the whole policy.
+   */
+  retry_policy?: RetryPolicy;
+  /** Same caveat as `retry_policy`: absent keys become defaults; the UI sends all three. */
+  breaker?: BreakerSettings;
+  max_call_seconds?: number;
+}
+
+/** The outcomes a retry rule exists for (answered and cancelled are never retried). */
+export type RetryOutcome = "no_answer" | "busy" | "voicemail" | "failed";
+
+/** Retry or not after one outcome, and after how long (0..=10080 minutes). */
+export interface RetryRule {
+  retry: boolean;
+  delay_minutes: number;
+}
+
+/** Defaults: 3 attempts; retry no answer after 120, busy 15, voicemail 240, failed 10 minutes. */
+export interface RetryPolicy {
+  /** 1..=10, the first attempt included. */
+  max_attempts: number;
+  no_answer: RetryRule;
+  busy: RetryRule;
+  voicemail: RetryRule;
+  failed: RetryRule;
+}
+
+/** Trips when more than `failure_ratio` of the last `min_dials` dials (ended within `window_s`) failed. */
+export interface BreakerSettings {
+  /** 0.05..=1, default 0.5 */
+  failure_ratio: number;
+  /** 3..=500, default 20 */
+  min_dials: number;
+  /** 10..=3600, default 120 */
+  window_s: number;
 }
 
 export interface Agent {
@@ -120,11 +164,11 @@ export type CampaignEvent =
   | { type: "campaign_changed"; campaign: Campaign }
   | { type: "campaign_deleted"; id: number }
   | { type: "agent_changed"; agent: Agent }
-  /** Not in docs/api.md yet; sent by the core: something a supervisor should look at (a tripped breaker, …). */
+  /** Something a supervisor should look at: kind `circuit_breaker`, `stuck_call`, … */
   | { type: "alert"; kind: string; campaign_id: number | null; message: string }
   /**
-   * Not in docs/api.md yet, but sent by the core when a subscriber fell behind; the UI also raises it
-   * itself after an event stream reconnects. Either way: refetch everything.
+   * Sent by the core when a subscriber fell behind; the UI also raises it itself after an event stream
+   * reconnects. Either way: refetch everything.
    */
   | { type: "resync" };
 

@@ -136,6 +136,22 @@ export const IconInfo = (p: IconProps) => (
     <path d="M12 11v5.5M12 7.5v.01" />
   </Icon>
 );
+export const IconChevronRight = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="m9 6 6 6-6 6" />
+  </Icon>
+);
+export const IconRetry = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M20 11a8 8 0 1 0-2.3 5.6" />
+    <path d="M20 5v6h-6" />
+  </Icon>
+);
+export const IconShield = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 3 5 6v5c0 4.5 3 8.3 7 10 4-1.7 7-5.5 7-10V6Z" />
+  </Icon>
+);
 export const IconUpload = (p: IconProps) => (
   <Icon {...p}>
     <path d="M12 15V4M7.5 8.5 12 4l4.5 4.5" />

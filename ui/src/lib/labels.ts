@@ -1,4 +1,4 @@
-import type { AgentProvider, CampaignStatus, HoursPreset, Provider } from "../api/types";
+import type { AgentProvider, CampaignStatus, HoursPreset, Provider, RetryOutcome } from "../api/types";
 
 export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
   { value: "sim", label: "Simulator", hint: "Built-in; no account needed" },
@@ -65,4 +65,22 @@ export function isEditable(s: CampaignStatus): boolean {
 /** `campaign.delete` accepts any campaign that is not running. */
 export function isDeletable(s: CampaignStatus): boolean {
   return s !== "running";
+}
+
+/** The outcomes a retry rule exists for, in the order the form and the drawer show them. */
+export const RETRY_OUTCOMES: { value: RetryOutcome; label: string; hint: string }[] = [
+  { value: "no_answer", label: "No answer", hint: "Rang out" },
+  { value: "busy", label: "Busy", hint: "Line engaged" },
+  { value: "voicemail", label: "Voicemail", hint: "Machine picked up" },
+  { value: "failed", label: "Failed", hint: "Network or provider error" },
+];
+
+/** Engine alerts by kind (`alert` events); unknown kinds fall back to their raw name. */
+export const ALERT_LABELS: Record<string, string> = {
+  circuit_breaker: "Circuit breaker tripped",
+  stuck_call: "Stuck call",
+};
+
+export function alertLabel(kind: string): string {
+  return ALERT_LABELS[kind] ?? "Alert";
 }

@@ -39,17 +39,16 @@ pub fn outcome_name(outcome: Outcome) -> &'static str {
 /// The zones a contact is called in: its own (several when the number maps to several, separated by spaces
 /// or commas), else the campaign's default.
 pub fn zones_for(contact_zone: Option<&str>, campaign_zone: &str) -> Vec<TimeZone> {
-    let db = jiff::tz::TimeZoneDatabase::bundled();
     let own: Vec<TimeZone> = contact_zone
         .unwrap_or("")
         .split([' ', ','])
         .filter(|z| !z.is_empty())
-        .filter_map(|z| db.get(z).ok())
+        .filter_map(crate::validation::zone)
         .collect();
     if !own.is_empty() {
         return own;
     }
-    vec![db.get(campaign_zone).unwrap_or(TimeZone::UTC)]
+    vec![crate::validation::zone(campaign_zone).unwrap_or(TimeZone::UTC)]
 }
 
 /// The campaign's window by preset name; an unknown preset is treated as "always" and logged.

@@ -1,9 +1,30 @@
-import { useId, useMemo, useState, type ReactNode } from "react";
+import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "../../api/error";
 import type { Agent, HoursPreset, Provider } from "../../api/types";
-import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS } from "../../lib/labels";
+import { IconChevronRight } from "../../components/Icons";
+import { hintFor, humanMinutes, humanSeconds } from "../../lib/duration";
+import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS, RETRY_OUTCOMES } from "../../lib/labels";
 import { timeZones } from "../../lib/time";
-import { fieldForError, validate, NAME_MAX, type CampaignFormValues, type FieldErrors, type FieldName } from "./formModel";
+import {
+  breakerOf,
+  delayKey,
+  fieldForError,
+  inRange,
+  isAdvanced,
+  LIMITS,
+  maxCallSecondsOf,
+  NAME_MAX,
+  policyOf,
+  retryKey,
+  SECTION_OF,
+  validate,
+  type CampaignFormValues,
+  type ErrorTarget,
+  type FieldErrors,
+  type FieldName,
+  type Section,
+} from "./formModel";
+import { advancedSummary, breakerText } from "./policyText";
 
 interface CampaignFormProps {
   mode: "create" | "edit";
@@ -14,16 +35,34 @@ interface CampaignFormProps {
   onCancel(): void;
 }
 
-/** Create or edit a campaign. Checks what it can locally; shows the core's `validation`/`conflict` in place. */
+/** The first field of a section, to focus when the core rejected the section as a whole. */
+const FIRST_OF: Record<Section, FieldName> = { retry_policy: "max_attempts", breaker: "breaker_percent" };
+
+/**
+ * Create or edit a campaign. Checks what it can locally; shows the core's `validation`/`conflict` in place.
+ * Retries and safety settings sit behind "Advanced" so the everyday form stays short.
+ */
 export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: CampaignFormProps) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverError, setServerError] = useState<ApiError | null>(null);
-  const [serverField, setServerField] = useState<FieldName | null>(null);
+  const [serverField, setServerField] = useState<ErrorTarget | null>(null);
   const [busy, setBusy] = useState(false);
   const [tzTouched, setTzTouched] = useState(mode === "edit");
+  const [advanced, setAdvanced] = useState(false);
+  /** An element id to focus once the next render is on screen (it may sit in the section just opened). */
+  const [focusId, setFocusId] = useState<string | null>(null);
   const zones = useMemo(timeZones, []);
   const ids = useId();
+  const idOf = (t: ErrorTarget) => `${ids}-${t}`;
+
+  useEffect(() => {
+    if (!focusId) return;
+    const el = document.getElementById(focusId);
+    el?.focus();
+    el?.scrollIntoView?.({ block: "nearest" });
+    setFocusId(null);
+  }, [focusId]);
 
   const set = <K extends FieldName>(k: K, v: CampaignFormValues[K]) => {
     setValues((prev) => {
@@ -37,10 +76,16 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
     });
     if (k === "time_zone") setTzTouched(true);
     if (errors[k]) setErrors(({ [k]: _gone, ...rest }) => rest);
-    if (serverField === k || (serverError && serverField === null)) {
+    if (serverField === k || (serverField !== null && serverField === SECTION_OF[k]) || (serverError && serverField === null)) {
       setServerError(null);
       setServerField(null);
     }
+  };
+
+  /** Shows a problem where it is; opens "Advanced" first if it is in there. */
+  const reveal = (t: ErrorTarget) => {
+    if (isAdvanced(t)) setAdvanced(true);
+    setFocusId(idOf(t === "retry_policy" || t === "breaker" ? FIRST_OF[t] : t));
   };
 
   const submit = async (e: React.FormEvent) => {
@@ -50,8 +95,9 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
     setErrors(found);
     setServerError(null);
     setServerField(null);
-    if (Object.keys(found).length > 0) {
-      document.getElementById(`${ids}-${Object.keys(found)[0]}`)?.focus();
+    const first = Object.keys(found)[0] as ErrorTarget | undefined;
+    if (first) {
+      reveal(first);
       return;
     }
     setBusy(true);
@@ -59,28 +105,28 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
       await onSubmit(values);
     } catch (err) {
       const apiErr = ApiError.from(err);
-      const field = fieldForError(apiErr);
+      const target = fieldForError(apiErr);
       setServerError(apiErr);
-      setServerField(field);
-      if (field) document.getElementById(`${ids}-${field}`)?.focus();
+      setServerField(target);
+      if (target) reveal(target);
     } finally {
       setBusy(false);
     }
   };
 
-  const errorFor = (f: FieldName): string | undefined =>
-    errors[f] ?? (serverField === f && serverError ? serverError.message : undefined);
+  const errorFor = (t: ErrorTarget): string | undefined =>
+    errors[t] ?? (serverField === t && serverError ? serverError.message : undefined);
 
   const field = (f: FieldName, label: string, control: ReactNode, hint?: ReactNode, wide?: boolean) => {
     const err = errorFor(f);
     return (
       <div className={`field${wide ? " field-wide" : ""}${err ? " has-error" : ""}`}>
-        <label className="field-label" htmlFor={`${ids}-${f}`}>
+        <label className="field-label" htmlFor={idOf(f)}>
           {label}
         </label>
         {control}
         {err ? (
-          <div className="field-error" id={`${ids}-${f}-error`} data-testid={`field-error-${f}`}>
+          <div className="field-error" id={`${idOf(f)}-error`} data-testid={`field-error-${f}`}>
             {err}
           </div>
         ) : (
@@ -90,12 +136,54 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
     );
   };
   const aria = (f: FieldName) => ({
-    id: `${ids}-${f}`,
+    id: idOf(f),
     "aria-invalid": errorFor(f) ? true : undefined,
-    "aria-describedby": errorFor(f) ? `${ids}-${f}-error` : undefined,
+    "aria-describedby": errorFor(f) ? `${idOf(f)}-error` : undefined,
   });
+  /** A number input with a unit after it. */
+  const numberInput = (f: FieldName, range: readonly [number, number], step: number, unit: string, testId: string, disabled?: boolean) => (
+    <div className={`input-group${disabled ? " is-disabled" : ""}`}>
+      <input
+        {...aria(f)}
+        className="input"
+        type="number"
+        inputMode={Number.isInteger(step) ? "numeric" : "decimal"}
+        min={range[0]}
+        max={range[1]}
+        step={step}
+        value={values[f] as string}
+        disabled={disabled}
+        data-testid={testId}
+        onChange={(e) => set(f, e.target.value as CampaignFormValues[typeof f])}
+      />
+      <span className="input-unit" aria-hidden="true">
+        {unit}
+      </span>
+    </div>
+  );
+  const sectionError = (s: Section) => {
+    const err = errorFor(s);
+    return (
+      err && (
+        <div className="section-error field-wide" role="alert" id={`${idOf(s)}-error`} data-testid={`section-error-${s}`}>
+          {err}
+        </div>
+      )
+    );
+  };
 
   const agentMissing = values.agent_id !== "" && agents !== undefined && !agents.some((a) => String(a.id) === values.agent_id);
+  const advancedErrors = (Object.keys(errors) as ErrorTarget[]).filter(isAdvanced).length + (serverField && isAdvanced(serverField) ? 1 : 0);
+  const maxAttempts = inRange(values.max_attempts, LIMITS.max_attempts, true);
+  const breaker = breakerOf(values);
+  const breakerValid =
+    inRange(values.breaker_percent, LIMITS.breaker_percent, false) !== null &&
+    inRange(values.breaker_min_dials, LIMITS.breaker_min_dials, true) !== null &&
+    inRange(values.breaker_window_s, LIMITS.breaker_window_s, true) !== null;
+  const summary =
+    advancedErrors === 0 && maxAttempts !== null && breakerValid && inRange(values.max_call_minutes, LIMITS.max_call_minutes, false) !== null
+      ? advancedSummary(policyOf(values), breaker, maxCallSecondsOf(values))
+      : "Retries by outcome, circuit breaker, watchdog";
 
   return (
     <form className="form" onSubmit={submit} noValidate data-testid="campaign-form" aria-busy={busy}>
@@ -189,6 +277,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
               value={values.from_number}
               placeholder="Provider default: an E.164 number (+965…) or the provider's number id"
               autoComplete="off"
+              spellCheck={false}
               data-testid="campaign-from"
               onChange={(e) => set("from_number", e.target.value)}
             />,
@@ -273,6 +362,151 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
               </datalist>
             </>,
             "For contacts whose zone is unknown",
+          )}
+
+          <button
+            type="button"
+            className={`disclosure field-wide${advanced ? " open" : ""}`}
+            aria-expanded={advanced}
+            aria-controls={`${ids}-advanced`}
+            data-testid="campaign-advanced-toggle"
+            onClick={() => setAdvanced((o) => !o)}
+          >
+            <IconChevronRight size={14} className="disclosure-chevron" />
+            <span className="disclosure-title">Advanced</span>
+            <span className="disclosure-summary" data-testid="campaign-advanced-summary">
+              {summary}
+            </span>
+            {advancedErrors > 0 && !advanced && (
+              <span className="disclosure-error">
+                {advancedErrors} {advancedErrors === 1 ? "problem" : "problems"}
+              </span>
+            )}
+          </button>
+
+          {advanced && (
+            <div className="advanced field-wide" id={`${ids}-advanced`} data-testid="campaign-advanced">
+              <section className="adv-section" aria-labelledby={`${ids}-retries-title`} data-testid="section-retries">
+                <header className="adv-head">
+                  <h3 className="adv-title" id={`${ids}-retries-title`}>
+                    Retries
+                  </h3>
+                  <p className="adv-sub">When a call reaches nobody. A retry waits for its delay, then for the contact's calling window.</p>
+                </header>
+                <div className="form-grid">
+                  {sectionError("retry_policy")}
+                  {field(
+                    "max_attempts",
+                    "Max attempts per contact",
+                    numberInput("max_attempts", LIMITS.max_attempts, 1, maxAttempts === 1 ? "call" : "calls", "campaign-max-attempts"),
+                    maxAttempts === null
+                      ? "1 to 10, the first call included"
+                      : maxAttempts === 1
+                        ? "One call only: nothing is retried"
+                        : `The first call + up to ${maxAttempts - 1} ${maxAttempts === 2 ? "retry" : "retries"}`,
+                  )}
+                  <div className="retry-table field-wide" role="group" aria-label="Retry by outcome">
+                    <div className="retry-row retry-row-head" aria-hidden="true">
+                      <span>Outcome</span>
+                      <span>Retry after</span>
+                      <span />
+                    </div>
+                    {RETRY_OUTCOMES.map((o) => {
+                      const on = values[retryKey(o.value)];
+                      const dk = delayKey(o.value);
+                      const err = errorFor(dk);
+                      return (
+                        <div className={`retry-row${on ? "" : " is-off"}`} key={o.value} data-testid={`retry-row-${o.value}`}>
+                          <label className="switch-label">
+                            <input
+                              type="checkbox"
+                              role="switch"
+                              className="switch"
+                              checked={on}
+                              data-testid={`retry-${o.value}`}
+                              aria-describedby={`${ids}-${o.value}-hint`}
+                              onChange={(e) => set(retryKey(o.value), e.target.checked)}
+                            />
+                            <span className="switch-text">
+                              <span className="switch-title">{o.label}</span>
+                              <span className="switch-hint" id={`${ids}-${o.value}-hint`}>
+                                {o.hint}
+                              </span>
+                            </span>
+                          </label>
+                          <div>
+                            <label className="sr-only" htmlFor={idOf(dk)}>
+                              {o.label}: retry after (minutes)
+                            </label>
+                            {numberInput(dk, LIMITS.delay_minutes, 1, "min", `delay-${o.value}`, !on)}
+                          </div>
+                          <span className="retry-human" data-testid={`delay-hint-${o.value}`}>
+                            {on ? hintFor(values[dk], humanMinutes) : "not retried"}
+                          </span>
+                          {err && (
+                            <div className="field-error retry-error" id={`${idOf(dk)}-error`} data-testid={`field-error-${dk}`}>
+                              {err}
+                            </div>
+                          )}
+                        </div>
+                      );
+                    })}
+                  </div>
+                </div>
+              </section>
+
+              <section className="adv-section" aria-labelledby={`${ids}-safety-title`} data-testid="section-safety">
+                <header className="adv-head">
+                  <h3 className="adv-title" id={`${ids}-safety-title`}>
+                    Safety
+                  </h3>
+                  <p className="adv-sub">Stop a failing campaign and calls that never end, without anyone watching.</p>
+                </header>
+                <div className="form-grid">
+                  {field(
+                    "max_call_minutes",
+                    "Max call duration",
+                    numberInput("max_call_minutes", LIMITS.max_call_minutes, 1, "min", "campaign-max-call"),
+                    (() => {
+                      const h = hintFor(values.max_call_minutes, (m) => humanSeconds(Math.round(m * 60)));
+                      return `1 to 120 minutes${h && !/^\d+ min$/.test(h) ? ` · ${h}` : ""}`;
+                    })(),
+                  )}
+                  <p className="field-note">The watchdog hangs up calls still going after this, so a stuck call never holds a line.</p>
+                  <div className="field-wide breaker">
+                    <div className="breaker-title">Circuit breaker</div>
+                    {sectionError("breaker")}
+                    <div className="breaker-grid">
+                      {field(
+                        "breaker_percent",
+                        "Pause when failures exceed",
+                        numberInput("breaker_percent", LIMITS.breaker_percent, 1, "%", "breaker-percent"),
+                        "5 to 100",
+                      )}
+                      {field(
+                        "breaker_min_dials",
+                        "Of the last",
+                        numberInput("breaker_min_dials", LIMITS.breaker_min_dials, 1, "dials", "breaker-min-dials"),
+                        "3 to 500",
+                      )}
+                      {field(
+                        "breaker_window_s",
+                        "Within",
+                        numberInput("breaker_window_s", LIMITS.breaker_window_s, 1, "s", "breaker-window"),
+                        hintFor(values.breaker_window_s, humanSeconds) && inRange(values.breaker_window_s, LIMITS.breaker_window_s, true) !== null
+                          ? `10 to 3600 · ${humanSeconds(Number(values.breaker_window_s))}`
+                          : "10 to 3600",
+                      )}
+                    </div>
+                    {breakerValid && (
+                      <p className="breaker-sentence" data-testid="breaker-sentence">
+                        {breakerText(breaker)}.
+                      </p>
+                    )}
+                  </div>
+                </div>
+              </section>
+            </div>
           )}
         </div>
       </div>
