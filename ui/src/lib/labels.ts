@@ -84,3 +84,37 @@ export const ALERT_LABELS: Record<string, string> = {
 export function alertLabel(kind: string): string {
   return ALERT_LABELS[kind] ?? "Alert";
 }
+
+const REASON_VERBS: Record<string, string> = {
+  start: "Started",
+  pause: "Paused",
+  resume: "Resumed",
+  cancel: "Cancelled",
+  complete: "Completed",
+};
+const REASON_ACTORS: Record<string, string> = {
+  ui: "in the console",
+  cli: "from the command line",
+  system: "by the engine",
+};
+
+/**
+ * A campaign's `status_reason` for people: "start by ui" → "Started in the console"; engine reasons such
+ * as "circuit breaker: 20 of the last 20 dials failed" keep their words, capitalised.
+ */
+export function statusReasonText(reason: string): string {
+  const r = reason.trim();
+  const m = /^([a-z]+) by ([a-z]+)$/.exec(r);
+  if (m) {
+    const verb = REASON_VERBS[m[1] ?? ""];
+    const actor = REASON_ACTORS[m[2] ?? ""];
+    if (verb && actor) return `${verb} ${actor}`;
+  }
+  if (r === "list exhausted") return "Every contact is done (list exhausted)";
+  return r.charAt(0).toUpperCase() + r.slice(1);
+}
+
+/** A status reason that needs a supervisor's attention (the engine stopped the campaign by itself). */
+export function isAlarmReason(reason: string): boolean {
+  return /^circuit breaker\b/i.test(reason.trim());
+}

@@ -1,13 +1,28 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, keys } from "../../api/client";
+import { ApiError } from "../../api/error";
 import type { Agent, Campaign } from "../../api/types";
 import { Drawer } from "../../components/Drawer";
-import { IconEdit, IconPause, IconPlay, IconTrash } from "../../components/Icons";
+import { IconAlert, IconEdit, IconPause, IconPlay, IconTrash } from "../../components/Icons";
 import { StatusBadge } from "../../components/StatusBadge";
-import { AGENT_PROVIDER_LABELS, hoursLabel, isDeletable, isEditable, providerLabel } from "../../lib/labels";
-import { absoluteTime, relativeTime } from "../../lib/time";
+import {
+  AGENT_PROVIDER_LABELS,
+  hoursLabel,
+  isAlarmReason,
+  isDeletable,
+  isEditable,
+  providerLabel,
+  RETRY_OUTCOMES,
+  statusReasonText,
+} from "../../lib/labels";
+import { absoluteTime, relativeTime, useNow } from "../../lib/time";
+import { DEFAULT_BREAKER, DEFAULT_MAX_CALL_SECONDS, DEFAULT_RETRY_POLICY } from "./formModel";
+import { attemptsText, breakerText, ruleText, watchdogText } from "./policyText";
 import { formatRate, nextStep } from "./steps";
 import type { Transition } from "./useCampaignActions";
+
+/** While a campaign runs, its "why" report is refetched this often (and on every change event for it). */
+export const WHY_REFRESH_MS = 5_000;
 
 /** Everything about one campaign, with its actions. */
 export function CampaignDrawer({
@@ -28,7 +43,9 @@ export function CampaignDrawer({
   onCancelCampaign(): void;
 }) {
   const next = nextStep(c.status);
-  const pct = c.contacts ? Math.round((c.completed / c.contacts) * 100) : 0;
+  const policy = c.retry_policy ?? DEFAULT_RETRY_POLICY;
+  const breaker = c.breaker ?? DEFAULT_BREAKER;
+  const maxCall = c.max_call_seconds ?? DEFAULT_MAX_CALL_SECONDS;
   return (
     <Drawer
       title={c.name}
@@ -50,11 +67,16 @@ export function CampaignDrawer({
               Cancel campaign
             </button>
           )}
-          <button className="btn btn-secondary" onClick={onEdit} disabled={!isEditable(c.status)}>
+          <button
+            className="btn btn-secondary"
+            onClick={onEdit}
+            disabled={!isEditable(c.status)}
+            title={isEditable(c.status) ? undefined : `A ${c.status} campaign cannot be edited${c.status === "running" ? "; pause it first" : ""}`}
+          >
             <IconEdit /> Edit
           </button>
           {next && (
-            <button className="btn btn-primary" onClick={() => onTransition(next.step)}>
+            <button className="btn btn-primary" onClick={() => onTransition(next.step)} data-testid={`drawer-${next.step}`}>
               {next.step === "pause" ? <IconPause /> : <IconPlay />} {next.label}
             </button>
           )}
@@ -62,27 +84,20 @@ export function CampaignDrawer({
       }
     >
       {c.description && <p className="drawer-lead">{c.description}</p>}
-      <div className="progress-block">
-        <div className="progress-head">
-          <span>Progress</span>
-          <span className="muted">
-            {c.contacts
-              ? `${c.completed.toLocaleString()} of ${c.contacts.toLocaleString()} contacts · ${pct}%`
-              : "No contacts yet"}
-          </span>
+      {c.status_reason && isAlarmReason(c.status_reason) && (
+        <div className="callout callout-warning" role="status" data-testid="status-alarm">
+          <IconAlert />
+          <div>
+            <strong>{statusReasonText(c.status_reason)}.</strong>{" "}
+            {c.status === "paused" ? "Find out why calls fail (provider, numbers, agent), then resume." : null}
+          </div>
         </div>
-        <div className="progress" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-          <div className="progress-bar" style={{ width: `${pct}%` }} />
-        </div>
-      </div>
+      )}
+      <Progress campaign={c} />
       <WhyPanel campaign={c} />
+
+      <h3 className="drawer-section">Dialing</h3>
       <dl className="kv">
-        {c.status_reason && (
-          <>
-            <dt>Status reason</dt>
-            <dd data-testid="status-reason">{c.status_reason}</dd>
-          </>
-        )}
         <dt>Provider</dt>
         <dd>{providerLabel(c.provider)}</dd>
         <dt>Agent</dt>
@@ -103,16 +118,39 @@ export function CampaignDrawer({
         </dd>
         <dt>Caller ID</dt>
         <dd>{c.from_number ? <span className="mono">{c.from_number}</span> : <span className="faint">Provider default</span>}</dd>
-        <dt>Max concurrent</dt>
-        <dd>{c.max_concurrent} calls</dd>
         <dt>Pacing</dt>
         <dd>
-          {formatRate(c.calls_per_second)} {c.calls_per_second === 1 ? "call" : "calls"} per second
+          Up to {c.max_concurrent} {c.max_concurrent === 1 ? "call" : "calls"} at once, {formatRate(c.calls_per_second)} new{" "}
+          {c.calls_per_second === 1 ? "call" : "calls"} per second
         </dd>
         <dt>Calling window</dt>
-        <dd>{hoursLabel(c.hours_preset)}</dd>
-        <dt>Default zone</dt>
-        <dd className="mono">{c.time_zone}</dd>
+        <dd>
+          {hoursLabel(c.hours_preset)}
+          <div className="dd-sub">
+            Default zone <span className="mono">{c.time_zone}</span>
+          </div>
+        </dd>
+      </dl>
+
+      <h3 className="drawer-section">Retries</h3>
+      <dl className="kv" data-testid="drawer-retries">
+        <dt>Attempts</dt>
+        <dd data-testid="drawer-attempts">{attemptsText(policy)}</dd>
+        {RETRY_OUTCOMES.map((o) => (
+          <RetryLine key={o.value} label={o.label} text={ruleText(policy[o.value], policy.max_attempts)} testId={`drawer-retry-${o.value}`} />
+        ))}
+      </dl>
+
+      <h3 className="drawer-section">Safety</h3>
+      <dl className="kv">
+        <dt>Circuit breaker</dt>
+        <dd data-testid="drawer-breaker">{breakerText(breaker)}</dd>
+        <dt>Watchdog</dt>
+        <dd data-testid="drawer-watchdog">{watchdogText(maxCall)}</dd>
+      </dl>
+
+      <h3 className="drawer-section">Record</h3>
+      <dl className="kv">
         <dt>Created</dt>
         <dd>{absoluteTime(c.created_at)}</dd>
         <dt>Updated</dt>
@@ -127,31 +165,139 @@ export function CampaignDrawer({
   );
 }
 
-/** "Why is nobody being called?": the core's explanation, refetched whenever the campaign changes. */
+function RetryLine({ label, text, testId }: { label: string; text: string; testId: string }) {
+  const off = text === "Not retried";
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId} className={off ? "faint" : undefined}>
+        {text}
+      </dd>
+    </>
+  );
+}
+
+/** Contacts done of all, as a bar, with the status and its reason. Live: the campaign comes from events. */
+function Progress({ campaign: c }: { campaign: Campaign }) {
+  const pct = c.contacts ? Math.min(100, Math.floor((c.completed / c.contacts) * 100)) : 0;
+  const remaining = Math.max(0, c.contacts - c.completed);
+  const running = c.status === "running";
+  return (
+    <section className="progress-block" data-testid="progress">
+      <div className="progress-head">
+        <span className="progress-title">
+          {running && <span className="live-dot" aria-hidden="true" />}
+          Progress
+        </span>
+        <span className="progress-pct tabular" data-testid="progress-pct">
+          {c.contacts ? `${pct}%` : "No contacts yet"}
+        </span>
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label="Contacts done"
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuetext={`${c.completed} of ${c.contacts} contacts done`}
+      >
+        <div className={`progress-bar${running ? " is-live" : ""}`} style={{ width: `${pct}%` }} />
+      </div>
+      <div className="progress-stats">
+        <div>
+          <div className="progress-num tabular" data-testid="progress-contacts">
+            {c.contacts.toLocaleString()}
+          </div>
+          <div className="progress-label">Contacts</div>
+        </div>
+        <div>
+          <div className="progress-num tabular" data-testid="progress-done">
+            {c.completed.toLocaleString()}
+          </div>
+          <div className="progress-label">Done</div>
+        </div>
+        <div>
+          <div className="progress-num tabular">{remaining.toLocaleString()}</div>
+          <div className="progress-label">Remaining</div>
+        </div>
+      </div>
+      {c.status_reason && (
+        <div className="progress-reason" data-testid="status-reason" title={c.status_reason}>
+          <span className={`reason-dot reason-${c.status}`} aria-hidden="true" />
+          {statusReasonText(c.status_reason)}
+          <span className="faint"> · {relativeTime(c.updated_at)}</span>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/**
+ * "Why is nobody being called?": the core's explanation. Refetched on every `campaign_changed` event for this
+ * campaign (api/cache.ts invalidates it) and, while the campaign runs, every few seconds: contacts move between
+ * reasons (retry delays expire, windows open) without the campaign itself changing.
+ */
 function WhyPanel({ campaign: c }: { campaign: Campaign }) {
-  const why = useQuery({ queryKey: keys.why(c.id), queryFn: () => api.campaigns.why(c.id), staleTime: 10_000 });
-  if (!why.data) return null;
+  const running = c.status === "running";
+  const why = useQuery({
+    queryKey: keys.why(c.id),
+    queryFn: () => api.campaigns.why(c.id),
+    staleTime: 2_000,
+    refetchInterval: running ? WHY_REFRESH_MS : false,
+  });
+  const now = useNow(running ? WHY_REFRESH_MS : 30_000);
+  if (why.isPending) {
+    return (
+      <section className="why" aria-busy="true" data-testid="why-loading">
+        <div className="why-head">
+          <span className="why-title">Dialing right now</span>
+        </div>
+        <span className="skeleton-text" />
+      </section>
+    );
+  }
+  if (!why.data) {
+    const err = ApiError.from(why.error);
+    return (
+      <section className="why" data-testid="why-error">
+        <div className="why-head">
+          <span className="why-title">Dialing right now</span>
+          <button className="link" onClick={() => void why.refetch()}>
+            Try again
+          </button>
+        </div>
+        <p className="why-summary">
+          Could not ask the engine <span className="code-pill">{err.code}</span> {err.message}
+        </p>
+      </section>
+    );
+  }
   const w = why.data;
   const total = w.by_reason.reduce((n, r) => n + r.count, 0);
   return (
-    <section className="why" data-testid="why">
+    <section className="why" data-testid="why" data-updated-at={why.dataUpdatedAt}>
       <div className="why-head">
         <span className="why-title">Dialing right now</span>
         <span className="muted tabular">
           {w.in_flight} of {w.max_concurrent} lines in use
         </span>
       </div>
-      <p className="why-summary">{w.summary}</p>
+      <p className="why-summary" data-testid="why-summary">
+        {w.summary}
+      </p>
       {w.next_due_at && (
         <p className="field-hint" title={absoluteTime(w.next_due_at)}>
-          Next contact due {relativeTime(w.next_due_at).replace(" ago", "")}
+          {Date.parse(w.next_due_at) <= now ? "Next contact is due now" : `Next contact due ${dueIn(w.next_due_at, now)}`}
         </p>
       )}
       {w.by_reason.length > 0 && (
         <ul className="why-list">
           {w.by_reason.map((r) => (
             <li key={`${r.state}/${r.reason}`}>
-              <span className="why-label">{r.label}</span>
+              <span className="why-label" title={r.label}>
+                {r.label.charAt(0).toUpperCase() + r.label.slice(1)}
+              </span>
               <span className="why-bar" aria-hidden="true">
                 <span style={{ width: `${total ? Math.max(2, (r.count / total) * 100) : 0}%` }} className={`why-fill why-${r.state}`} />
               </span>
@@ -160,6 +306,19 @@ function WhyPanel({ campaign: c }: { campaign: Campaign }) {
           ))}
         </ul>
       )}
+      <p className="why-foot faint" data-testid="why-refresh">
+        {running ? `Live · refreshed ${relativeTime(new Date(why.dataUpdatedAt).toISOString(), now)}` : `As of ${relativeTime(new Date(why.dataUpdatedAt).toISOString(), now)}`}
+      </p>
     </section>
   );
+}
+
+/** "in 5 min", "in 2 h", for a time in the future. */
+function dueIn(iso: string, now: number): string {
+  const mins = Math.round((Date.parse(iso) - now) / 60_000);
+  if (mins < 1) return "in under a minute";
+  if (mins < 60) return `in ${mins} min`;
+  const h = Math.round(mins / 60);
+  if (h < 48) return `in ${h} h`;
+  return `on ${absoluteTime(iso)}`;
 }
