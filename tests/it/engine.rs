@@ -78,53 +78,55 @@ fn outcome_for(contact_id: i64, attempt: usize) -> (Outcome, i64) {
     (outcome, 20 + (h as i64 * 7) % 280)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_simulated_campaign_obeys_every_rule_and_completes() -> TestResult {
-    let t = TestApp::new()?;
-    let campaign = rpc(
-        &t,
-        "campaign.create",
-        json!({"name": "Sim", "hours_preset": "us", "max_concurrent": 5,
-        "calls_per_second": 2, "time_zone": "America/Chicago"}),
-    )
-    .await?;
-    let id = campaign["id"].as_i64().ok_or("no id")?;
-    let phones = add_contacts(&t, id, 240).await?;
-    let now = to_db(t.clock.now());
-    let dnc: Vec<String> = phones.iter().step_by(37).cloned().collect();
-    let dnc_rows = dnc.clone();
-    t.app
-        .store
-        .with_tx(move |tx| -> StoreResult<()> {
-            for p in &dnc_rows {
-                tx.execute(
-                    "INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)",
-                    rusqlite::params![p, now],
-                )?;
-            }
-            Ok(())
-        })
-        .await?;
-    let fake = Arc::new(FakeDialer::default());
-    fake.reject
-        .lock()
-        .map_err(|_| "poisoned")?
-        .insert(phones[5].clone());
+/// The rules a simulated campaign must obey.
+struct SimRules {
+    hours: &'static str,
+    max_concurrent: usize,
+    calls_per_second: f64,
+    dnc: Vec<String>,
+}
+
+struct SimStats {
+    completed: bool,
+    max_in_flight: usize,
+    dials_per_contact: HashMap<i64, usize>,
+}
+
+/// Runs a started campaign with the fake dialer on the manual clock for up to `days`, ending calls with a
+/// deterministic outcome mix, and checks at every dial: inside the contact's window, never a DNC number,
+/// never more calls in flight than allowed, never more new calls per step than the rate allows.
+async fn simulate(
+    t: &TestApp,
+    id: i64,
+    fake: &Arc<FakeDialer>,
+    rules: &SimRules,
+    days: i64,
+) -> Result<SimStats, Box<dyn std::error::Error>> {
     let dialers: HashMap<String, Arc<dyn Dialer>> =
         HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]);
     let mut engine = Engine::new(t.app.clone(), dialers);
-    rpc(&t, "campaign.start", json!({"id": id})).await?;
-
-    let window = outcome::window_for("us");
+    let window = outcome::window_for(rules.hours);
+    let end_of_run = t.clock.now() + SignedDuration::from_hours(24 * days);
     let mut active: Vec<(i64, jiff::Timestamp, Outcome)> = Vec::new();
-    let mut seen = 0usize;
-    let mut dials_per_contact: HashMap<i64, usize> = HashMap::new();
-    let mut max_in_flight = 0usize;
-    let mut completed = false;
-    for _ in 0..20_000 {
+    let mut seen = fake.dialed().len();
+    let mut stats = SimStats {
+        completed: false,
+        max_in_flight: 0,
+        dials_per_contact: HashMap::new(),
+    };
+    while t.clock.now() < end_of_run {
         let report = engine.step().await?;
         let now = t.clock.now();
-        for req in &fake.dialed()[seen..] {
+        let new = &fake.dialed()[seen..];
+        // Steps are at least 5 s apart: a burst of one second's worth plus 5 s of refill at the most.
+        let allowed = rules.calls_per_second.max(1.0) + rules.calls_per_second * 5.0;
+        assert!(
+            new.len() as f64 <= allowed + 1e-9,
+            "{} new calls in one step at {}/s",
+            new.len(),
+            rules.calls_per_second
+        );
+        for req in new {
             let zones = outcome::zones_for(
                 ZONES[usize::try_from(req.contact_id - 1)? % ZONES.len()],
                 "America/Chicago",
@@ -134,16 +136,21 @@ async fn a_simulated_campaign_obeys_every_rule_and_completes() -> TestResult {
                 "dialed contact {} outside its window at {now}",
                 req.contact_id
             );
-            assert!(!dnc.contains(&req.phone_e164), "dialed a DNC number");
-            let attempt = dials_per_contact.entry(req.contact_id).or_default();
+            assert!(!rules.dnc.contains(&req.phone_e164), "dialed a DNC number");
+            let attempt = stats.dials_per_contact.entry(req.contact_id).or_default();
             *attempt += 1;
             let (o, secs) = outcome_for(req.contact_id, *attempt);
             active.push((req.call_id, now + SignedDuration::from_secs(secs), o));
         }
         seen = fake.dialed().len();
-        max_in_flight = max_in_flight.max(active.len());
+        stats.max_in_flight = stats.max_in_flight.max(active.len());
+        assert!(
+            active.len() <= rules.max_concurrent,
+            "{} calls in flight",
+            active.len()
+        );
         if !report.completed.is_empty() {
-            completed = true;
+            stats.completed = true;
             break;
         }
         // End the calls that are over, then move time on: a few seconds while calls run, else to the next due contact.
@@ -177,6 +184,51 @@ async fn a_simulated_campaign_obeys_every_rule_and_completes() -> TestResult {
         }
         t.clock.advance(SignedDuration::from_secs(5));
     }
+    Ok(stats)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_campaign_obeys_every_rule_and_completes() -> TestResult {
+    let t = TestApp::new()?;
+    let campaign = rpc(
+        &t,
+        "campaign.create",
+        json!({"name": "Sim", "hours_preset": "us", "max_concurrent": 5,
+        "calls_per_second": 2, "time_zone": "America/Chicago"}),
+    )
+    .await?;
+    let id = campaign["id"].as_i64().ok_or("no id")?;
+    let phones = add_contacts(&t, id, 240).await?;
+    let now = to_db(t.clock.now());
+    let dnc: Vec<String> = phones.iter().step_by(37).cloned().collect();
+    let dnc_rows = dnc.clone();
+    t.app
+        .store
+        .with_tx(move |tx| -> StoreResult<()> {
+            for p in &dnc_rows {
+                tx.execute(
+                    "INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)",
+                    rusqlite::params![p, now],
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    let fake = Arc::new(FakeDialer::default());
+    fake.reject
+        .lock()
+        .map_err(|_| "poisoned")?
+        .insert(phones[5].clone());
+    rpc(&t, "campaign.start", json!({"id": id})).await?;
+    let rules = SimRules {
+        hours: "us",
+        max_concurrent: 5,
+        calls_per_second: 2.0,
+        dnc: dnc.clone(),
+    };
+    let stats = simulate(&t, id, &fake, &rules, 7).await?;
+    let (completed, max_in_flight, dials_per_contact) =
+        (stats.completed, stats.max_in_flight, stats.dials_per_contact);
     assert!(completed, "the campaign did not complete");
     let why = rpc(&t, "campaign.why", json!({"id": id})).await?;
     assert_eq!(why["status"], "completed");
@@ -473,4 +525,52 @@ async fn crashing_at_a_thousand_points_never_dials_anyone_twice_for_one_attempt(
         .await?;
     assert_eq!(unplaced, 0);
     Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10))]
+
+    /// Random pacing, hours and retry policies: every rule holds at every dial, no contact is dialed more
+    /// than its policy allows, and every contact ends done, suppressed, or waiting with a stated reason.
+    #[test]
+    fn engine_rules_hold_for_random_policies(
+        max_concurrent in 1u32..8,
+        cps in 0.2f64..10.0,
+        hours in proptest::sample::select(vec!["always", "kw", "in", "us"]),
+        max_attempts in 1u32..4,
+        retry_busy in proptest::bool::ANY,
+        delay in 0u32..240,
+        dnc_every in 3usize..20,
+    ) {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        runtime.block_on(async move {
+            let t = TestApp::new()?;
+            let rule = json!({"retry": true, "delay_minutes": delay});
+            let campaign = rpc(&t, "campaign.create", json!({"name": "Prop", "hours_preset": hours,
+                "max_concurrent": max_concurrent, "calls_per_second": cps, "time_zone": "America/Chicago",
+                "retry_policy": {"max_attempts": max_attempts, "no_answer": rule, "voicemail": rule,
+                                 "busy": {"retry": retry_busy, "delay_minutes": delay}}})).await?;
+            let id = campaign["id"].as_i64().ok_or("no id")?;
+            let phones = add_contacts(&t, id, 40).await?;
+            let dnc: Vec<String> = phones.iter().step_by(dnc_every).cloned().collect();
+            let (rows, now) = (dnc.clone(), to_db(t.clock.now()));
+            t.app.store.with_tx(move |tx| -> StoreResult<()> {
+                for p in &rows {
+                    tx.execute("INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)", rusqlite::params![p, now])?;
+                }
+                Ok(())
+            }).await?;
+            rpc(&t, "campaign.start", json!({"id": id})).await?;
+            let fake = Arc::new(FakeDialer::default());
+            let rules = SimRules { hours, max_concurrent: max_concurrent as usize, calls_per_second: cps, dnc };
+            let stats = simulate(&t, id, &fake, &rules, 10).await?;
+            assert!(stats.dials_per_contact.values().all(|n| *n <= max_attempts as usize), "too many attempts");
+            let unexplained: i64 = t.app.store.read(move |c| Ok(c.query_row(
+                "SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state NOT IN ('done', 'suppressed')
+                   AND next_attempt_at IS NULL AND wait_reason IS NULL",
+                [id], |r| r.get(0))?)).await?;
+            assert_eq!(unexplained, 0, "a contact is stuck without a reason");
+            Ok::<(), Box<dyn std::error::Error>>(())
+        }).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+    }
 }

@@ -1,8 +1,7 @@
-import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
+import { showAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
-import { keys } from "./api/client";
-import type { Campaign, CampaignEvent } from "./api/types";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
@@ -45,7 +44,7 @@ export function App() {
     const offConn = p.onConnection(useUi.getState().setConnection);
     const offEvents = p.subscribe((events) => {
       applyEvents(qc, events);
-      for (const e of events) if (e.type === "alert") showAlert(qc, e);
+      for (const e of events) if (e.type === "alert") void showAlert(qc, e);
     });
     return () => {
       offEvents();
@@ -85,15 +84,4 @@ export function App() {
       <Toaster />
     </div>
   );
-}
-
-/** An engine alert (a tripped breaker, a stuck call, …) as a toast naming its campaign. */
-function showAlert(qc: QueryClient, e: Extract<CampaignEvent, { type: "alert" }>) {
-  const campaign = qc.getQueryData<Campaign[]>(keys.campaigns)?.find((c) => c.id === e.campaign_id);
-  useUi.getState().toast({
-    kind: "warning",
-    title: campaign ? `Alert · ${campaign.name}` : "Alert",
-    message: e.message,
-    code: e.kind,
-  });
 }

@@ -82,11 +82,29 @@ impl Engine {
                 .or_insert_with(|| RateLimiter::new(campaign.calls_per_second, now));
             let free = free_slots(campaign.max_concurrent, 0, in_flight).min(limiter.available(now));
             if free > 0 {
+                let before = (
+                    report.dialed,
+                    report.deferred,
+                    report.suppressed,
+                    report.failed_to_dial,
+                );
                 let claimed = self.claim(&campaign, free as usize, &mut report).await?;
                 if let Some(limiter) = self.limiters.get_mut(&id) {
                     limiter.take(u32::try_from(claimed.len()).unwrap_or(u32::MAX), now);
                 }
                 self.dial(dialer, claimed, &mut report).await?;
+                if before
+                    != (
+                        report.dialed,
+                        report.deferred,
+                        report.suppressed,
+                        report.failed_to_dial,
+                    )
+                {
+                    // Progress for the UI (the bus batches bursts).
+                    let campaign = self.app.store.read(move |c| campaigns::get(c, id)).await?;
+                    self.app.events.emit(Event::CampaignChanged { campaign });
+                }
             }
             if self.complete_if_done(id, in_flight).await? {
                 report.completed.push(id);
