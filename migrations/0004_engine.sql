@@ -30,3 +30,27 @@ ALTER TABLE campaign_contacts ADD COLUMN last_call_id INTEGER REFERENCES calls(i
 -- Engine settings per campaign.
 ALTER TABLE campaigns ADD COLUMN max_call_seconds INTEGER NOT NULL DEFAULT 900;
 ALTER TABLE campaigns ADD COLUMN breaker TEXT NOT NULL DEFAULT '{}';
+
+-- Per-campaign counters kept by triggers, so listing campaigns (and the engine's progress events) never
+-- counts a million rows.
+ALTER TABLE campaigns ADD COLUMN contacts_total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE campaigns ADD COLUMN contacts_done INTEGER NOT NULL DEFAULT 0;
+UPDATE campaigns SET
+    contacts_total = (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = campaigns.id),
+    contacts_done = (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = campaigns.id AND cc.state = 'done');
+CREATE TRIGGER campaign_contacts_count_insert AFTER INSERT ON campaign_contacts
+BEGIN
+    UPDATE campaigns SET contacts_total = contacts_total + 1, contacts_done = contacts_done + (NEW.state = 'done')
+    WHERE id = NEW.campaign_id;
+END;
+CREATE TRIGGER campaign_contacts_count_delete AFTER DELETE ON campaign_contacts
+BEGIN
+    UPDATE campaigns SET contacts_total = contacts_total - 1, contacts_done = contacts_done - (OLD.state = 'done')
+    WHERE id = OLD.campaign_id;
+END;
+CREATE TRIGGER campaign_contacts_count_state AFTER UPDATE OF state ON campaign_contacts
+    WHEN (OLD.state = 'done') != (NEW.state = 'done')
+BEGIN
+    UPDATE campaigns SET contacts_done = contacts_done + (NEW.state = 'done') - (OLD.state = 'done')
+    WHERE id = NEW.campaign_id;
+END;

@@ -8,8 +8,7 @@ use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
         c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number, c.status_reason,
         c.retry_policy, c.breaker, c.max_call_seconds,
-        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
-        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
+        c.contacts_total, c.contacts_done
     FROM campaigns c";
 
 /// A JSON settings column; `{}` and missing fields take the defaults.

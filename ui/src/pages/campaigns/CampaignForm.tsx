@@ -479,7 +479,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
                     <div className="breaker-grid">
                       {field(
                         "breaker_percent",
-                        "Pause when failures exceed",
+                        "Failures above",
                         numberInput("breaker_percent", LIMITS.breaker_percent, 1, "%", "breaker-percent"),
                         "5 to 100",
                       )}
