@@ -1,6 +1,6 @@
 // The web UI in Debian's Chromium against a real `callboard serve --demo` on a temp data dir.
-// Run with `CALLBOARD_BIN=/path/to/callboard node --test` (./dev test does). Screenshots of every page in
-// both themes land in tests/e2e-web/artifacts/.
+// Run with `CALLBOARD_BIN=/path/to/callboard node --test` (./dev test does). Screenshots of every page, of the
+// campaign form with "Advanced" open and of the campaign drawer, in both themes, land in tests/e2e-web/artifacts/.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -103,6 +103,53 @@ async function createCampaign(p, name, provider) {
   await p.getByTestId("campaign-submit").click();
 }
 
+/** The token the page itself uses (moved from the URL fragment to sessionStorage by the UI). */
+async function pageToken(p) {
+  const t = await p.evaluate(() => sessionStorage.getItem("callboard.token"));
+  assert.ok(t, "the page keeps its token in sessionStorage");
+  return t;
+}
+
+/** Opens a campaign's drawer from its row. */
+async function openDrawer(p, name) {
+  await row(p, name).locator(".row-link").click();
+  const drawer = p.getByTestId("drawer");
+  await drawer.waitFor();
+  await drawer.getByTestId("why").waitFor();
+  return drawer;
+}
+
+async function closeDrawer(p) {
+  await p.keyboard.press("Escape");
+  await p.getByTestId("drawer").waitFor({ state: "detached" });
+}
+
+/** Waits until the drawer's progress shows what `campaign.get` says (both move while the engine dials). */
+async function drawerMatchesServer(drawer, id) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { body: c } = await rpc("campaign.get", { id });
+    const want = {
+      contacts: c.contacts.toLocaleString("en-US"),
+      done: c.completed.toLocaleString("en-US"),
+      pct: c.contacts ? `${Math.floor((c.completed / c.contacts) * 100)}%` : "No contacts yet",
+    };
+    const shown = {
+      contacts: await drawer.getByTestId("progress-contacts").textContent(),
+      done: await drawer.getByTestId("progress-done").textContent(),
+      pct: await drawer.getByTestId("progress-pct").textContent(),
+    };
+    if (JSON.stringify(shown) === JSON.stringify(want)) return;
+    if (Date.now() > deadline) assert.deepEqual(shown, want, "the drawer's progress does not follow the server's");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Scrolls the open modal's body so `testId` starts at its top (the body scrolls; header and footer stay). */
+async function scrollModalTo(p, testId, block = "start") {
+  await p.getByTestId(testId).evaluate((el, b) => el.scrollIntoView({ block: b }), block);
+}
+
 async function setTheme(p, theme) {
   const current = await p.evaluate(() => document.documentElement.dataset.theme);
   if (current !== theme) await p.getByTestId("theme-toggle").click();
@@ -199,6 +246,111 @@ test("a campaign created in the form appears in the list", async () => {
   assert.equal(saved.provider, "twilio");
 });
 
+test("a campaign with custom retries, breaker and watchdog, set in the form, is stored as set", async () => {
+  const name = `Retry policy ${Date.now()}`;
+  const before = (await rpc("campaign.list")).body.length;
+  await page.getByTestId("campaign-new").click();
+  await page.getByTestId("campaign-form").waitFor();
+  await page.getByTestId("campaign-name").fill(name);
+  await page.getByTestId("campaign-from").fill("+96550001234");
+
+  // Collapsed by default, with the defaults summarised.
+  assert.equal(await page.getByTestId("campaign-advanced").count(), 0);
+  assert.match(await page.getByTestId("campaign-advanced-summary").textContent(), /3 attempts/);
+  await page.getByTestId("campaign-advanced-toggle").click();
+  await page.getByTestId("campaign-advanced").waitFor();
+
+  // The client checks the core's ranges before any round trip.
+  await page.getByTestId("campaign-max-attempts").fill("11");
+  await page.getByTestId("campaign-submit").click();
+  await page.getByTestId("field-error-max_attempts").waitFor();
+  assert.equal((await rpc("campaign.list")).body.length, before, "an out-of-range form was sent");
+
+  await page.getByTestId("campaign-max-attempts").fill("5");
+  await page.getByTestId("delay-no_answer").fill("90");
+  assert.equal(await page.getByTestId("delay-hint-no_answer").textContent(), "1 h 30 min");
+  await page.getByTestId("delay-busy").fill("30");
+  await page.getByTestId("retry-voicemail").uncheck();
+  assert.equal(await page.getByTestId("delay-voicemail").isDisabled(), true);
+  await page.getByTestId("campaign-max-call").fill("20");
+  await page.getByTestId("breaker-percent").fill("40");
+  await page.getByTestId("breaker-min-dials").fill("10");
+  await page.getByTestId("breaker-window").fill("300");
+  assert.match(await page.getByTestId("breaker-sentence").textContent(), /more than 40% of the last 10 dials fail within 5 min/);
+  await page.getByTestId("campaign-submit").click();
+  await page.getByTestId("campaign-form").waitFor({ state: "detached" });
+  await row(page, name).waitFor();
+
+  // Read back with the page's own token.
+  const auth = `Bearer ${await pageToken(page)}`;
+  const id = Number(await row(page, name).getAttribute("data-campaign-id"));
+  const { status, body: saved } = await rpc("campaign.get", { id }, auth);
+  assert.equal(status, 200);
+  assert.equal(saved.from_number, "+96550001234");
+  assert.deepEqual(saved.retry_policy, {
+    max_attempts: 5,
+    no_answer: { retry: true, delay_minutes: 90 },
+    busy: { retry: true, delay_minutes: 30 },
+    voicemail: { retry: false, delay_minutes: 240 },
+    failed: { retry: true, delay_minutes: 10 },
+  });
+  assert.deepEqual(saved.breaker, { failure_ratio: 0.4, min_dials: 10, window_s: 300 });
+  assert.equal(saved.max_call_seconds, 1200);
+
+  // The drawer says it in words.
+  const drawer = await openDrawer(page, name);
+  assert.match(await drawer.getByTestId("drawer-attempts").textContent(), /Up to 5 calls per contact/);
+  assert.equal(await drawer.getByTestId("drawer-retry-no_answer").textContent(), "Retried after 1 h 30 min");
+  assert.equal(await drawer.getByTestId("drawer-retry-voicemail").textContent(), "Not retried");
+  assert.match(await drawer.getByTestId("drawer-breaker").textContent(), /more than 40% of the last 10 dials fail within 5 min/);
+  assert.match(await drawer.getByTestId("drawer-watchdog").textContent(), /20 min/);
+  await closeDrawer(page);
+
+  // Editing prefills the settings; changing one rule keeps the rest of the policy (it is sent whole).
+  await row(page, name).getByTestId("campaign-edit").click();
+  await page.getByTestId("campaign-form").waitFor();
+  await page.getByTestId("campaign-advanced-toggle").click();
+  assert.equal(await page.getByTestId("campaign-max-attempts").inputValue(), "5");
+  assert.equal(await page.getByTestId("retry-voicemail").isChecked(), false);
+  assert.equal(await page.getByTestId("campaign-max-call").inputValue(), "20");
+  assert.equal(await page.getByTestId("breaker-percent").inputValue(), "40");
+  await page.getByTestId("delay-busy").fill("45");
+  await page.getByTestId("campaign-submit").click();
+  await page.getByTestId("campaign-form").waitFor({ state: "detached" });
+  const { body: edited } = await rpc("campaign.get", { id }, auth);
+  assert.deepEqual(edited.retry_policy, { ...saved.retry_policy, busy: { retry: true, delay_minutes: 45 } });
+  assert.deepEqual(edited.breaker, saved.breaker);
+  assert.equal(edited.max_call_seconds, 1200);
+});
+
+test("the drawer follows a running campaign live and keeps its why-report fresh", async () => {
+  const { body: list } = await rpc("campaign.list");
+  const running = list.find((c) => c.status === "running");
+  assert.ok(running, "the demo data has a running campaign");
+  const drawer = await openDrawer(page, running.name);
+  // The simulator may be dialing it: the drawer keeps up with the server's counts.
+  await drawerMatchesServer(drawer, running.id);
+
+  // While it runs, the why-report is refetched every 5 s without anything else happening.
+  const why = drawer.getByTestId("why");
+  const first = Number(await why.getAttribute("data-updated-at"));
+  await page.waitForFunction(
+    (t) => Number(document.querySelector('[data-testid="why"]')?.getAttribute("data-updated-at")) > t,
+    first,
+    { timeout: 12_000 },
+  );
+
+  // A change made elsewhere shows at once: status, its reason, and a why-report asked again.
+  assert.equal((await rpc("campaign.pause", { id: running.id })).status, 200);
+  await drawer.locator('[data-testid="status-badge"][data-status="paused"]').waitFor();
+  await drawer.getByTestId("status-reason").getByText(/^Paused/).waitFor();
+  await drawer.getByTestId("why-summary").getByText(/paused/i).waitFor();
+  assert.equal((await rpc("campaign.resume", { id: running.id })).status, 200);
+  await drawer.locator('[data-testid="status-badge"][data-status="running"]').waitFor();
+  await drawer.getByTestId("status-reason").getByText(/^Resumed/).waitFor();
+  await closeDrawer(page);
+});
+
 test("a duplicate name shows the conflict inline", async () => {
   const { body: list } = await rpc("campaign.list");
   const existing = list[0].name;
@@ -277,6 +429,39 @@ test("screenshots of every page in light and dark", async () => {
   await page.reload();
   await page.getByTestId("page-title").waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+});
+
+test("screenshots of the campaign form with Advanced open and of the drawer, light and dark", async () => {
+  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.reload();
+  await page.getByTestId("campaign-row").first().waitFor();
+  const { body: list } = await rpc("campaign.list");
+  const running = list.find((c) => c.status === "running") ?? list[0];
+  for (const theme of ["light", "dark"]) {
+    await setTheme(page, theme);
+    await page.getByTestId("campaign-new").click();
+    await page.getByTestId("campaign-form").waitFor();
+    await page.getByTestId("campaign-name").fill("Service reminders, second round");
+    await page.getByTestId("campaign-advanced-toggle").click();
+    await page.getByTestId("campaign-advanced").waitFor();
+    await page.getByTestId("retry-voicemail").uncheck();
+    await page.getByTestId("delay-no_answer").fill("90");
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await page.mouse.move(1, 1);
+    await scrollModalTo(page, "campaign-advanced-toggle");
+    await page.screenshot({ path: join(artifacts, `campaign-form-advanced-${theme}.png`), animations: "disabled" });
+    await scrollModalTo(page, "section-safety", "end");
+    await page.screenshot({ path: join(artifacts, `campaign-form-safety-${theme}.png`), animations: "disabled" });
+    await page.keyboard.press("Escape");
+    await page.getByTestId("campaign-form").waitFor({ state: "detached" });
+
+    await openDrawer(page, running.name);
+    await page.mouse.move(1, 1);
+    await page.screenshot({ path: join(artifacts, `campaign-drawer-${theme}.png`), animations: "disabled" });
+    await page.getByTestId("drawer-retries").evaluate((el) => el.scrollIntoView({ block: "center" }));
+    await page.screenshot({ path: join(artifacts, `campaign-drawer-settings-${theme}.png`), animations: "disabled" });
+    await closeDrawer(page);
+  }
 });
 
 test("no uncaught errors in the pages", () => {

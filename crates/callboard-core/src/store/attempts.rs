@@ -138,23 +138,21 @@ pub fn defer(
     now: &str,
 ) -> StoreResult<()> {
     let state_sql = if until.is_some() { "state" } else { "'done'" };
-    conn.execute(
-        &format!(
+    conn.prepare_cached(&format!(
             "UPDATE campaign_contacts SET state = {state_sql}, next_attempt_at = ?3, wait_reason = ?4, updated_at = ?5
              WHERE campaign_id = ?1 AND contact_id = ?2"
-        ),
-        params![campaign_id, contact_id, until, reason, now],
-    )?;
+    ))?
+    .execute(params![campaign_id, contact_id, until, reason, now])?;
     Ok(())
 }
 
 /// Never in this campaign: on a do-not-call list or opted out.
 pub fn suppress(conn: &Connection, campaign_id: i64, contact_id: i64, now: &str) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE campaign_contacts SET state = 'suppressed', wait_reason = 'dnc', updated_at = ?3
          WHERE campaign_id = ?1 AND contact_id = ?2",
-        params![campaign_id, contact_id, now],
-    )?;
+    )?
+    .execute(params![campaign_id, contact_id, now])?;
     Ok(())
 }
 
@@ -168,28 +166,25 @@ pub fn claim(
     now: &str,
     lease_until: &str,
 ) -> StoreResult<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO calls(campaign_id, contact_id, agent_id, attempt, provider, dial_key, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)",
-        params![campaign.id, c.contact_id, campaign.agent_id, c.attempts + 1, campaign.provider, dial_key, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)")?.execute(params![campaign.id, c.contact_id, campaign.agent_id, c.attempts + 1, campaign.provider, dial_key, now],
     )?;
     let call_id = conn.last_insert_rowid();
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE campaign_contacts SET state = 'dialing', attempts = attempts + 1, lease_expires_at = ?3,
                 next_attempt_at = NULL, wait_reason = NULL, callback_at = NULL, last_call_id = ?4, updated_at = ?5
-         WHERE campaign_id = ?1 AND contact_id = ?2",
-        params![campaign.id, c.contact_id, lease_until, call_id, now],
+         WHERE campaign_id = ?1 AND contact_id = ?2")?.execute(params![campaign.id, c.contact_id, lease_until, call_id, now],
     )?;
     Ok(call_id)
 }
 
 /// The provider accepted the call.
 pub fn mark_dialed(conn: &Connection, call_id: i64, provider_call_id: &str, now: &str) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE calls SET provider_call_id = ?2, status = CASE WHEN status = 'queued' THEN 'dialing' ELSE status END,
                 started_at = IFNULL(started_at, ?3), updated_at = ?3
-         WHERE id = ?1",
-        params![call_id, provider_call_id, now],
+         WHERE id = ?1")?.execute(params![call_id, provider_call_id, now],
     )?;
     Ok(())
 }
@@ -242,14 +237,13 @@ pub fn end_call(
     error: Option<&str>,
     now: &str,
 ) -> StoreResult<bool> {
-    let n = conn.execute(
-        &format!(
+    let n = conn
+        .prepare_cached(&format!(
             "UPDATE calls SET status = ?2, outcome = ?3, error = IFNULL(?4, error), ended_at = IFNULL(ended_at, ?5),
                     updated_at = ?5
              WHERE id = ?1 AND status IN ({IN_FLIGHT})"
-        ),
-        params![call_id, status, outcome, error, now],
-    )?;
+        ))?
+        .execute(params![call_id, status, outcome, error, now])?;
     Ok(n == 1)
 }
 
@@ -263,11 +257,10 @@ pub fn after_attempt(
     reason: &str,
     now: &str,
 ) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE campaign_contacts SET state = CASE WHEN ?4 IS NULL THEN 'done' ELSE 'retry_wait' END,
                 last_outcome = ?3, next_attempt_at = ?4, wait_reason = ?5, lease_expires_at = NULL, updated_at = ?6
-         WHERE campaign_id = ?1 AND contact_id = ?2",
-        params![campaign_id, contact_id, outcome, next, reason, now],
+         WHERE campaign_id = ?1 AND contact_id = ?2")?.execute(params![campaign_id, contact_id, outcome, next, reason, now],
     )?;
     Ok(())
 }
@@ -275,16 +268,15 @@ pub fn after_attempt(
 /// An attempt that never reached the provider: the contact goes back to pending and the attempt is not
 /// counted.
 pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE campaign_contacts SET state = 'pending', attempts = MAX(attempts - 1, 0), lease_expires_at = NULL,
                 wait_reason = NULL, next_attempt_at = ?2, updated_at = ?2
-         WHERE last_call_id = ?1 AND state = 'dialing'",
-        params![call_id, now],
+         WHERE last_call_id = ?1 AND state = 'dialing'")?.execute(params![call_id, now],
     )?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE calls SET status = 'not_placed', ended_at = ?2, updated_at = ?2 WHERE id = ?1",
-        params![call_id, now],
-    )?;
+    )?
+    .execute(params![call_id, now])?;
     Ok(())
 }
 

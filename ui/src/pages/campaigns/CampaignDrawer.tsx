@@ -284,9 +284,9 @@ function WhyPanel({ campaign: c }: { campaign: Campaign }) {
         </span>
       </div>
       <p className="why-summary" data-testid="why-summary">
-        {w.summary}
+        {readableTimes(w.summary)}
       </p>
-      {w.next_due_at && (
+      {w.next_due_at && !ISO_TIME.test(w.summary) && (
         <p className="field-hint" title={absoluteTime(w.next_due_at)}>
           {Date.parse(w.next_due_at) <= now ? "Next contact is due now" : `Next contact due ${dueIn(w.next_due_at, now)}`}
         </p>
@@ -311,6 +311,16 @@ function WhyPanel({ campaign: c }: { campaign: Campaign }) {
       </p>
     </section>
   );
+}
+
+const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/;
+
+/** The core's sentences carry RFC 3339 instants ("…dialable at 2026-11-29T06:00:00.000000Z"): local time instead. */
+export function readableTimes(text: string): string {
+  return text.replace(new RegExp(ISO_TIME.source, "g"), (iso) => {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? iso : new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  });
 }
 
 /** "in 5 min", "in 2 h", for a time in the future. */

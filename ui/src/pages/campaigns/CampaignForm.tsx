@@ -374,7 +374,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
           >
             <IconChevronRight size={14} className="disclosure-chevron" />
             <span className="disclosure-title">Advanced</span>
-            <span className="disclosure-summary" data-testid="campaign-advanced-summary">
+            <span className="disclosure-summary" data-testid="campaign-advanced-summary" title={summary}>
               {summary}
             </span>
             {advancedErrors > 0 && !advanced && (
