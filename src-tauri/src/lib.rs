@@ -80,7 +80,10 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     .ok();
     tracing::info!(ui = %running.ui_addr, public = %running.public_addr, "desktop core started");
     // Scripts (and the desktop end-to-end test) read this line to learn the ports.
-    println!("Callboard desktop ready: UI http://{} Public http://{}", running.ui_addr, running.public_addr);
+    println!(
+        "Callboard desktop ready: UI http://{} Public http://{}",
+        running.ui_addr, running.public_addr
+    );
     Ok(Shell {
         app,
         _listeners: running,

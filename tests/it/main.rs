@@ -3,4 +3,5 @@
 
 mod api;
 mod listeners;
+mod phone;
 mod store;

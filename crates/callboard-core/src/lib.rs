@@ -10,6 +10,7 @@ pub mod demo;
 pub mod events;
 pub mod listener;
 pub mod paths;
+pub mod phone;
 pub mod runtime;
 pub mod secret;
 pub mod store;
