@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod clock;
 pub mod demo;
 pub mod events;
+pub mod import;
 pub mod listener;
 pub mod paths;
 pub mod phone;

@@ -10,7 +10,7 @@ use std::{fmt, str::FromStr};
 use rlibphonenumber::{NotANumberError, PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat};
 use serde::{Deserialize, Serialize};
 
-pub use timezones::{time_zones_for_e164, time_zones_for_prefix_table};
+pub use timezones::{canonical_zone, time_zones_for_e164, time_zones_for_prefix_table};
 
 /// An ISO 3166 region used as the default for numbers written without a country code (`KW`, `IN`, `US`…).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -38,3 +38,29 @@ pub fn time_zones_for_e164(e164: &str) -> &'static [&'static str] {
         .find_map(|n| table.get(&digits[..n]))
         .map_or(&[], Vec::as_slice)
 }
+
+/// Legacy IANA names libphonenumber (and spreadsheets) still use, with their current names. Kept in sync with
+/// `data/gen_timezones.py`.
+const LEGACY_ZONES: &[(&str, &str)] = &[
+    ("Africa/Asmera", "Africa/Asmara"),
+    ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("America/Godthab", "America/Nuuk"),
+    ("Asia/Calcutta", "Asia/Kolkata"),
+    ("Asia/Choibalsan", "Asia/Ulaanbaatar"),
+    ("Asia/Katmandu", "Asia/Kathmandu"),
+    ("Asia/Rangoon", "Asia/Yangon"),
+    ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+    ("Atlantic/Faeroe", "Atlantic/Faroe"),
+    ("Europe/Kiev", "Europe/Kyiv"),
+    ("Pacific/Enderbury", "Pacific/Kanton"),
+    ("Pacific/Ponape", "Pacific/Pohnpei"),
+    ("Pacific/Truk", "Pacific/Chuuk"),
+];
+
+/// The current name of a zone (`Asia/Calcutta` → `Asia/Kolkata`); other names unchanged.
+pub fn canonical_zone(name: &str) -> &str {
+    LEGACY_ZONES
+        .iter()
+        .find(|(old, _)| old.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, new)| new)
+}
