@@ -2,6 +2,7 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod import;
 mod listeners;
 mod phone;
 mod store;

@@ -2,6 +2,7 @@
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
 mod doctor;
+mod import;
 mod logging;
 mod serve;
 
@@ -26,6 +27,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check versions, the data dir and the database.
     Doctor(DataDirArg),
+    /// Import contacts from a CSV/TSV/XLSX/XLS/ODS file into a campaign.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,5 +72,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
+        Command::Import(args) => import::run(args),
     }
 }

@@ -57,6 +57,11 @@ impl Control {
         }
     }
 
+    /// Sets the progress callback; clones made before keep sharing the cancel flag.
+    pub fn set_progress(&mut self, progress: impl Fn(Progress) + Send + Sync + 'static) {
+        self.progress = Some(Arc::new(progress));
+    }
+
     /// Stops the import before its next chunk.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);

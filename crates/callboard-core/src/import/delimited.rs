@@ -70,6 +70,8 @@ impl DelimitedRows {
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
+            // `\r` stays at the end of the last cell (cells are trimmed); this keeps line counting exact.
+            .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(SAMPLE)
             .from_reader(raw);
         let describe = format!(
@@ -90,10 +92,12 @@ impl DelimitedRows {
 
 impl RowSource for DelimitedRows {
     fn next_row(&mut self) -> Result<Option<RawRow>, ImportError> {
-        let row = self.rows + 1;
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => Ok(None),
             Ok(true) => {
+                // The line the record ends on (blank lines count, like the row numbers a spreadsheet shows):
+                // with `\n` as the only terminator the reader has counted the record's newline already.
+                let row = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
                 self.rows = row;
                 let mut bad_encoding = false;
                 let cells = self
@@ -117,6 +121,7 @@ impl RowSource for DelimitedRows {
                 }))
             }
             Err(e) => {
+                let row = self.reader.position().line().max(self.rows + 1);
                 let message = match e.kind() {
                     csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => format!(
                         "a line is longer than {} MB; this does not look like a contact list",

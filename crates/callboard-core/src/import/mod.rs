@@ -4,6 +4,7 @@
 //! store's writer, cancellable, re-runnable without duplicates). Nothing here touches the async executor:
 //! callers run [`preview`] and [`commit`] on a blocking thread.
 
+mod campaign;
 mod commit;
 mod delimited;
 pub mod encoding;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use campaign::find_or_create as find_or_create_campaign;
 pub use commit::{Control, Progress, commit};
 pub use error::ImportError;
 pub use header::{Field, Mapping, Target};
@@ -97,4 +99,20 @@ impl Summary {
             self.errors_truncated = true;
         }
     }
+}
+
+/// Saves `mapping` as the template for files whose header is `header`; later imports of such files use it.
+pub fn save_template(
+    store: &crate::store::Store,
+    name: &str,
+    header: &[String],
+    mapping: &Mapping,
+    now: &str,
+) -> Result<crate::store::import_templates::Template, ImportError> {
+    let signature = header::signature(header);
+    let json = serde_json::to_string(mapping).map_err(|e| ImportError::Invalid(e.to_string()))?;
+    let (name, now) = (name.to_owned(), now.to_owned());
+    Ok(store.with_tx_blocking(move |tx| {
+        crate::store::import_templates::save(tx, &name, &signature, &json, &now)
+    })?)
 }

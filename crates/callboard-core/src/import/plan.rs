@@ -40,24 +40,44 @@ impl Plan {
                 file: opts.file.clone(),
             });
         }
-        let cells: Vec<Vec<String>> = head.iter().map(|r| r.cells.clone()).collect();
-        let at = header::find_header(&cells).ok_or_else(|| ImportError::NoHeader {
-            file: opts.file.clone(),
-            rows: HEADER_SEARCH_ROWS,
-        })?;
-        let header: Vec<String> = cells[at].iter().map(|c| c.trim().to_owned()).collect();
-        let header_row = head[at].number;
-        let signature = header::signature(&header);
+        let cells: Vec<Vec<String>> = head
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.trim().to_owned()).collect())
+            .collect();
+        let signatures: Vec<String> = cells.iter().map(|c| header::signature(c)).collect();
         let campaign_id = opts.campaign_id;
-        let sig = signature.clone();
-        let (campaign, dnc, members, template) = store.read_blocking(move |c| {
+        let sigs = signatures.clone();
+        let (campaign, dnc, members, templates) = store.read_blocking(move |c| {
+            let templates = sigs
+                .iter()
+                .map(|s| import_templates::find(c, s))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok((
                 campaigns::get(c, campaign_id)?,
                 dnc::phones_for_campaign(c, campaign_id)?,
                 contacts::campaign_phones(c, campaign_id)?,
-                import_templates::find(c, &sig)?,
+                templates,
             ))
         })?;
+        // The header: the row the user's mapping names, else a row with a saved template, else by synonyms.
+        let by_mapping = opts.mapping.as_ref().and_then(|m| {
+            let want: Vec<String> = m.columns.iter().map(|c| header::norm(&c.header)).collect();
+            cells
+                .iter()
+                .position(|row| row.iter().map(|c| header::norm(c)).collect::<Vec<_>>() == want)
+        });
+        let by_template = templates.iter().position(Option::is_some);
+        let at = by_mapping
+            .or(by_template)
+            .or_else(|| header::find_header(&cells))
+            .ok_or_else(|| ImportError::NoHeader {
+                file: opts.file.clone(),
+                rows: HEADER_SEARCH_ROWS,
+            })?;
+        let header = cells[at].clone();
+        let header_row = head[at].number;
+        let signature = signatures[at].clone();
+        let template = templates.into_iter().nth(at).flatten();
         let mapping = match (&opts.mapping, template) {
             (Some(m), _) => m.clone(),
             (None, Some(t)) => serde_json::from_str(&t.mapping).unwrap_or_else(|e| {
