@@ -3,6 +3,7 @@
 
 mod api;
 mod import;
+mod import_api;
 mod listeners;
 mod phone;
 mod store;

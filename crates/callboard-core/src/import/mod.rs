@@ -10,6 +10,7 @@ mod delimited;
 pub mod encoding;
 mod error;
 pub mod header;
+pub mod jobs;
 mod plan;
 pub mod sheet;
 pub mod source;
