@@ -1,6 +1,7 @@
 //! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
+mod bench;
 mod doctor;
 mod import;
 mod logging;
@@ -29,6 +30,9 @@ enum Command {
     Doctor(DataDirArg),
     /// Import contacts from a CSV/TSV/XLSX/XLS/ODS file into a campaign.
     Import(import::ImportArgs),
+    /// Run a benchmark and print its figures.
+    #[command(subcommand)]
+    Bench(bench::Bench),
 }
 
 #[derive(Debug, Args)]
@@ -73,5 +77,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
         Command::Import(args) => import::run(args),
+        Command::Bench(b) => bench::run(b),
     }
 }
