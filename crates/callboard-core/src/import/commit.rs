@@ -80,12 +80,7 @@ impl Control {
 
 /// Counts the data rows, failing on anything unreadable, before a single row is written.
 fn scan(opts: &ImportOptions) -> Result<u64, ImportError> {
-    let mut src = source::open(&opts.file, &opts.sheet)?;
-    let mut n = 0;
-    while let Some(r) = src.next_row()? {
-        n += u64::from(!r.is_blank());
-    }
-    Ok(n)
+    source::open(&opts.file, &opts.sheet)?.count_rows()
 }
 
 /// Imports `opts.file` into its campaign. `now` is the timestamp written on new rows. Blocking: run it on a

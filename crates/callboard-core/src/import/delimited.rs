@@ -90,6 +90,24 @@ impl DelimitedRows {
     }
 }
 
+impl DelimitedRows {
+    fn error(&self, e: csv::Error) -> ImportError {
+        let row = self.reader.position().line().max(self.rows + 1);
+        let message = match e.kind() {
+            csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => format!(
+                "a line is longer than {} MB; this does not look like a contact list",
+                MAX_LINE / (1024 * 1024)
+            ),
+            _ => e.to_string(),
+        };
+        ImportError::Row {
+            file: self.file.clone(),
+            row,
+            message,
+        }
+    }
+}
+
 impl RowSource for DelimitedRows {
     fn next_row(&mut self) -> Result<Option<RawRow>, ImportError> {
         match self.reader.read_byte_record(&mut self.record) {
@@ -120,26 +138,27 @@ impl RowSource for DelimitedRows {
                     bad_encoding,
                 }))
             }
-            Err(e) => {
-                let row = self.reader.position().line().max(self.rows + 1);
-                let message = match e.kind() {
-                    csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => format!(
-                        "a line is longer than {} MB; this does not look like a contact list",
-                        MAX_LINE / (1024 * 1024)
-                    ),
-                    _ => e.to_string(),
-                };
-                Err(ImportError::Row {
-                    file: self.file.clone(),
-                    row,
-                    message,
-                })
-            }
+            Err(e) => Err(self.error(e)),
         }
     }
 
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+
+    /// Counting without decoding cells into strings (the first pass of a commit).
+    fn count_rows(&mut self) -> Result<u64, ImportError> {
+        let mut n = 0;
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(n),
+                Ok(true) => {
+                    self.rows = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
+                    n += u64::from(self.record.iter().any(|c| !c.trim_ascii().is_empty()));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
     }
 }
 

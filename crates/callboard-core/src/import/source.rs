@@ -29,6 +29,14 @@ pub trait RowSource: Send {
     fn next_row(&mut self) -> Result<Option<RawRow>, ImportError>;
     /// A short description for the preview (format, encoding, delimiter, sheet).
     fn describe(&self) -> String;
+    /// Reads to the end, counting non-blank rows; fails like [`RowSource::next_row`] would.
+    fn count_rows(&mut self) -> Result<u64, ImportError> {
+        let mut n = 0;
+        while let Some(r) = self.next_row()? {
+            n += u64::from(!r.is_blank());
+        }
+        Ok(n)
+    }
 }
 
 /// Which sheet of a workbook to read.
