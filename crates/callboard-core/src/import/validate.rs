@@ -73,7 +73,8 @@ pub struct Validator {
     mapping: Mapping,
     width: usize,
     idx: HashMap<Field, usize>,
-    seen: HashSet<String>,
+    /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
+    seen: HashSet<u64>,
     zones: HashMap<String, Option<String>>,
 }
 
@@ -180,7 +181,7 @@ impl Validator {
                 ),
             }
         };
-        if !self.seen.insert(number.e164.clone()) {
+        if !self.seen.insert(phone_key(&number.e164)) {
             return Err(fail(
                 RowCode::DuplicateInFile,
                 format!("{} appears earlier in the file", number.e164),
@@ -273,6 +274,13 @@ fn or_unknown(s: &str) -> &str {
 
 fn phone_message(raw: &str, e: PhoneError, region: Region) -> String {
     format!("'{raw}' is not a valid phone number for {region} or in international form: {e}")
+}
+
+/// An E.164 number as an integer (at most 15 digits, so it fits); distinct numbers give distinct keys.
+pub fn phone_key(e164: &str) -> u64 {
+    e164.bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u64, |k, d| k.wrapping_mul(10).wrapping_add(u64::from(d - b'0')))
 }
 
 /// Undoes what Excel does to numbers: `96555123456.0` and `9.6555123456E+10` (numbers stored as text after a
