@@ -77,9 +77,33 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
     let list = call("campaign.list", json!({})).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+
+    // Import: preview, commit in the background, status, cancel (too late), template.
+    let file = crate::import_api::fixture("contacts.csv");
+    let preview = call("import.preview", json!({"path": file, "campaign_id": id})).await?;
+    assert_eq!(preview["summary"]["imported"], 6);
+    let mut events = s.test.app.events.subscribe();
+    let started = call(
+        "import.commit",
+        json!({"path": file, "campaign_id": id, "region": "KW"}),
+    )
+    .await?;
+    let finished = crate::import_api::finished(&mut events).await?;
+    assert_eq!(finished["summary"]["imported"], 6);
+    let status = call("import.status", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(status["state"], "done");
+    let cancel = call("import.cancel", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(cancel["cancelled"], false);
+    let template = call(
+        "import.template.save",
+        json!({"name": "Leads", "header": ["Mobile"], "mapping": {"columns": [
+            {"header": "Mobile", "target": {"kind": "field", "name": "phone"}}]}}),
+    )
+    .await?;
+    assert_eq!(template["name"], "Leads");
     let other = call("campaign.create", json!({"name": "Spring copy"})).await?;
     let copied = call("campaign.copy_contacts", json!({"id": other["id"], "from": id})).await?;
-    assert_eq!(copied["added"], 0);
+    assert_eq!(copied["added"], 6, "the imported contacts are copied");
     assert_eq!(copied["campaign"]["id"], other["id"]);
     call("campaign.delete", json!({"id": other["id"]})).await?;
     let why = call("campaign.why", json!({"id": id})).await?;

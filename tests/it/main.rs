@@ -3,5 +3,8 @@
 
 mod api;
 mod engine;
+mod import;
+mod import_api;
 mod listeners;
+mod phone;
 mod store;

@@ -4,6 +4,7 @@
 mod bench;
 mod campaign;
 mod doctor;
+mod import;
 mod logging;
 mod serve;
 
@@ -30,8 +31,11 @@ enum Command {
     Doctor(DataDirArg),
     /// Create, list, start, pause, resume and cancel campaigns from scripts.
     Campaign(campaign::CampaignArgs),
+    /// Import contacts from a CSV/TSV/XLSX/XLS/ODS file into a campaign.
+    Import(import::ImportArgs),
     /// Run a benchmark and print its figures.
-    Bench(bench::BenchArgs),
+    #[command(subcommand)]
+    Bench(bench::Bench),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
         Command::Campaign(args) => campaign::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Bench(b) => bench::run(b),
     }
 }

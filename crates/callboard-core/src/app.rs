@@ -36,6 +36,8 @@ pub struct App {
     pub store: Store,
     pub events: EventBus,
     pub clock: Arc<dyn Clock>,
+    /// Imports running in the background (`import.commit`).
+    pub imports: Arc<crate::import::jobs::Jobs>,
     data_dir: PathBuf,
     ui_token: Secret,
     info: RwLock<AppInfo>,
@@ -95,6 +97,7 @@ impl App {
             store,
             events: EventBus::default(),
             clock,
+            imports: Arc::default(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),
             info: RwLock::new(info),

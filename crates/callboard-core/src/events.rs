@@ -6,7 +6,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::{agent::Agent, campaign::Campaign};
+use crate::{
+    agent::Agent,
+    api::ApiError,
+    campaign::Campaign,
+    import::{Progress, Summary},
+};
 
 /// Something the UI should know changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +32,19 @@ pub enum Event {
         kind: String,
         campaign_id: Option<i64>,
         message: String,
+    },
+    /// A background import committed another chunk.
+    ImportProgress {
+        import_id: u64,
+        campaign_id: i64,
+        progress: Progress,
+    },
+    /// A background import ended: `summary` (its error list cut to the first 100) or `error`.
+    ImportFinished {
+        import_id: u64,
+        campaign_id: i64,
+        summary: Option<Summary>,
+        error: Option<ApiError>,
     },
     /// The receiver fell behind and missed events: the UI should refetch everything.
     Resync,

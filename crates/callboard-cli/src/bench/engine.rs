@@ -28,6 +28,32 @@ pub struct EngineBenchArgs {
     /// Contacts in the next-batch selection test.
     #[arg(long, default_value_t = 1_000_000)]
     batch_contacts: usize,
+    /// Print the figures as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_cli(args: EngineBenchArgs) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let json_output = args.json;
+    match runtime.block_on(run(args)) {
+        Ok(figures) => {
+            if json_output {
+                println!("{figures}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench engine failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 const ZONES: [&str; 24] = [
@@ -129,7 +155,7 @@ async fn seed(app: &Arc<App>, name: &str, n: usize, max_concurrent: u32) -> Resu
     Ok(id)
 }
 
-pub async fn run(args: EngineBenchArgs) -> Result<Value, String> {
+async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     let dir = tempfile::tempdir().map_err(err)?;
     let clock = ManualClock::new(ManualClock::default_start());
     let store = Store::open(&dir.path().join("callboard.db")).map_err(err)?;

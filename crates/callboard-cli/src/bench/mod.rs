@@ -2,47 +2,23 @@
 //! JSON object of the figures.
 
 mod engine;
+mod import;
 
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
-
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    #[command(subcommand)]
-    which: Which,
-    /// Print the figures as one JSON object on the last line.
-    #[arg(long, global = true)]
-    json: bool,
-}
+use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
-enum Which {
+pub enum Bench {
     /// A simulated week of campaign over many time zones, and next-batch selection from 1,000,000 contacts.
     Engine(engine::EngineBenchArgs),
+    /// Import throughput: CSV and XLSX into SQLite, against a Python baseline.
+    Import(import::ImportBench),
 }
 
-pub fn run(args: BenchArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = match args.which {
-        Which::Engine(a) => runtime.block_on(engine::run(a)),
-    };
-    match result {
-        Ok(figures) => {
-            if args.json {
-                println!("{figures}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+pub fn run(bench: Bench) -> ExitCode {
+    match bench {
+        Bench::Engine(args) => engine::run_cli(args),
+        Bench::Import(args) => import::run(args),
     }
 }

@@ -5,6 +5,7 @@
 mod agents;
 mod campaigns;
 pub mod error;
+pub mod imports;
 mod info;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -89,6 +90,11 @@ command_table! {
     "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
+    "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
+    "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
+    "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
+    "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
 }
 
 /// Runs one command.

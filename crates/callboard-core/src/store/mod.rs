@@ -7,6 +7,9 @@ pub mod agents;
 pub mod attempts;
 pub mod audit;
 pub mod campaigns;
+pub mod contacts;
+pub mod dnc;
+pub mod import_templates;
 mod migrate;
 
 use std::{

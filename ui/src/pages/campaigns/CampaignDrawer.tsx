@@ -226,7 +226,6 @@ function Progress({ campaign: c }: { campaign: Campaign }) {
         <div className="progress-reason" data-testid="status-reason" title={c.status_reason}>
           <span className={`reason-dot reason-${c.status}`} aria-hidden="true" />
           {statusReasonText(c.status_reason)}
-          <span className="faint"> · {relativeTime(c.updated_at)}</span>
         </div>
       )}
     </section>
@@ -286,9 +285,10 @@ function WhyPanel({ campaign: c }: { campaign: Campaign }) {
       <p className="why-summary" data-testid="why-summary">
         {readableTimes(w.summary)}
       </p>
-      {w.next_due_at && !ISO_TIME.test(w.summary) && (
+      {/* Only a future time says something the summary does not (a past one just means "as soon as a line is free"). */}
+      {w.next_due_at && Date.parse(w.next_due_at) > now && !ISO_TIME.test(w.summary) && (
         <p className="field-hint" title={absoluteTime(w.next_due_at)}>
-          {Date.parse(w.next_due_at) <= now ? "Next contact is due now" : `Next contact due ${dueIn(w.next_due_at, now)}`}
+          Next contact due {dueIn(w.next_due_at, now)}
         </p>
       )}
       {w.by_reason.length > 0 && (

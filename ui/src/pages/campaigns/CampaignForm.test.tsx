@@ -201,7 +201,7 @@ describe("CampaignForm", () => {
       />,
     );
     expect(screen.getByTestId("campaign-advanced-summary").textContent).toBe(
-      "6 attempts (no answer, busy, voicemail) · breaker at 50% of 50 · calls end after 30 min",
+      "6 attempts (not failed) · breaker at 50% of 50 · calls end after 30 min",
     );
     fireEvent.click(screen.getByTestId("campaign-advanced-toggle"));
     expect((screen.getByTestId("campaign-max-attempts") as HTMLInputElement).value).toBe("6");

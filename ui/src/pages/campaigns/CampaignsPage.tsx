@@ -73,10 +73,10 @@ export function CampaignsPage() {
             agents={agents.data}
             onCancel={() => setDialog(null)}
             onSubmit={async (v) => {
-              // Compare with the freshest copy (another tab may have saved meanwhile).
-              const current = list.find((c) => c.id === dialog.campaign.id) ?? dialog.campaign;
-              const diff = changes(current, v);
-              if (Object.keys(diff).length > 0) await actions.update(current.id, diff);
+              // Send only what the user changed since the form opened, so an edit another tab saved meanwhile
+              // to a setting left alone here is not overwritten with the stale value this form still holds.
+              const diff = changes(dialog.campaign, v);
+              if (Object.keys(diff).length > 0) await actions.update(dialog.campaign.id, diff);
               setDialog(null);
             }}
           />

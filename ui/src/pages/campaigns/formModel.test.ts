@@ -100,6 +100,11 @@ describe("validate: the core's ranges", () => {
     for (const v of ["9", "3601", "12.5"]) expect(bad({ breaker_window_s: v })).toEqual(["breaker_window_s"]);
   });
 
+  it("description: at most 2000 characters", () => {
+    expect(bad({ description: "x".repeat(2001) })).toEqual(["description"]);
+    expect(bad({ description: "x".repeat(2000) })).toEqual([]);
+  });
+
   it("caller id: at most 64 characters", () => {
     expect(bad({ from_number: "1".repeat(65) })).toEqual(["from_number"]);
     expect(bad({ from_number: ` ${"1".repeat(64)} ` })).toEqual([]);

@@ -41,6 +41,7 @@ export type FieldErrors = Partial<Record<ErrorTarget, string>>;
 
 export const NAME_MAX = 120;
 export const FROM_MAX = 64;
+export const DESCRIPTION_MAX = 2000;
 
 /** The core's ranges (campaign.rs), inclusive. Minutes and percent are the form's units. */
 export const LIMITS = {
@@ -150,6 +151,7 @@ export function validate(v: CampaignFormValues): FieldErrors {
   if (!name) errors.name = "Give the campaign a name.";
   else if ([...name].length > NAME_MAX) errors.name = `At most ${NAME_MAX} characters.`;
 
+  if ([...v.description].length > DESCRIPTION_MAX) errors.description = `At most ${DESCRIPTION_MAX} characters.`;
   if ([...v.from_number.trim()].length > FROM_MAX) errors.from_number = `At most ${FROM_MAX} characters.`;
 
   if (inRange(v.max_concurrent, LIMITS.max_concurrent, true) === null) errors.max_concurrent = "A whole number from 1 to 500.";

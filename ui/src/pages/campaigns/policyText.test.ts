@@ -24,7 +24,9 @@ describe("settings in words", () => {
   it("one line for the collapsed Advanced row", () => {
     expect(advancedSummary(DEFAULT_RETRY_POLICY, DEFAULT_BREAKER, 900)).toBe("3 attempts · breaker at 50% of 20 · calls end after 15 min");
     const someOff = { ...DEFAULT_RETRY_POLICY, voicemail: { retry: false, delay_minutes: 240 } };
-    expect(advancedSummary(someOff, DEFAULT_BREAKER, 900)).toMatch(/^3 attempts \(no answer, busy, failed\)/);
+    expect(advancedSummary(someOff, DEFAULT_BREAKER, 900)).toMatch(/^3 attempts \(not voicemail\) · /);
+    const mostOff = { ...someOff, busy: { retry: false, delay_minutes: 15 }, failed: { retry: false, delay_minutes: 10 } };
+    expect(advancedSummary(mostOff, DEFAULT_BREAKER, 900)).toMatch(/^3 attempts \(no answer only\) · /);
     expect(advancedSummary({ ...DEFAULT_RETRY_POLICY, max_attempts: 1 }, { ...DEFAULT_BREAKER, failure_ratio: 1 }, 60)).toBe(
       "no retries · breaker off · calls end after 1 min",
     );

@@ -36,11 +36,11 @@ export function watchdogText(maxCallSeconds: number): string {
 
 /** One line for the collapsed "Advanced" disclosure. */
 export function advancedSummary(p: RetryPolicy, b: BreakerSettings, maxCallSeconds: number): string {
+  const names = (list: typeof RETRY_OUTCOMES) => list.map((o) => o.label.toLowerCase()).join(", ");
   const retried = RETRY_OUTCOMES.filter((o) => p[o.value].retry);
-  const retries =
-    p.max_attempts <= 1 || retried.length === 0
-      ? "no retries"
-      : `${p.max_attempts} attempts${retried.length < RETRY_OUTCOMES.length ? ` (${retried.map((o) => o.label.toLowerCase()).join(", ")})` : ""}`;
+  const skipped = RETRY_OUTCOMES.filter((o) => !p[o.value].retry);
+  const which = skipped.length === 0 ? "" : skipped.length <= 2 ? ` (not ${names(skipped)})` : ` (${names(retried)} only)`;
+  const retries = p.max_attempts <= 1 || retried.length === 0 ? "no retries" : `${p.max_attempts} attempts${which}`;
   const breaker = breakerOff(b) ? "breaker off" : `breaker at ${percentText(b.failure_ratio)} of ${b.min_dials}`;
   return `${retries} · ${breaker} · calls end after ${humanSeconds(maxCallSeconds)}`;
 }
