@@ -75,6 +75,21 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(updated["name"], "Spring sale");
     assert_eq!(updated["agent_id"], Value::Null);
     assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
+    let patched = call(
+        "campaign.update",
+        json!({"id": id, "retry_policy": {"busy": {"delay_minutes": 30}}, "breaker": {"window_s": 300}}),
+    )
+    .await?;
+    assert_eq!(
+        patched["retry_policy"]["max_attempts"], 5,
+        "a partial policy keeps the rest"
+    );
+    assert_eq!(
+        patched["retry_policy"]["busy"],
+        json!({"retry": false, "delay_minutes": 30})
+    );
+    assert_eq!(patched["breaker"]["window_s"], 300);
+    assert_eq!(patched["breaker"]["min_dials"], 20);
     let list = call("campaign.list", json!({})).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 
@@ -138,7 +153,7 @@ async fn every_command_round_trips() -> TestResult {
             ))
         })
         .await?;
-    assert_eq!(audited, (2, 1, 2));
+    assert_eq!(audited, (2, 2, 2));
     let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
     assert_eq!(transitions, 4);
     let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;

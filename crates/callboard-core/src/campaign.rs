@@ -191,8 +191,10 @@ pub struct CampaignInput {
     pub calls_per_second: Option<f64>,
     pub hours_preset: Option<String>,
     pub time_zone: Option<String>,
-    pub retry_policy: Option<RetryPolicy>,
-    pub breaker: Option<BreakerSettings>,
+    /// A partial policy: the keys given (at any depth) replace the current ones, the rest stay.
+    pub retry_policy: Option<serde_json::Value>,
+    /// Partial, like `retry_policy`.
+    pub breaker: Option<serde_json::Value>,
     pub max_call_seconds: Option<u32>,
 }
 
@@ -317,7 +319,8 @@ impl CampaignSettings {
         if let Some(tz) = input.time_zone {
             self.time_zone = validation::time_zone("time_zone", &tz)?;
         }
-        if let Some(policy) = input.retry_policy {
+        if let Some(patch) = input.retry_policy {
+            let policy: RetryPolicy = patched("retry_policy", &self.retry_policy, patch)?;
             if !(1..=10).contains(&policy.max_attempts) {
                 return Err(ValidationError::new(
                     "retry_policy",
@@ -333,7 +336,8 @@ impl CampaignSettings {
             }
             self.retry_policy = policy;
         }
-        if let Some(b) = input.breaker {
+        if let Some(patch) = input.breaker {
+            let b: BreakerSettings = patched("breaker", &self.breaker, patch)?;
             if !(0.05..=1.0).contains(&b.failure_ratio)
                 || !(3..=500).contains(&b.min_dials)
                 || !(10..=3600).contains(&b.window_s)
@@ -356,6 +360,27 @@ impl CampaignSettings {
         }
         Ok(self)
     }
+}
+
+/// `current` with the keys of `patch` laid over it (objects merged key by key, anything else replaced).
+fn patched<T: Serialize + serde::de::DeserializeOwned>(
+    field: &'static str,
+    current: &T,
+    patch: serde_json::Value,
+) -> Result<T, ValidationError> {
+    fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+        match (base, patch) {
+            (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+                for (k, v) in p {
+                    merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+                }
+            }
+            (b, p) => *b = p,
+        }
+    }
+    let mut base = serde_json::to_value(current).map_err(|e| ValidationError::new(field, e.to_string()))?;
+    merge(&mut base, patch);
+    serde_json::from_value(base).map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
 /// Serde helper telling "absent" (outer `None`) from "null" (`Some(None)`).
