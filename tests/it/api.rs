@@ -140,6 +140,10 @@ async fn every_command_round_trips() -> TestResult {
     );
     assert_eq!(call("campaign.list", json!({})).await?, json!([]));
 
+    let hooks = call("webhook.list", json!({"limit": 10})).await?;
+    assert_eq!(hooks["events"], json!([]));
+    assert_eq!(hooks["rejected_since_start"], 0);
+
     let all: BTreeSet<&str> = COMMANDS.iter().copied().collect();
     assert_eq!(tested, all, "every command in the table needs a round-trip here");
 

@@ -8,3 +8,4 @@ mod import_api;
 mod listeners;
 mod phone;
 mod store;
+mod webhooks;

@@ -4,13 +4,14 @@
 mod bench;
 mod campaign;
 mod doctor;
+mod export;
 mod import;
 mod logging;
 mod serve;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,6 +37,35 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::Bench),
+    /// Export data: `events` (the webhook journal) as JSON or CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// What to export.
+    #[arg(value_enum)]
+    what: ExportWhat,
+    #[arg(long, value_enum, default_value = "json")]
+    format: ExportFormat,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportWhat {
+    Calls,
+    Contacts,
+    Events,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -69,12 +99,43 @@ struct ServeArgs {
     /// The built UI (`ui/dist`) [default: found next to the binary or in the source checkout].
     #[arg(long, env = "CALLBOARD_UI_DIR")]
     ui_dir: Option<PathBuf>,
+    #[command(flatten)]
+    secrets: SecretArgs,
     /// Seed demo data (agents, contacts, campaigns in every state) on first start; no accounts needed.
     #[arg(long, env = "CALLBOARD_DEMO")]
     demo: bool,
     /// How much faster than real time the simulator's calls run.
     #[arg(long, env = "CALLBOARD_SIM_SPEED", default_value_t = 1.0)]
     sim_speed: f64,
+}
+
+/// Webhook secrets. Environment overrides for headless installs and tests; the keychain comes later.
+#[derive(Debug, Args)]
+struct SecretArgs {
+    /// ElevenLabs' HMAC webhook secret (verifies `ElevenLabs-Signature`).
+    #[arg(long, env = "CALLBOARD_ELEVENLABS_WEBHOOK_SECRET", hide_env_values = true)]
+    elevenlabs_webhook_secret: Option<String>,
+    /// Twilio's primary auth token (verifies `X-Twilio-Signature`).
+    #[arg(long, env = "CALLBOARD_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// The secret path segment in Exotel callback URLs (`/webhooks/exotel/{secret}/…`).
+    #[arg(long, env = "CALLBOARD_EXOTEL_WEBHOOK_SECRET", hide_env_values = true)]
+    exotel_webhook_secret: Option<String>,
+}
+
+impl SecretArgs {
+    fn provider_secrets(&self) -> callboard_core::webhooks::ProviderSecrets {
+        let s = |v: &Option<String>| {
+            v.clone()
+                .filter(|v| !v.is_empty())
+                .map(callboard_core::secret::Secret::new)
+        };
+        callboard_core::webhooks::ProviderSecrets {
+            elevenlabs_webhook: s(&self.elevenlabs_webhook_secret),
+            twilio_auth_token: s(&self.twilio_auth_token),
+            exotel_webhook: s(&self.exotel_webhook_secret),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -84,6 +145,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&args.resolve()),
         Command::Campaign(args) => campaign::run(args),
         Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(&args.data_dir.resolve(), &args),
         Command::Bench(b) => bench::run(b),
     }
 }

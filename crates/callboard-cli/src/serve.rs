@@ -42,8 +42,10 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
         demo: args.demo,
         public_base_url: args.public_url,
     };
+    let secrets = args.secrets.provider_secrets();
     let app = tokio::task::spawn_blocking(move || -> Result<_, String> {
         let app = App::open(options).map_err(|e| e.to_string())?;
+        app.set_provider_secrets(secrets);
         if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
             tracing::info!("seeded demo data");
         }
@@ -93,6 +95,8 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
     if let Err(e) = engine.await {
         tracing::error!(error = %e, "the engine task failed");
     }
+    // Apply what was journaled before the listeners stopped (a crash instead leaves it for the next start).
+    app.webhooks.settle().await;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::{
     events::EventBus,
     secret::Secret,
     store::{Store, StoreError},
+    webhooks::{ProviderSecrets, hub::Hub},
 };
 
 /// The database file's name inside the data dir.
@@ -38,6 +39,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Imports running in the background (`import.commit`).
     pub imports: Arc<crate::import::jobs::Jobs>,
+    /// Webhook secrets, guard and the applier's queue.
+    pub webhooks: Hub,
     data_dir: PathBuf,
     ui_token: Secret,
     info: RwLock<AppInfo>,
@@ -98,10 +101,16 @@ impl App {
             events: EventBus::default(),
             clock,
             imports: Arc::default(),
+            webhooks: Hub::new(ProviderSecrets::default()),
             data_dir: options.data_dir,
             ui_token: Secret::random(),
             info: RwLock::new(info),
         })
+    }
+
+    /// Sets the webhook secrets (env overrides now; the keychain later). Takes effect for the next delivery.
+    pub fn set_provider_secrets(&self, secrets: ProviderSecrets) {
+        self.webhooks.set_secrets(secrets);
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -46,6 +46,24 @@ pub enum Event {
         summary: Option<Summary>,
         error: Option<ApiError>,
     },
+    /// A call was created or changed (e.g. by a provider webhook).
+    CallChanged {
+        call: crate::store::calls::Call,
+    },
+    /// A webhook delivery was journaled or changed status (pending, duplicate, rejected, applied, failed).
+    WebhookReceived {
+        id: i64,
+        provider: String,
+        kind: String,
+        status: String,
+    },
+    /// Many deliveries failed their signature check in a short time: probably a wrong webhook secret.
+    WebhookAlert {
+        provider: String,
+        route: String,
+        rejected: usize,
+        message: String,
+    },
     /// The receiver fell behind and missed events: the UI should refetch everything.
     Resync,
 }

@@ -18,6 +18,7 @@ pub mod runtime;
 pub mod secret;
 pub mod store;
 pub mod validation;
+pub mod webhooks;
 
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

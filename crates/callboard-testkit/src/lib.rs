@@ -7,15 +7,25 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use callboard_core::clock::Clock;
 use callboard_core::{
     app::{App, AppOptions},
     listener::{self, Running},
+    secret::Secret,
     store::Store,
+    webhooks::{ProviderSecrets, sig_elevenlabs, sig_twilio},
 };
+use jiff::Timestamp;
 use serde_json::Value;
 use tempfile::TempDir;
 
 pub use callboard_core::clock::ManualClock;
+/// The public base URL test apps are configured with (what Twilio signs; the tunnel's address).
+pub const PUBLIC_BASE_URL: &str = "https://calm-otter-42.ngrok-free.app";
+/// Webhook secrets test apps are configured with.
+pub const ELEVENLABS_SECRET: &str = "wsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+pub const TWILIO_TOKEN: &str = "0123456789abcdef0123456789abcdef";
+pub const EXOTEL_SECRET: &str = "exo-path-secret-5f1e2d3c4b5a";
 
 /// An app on a temp data dir (file-backed, like production) with a manual clock.
 pub struct TestApp {
@@ -36,9 +46,36 @@ impl TestApp {
             AppOptions {
                 data_dir: dir.path().to_owned(),
                 demo: false,
-                public_base_url: None,
+                public_base_url: Some(PUBLIC_BASE_URL.to_owned()),
             },
         );
+        app.set_provider_secrets(ProviderSecrets {
+            elevenlabs_webhook: Some(Secret::new(ELEVENLABS_SECRET)),
+            twilio_auth_token: Some(Secret::new(TWILIO_TOKEN)),
+            exotel_webhook: Some(Secret::new(EXOTEL_SECRET)),
+        });
+        Ok(TestApp { app, clock, dir })
+    }
+
+    /// An app on an existing data dir (a restart), with the same secrets and a clock at `now`.
+    pub fn reopen(dir: TempDir, now: Timestamp) -> std::io::Result<TestApp> {
+        let store = Store::open(&dir.path().join(callboard_core::app::DATABASE_FILE))
+            .map_err(std::io::Error::other)?;
+        let clock = ManualClock::new(now);
+        let app = App::new(
+            store,
+            Arc::new(clock.clone()),
+            AppOptions {
+                data_dir: dir.path().to_owned(),
+                demo: false,
+                public_base_url: Some(PUBLIC_BASE_URL.to_owned()),
+            },
+        );
+        app.set_provider_secrets(ProviderSecrets {
+            elevenlabs_webhook: Some(Secret::new(ELEVENLABS_SECRET)),
+            twilio_auth_token: Some(Secret::new(TWILIO_TOKEN)),
+            exotel_webhook: Some(Secret::new(EXOTEL_SECRET)),
+        });
         Ok(TestApp { app, clock, dir })
     }
 
@@ -108,6 +145,60 @@ impl Served {
             status,
             body: resp.json().await.unwrap_or(Value::Null),
         })
+    }
+
+    /// POSTs `body` to `/webhooks/elevenlabs`, signed at the clock's now (or with `header` if given).
+    pub async fn post_elevenlabs(&self, body: &[u8], header: Option<String>) -> reqwest::Result<Answer> {
+        let now = self.test.clock.now().as_second();
+        let header = header.unwrap_or_else(|| sig_elevenlabs::sign(ELEVENLABS_SECRET, now, body));
+        let resp = self
+            .http
+            .post(format!("{}/webhooks/elevenlabs", self.public_base()))
+            .header("content-type", "application/json")
+            .header("elevenlabs-signature", header)
+            .body(body.to_vec())
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// POSTs a form to `/webhooks/twilio/{kind}`, signed over the public base URL as Twilio would.
+    pub async fn post_twilio(&self, kind: &str, form_body: &str, token: &str) -> reqwest::Result<Answer> {
+        let path = format!("/webhooks/twilio/{kind}");
+        let params = sig_twilio::parse_form(form_body.as_bytes());
+        let sig = sig_twilio::sign(
+            token,
+            &format!("{PUBLIC_BASE_URL}{path}"),
+            &params,
+            sig_twilio::Algorithm::Sha1,
+        );
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.public_base()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", sig)
+            .body(form_body.to_owned())
+            .send()
+            .await?;
+        answer(resp).await
+    }
+
+    /// POSTs to `/webhooks/exotel/{secret}/{kind}` with the given content type.
+    pub async fn post_exotel(
+        &self,
+        secret: &str,
+        kind: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Result<Answer> {
+        let resp = self
+            .http
+            .post(format!("{}/webhooks/exotel/{secret}/{kind}", self.public_base()))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await?;
+        answer(resp).await
     }
 
     pub async fn stop(self) {
@@ -208,4 +299,12 @@ impl callboard_core::engine::Dialer for FakeDialer {
         };
         Box::pin(async move { Ok(answer) })
     }
+}
+
+async fn answer(resp: reqwest::Response) -> reqwest::Result<Answer> {
+    let status = resp.status().as_u16();
+    Ok(Answer {
+        status,
+        body: resp.json().await.unwrap_or(Value::Null),
+    })
 }

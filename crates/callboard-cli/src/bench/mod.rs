@@ -3,6 +3,7 @@
 
 mod engine;
 mod import;
+mod webhooks;
 
 use std::process::ExitCode;
 
@@ -14,11 +15,14 @@ pub enum Bench {
     Engine(engine::EngineBenchArgs),
     /// Import throughput: CSV and XLSX into SQLite, against a Python baseline.
     Import(import::ImportBench),
+    /// Signed webhooks over loopback HTTP into a real data dir: throughput and latency.
+    Webhooks(webhooks::WebhookBench),
 }
 
 pub fn run(bench: Bench) -> ExitCode {
     match bench {
         Bench::Engine(args) => engine::run_cli(args),
         Bench::Import(args) => import::run(args),
+        Bench::Webhooks(args) => webhooks::run(&args),
     }
 }

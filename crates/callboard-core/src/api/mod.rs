@@ -7,6 +7,7 @@ mod campaigns;
 pub mod error;
 pub mod imports;
 mod info;
+mod webhooks;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -95,6 +96,7 @@ command_table! {
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
+    "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
 }
 
 /// Runs one command.

@@ -53,6 +53,8 @@ pub fn start(
     let ui_addr = ui.local_addr()?;
     let public_addr = public.local_addr()?;
     app.set_listeners(ui_addr, public_addr);
+    // Applies journaled webhooks, starting with whatever a previous run left unapplied.
+    crate::webhooks::apply::start(&app);
     let shutdown = CancellationToken::new();
     let tasks = vec![
         tokio::spawn(serve(ui, ui::router(app.clone(), ui_dir), shutdown.clone())),

@@ -1,6 +1,7 @@
-//! The public listener: what the providers reach through the tunnel. For now `/healthz` and a JSON 404 for
-//! everything else; webhook and media routes mount here. Hardened for the internet: body limit, request
-//! timeout, concurrency cap with load shedding, panics turned into 500s, sensitive headers kept out of logs.
+//! The public listener: what the providers reach through the tunnel: `/healthz`, the webhook routes
+//! (`webhooks::routes`) and a JSON 404 for everything else; media routes mount here later. Hardened for the
+//! internet: per-route body limits, request timeout, concurrency cap with load shedding, panics turned into
+//! 500s, sensitive headers kept out of logs.
 
 use std::{sync::Arc, time::Duration};
 
@@ -27,15 +28,19 @@ pub const CONCURRENCY_LIMIT: usize = 512;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(app: Arc<App>) -> Router {
+    let webhooks = crate::webhooks::routes::router(app.clone());
     let sensitive = [
         header::AUTHORIZATION,
         header::HeaderName::from_static("x-twilio-signature"),
         header::HeaderName::from_static("elevenlabs-signature"),
     ];
+    // Body limits are per route: the webhook routes set their own (ElevenLabs' audio needs more).
     Router::new()
         .route("/healthz", get(healthz))
         .fallback(|req: Request| async move { super::not_found(req.uri().path()) })
         .with_state(app)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(webhooks)
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
@@ -50,8 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     REQUEST_TIMEOUT,
-                ))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+                )),
         )
 }
 

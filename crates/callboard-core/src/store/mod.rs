@@ -6,6 +6,9 @@
 pub mod agents;
 pub mod attempts;
 pub mod audit;
+pub mod call_events;
+pub mod call_refs;
+pub mod calls;
 pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
