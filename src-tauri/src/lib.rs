@@ -57,6 +57,8 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     };
     let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
         let app = App::open(options).map_err(|e| e.to_string())?;
+        // Webhook secrets from the environment until the keychain lands (issue 10).
+        app.set_provider_secrets(callboard_core::webhooks::ProviderSecrets::from_env());
         if app.info().demo {
             demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())?;
         }
