@@ -14,7 +14,9 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use callboard_core::{
     app::{App, AppOptions},
     clock::SystemClock,
-    demo, listener,
+    demo,
+    engine::Engine,
+    listener, providers,
     runtime::{RuntimeFile, RuntimeInfo},
 };
 use tauri::Manager;
@@ -55,6 +57,8 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     };
     let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
         let app = App::open(options).map_err(|e| e.to_string())?;
+        // Webhook secrets from the environment until the keychain lands (issue 10).
+        app.set_provider_secrets(callboard_core::webhooks::ProviderSecrets::from_env());
         if app.info().demo {
             demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())?;
         }
@@ -67,6 +71,11 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     let (ui, public) = (ui.map_err(|e| e.to_string())?, public.map_err(|e| e.to_string())?);
     let running = listener::start(app.clone(), ui, public, callboard_core::paths::default_ui_dir())
         .map_err(|e| e.to_string())?;
+    let sim_speed = std::env::var("CALLBOARD_SIM_SPEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    Engine::new(app.clone(), providers::dialers(&app, sim_speed)).spawn(running.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,
         &RuntimeInfo {
@@ -80,7 +89,10 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
     .ok();
     tracing::info!(ui = %running.ui_addr, public = %running.public_addr, "desktop core started");
     // Scripts (and the desktop end-to-end test) read this line to learn the ports.
-    println!("Callboard desktop ready: UI http://{} Public http://{}", running.ui_addr, running.public_addr);
+    println!(
+        "Callboard desktop ready: UI http://{} Public http://{}",
+        running.ui_addr, running.public_addr
+    );
     Ok(Shell {
         app,
         _listeners: running,

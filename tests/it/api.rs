@@ -47,10 +47,20 @@ async fn every_command_round_trips() -> TestResult {
     let created = call(
         "campaign.create",
         json!({"name": "Spring", "agent_id": agent["id"], "provider": "twilio", "max_concurrent": 20,
-               "calls_per_second": 2.5, "hours_preset": "kw", "time_zone": "Asia/Kuwait"}),
+               "calls_per_second": 2.5, "hours_preset": "kw", "time_zone": "Asia/Kuwait",
+               "retry_policy": {"max_attempts": 5, "busy": {"retry": false, "delay_minutes": 0}},
+               "max_call_seconds": 600}),
     )
     .await?;
     assert_eq!(created["status"], "draft");
+    assert_eq!(created["retry_policy"]["max_attempts"], 5);
+    assert_eq!(created["retry_policy"]["busy"]["retry"], false);
+    assert_eq!(
+        created["retry_policy"]["no_answer"]["delay_minutes"], 120,
+        "unset rules keep their defaults"
+    );
+    assert_eq!(created["breaker"]["min_dials"], 20);
+    assert_eq!(created["max_call_seconds"], 600);
     assert_eq!(created["provider"], "twilio");
     assert_eq!(created["agent_id"], agent["id"]);
     let id = created["id"].clone();
@@ -65,8 +75,65 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(updated["name"], "Spring sale");
     assert_eq!(updated["agent_id"], Value::Null);
     assert_eq!(updated["max_concurrent"], 20, "fields not sent keep their value");
+    let patched = call(
+        "campaign.update",
+        json!({"id": id, "retry_policy": {"busy": {"delay_minutes": 30}}, "breaker": {"window_s": 300}}),
+    )
+    .await?;
+    assert_eq!(
+        patched["retry_policy"]["max_attempts"], 5,
+        "a partial policy keeps the rest"
+    );
+    assert_eq!(
+        patched["retry_policy"]["busy"],
+        json!({"retry": false, "delay_minutes": 30})
+    );
+    assert_eq!(patched["breaker"]["window_s"], 300);
+    assert_eq!(patched["breaker"]["min_dials"], 20);
     let list = call("campaign.list", json!({})).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
+
+    // Import: preview, commit in the background, status, cancel (too late), template.
+    let file = crate::import_api::fixture("contacts.csv");
+    let preview = call("import.preview", json!({"path": file, "campaign_id": id})).await?;
+    assert_eq!(preview["summary"]["imported"], 6);
+    let mut events = s.test.app.events.subscribe();
+    let started = call(
+        "import.commit",
+        json!({"path": file, "campaign_id": id, "region": "KW"}),
+    )
+    .await?;
+    let finished = crate::import_api::finished(&mut events).await?;
+    assert_eq!(finished["summary"]["imported"], 6);
+    let status = call("import.status", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(status["state"], "done");
+    let cancel = call("import.cancel", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(cancel["cancelled"], false);
+    let template = call(
+        "import.template.save",
+        json!({"name": "Leads", "header": ["Mobile"], "mapping": {"columns": [
+            {"header": "Mobile", "target": {"kind": "field", "name": "phone"}}]}}),
+    )
+    .await?;
+    assert_eq!(template["name"], "Leads");
+    let other = call("campaign.create", json!({"name": "Spring copy"})).await?;
+    let copied = call("campaign.copy_contacts", json!({"id": other["id"], "from": id})).await?;
+    assert_eq!(copied["added"], 6, "the imported contacts are copied");
+    assert_eq!(copied["campaign"]["id"], other["id"]);
+    call("campaign.delete", json!({"id": other["id"]})).await?;
+    let why = call("campaign.why", json!({"id": id})).await?;
+    assert_eq!(
+        why["summary"],
+        "The campaign is draft; nobody is called until it runs."
+    );
+    for (cmd, status) in [
+        ("campaign.start", "running"),
+        ("campaign.pause", "paused"),
+        ("campaign.resume", "running"),
+        ("campaign.cancel", "cancelled"),
+    ] {
+        assert_eq!(call(cmd, json!({"id": id})).await?["status"], status, "{cmd}");
+    }
     assert_eq!(
         call("campaign.delete", json!({"id": id})).await?,
         json!({"id": id})
@@ -90,7 +157,11 @@ async fn every_command_round_trips() -> TestResult {
             ))
         })
         .await?;
-    assert_eq!(audited, (1, 1, 1));
+    assert_eq!(audited, (2, 2, 2));
+    let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
+    assert_eq!(transitions, 4);
+    let transitions = store.read(|c| audit::count(c, "campaign.transition")).await?;
+    assert_eq!(transitions, 4);
     s.stop().await;
     Ok(())
 }
@@ -155,6 +226,24 @@ async fn bad_input_gets_a_stable_code() -> TestResult {
         ("campaign.delete", json!({"id": 999}), 404, "not_found"),
         ("agent.create", json!({"name": ""}), 422, "validation"),
         (
+            "campaign.create",
+            json!({"name": "x", "max_call_seconds": 5}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "retry_policy": {"max_attempts": 0}}),
+            422,
+            "validation",
+        ),
+        (
+            "campaign.create",
+            json!({"name": "x", "breaker": {"failure_ratio": 2.0}}),
+            422,
+            "validation",
+        ),
+        (
             "agent.create",
             json!({"name": "a", "provider": "skype"}),
             422,
@@ -199,21 +288,16 @@ async fn bad_input_gets_a_stable_code() -> TestResult {
 async fn a_running_campaign_cannot_be_edited_or_deleted() -> TestResult {
     let s = served().await?;
     let c = s.rpc("campaign.create", json!({"name": "Live"})).await?.body;
-    let id = c["id"].as_i64().unwrap_or_default();
-    let now = callboard_core::clock::to_db(jiff::Timestamp::now());
-    s.test
-        .app
-        .store
-        .with_tx(move |tx| {
-            callboard_core::store::campaigns::set_status(
-                tx,
-                id,
-                callboard_core::campaign::CampaignStatus::Running,
-                "test",
-                &now,
-            )
-        })
-        .await?;
+    let id = c["id"].clone();
+    assert_eq!(
+        s.rpc("campaign.start", json!({"id": id})).await?.body["status"],
+        "running"
+    );
+    let resume = s.rpc("campaign.resume", json!({"id": id})).await?;
+    assert_eq!(
+        (resume.code(), &resume.body["message"]),
+        ("validation", &json!("a running campaign cannot resume"))
+    );
     for (cmd, args) in [
         ("campaign.update", json!({"id": id, "name": "New"})),
         ("campaign.delete", json!({"id": id})),
@@ -230,6 +314,16 @@ async fn a_running_campaign_cannot_be_edited_or_deleted() -> TestResult {
         s.rpc("campaign.get", json!({"id": id})).await?.body["name"],
         "Live"
     );
+    // Finished campaigns are final but can be deleted.
+    assert_eq!(
+        s.rpc("campaign.cancel", json!({"id": id})).await?.body["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        s.rpc("campaign.start", json!({"id": id})).await?.code(),
+        "validation"
+    );
+    assert_eq!(s.rpc("campaign.delete", json!({"id": id})).await?.status, 200);
     s.stop().await;
     Ok(())
 }

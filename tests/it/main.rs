@@ -2,6 +2,10 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod engine;
+mod import;
+mod import_api;
 mod listeners;
+mod phone;
 mod store;
 mod webhooks;

@@ -24,7 +24,7 @@ fn migrates_a_new_file_and_reopening_keeps_data() -> Result<(), Box<dyn std::err
     }
     let store = Store::open(&path)?;
     let list = store.read_blocking(campaigns::list)?;
-    assert_eq!(list.len(), 4);
+    assert_eq!(list.len(), 5);
     let status = Store::inspect(&path)?;
     assert_eq!(
         (status.applied, status.latest),
@@ -78,7 +78,7 @@ fn a_database_from_a_newer_build_is_refused_and_left_untouched() -> Result<(), B
     assert_eq!(std::fs::read(&path)?, before, "the file must not change");
     let n: i64 =
         rusqlite::Connection::open(&path)?.query_row("SELECT COUNT(*) FROM campaigns", [], |r| r.get(0))?;
-    assert_eq!(n, 4);
+    assert_eq!(n, 5);
     Ok(())
 }
 

@@ -2,8 +2,10 @@
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
 mod bench;
+mod campaign;
 mod doctor;
 mod export;
+mod import;
 mod logging;
 mod serve;
 
@@ -28,10 +30,15 @@ enum Command {
     Serve(ServeArgs),
     /// Check versions, the data dir and the database.
     Doctor(DataDirArg),
+    /// Create, list, start, pause, resume and cancel campaigns from scripts.
+    Campaign(campaign::CampaignArgs),
+    /// Import contacts from a CSV/TSV/XLSX/XLS/ODS file into a campaign.
+    Import(import::ImportArgs),
+    /// Run a benchmark and print its figures.
+    #[command(subcommand)]
+    Bench(bench::Bench),
     /// Export data: `events` (the webhook journal) as JSON or CSV.
     Export(ExportArgs),
-    /// Run a benchmark and print its figures (`--json`: the last line is one JSON object).
-    Bench(BenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,35 +69,9 @@ enum ExportFormat {
 }
 
 #[derive(Debug, Args)]
-struct BenchArgs {
-    #[arg(value_enum)]
-    what: BenchWhat,
-    /// A data dir to write into [default: a fresh temporary one].
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Webhooks to send.
-    #[arg(long, default_value_t = 20_000)]
-    count: usize,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 64)]
-    concurrency: usize,
-    /// Send at this many requests per second instead of as fast as possible (latency at a given load).
-    #[arg(long)]
-    rate: Option<u32>,
-    /// Print the figures as one JSON object on the last line.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum BenchWhat {
-    Webhooks,
-}
-
-#[derive(Debug, Args)]
 struct DataDirArg {
     /// Where the database, recordings and logs live [default: the OS app-data folder].
-    #[arg(long, env = "CALLBOARD_DATA_DIR")]
+    #[arg(long, env = "CALLBOARD_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
 }
 
@@ -123,6 +104,9 @@ struct ServeArgs {
     /// Seed demo data (agents, contacts, campaigns in every state) on first start; no accounts needed.
     #[arg(long, env = "CALLBOARD_DEMO")]
     demo: bool,
+    /// How much faster than real time the simulator's calls run.
+    #[arg(long, env = "CALLBOARD_SIM_SPEED", default_value_t = 1.0)]
+    sim_speed: f64,
 }
 
 /// Webhook secrets. Environment overrides for headless installs and tests; the keychain comes later.
@@ -159,7 +143,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(&args.resolve()),
+        Command::Campaign(args) => campaign::run(args),
+        Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(&args.data_dir.resolve(), &args),
-        Command::Bench(args) => bench::run(&args),
+        Command::Bench(b) => bench::run(b),
     }
 }

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use callboard_core::{
     app::{App, AppOptions},
     clock::SystemClock,
-    demo, listener,
+    demo,
+    engine::Engine,
+    listener, providers,
     runtime::{RuntimeFile, RuntimeInfo},
 };
 
@@ -64,6 +66,8 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
     }
     let running = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
+    let engine =
+        Engine::new(app.clone(), providers::dialers(&app, args.sim_speed)).spawn(running.shutdown.clone());
     let ui_url = app.ui_url_with_token().unwrap_or_default();
     let public_url = format!("http://{}", running.public_addr);
     let _runtime_file = RuntimeFile::write(
@@ -88,6 +92,9 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
     shutdown_signal().await;
     tracing::info!("stopping");
     running.stop().await;
+    if let Err(e) = engine.await {
+        tracing::error!(error = %e, "the engine task failed");
+    }
     // Apply what was journaled before the listeners stopped (a crash instead leaves it for the next start).
     app.webhooks.settle().await;
     Ok(())

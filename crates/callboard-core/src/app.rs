@@ -37,6 +37,8 @@ pub struct App {
     pub store: Store,
     pub events: EventBus,
     pub clock: Arc<dyn Clock>,
+    /// Imports running in the background (`import.commit`).
+    pub imports: Arc<crate::import::jobs::Jobs>,
     /// Webhook secrets, guard and the applier's queue.
     pub webhooks: Hub,
     data_dir: PathBuf,
@@ -98,6 +100,7 @@ impl App {
             store,
             events: EventBus::default(),
             clock,
+            imports: Arc::default(),
             webhooks: Hub::new(ProviderSecrets::default()),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

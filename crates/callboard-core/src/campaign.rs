@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{self, ValidationError};
+use crate::{
+    engine::{breaker::BreakerSettings, retry::RetryPolicy},
+    validation::{self, ValidationError},
+};
 
 /// Who places the calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,12 +83,66 @@ impl CampaignStatus {
         CampaignStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// Only a running campaign cannot be deleted (its calls are in flight); finished ones can.
+    pub fn is_deletable(self) -> bool {
+        self != CampaignStatus::Running
+    }
+
     /// Settings of a running campaign cannot change under the dialer's feet; pause it first.
     pub fn is_editable(self) -> bool {
         matches!(
             self,
             CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Paused
         )
+    }
+}
+
+/// What a supervisor (or the engine) asks a campaign to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Start,
+    Pause,
+    Resume,
+    Cancel,
+    /// The engine, when the list is exhausted.
+    Complete,
+}
+
+impl Transition {
+    pub const ALL: [Transition; 5] = [
+        Transition::Start,
+        Transition::Pause,
+        Transition::Resume,
+        Transition::Cancel,
+        Transition::Complete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::Start => "start",
+            Transition::Pause => "pause",
+            Transition::Resume => "resume",
+            Transition::Cancel => "cancel",
+            Transition::Complete => "complete",
+        }
+    }
+}
+
+impl CampaignStatus {
+    /// The life cycle: draft → scheduled → running ⇄ paused → completed | cancelled. Completed and cancelled
+    /// are final. Returns the new status, or a sentence saying why not.
+    pub fn apply(self, t: Transition) -> Result<CampaignStatus, String> {
+        use CampaignStatus as S;
+        let next = match (self, t) {
+            (S::Draft | S::Scheduled, Transition::Start) => Some(S::Running),
+            (S::Running | S::Scheduled, Transition::Pause) => Some(S::Paused),
+            (S::Paused, Transition::Resume) => Some(S::Running),
+            (S::Draft | S::Scheduled | S::Running | S::Paused, Transition::Cancel) => Some(S::Cancelled),
+            (S::Running, Transition::Complete) => Some(S::Completed),
+            _ => None,
+        };
+        next.ok_or_else(|| format!("a {} campaign cannot {}", self.as_str(), t.as_str()))
     }
 }
 
@@ -99,12 +156,20 @@ pub struct Campaign {
     pub name: String,
     pub description: String,
     pub status: CampaignStatus,
+    /// Why it is in that status ("start by ui", "list exhausted", "circuit breaker: …").
+    pub status_reason: String,
     pub provider: Provider,
     pub agent_id: Option<i64>,
+    /// Caller id or provider phone-number id; empty means the provider's default.
+    pub from_number: String,
     pub max_concurrent: u32,
     pub calls_per_second: f64,
     pub hours_preset: String,
     pub time_zone: String,
+    pub retry_policy: RetryPolicy,
+    pub breaker: BreakerSettings,
+    /// The watchdog ends calls longer than this.
+    pub max_call_seconds: u32,
     pub contacts: i64,
     pub completed: i64,
     pub created_at: String,
@@ -121,10 +186,16 @@ pub struct CampaignInput {
     /// `Some(None)` clears the agent; absent leaves it.
     #[serde(default, with = "double_option")]
     pub agent_id: Option<Option<i64>>,
+    pub from_number: Option<String>,
     pub max_concurrent: Option<u32>,
     pub calls_per_second: Option<f64>,
     pub hours_preset: Option<String>,
     pub time_zone: Option<String>,
+    /// A partial policy: the keys given (at any depth) replace the current ones, the rest stay.
+    pub retry_policy: Option<serde_json::Value>,
+    /// Partial, like `retry_policy`.
+    pub breaker: Option<serde_json::Value>,
+    pub max_call_seconds: Option<u32>,
 }
 
 /// The validated settings of a campaign, ready to store.
@@ -134,10 +205,14 @@ pub struct CampaignSettings {
     pub description: String,
     pub provider: Provider,
     pub agent_id: Option<i64>,
+    pub from_number: String,
     pub max_concurrent: u32,
     pub calls_per_second: f64,
     pub hours_preset: String,
     pub time_zone: String,
+    pub retry_policy: RetryPolicy,
+    pub breaker: BreakerSettings,
+    pub max_call_seconds: u32,
 }
 
 impl Default for CampaignSettings {
@@ -147,10 +222,14 @@ impl Default for CampaignSettings {
             description: String::new(),
             provider: Provider::Sim,
             agent_id: None,
+            from_number: String::new(),
             max_concurrent: 5,
             calls_per_second: 1.0,
             hours_preset: "always".into(),
             time_zone: "UTC".into(),
+            retry_policy: RetryPolicy::default(),
+            breaker: BreakerSettings::default(),
+            max_call_seconds: 900,
         }
     }
 }
@@ -162,10 +241,14 @@ impl CampaignSettings {
             description: c.description.clone(),
             provider: c.provider,
             agent_id: c.agent_id,
+            from_number: c.from_number.clone(),
             max_concurrent: c.max_concurrent,
             calls_per_second: c.calls_per_second,
             hours_preset: c.hours_preset.clone(),
             time_zone: c.time_zone.clone(),
+            retry_policy: c.retry_policy.clone(),
+            breaker: c.breaker,
+            max_call_seconds: c.max_call_seconds,
         }
     }
 
@@ -194,6 +277,16 @@ impl CampaignSettings {
         }
         if let Some(agent) = input.agent_id {
             self.agent_id = agent;
+        }
+        if let Some(from) = input.from_number {
+            let from = from.trim();
+            if from.chars().count() > 64 {
+                return Err(ValidationError::new(
+                    "from_number",
+                    "must be at most 64 characters",
+                ));
+            }
+            self.from_number = from.to_owned();
         }
         if let Some(n) = input.max_concurrent {
             if !(1..=500).contains(&n) {
@@ -226,8 +319,68 @@ impl CampaignSettings {
         if let Some(tz) = input.time_zone {
             self.time_zone = validation::time_zone("time_zone", &tz)?;
         }
+        if let Some(patch) = input.retry_policy {
+            let policy: RetryPolicy = patched("retry_policy", &self.retry_policy, patch)?;
+            if !(1..=10).contains(&policy.max_attempts) {
+                return Err(ValidationError::new(
+                    "retry_policy",
+                    "max_attempts must be between 1 and 10",
+                ));
+            }
+            let rules = [policy.no_answer, policy.busy, policy.voicemail, policy.failed];
+            if rules.iter().any(|r| r.delay_minutes > 10_080) {
+                return Err(ValidationError::new(
+                    "retry_policy",
+                    "retry delays must be at most a week (10080 minutes)",
+                ));
+            }
+            self.retry_policy = policy;
+        }
+        if let Some(patch) = input.breaker {
+            let b: BreakerSettings = patched("breaker", &self.breaker, patch)?;
+            if !(0.05..=1.0).contains(&b.failure_ratio)
+                || !(3..=500).contains(&b.min_dials)
+                || !(10..=3600).contains(&b.window_s)
+            {
+                return Err(ValidationError::new(
+                    "breaker",
+                    "failure_ratio must be 0.05–1, min_dials 3–500 and window_s 10–3600",
+                ));
+            }
+            self.breaker = b;
+        }
+        if let Some(secs) = input.max_call_seconds {
+            if !(60..=7200).contains(&secs) {
+                return Err(ValidationError::new(
+                    "max_call_seconds",
+                    "must be between 60 and 7200",
+                ));
+            }
+            self.max_call_seconds = secs;
+        }
         Ok(self)
     }
+}
+
+/// `current` with the keys of `patch` laid over it (objects merged key by key, anything else replaced).
+fn patched<T: Serialize + serde::de::DeserializeOwned>(
+    field: &'static str,
+    current: &T,
+    patch: serde_json::Value,
+) -> Result<T, ValidationError> {
+    fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+        match (base, patch) {
+            (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+                for (k, v) in p {
+                    merge(b.entry(k).or_insert(serde_json::Value::Null), v);
+                }
+            }
+            (b, p) => *b = p,
+        }
+    }
+    let mut base = serde_json::to_value(current).map_err(|e| ValidationError::new(field, e.to_string()))?;
+    merge(&mut base, patch);
+    serde_json::from_value(base).map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
 /// Serde helper telling "absent" (outer `None`) from "null" (`Some(None)`).
@@ -306,7 +459,34 @@ mod tests {
         assert!(serde_json::from_value::<CampaignInput>(serde_json::json!({"nmae": "x"})).is_err());
     }
 
+    #[test]
+    fn the_life_cycle() {
+        use CampaignStatus as S;
+        assert_eq!(S::Draft.apply(Transition::Start), Ok(S::Running));
+        assert_eq!(S::Running.apply(Transition::Pause), Ok(S::Paused));
+        assert_eq!(S::Paused.apply(Transition::Resume), Ok(S::Running));
+        assert_eq!(S::Running.apply(Transition::Complete), Ok(S::Completed));
+        assert_eq!(S::Paused.apply(Transition::Cancel), Ok(S::Cancelled));
+        assert_eq!(
+            S::Draft.apply(Transition::Resume),
+            Err("a draft campaign cannot resume".to_owned())
+        );
+    }
+
     proptest! {
+        #[test]
+        fn final_states_are_final(t in proptest::sample::select(Transition::ALL.to_vec())) {
+            prop_assert!(CampaignStatus::Completed.apply(t).is_err());
+            prop_assert!(CampaignStatus::Cancelled.apply(t).is_err());
+        }
+
+        #[test]
+        fn only_the_engine_completes_and_only_running_campaigns(
+            s in proptest::sample::select(CampaignStatus::ALL.to_vec())
+        ) {
+            prop_assert_eq!(s.apply(Transition::Complete).is_ok(), s == CampaignStatus::Running);
+        }
+
         #[test]
         fn concurrency_rule_holds_for_any_value(n in 0u32..2000) {
             let r = CampaignSettings::default().apply(CampaignInput {

@@ -45,7 +45,17 @@ const AGENTS: [(&str, &str, &str, &str); 3] = [
     ),
 ];
 
-const CAMPAIGNS: [DemoCampaign; 4] = [
+const CAMPAIGNS: [DemoCampaign; 5] = [
+    DemoCampaign {
+        name: "Staff satisfaction survey (internal)",
+        description: "Internal list of showroom staff: the always-on window, so the demo is busy at any hour.",
+        status: CampaignStatus::Running,
+        agent: 2,
+        hours: "always",
+        zone: "Asia/Kuwait",
+        region: 0,
+        done_share: 0.2,
+    },
     DemoCampaign {
         name: "Test-drive follow-up (Kuwait)",
         description: "Leads from the showroom's test-drive sheet: confirm interest, book a second visit.",
@@ -159,6 +169,7 @@ fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<()> {
                 calls_per_second: Some(2.0),
                 hours_preset: Some(c.hours.into()),
                 time_zone: Some(c.zone.into()),
+                ..Default::default()
             })
             .map_err(invalid)?;
         let campaign = campaigns::insert(tx, &settings, c.status, now)?;

@@ -6,7 +6,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::{agent::Agent, campaign::Campaign};
+use crate::{
+    agent::Agent,
+    api::ApiError,
+    campaign::Campaign,
+    import::{Progress, Summary},
+};
 
 /// Something the UI should know changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,6 +26,25 @@ pub enum Event {
     },
     AgentChanged {
         agent: Agent,
+    },
+    /// Something a supervisor should look at (a tripped breaker, a stuck call, …).
+    Alert {
+        kind: String,
+        campaign_id: Option<i64>,
+        message: String,
+    },
+    /// A background import committed another chunk.
+    ImportProgress {
+        import_id: u64,
+        campaign_id: i64,
+        progress: Progress,
+    },
+    /// A background import ended: `summary` (its error list cut to the first 100) or `error`.
+    ImportFinished {
+        import_id: u64,
+        campaign_id: i64,
+        summary: Option<Summary>,
+        error: Option<ApiError>,
     },
     /// A call was created or changed (e.g. by a provider webhook).
     CallChanged {

@@ -31,12 +31,30 @@ pub fn name(field: &'static str, raw: &str, max_chars: usize) -> Result<String, 
     Ok(trimmed.to_owned())
 }
 
+/// Looks a zone up in the bundled database (never the system one, which may lack legacy names such as
+/// Asia/Calcutta), with a process-wide cache: the engine asks for the same few zones for every contact.
+pub fn zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    use std::{
+        collections::HashMap,
+        sync::{LazyLock, RwLock},
+    };
+    static CACHE: LazyLock<RwLock<HashMap<String, jiff::tz::TimeZone>>> = LazyLock::new(Default::default);
+    if let Some(tz) = CACHE.read().unwrap_or_else(|p| p.into_inner()).get(name) {
+        return Some(tz.clone());
+    }
+    let tz = jiff::tz::TimeZoneDatabase::bundled().get(name).ok()?;
+    CACHE
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_owned(), tz.clone());
+    Some(tz)
+}
+
 /// Checks an IANA time-zone name against the bundled database (never the system one, which may lack
 /// legacy names such as Asia/Calcutta).
 pub fn time_zone(field: &'static str, raw: &str) -> Result<String, ValidationError> {
     let name = raw.trim();
-    jiff::tz::TimeZoneDatabase::bundled()
-        .get(name)
+    zone(name)
         .map(|_| name.to_owned())
-        .map_err(|_| ValidationError::new(field, format!("'{name}' is not a known IANA time zone")))
+        .ok_or_else(|| ValidationError::new(field, format!("'{name}' is not a known IANA time zone")))
 }

@@ -7,58 +7,25 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use callboard_core::clock::Clock;
 use callboard_core::{
     app::{App, AppOptions},
-    clock::Clock,
     listener::{self, Running},
     secret::Secret,
     store::Store,
     webhooks::{ProviderSecrets, sig_elevenlabs, sig_twilio},
 };
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub use callboard_core::clock::ManualClock;
 /// The public base URL test apps are configured with (what Twilio signs; the tunnel's address).
 pub const PUBLIC_BASE_URL: &str = "https://calm-otter-42.ngrok-free.app";
 /// Webhook secrets test apps are configured with.
 pub const ELEVENLABS_SECRET: &str = "wsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 pub const TWILIO_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 pub const EXOTEL_SECRET: &str = "exo-path-secret-5f1e2d3c4b5a";
-
-/// A clock that only moves when told to.
-#[derive(Debug, Clone)]
-pub struct ManualClock {
-    now: Arc<Mutex<Timestamp>>,
-}
-
-impl ManualClock {
-    pub fn new(start: Timestamp) -> Self {
-        ManualClock {
-            now: Arc::new(Mutex::new(start)),
-        }
-    }
-
-    /// 2026-03-08T12:00:00Z, a Sunday (and the US spring-forward day), unless a test needs another.
-    pub fn default_start() -> Timestamp {
-        Timestamp::from_second(1_772_971_200).unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
-    pub fn advance(&self, by: SignedDuration) {
-        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
-        *now = now.checked_add(by).unwrap_or(*now);
-    }
-
-    pub fn set(&self, to: Timestamp) {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = to;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// An app on a temp data dir (file-backed, like production) with a manual clock.
 pub struct TestApp {
@@ -236,6 +203,101 @@ impl Served {
 
     pub async fn stop(self) {
         self.running.stop().await;
+    }
+}
+
+/// A dialer that records every request and answers as told: accept by default, or reject / be unreachable
+/// for chosen numbers. `reconcile` answers from what it accepted.
+#[derive(Debug, Default)]
+pub struct FakeDialer {
+    pub log: Mutex<Vec<callboard_core::engine::DialRequest>>,
+    pub reject: Mutex<std::collections::HashSet<String>>,
+    pub unreachable: Mutex<std::collections::HashSet<String>>,
+    /// Numbers whose call the provider places but whose answer is lost on the way back (a crash or a
+    /// timeout after the provider accepted).
+    pub lose_reply: Mutex<std::collections::HashSet<String>>,
+}
+
+impl FakeDialer {
+    pub fn dialed(&self) -> Vec<callboard_core::engine::DialRequest> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl callboard_core::engine::Dialer for FakeDialer {
+    fn dial(
+        &self,
+        request: callboard_core::engine::DialRequest,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<callboard_core::engine::Dialed, callboard_core::engine::DialError>,
+    > {
+        use callboard_core::engine::{DialError, Dialed};
+        let phone = request.phone_e164.clone();
+        let result = if self
+            .reject
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone)
+        {
+            Err(DialError::Rejected("number not in service".into()))
+        } else if self
+            .unreachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone)
+        {
+            Err(DialError::Unavailable("timeout".into()))
+        } else {
+            Ok(Dialed {
+                provider_call_id: format!("fake-{}", request.dial_key),
+            })
+        };
+        let lost = self
+            .lose_reply
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&phone);
+        if result.is_ok() {
+            self.log.lock().unwrap_or_else(|p| p.into_inner()).push(request);
+        }
+        let result = if lost && result.is_ok() {
+            Err(DialError::Unavailable("reply lost".into()))
+        } else {
+            result
+        };
+        Box::pin(async move { result })
+    }
+
+    fn hang_up(
+        &self,
+        _call: callboard_core::engine::CallRef,
+    ) -> futures_util::future::BoxFuture<'static, Result<(), callboard_core::engine::DialError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn reconcile(
+        &self,
+        call: callboard_core::engine::CallRef,
+    ) -> futures_util::future::BoxFuture<
+        'static,
+        Result<callboard_core::engine::Reconciled, callboard_core::engine::DialError>,
+    > {
+        use callboard_core::engine::Reconciled;
+        let known = self
+            .log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|r| r.dial_key == call.dial_key);
+        let answer = if known {
+            Reconciled::InProgress {
+                provider_call_id: format!("fake-{}", call.dial_key),
+            }
+        } else {
+            Reconciled::NotFound
+        };
+        Box::pin(async move { Ok(answer) })
     }
 }
 

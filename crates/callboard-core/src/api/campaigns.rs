@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::{Actor, ApiError, ErrorCode, IdArgs, NoArgs};
 use crate::{
     app::App,
-    campaign::{Campaign, CampaignInput, CampaignSettings, CampaignStatus},
+    campaign::{Campaign, CampaignInput, CampaignSettings, CampaignStatus, Transition},
     clock::to_db,
     events::Event,
     store::{
@@ -82,7 +82,15 @@ pub async fn delete(app: &App, actor: Actor, args: IdArgs) -> Result<IdArgs, Api
     app.store
         .with_tx(move |tx| -> Result<(), ApiError> {
             let current = campaigns::get(tx, id)?;
-            ensure_editable(&current)?;
+            if !current.status.is_deletable() {
+                return Err(ApiError::new(
+                    ErrorCode::Validation,
+                    format!(
+                        "campaign '{}' is running; pause or cancel it before deleting it",
+                        current.name
+                    ),
+                ));
+            }
             campaigns::delete(tx, id)?;
             audit::record(tx, &now, &audit_entry(actor, "campaign.delete", &current))?;
             Ok(())
@@ -92,16 +100,105 @@ pub async fn delete(app: &App, actor: Actor, args: IdArgs) -> Result<IdArgs, Api
     Ok(IdArgs { id })
 }
 
+/// `campaign.start|pause|resume|cancel`: one life-cycle step, audited, with the reason stored.
+pub async fn transition(app: &App, actor: Actor, id: i64, t: Transition) -> Result<Campaign, ApiError> {
+    let now = to_db(app.clock.now());
+    let campaign = app
+        .store
+        .with_tx(move |tx| -> Result<Campaign, ApiError> {
+            let current = campaigns::get(tx, id)?;
+            let next = current
+                .status
+                .apply(t)
+                .map_err(|m| ApiError::new(ErrorCode::Validation, m))?;
+            let reason = format!("{} by {}", t.as_str(), actor.as_str());
+            let c = campaigns::set_status(tx, id, next, &reason, &now)?;
+            let mut entry = audit_entry(actor, "campaign.transition", &c);
+            entry.details =
+                serde_json::json!({ "name": c.name, "from": current.status, "to": next, "transition": t });
+            audit::record(tx, &now, &entry)?;
+            Ok(c)
+        })
+        .await?;
+    app.events.emit(Event::CampaignChanged {
+        campaign: campaign.clone(),
+    });
+    Ok(campaign)
+}
+
+pub async fn start(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    transition(app, actor, args.id, Transition::Start).await
+}
+
+pub async fn pause(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    transition(app, actor, args.id, Transition::Pause).await
+}
+
+pub async fn resume(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    transition(app, actor, args.id, Transition::Resume).await
+}
+
+pub async fn cancel(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    transition(app, actor, args.id, Transition::Cancel).await
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyContactsArgs {
+    pub id: i64,
+    pub from: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CopyContactsResult {
+    pub added: usize,
+    pub campaign: Campaign,
+}
+
+/// `campaign.copy_contacts`: reuse another campaign's list (e.g. this month's renewals from last month's).
+pub async fn copy_contacts(
+    app: &App,
+    actor: Actor,
+    args: CopyContactsArgs,
+) -> Result<CopyContactsResult, ApiError> {
+    let now = to_db(app.clock.now());
+    let result = app
+        .store
+        .with_tx(move |tx| -> Result<CopyContactsResult, ApiError> {
+            ensure_editable(&campaigns::get(tx, args.id)?)?;
+            let added = campaigns::copy_contacts(tx, args.id, args.from, &now)?;
+            let campaign = campaigns::get(tx, args.id)?;
+            let mut entry = audit_entry(actor, "campaign.copy_contacts", &campaign);
+            entry.details = serde_json::json!({ "from": args.from, "added": added });
+            audit::record(tx, &now, &entry)?;
+            Ok(CopyContactsResult { added, campaign })
+        })
+        .await?;
+    app.events.emit(Event::CampaignChanged {
+        campaign: result.campaign.clone(),
+    });
+    Ok(result)
+}
+
+/// `campaign.why`: why nobody (or not more people) is being called right now.
+pub async fn why(app: &App, _actor: Actor, args: IdArgs) -> Result<crate::engine::why::WhyReport, ApiError> {
+    let now = to_db(app.clock.now());
+    Ok(app
+        .store
+        .read(move |c| crate::engine::why::explain(c, args.id, &now))
+        .await?)
+}
+
 fn ensure_editable(c: &Campaign) -> Result<(), ApiError> {
     if c.status.is_editable() {
         return Ok(());
     }
+    let what = match c.status {
+        CampaignStatus::Running => "pause it before changing it",
+        _ => "a finished campaign cannot be changed; create a new one (its contacts can be copied)",
+    };
     Err(ApiError::new(
         ErrorCode::Validation,
-        format!(
-            "campaign '{}' is {}; pause it before changing or deleting it",
-            c.name,
-            c.status.as_str()
-        ),
+        format!("campaign '{}' is {}; {what}", c.name, c.status.as_str()),
     ))
 }

@@ -5,6 +5,7 @@
 mod agents;
 mod campaigns;
 pub mod error;
+pub mod imports;
 mod info;
 mod webhooks;
 
@@ -82,8 +83,19 @@ command_table! {
     "campaign.create" => campaigns::create: crate::campaign::CampaignInput => crate::campaign::Campaign,
     "campaign.update" => campaigns::update: campaigns::UpdateArgs => crate::campaign::Campaign,
     "campaign.delete" => campaigns::delete: IdArgs => IdArgs,
+    "campaign.start" => campaigns::start: IdArgs => crate::campaign::Campaign,
+    "campaign.pause" => campaigns::pause: IdArgs => crate::campaign::Campaign,
+    "campaign.resume" => campaigns::resume: IdArgs => crate::campaign::Campaign,
+    "campaign.cancel" => campaigns::cancel: IdArgs => crate::campaign::Campaign,
+    "campaign.why" => campaigns::why: IdArgs => crate::engine::why::WhyReport,
+    "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
+    "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
+    "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
+    "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
+    "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
 }
 

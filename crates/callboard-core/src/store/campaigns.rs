@@ -6,10 +6,17 @@ use super::{StoreError, StoreResult, agents, found};
 use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
-        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at,
-        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
-        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.state = 'done')
+        c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number, c.status_reason,
+        c.retry_policy, c.breaker, c.max_call_seconds,
+        c.contacts_total, c.contacts_done
     FROM campaigns c";
+
+/// A JSON settings column; `{}` and missing fields take the defaults.
+fn json_column<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     let bad = |i: usize, what: &str, v: String| {
@@ -34,8 +41,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         time_zone: r.get(9)?,
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
-        contacts: r.get(12)?,
-        completed: r.get(13)?,
+        from_number: r.get(12)?,
+        status_reason: r.get(13)?,
+        retry_policy: json_column(r, 14)?,
+        breaker: json_column(r, 15)?,
+        max_call_seconds: r.get(16)?,
+        contacts: r.get(17)?,
+        completed: r.get(18)?,
     })
 }
 
@@ -63,6 +75,10 @@ pub fn find_by_name(conn: &Connection, name: &str) -> StoreResult<Campaign> {
             from_row,
         ),
     )
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn check_agent(conn: &Connection, s: &CampaignSettings) -> StoreResult<()> {
@@ -93,8 +109,9 @@ pub fn insert(
     check_agent(conn, s)?;
     conn.execute(
         "INSERT INTO campaigns(name, description, status, provider, agent_id, max_concurrent, calls_per_second,
-                               hours_preset, time_zone, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                               hours_preset, time_zone, created_at, updated_at, from_number, retry_policy, breaker,
+                               max_call_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
         params![
             s.name,
             s.description,
@@ -105,7 +122,11 @@ pub fn insert(
             s.calls_per_second,
             s.hours_preset,
             s.time_zone,
-            now
+            now,
+            s.from_number,
+            to_json(&s.retry_policy)?,
+            to_json(&s.breaker)?,
+            s.max_call_seconds
         ],
     )
     .map_err(|e| name_conflict(e, &s.name))?;
@@ -117,7 +138,8 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
     let n = conn
         .execute(
             "UPDATE campaigns SET name = ?2, description = ?3, provider = ?4, agent_id = ?5, max_concurrent = ?6,
-                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10
+                calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10, from_number = ?11,
+                retry_policy = ?12, breaker = ?13, max_call_seconds = ?14
              WHERE id = ?1",
             params![
                 id,
@@ -129,7 +151,11 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
                 s.calls_per_second,
                 s.hours_preset,
                 s.time_zone,
-                now
+                now,
+                s.from_number,
+                to_json(&s.retry_policy)?,
+                to_json(&s.breaker)?,
+                s.max_call_seconds
             ],
         )
         .map_err(|e| name_conflict(e, &s.name))?;
@@ -171,4 +197,16 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
         });
     }
     Ok(())
+}
+
+/// Adds every contact of campaign `from` to campaign `to` as pending (those already in `to` are left
+/// alone); returns how many were added.
+pub fn copy_contacts(conn: &Connection, to: i64, from: i64, now: &str) -> StoreResult<usize> {
+    get(conn, from)?;
+    get(conn, to)?;
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, state, created_at, updated_at)
+         SELECT ?1, contact_id, 'pending', ?3, ?3 FROM campaign_contacts WHERE campaign_id = ?2",
+        params![to, from, now],
+    )?)
 }

@@ -4,11 +4,15 @@
 //! Queries live in one module per table; handlers never write SQL.
 
 pub mod agents;
+pub mod attempts;
 pub mod audit;
 pub mod call_events;
 pub mod call_refs;
 pub mod calls;
 pub mod campaigns;
+pub mod contacts;
+pub mod dnc;
+pub mod import_templates;
 mod migrate;
 
 use std::{

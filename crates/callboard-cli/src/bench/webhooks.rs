@@ -20,12 +20,30 @@ use callboard_core::{
     webhooks::{ProviderSecrets, sig_elevenlabs},
 };
 
-use crate::BenchArgs;
+/// `callboard bench webhooks` options.
+#[derive(Debug, clap::Args)]
+pub struct WebhookBench {
+    /// A data dir to write into [default: a fresh temporary one].
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Webhooks to send.
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Send at this many requests per second instead of as fast as possible (latency at a given load).
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Print the figures as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
 
 const TEMPLATE: &str =
-    include_str!("../../../tests/fixtures/elevenlabs/webhooks/post_call_transcription.json");
+    include_str!("../../../../tests/fixtures/elevenlabs/webhooks/post_call_transcription.json");
 
-pub fn run(args: &BenchArgs) -> ExitCode {
+pub fn run(args: &WebhookBench) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -50,7 +68,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn webhooks(args: &BenchArgs) -> Result<(), String> {
+async fn webhooks(args: &WebhookBench) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_owned());
     let options = AppOptions {

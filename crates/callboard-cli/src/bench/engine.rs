@@ -1,0 +1,271 @@
+//! The engine benchmark: a simulated week (manual clock) of one campaign over contacts in 24 time zones,
+//! with an in-process dialer whose calls end after a realistic time with a realistic outcome; and the time to
+//! pick the next batch of dialable contacts from 1,000,000.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use callboard_core::{
+    api::{self, Actor, RpcRequest},
+    app::{App, AppOptions},
+    clock::{Clock, ManualClock, to_db},
+    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Engine, Reconciled, outcome, retry::Outcome},
+    store::{Store, StoreResult, attempts},
+};
+use clap::Args;
+use futures_util::future::BoxFuture;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+#[derive(Debug, Args)]
+pub struct EngineBenchArgs {
+    /// Contacts in the simulated campaign.
+    #[arg(long, default_value_t = 100_000)]
+    contacts: usize,
+    /// Contacts in the next-batch selection test.
+    #[arg(long, default_value_t = 1_000_000)]
+    batch_contacts: usize,
+    /// Print the figures as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run_cli(args: EngineBenchArgs) -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let json_output = args.json;
+    match runtime.block_on(run(args)) {
+        Ok(figures) => {
+            if json_output {
+                println!("{figures}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench engine failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+const ZONES: [&str; 24] = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Phoenix",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Istanbul",
+    "Africa/Cairo",
+    "Africa/Lagos",
+    "Asia/Kuwait",
+    "Asia/Riyadh",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Auckland",
+];
+
+/// Accepts every call instantly and remembers it; the driver decides how it ends.
+#[derive(Default)]
+struct InstantDialer {
+    placed: Mutex<Vec<DialRequest>>,
+}
+
+impl Dialer for InstantDialer {
+    fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
+        let id = format!("bench-{}", request.call_id);
+        self.placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+        Box::pin(async move { Ok(Dialed { provider_call_id: id }) })
+    }
+    fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn reconcile(&self, _call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>> {
+        Box::pin(async { Ok(Reconciled::NotFound) })
+    }
+}
+
+fn outcome_for(call_id: i64) -> (Outcome, i64) {
+    let h = (call_id as u64).wrapping_mul(2_654_435_761) % 100;
+    let o = match h {
+        0..45 => Outcome::Answered,
+        45..70 => Outcome::NoAnswer,
+        70..80 => Outcome::Busy,
+        80..95 => Outcome::Voicemail,
+        _ => Outcome::Failed,
+    };
+    (o, 15 + (h as i64 * 13) % 240)
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+async fn seed(app: &Arc<App>, name: &str, n: usize, max_concurrent: u32) -> Result<i64, String> {
+    let created = api::dispatch(
+        app,
+        Actor::System,
+        RpcRequest {
+            cmd: "campaign.create".into(),
+            args: json!({"name": name, "hours_preset": "us", "max_concurrent": max_concurrent, "calls_per_second": 50,
+                         "time_zone": "America/Chicago"}),
+        },
+    )
+    .await
+    .map_err(|e| e.message)?;
+    let id = created["id"].as_i64().ok_or("no campaign id")?;
+    let now = to_db(app.clock.now());
+    app.store
+        .with_tx(move |tx| -> StoreResult<()> {
+            let mut contact = tx.prepare(
+                "INSERT INTO contacts(phone_e164, time_zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            )?;
+            let mut member = tx.prepare(
+                "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            )?;
+            for i in 0..n {
+                contact.execute(rusqlite::params![format!("+{}{:09}", id, i), ZONES[i % ZONES.len()], now])?;
+                member.execute(rusqlite::params![id, tx.last_insert_rowid(), now])?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(err)?;
+    Ok(id)
+}
+
+async fn run(args: EngineBenchArgs) -> Result<Value, String> {
+    let dir = tempfile::tempdir().map_err(err)?;
+    let clock = ManualClock::new(ManualClock::default_start());
+    let store = Store::open(&dir.path().join("callboard.db")).map_err(err)?;
+    let options = AppOptions {
+        data_dir: dir.path().to_owned(),
+        demo: false,
+        public_base_url: None,
+    };
+    let app = App::new(store, Arc::new(clock.clone()), options);
+
+    let id = seed(&app, "bench week", args.contacts, 500).await?;
+    let dialer = Arc::new(InstantDialer::default());
+    let mut engine = Engine::new(
+        app.clone(),
+        HashMap::from([("sim".to_owned(), dialer.clone() as Arc<dyn Dialer>)]),
+    );
+    api::dispatch(
+        &app,
+        Actor::System,
+        RpcRequest {
+            cmd: "campaign.start".into(),
+            args: json!({"id": id}),
+        },
+    )
+    .await
+    .map_err(|e| e.message)?;
+
+    let started = Instant::now();
+    let week_end = clock.now() + SignedDuration::from_hours(24 * 7);
+    let mut active: Vec<(i64, Timestamp, Outcome)> = Vec::new();
+    let (mut steps, mut calls, mut completed) = (0u64, 0u64, false);
+    while clock.now() < week_end {
+        steps += 1;
+        let report = engine.step().await.map_err(err)?;
+        let now = clock.now();
+        for req in dialer.placed.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            let (o, secs) = outcome_for(req.call_id);
+            active.push((req.call_id, now + SignedDuration::from_secs(secs), o));
+            calls += 1;
+        }
+        if !report.completed.is_empty() {
+            completed = true;
+            break;
+        }
+        let (over, running): (Vec<_>, Vec<_>) = active.into_iter().partition(|(_, end, _)| *end <= now);
+        active = running;
+        if !over.is_empty() {
+            app.store
+                .with_tx(move |tx| -> StoreResult<()> {
+                    for (call_id, end, o) in over {
+                        outcome::record(tx, call_id, o, None, end)?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(err)?;
+        }
+        if active.is_empty() && report.dialed == 0 {
+            let next = app
+                .store
+                .read(move |c| attempts::reasons(c, id))
+                .await
+                .map_err(err)?
+                .1;
+            if let Some(next) = next
+                .and_then(|n| n.parse::<Timestamp>().ok())
+                .filter(|n| *n > now)
+            {
+                clock.set(next);
+                continue;
+            }
+        }
+        clock.advance(SignedDuration::from_secs(5));
+    }
+    let week_wall_s = started.elapsed().as_secs_f64();
+    println!(
+        "engine: simulated {} contacts in {} zones: {calls} calls in {steps} steps, {} in {week_wall_s:.2} s wall",
+        args.contacts,
+        ZONES.len(),
+        if completed {
+            "campaign completed"
+        } else {
+            "a week passed"
+        },
+    );
+
+    let batch_id = seed(&app, "bench batch", args.batch_contacts, 500).await?;
+    let now = to_db(clock.now());
+    let mut samples = Vec::new();
+    for _ in 0..11 {
+        let now = now.clone();
+        let t = Instant::now();
+        let picked = app
+            .store
+            .read(move |c| attempts::candidates(c, batch_id, &now, 500 * 4 + 32))
+            .await
+            .map_err(err)?;
+        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+        if picked.is_empty() {
+            return Err("the batch query picked nobody".into());
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    let next_batch_ms = samples[samples.len() / 2];
+    println!(
+        "engine: next batch of {} from {} contacts: {next_batch_ms:.2} ms (median of 11)",
+        500 * 4 + 32,
+        args.batch_contacts
+    );
+    Ok(
+        json!({ "week_wall_s": week_wall_s, "week_calls": calls, "week_completed": completed, "next_batch_ms": next_batch_ms }),
+    )
+}

@@ -1,0 +1,227 @@
+//! `import.*` commands: preview a file (validate everything, write nothing), commit it in the background with
+//! progress events, cancel it, ask its status, and save a column mapping as a template. File work runs on a
+//! blocking thread, never on the async executor.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, ApiError, ErrorCode};
+use crate::{
+    app::App,
+    clock::to_db,
+    events::Event,
+    import::{
+        self, Control, ImportError, ImportOptions, Mapping, PreviewRow, SheetChoice, Summary, jobs::JobState,
+    },
+    phone::Region,
+    store::import_templates::Template,
+};
+
+/// Which file, into which campaign, how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportArgs {
+    pub path: PathBuf,
+    pub campaign_id: i64,
+    /// Default region for numbers without a country code [default: KW].
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub allowed_regions: Option<Vec<String>>,
+    #[serde(default)]
+    pub sheet: Option<String>,
+    #[serde(default)]
+    pub mapping: Option<Mapping>,
+    /// Rows the preview returns with their outcome [default: 50].
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+impl ImportArgs {
+    fn options(&self) -> Result<ImportOptions, ApiError> {
+        let region: Region = self
+            .region
+            .as_deref()
+            .unwrap_or("KW")
+            .parse()
+            .map_err(|e: crate::phone::UnknownRegion| ApiError::new(ErrorCode::Validation, e.to_string()))?;
+        let mut o = ImportOptions::new(&self.path, self.campaign_id, region);
+        o.allowed_regions = self.allowed_regions.clone();
+        o.mapping = self.mapping.clone();
+        if let Some(s) = &self.sheet {
+            o.sheet = SheetChoice::Named(s.clone());
+        }
+        Ok(o)
+    }
+}
+
+impl From<ImportError> for ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Store(s) => s.into(),
+            ImportError::Cancelled => ApiError::new(ErrorCode::Conflict, e.to_string()),
+            other => ApiError::new(ErrorCode::Validation, other.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewOut {
+    pub summary: Summary,
+    pub rows: Vec<PreviewRow>,
+    pub signature: String,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("import task failed: {e}")))?
+}
+
+pub async fn preview(app: &App, _actor: Actor, args: ImportArgs) -> Result<PreviewOut, ApiError> {
+    let opts = args.options()?;
+    let limit = args.limit.unwrap_or(50).min(1000);
+    let store = app.store.clone();
+    blocking(move || {
+        let (summary, rows, signature) = import::preview(&store, &opts, limit)?;
+        Ok(PreviewOut {
+            summary,
+            rows,
+            signature,
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportRef {
+    pub import_id: u64,
+}
+
+/// Starts the import in the background and answers at once; `import_progress` events follow, then one
+/// `import_finished`.
+pub async fn commit(app: &App, _actor: Actor, args: ImportArgs) -> Result<ImportRef, ApiError> {
+    let opts = args.options()?;
+    let campaign_id = opts.campaign_id;
+    // Fail fast on a missing campaign or file, before a job exists.
+    app.store
+        .read(move |c| crate::store::campaigns::get(c, campaign_id))
+        .await?;
+    if !opts.file.is_file() {
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            format!("{}: no such file", opts.file.display()),
+        ));
+    }
+    let mut control = Control::default();
+    let id = app.imports.start(campaign_id, control.clone());
+    let (events, jobs_events) = (app.events.clone(), app.events.clone());
+    let app_jobs = app.imports.clone();
+    control.set_progress(move |progress| {
+        events.emit(Event::ImportProgress {
+            import_id: id,
+            campaign_id,
+            progress,
+        });
+    });
+    let store = app.store.clone();
+    let now = to_db(app.clock.now());
+    tokio::task::spawn_blocking(move || {
+        let (state, summary, error) = match import::commit(&store, &opts, &control, &now) {
+            Ok(summary) => {
+                let mut brief = summary.clone();
+                brief.errors.truncate(100);
+                (JobState::Done { summary }, Some(brief), None)
+            }
+            Err(e) => {
+                let (code, message) = (e.code().to_owned(), e.to_string());
+                let api: ApiError = e.into();
+                (JobState::Failed { code, message }, None, Some(api))
+            }
+        };
+        app_jobs.set(id, state);
+        jobs_events.emit(Event::ImportFinished {
+            import_id: id,
+            campaign_id,
+            summary,
+            error,
+        });
+    });
+    Ok(ImportRef { import_id: id })
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportIdArgs {
+    pub import_id: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CancelOut {
+    pub import_id: u64,
+    /// False when the import had already finished.
+    pub cancelled: bool,
+}
+
+pub async fn cancel(app: &App, _actor: Actor, args: ImportIdArgs) -> Result<CancelOut, ApiError> {
+    let cancelled = app
+        .imports
+        .cancel(args.import_id)
+        .ok_or_else(|| not_found(args.import_id))?;
+    Ok(CancelOut {
+        import_id: args.import_id,
+        cancelled,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatusOut {
+    pub import_id: u64,
+    pub campaign_id: i64,
+    #[serde(flatten)]
+    pub state: JobState,
+}
+
+pub async fn status(app: &App, _actor: Actor, args: ImportIdArgs) -> Result<StatusOut, ApiError> {
+    let (campaign_id, state) = app
+        .imports
+        .get(args.import_id)
+        .ok_or_else(|| not_found(args.import_id))?;
+    Ok(StatusOut {
+        import_id: args.import_id,
+        campaign_id,
+        state,
+    })
+}
+
+fn not_found(id: u64) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("import {id} does not exist"))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateArgs {
+    pub name: String,
+    /// The header cells the mapping is for (as the preview's `summary.mapping` lists them).
+    pub header: Vec<String>,
+    pub mapping: Mapping,
+}
+
+pub async fn save_template(app: &App, _actor: Actor, args: TemplateArgs) -> Result<Template, ApiError> {
+    let name = crate::validation::name("name", &args.name, 120)?;
+    let store = app.store.clone();
+    let now = to_db(app.clock.now());
+    blocking(move || {
+        Ok(import::save_template(
+            &store,
+            &name,
+            &args.header,
+            &args.mapping,
+            &now,
+        )?)
+    })
+    .await
+}

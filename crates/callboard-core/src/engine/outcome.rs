@@ -1,0 +1,119 @@
+//! How a call ended, applied to the call and its contact in the caller's transaction: the webhook applier,
+//! the reconciler and the engine all end calls through here, so the retry rules live in one place.
+
+use jiff::{Timestamp, tz::TimeZone};
+use rusqlite::Connection;
+
+use super::{
+    retry::{NextStep, Outcome, RetryPolicy},
+    window::CallingWindow,
+};
+use crate::{
+    clock::to_db,
+    store::{StoreError, StoreResult, attempts},
+};
+
+/// The call status an outcome ends in.
+pub fn final_status(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Answered => "completed",
+        Outcome::NoAnswer => "no_answer",
+        Outcome::Busy => "busy",
+        Outcome::Voicemail => "voicemail",
+        Outcome::Failed => "failed",
+        Outcome::Cancelled => "cancelled",
+    }
+}
+
+pub fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Answered => "answered",
+        Outcome::NoAnswer => "no_answer",
+        Outcome::Busy => "busy",
+        Outcome::Voicemail => "voicemail",
+        Outcome::Failed => "failed",
+        Outcome::Cancelled => "cancelled",
+    }
+}
+
+/// The zones a contact is called in: its own (several when the number maps to several, separated by spaces
+/// or commas), else the campaign's default.
+pub fn zones_for(contact_zone: Option<&str>, campaign_zone: &str) -> Vec<TimeZone> {
+    let own: Vec<TimeZone> = contact_zone
+        .unwrap_or("")
+        .split([' ', ','])
+        .filter(|z| !z.is_empty())
+        .filter_map(crate::validation::zone)
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
+    vec![crate::validation::zone(campaign_zone).unwrap_or(TimeZone::UTC)]
+}
+
+/// The campaign's window by preset name; an unknown preset is treated as "always" and logged.
+pub fn window_for(preset: &str) -> CallingWindow {
+    CallingWindow::preset(preset).unwrap_or_else(|| {
+        tracing::warn!(preset, "unknown calling-hours preset; not restricting hours");
+        CallingWindow::preset("always").unwrap_or_default()
+    })
+}
+
+pub fn policy_from_json(json: &str) -> RetryPolicy {
+    serde_json::from_str(json).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "unreadable retry policy; using the defaults");
+        RetryPolicy::default()
+    })
+}
+
+/// Ends `call_id` with `outcome` and moves its contact on (retry later or done). Returns `false` when the
+/// call had already ended (a repeated or late event changes nothing).
+pub fn record(
+    conn: &Connection,
+    call_id: i64,
+    outcome: Outcome,
+    error: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<bool> {
+    let ctx = attempts::call_context(conn, call_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "call",
+        id: call_id.to_string(),
+    })?;
+    let now = to_db(at);
+    if !attempts::end_call(
+        conn,
+        call_id,
+        final_status(outcome),
+        outcome_name(outcome),
+        error,
+        &now,
+    )? {
+        return Ok(false);
+    }
+    let (Some(campaign_id), Some(contact_id)) = (ctx.campaign_id, ctx.contact_id) else {
+        return Ok(true);
+    };
+    let policy = policy_from_json(&ctx.retry_policy);
+    let window = window_for(&ctx.hours_preset);
+    let zones = zones_for(ctx.contact_time_zone.as_deref(), &ctx.campaign_time_zone);
+    let (next, reason) = match policy.next_step(outcome, ctx.attempt, at, &window, &zones) {
+        NextStep::RetryAt(when) => (Some(to_db(when)), "retry_delay".to_owned()),
+        NextStep::Done(reason) => (
+            None,
+            serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        ),
+    };
+    attempts::after_attempt(
+        conn,
+        campaign_id,
+        contact_id,
+        outcome_name(outcome),
+        next.as_deref(),
+        &reason,
+        &now,
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,221 @@
+//! CSV and TSV, streamed with the `csv` crate: encoding detected from a sample (see [`super::encoding`]),
+//! delimiter sniffed among comma, semicolon, tab and pipe, a guard against absurdly long lines. Rows may be
+//! ragged; the validation decides what a short or long row means.
+
+use std::{
+    fs::File,
+    io::{BufReader, Read, Seek, SeekFrom},
+    path::PathBuf,
+};
+
+use encoding_rs::UTF_8;
+
+use super::{
+    ImportError,
+    encoding::{self, Decode, LINE_TOO_LONG, LineGuard},
+    source::{RawRow, RowSource, read_up_to},
+};
+
+const SAMPLE: usize = 64 * 1024;
+/// The longest line accepted (a contact row is a few hundred bytes).
+pub const MAX_LINE: usize = 1024 * 1024;
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+type Inner = csv::Reader<Box<dyn Read + Send>>;
+
+pub struct DelimitedRows {
+    file: PathBuf,
+    reader: Inner,
+    record: csv::ByteRecord,
+    utf8: bool,
+    rows: u64,
+    describe: String,
+}
+
+impl DelimitedRows {
+    pub fn open(file: PathBuf, tab_default: bool) -> Result<Self, ImportError> {
+        let open_err = |source| ImportError::Open {
+            file: file.clone(),
+            source,
+        };
+        let mut f = File::open(&file).map_err(open_err)?;
+        let mut sample = vec![0u8; SAMPLE];
+        let n = read_up_to(&mut f, &mut sample).map_err(open_err)?;
+        sample.truncate(n);
+        if n == 0 {
+            return Err(ImportError::Empty { file });
+        }
+        let detected = encoding::detect(&sample, n < SAMPLE).map_err(|e| ImportError::NotText {
+            file: file.clone(),
+            why: e.0,
+        })?;
+        let text = {
+            let (cow, _) = detected
+                .encoding
+                .decode_without_bom_handling(&sample[detected.bom..]);
+            cow.into_owned()
+        };
+        if text.trim().is_empty() {
+            return Err(ImportError::Empty { file });
+        }
+        let delimiter = sniff(&text).unwrap_or(if tab_default { b'\t' } else { b',' });
+        f.seek(SeekFrom::Start(detected.bom as u64)).map_err(open_err)?;
+        let utf8 = detected.encoding == UTF_8;
+        let raw: Box<dyn Read + Send> = if utf8 {
+            Box::new(LineGuard::new(BufReader::with_capacity(SAMPLE, f), MAX_LINE))
+        } else {
+            Box::new(LineGuard::new(Decode::new(f, detected.encoding), MAX_LINE))
+        };
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            // `\r` stays at the end of the last cell (cells are trimmed); this keeps line counting exact.
+            .terminator(csv::Terminator::Any(b'\n'))
+            .buffer_capacity(SAMPLE)
+            .from_reader(raw);
+        let describe = format!(
+            "delimited text, {}, delimiter {:?}",
+            detected.name(),
+            char::from(delimiter)
+        );
+        Ok(DelimitedRows {
+            file,
+            reader,
+            record: csv::ByteRecord::new(),
+            utf8,
+            rows: 0,
+            describe,
+        })
+    }
+}
+
+impl DelimitedRows {
+    fn error(&self, e: csv::Error) -> ImportError {
+        let row = self.reader.position().line().max(self.rows + 1);
+        let message = match e.kind() {
+            csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => format!(
+                "a line is longer than {} MB; this does not look like a contact list",
+                MAX_LINE / (1024 * 1024)
+            ),
+            _ => e.to_string(),
+        };
+        ImportError::Row {
+            file: self.file.clone(),
+            row,
+            message,
+        }
+    }
+}
+
+impl RowSource for DelimitedRows {
+    fn next_row(&mut self) -> Result<Option<RawRow>, ImportError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                // The line the record ends on (blank lines count, like the row numbers a spreadsheet shows):
+                // with `\n` as the only terminator the reader has counted the record's newline already.
+                let row = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
+                self.rows = row;
+                let mut bad_encoding = false;
+                let cells = self
+                    .record
+                    .iter()
+                    .map(|cell| match std::str::from_utf8(cell) {
+                        Ok(s) => {
+                            bad_encoding |= !self.utf8 && s.contains('\u{FFFD}');
+                            s.to_owned()
+                        }
+                        Err(_) => {
+                            bad_encoding = true;
+                            String::from_utf8_lossy(cell).into_owned()
+                        }
+                    })
+                    .collect();
+                Ok(Some(RawRow {
+                    number: row,
+                    cells,
+                    bad_encoding,
+                }))
+            }
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    /// Counting without decoding cells into strings (the first pass of a commit).
+    fn count_rows(&mut self) -> Result<u64, ImportError> {
+        let mut n = 0;
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(n),
+                Ok(true) => {
+                    self.rows = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
+                    n += u64::from(self.record.iter().any(|c| !c.trim_ascii().is_empty()));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+    }
+}
+
+/// Picks the delimiter that splits the sample's first lines into the same, largest number of fields.
+fn sniff(text: &str) -> Option<u8> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    // The last line of a sample may be cut.
+    let lines = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    let mut best: Option<(u8, usize, usize)> = None; // (delimiter, lines agreeing, fields)
+    for d in DELIMITERS {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        let Some(&mode) = counts
+            .iter()
+            .filter(|c| **c > 0)
+            .max_by_key(|c| counts.iter().filter(|x| x == c).count())
+        else {
+            continue;
+        };
+        let agree = counts.iter().filter(|c| **c == mode).count();
+        let better = match best {
+            None => true,
+            Some((_, a, f)) => agree > a || (agree == a && mode > f),
+        };
+        if better {
+            best = Some((d, agree, mode));
+        }
+    }
+    best.map(|(d, _, _)| d)
+}
+
+fn count_outside_quotes(line: &str, d: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == d && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_the_consistent_delimiter() {
+        assert_eq!(sniff("a,b,c\n1,2,3\n4,5,6\n"), Some(b','));
+        assert_eq!(sniff("name;phone;note\n\"Ali, Sr\";1;x\nB;2;y\n"), Some(b';'));
+        assert_eq!(sniff("a\tb\n1\t2\n"), Some(b'\t'));
+        assert_eq!(sniff("a|b|c\n1|2|3\n"), Some(b'|'));
+        assert_eq!(sniff("phone\n123\n"), None);
+    }
+}

@@ -1,0 +1,398 @@
+//! Finding the header row (not always row 1: exports often start with a title or a blank line) and mapping
+//! its columns to contact fields by synonyms in English, Arabic and Hindi. Every other column becomes a
+//! dynamic variable for the agent, under a slugged name (`Car Interest` → `car_interest`).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A contact field a column can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Phone,
+    AltPhone,
+    FirstName,
+    LastName,
+    FullName,
+    Email,
+    Language,
+    TimeZone,
+    Consent,
+    Notes,
+    ExternalId,
+}
+
+/// Synonyms, compared after [`norm`] (lower case, letters and digits only).
+const SYNONYMS: &[(Field, &[&str])] = &[
+    (
+        Field::Phone,
+        &[
+            "phone",
+            "phonenumber",
+            "phoneno",
+            "mobile",
+            "mobilenumber",
+            "mobileno",
+            "cell",
+            "cellphone",
+            "tel",
+            "telephone",
+            "number",
+            "msisdn",
+            "contactnumber",
+            "whatsapp",
+            "primaryphone",
+            "phone1",
+            "mobile1",
+            "هاتف",
+            "الهاتف",
+            "رقمالهاتف",
+            "رقمالجوال",
+            "الجوال",
+            "جوال",
+            "موبايل",
+            "رقم",
+            "الرقم",
+            "رقمالموبايل",
+            "फोन",
+            "मोबाइल",
+            "मोबाइलनंबर",
+            "फोननंबर",
+            "नंबर",
+            "दूरभाष",
+        ],
+    ),
+    (
+        Field::AltPhone,
+        &[
+            "altphone",
+            "alternatephone",
+            "alternativephone",
+            "phone2",
+            "mobile2",
+            "otherphone",
+            "secondaryphone",
+            "homephone",
+            "workphone",
+            "landline",
+            "هاتفبديل",
+            "رقمبديل",
+            "هاتف2",
+            "वैकल्पिकफोन",
+            "फोन2",
+        ],
+    ),
+    (
+        Field::FirstName,
+        &[
+            "firstname",
+            "first",
+            "givenname",
+            "forename",
+            "الاسمالأول",
+            "الاسمالاول",
+            "पहलानाम",
+        ],
+    ),
+    (
+        Field::LastName,
+        &[
+            "lastname",
+            "last",
+            "surname",
+            "familyname",
+            "اسمالعائلة",
+            "العائلة",
+            "उपनाम",
+            "अंतिमनाम",
+        ],
+    ),
+    (
+        Field::FullName,
+        &[
+            "name",
+            "fullname",
+            "contactname",
+            "customername",
+            "customer",
+            "contact",
+            "clientname",
+            "الاسم",
+            "اسم",
+            "الاسمالكامل",
+            "اسمالعميل",
+            "नाम",
+            "पूरानाम",
+            "ग्राहककानाम",
+        ],
+    ),
+    (
+        Field::Email,
+        &[
+            "email",
+            "emailaddress",
+            "mail",
+            "البريدالإلكتروني",
+            "البريد",
+            "ईमेल",
+        ],
+    ),
+    (
+        Field::Language,
+        &["language", "lang", "locale", "preferredlanguage", "اللغة", "भाषा"],
+    ),
+    (
+        Field::TimeZone,
+        &["timezone", "tz", "zone", "المنطقةالزمنية", "समयक्षेत्र"],
+    ),
+    (
+        Field::Consent,
+        &[
+            "consent",
+            "consentbasis",
+            "optin",
+            "permission",
+            "الموافقة",
+            "सहमति",
+        ],
+    ),
+    (
+        Field::Notes,
+        &[
+            "notes",
+            "note",
+            "comments",
+            "comment",
+            "remarks",
+            "ملاحظات",
+            "ملاحظة",
+            "टिप्पणी",
+            "नोट",
+        ],
+    ),
+    (
+        Field::ExternalId,
+        &[
+            "id",
+            "externalid",
+            "customerid",
+            "crmid",
+            "leadid",
+            "contactid",
+            "ref",
+            "reference",
+            "المعرف",
+            "رقمالعميل",
+            "आईडी",
+        ],
+    ),
+];
+
+/// Normalises a header cell for comparison: lower case, letters and digits only (Arabic and Devanagari
+/// letters included; vowel signs dropped on both sides alike).
+pub fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The field a header cell names, if any.
+pub fn field_for(header: &str) -> Option<Field> {
+    let n = norm(header);
+    if n.is_empty() {
+        return None;
+    }
+    SYNONYMS
+        .iter()
+        .find(|(_, names)| names.iter().any(|s| norm(s) == n))
+        .map(|(f, _)| *f)
+}
+
+/// Where a column goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Target {
+    Field(Field),
+    Variable(String),
+    Ignore,
+}
+
+/// One column's mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub header: String,
+    pub target: Target,
+}
+
+/// Every column's mapping, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Mapping {
+    pub columns: Vec<Column>,
+}
+
+impl Mapping {
+    /// The automatic mapping of a header: synonyms first (each field once), the rest as variables.
+    pub fn auto(header: &[String]) -> Mapping {
+        let mut used = Vec::new();
+        let mut slugs: Vec<String> = Vec::new();
+        let columns = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let target = match field_for(h) {
+                    Some(f) if !used.contains(&f) => {
+                        used.push(f);
+                        Target::Field(f)
+                    }
+                    // A second "Phone" column is the alternate number.
+                    Some(Field::Phone) if !used.contains(&Field::AltPhone) => {
+                        used.push(Field::AltPhone);
+                        Target::Field(Field::AltPhone)
+                    }
+                    _ if h.trim().is_empty() => Target::Ignore,
+                    _ => {
+                        let mut s = slug(h);
+                        if s.is_empty() {
+                            s = format!("column_{}", i + 1);
+                        }
+                        if slugs.contains(&s) {
+                            s = format!("{s}_{}", i + 1);
+                        }
+                        slugs.push(s.clone());
+                        Target::Variable(s)
+                    }
+                };
+                Column {
+                    header: h.clone(),
+                    target,
+                }
+            })
+            .collect();
+        Mapping { columns }
+    }
+
+    /// The column index of a field.
+    pub fn index_of(&self, field: Field) -> Option<usize> {
+        self.columns.iter().position(|c| c.target == Target::Field(field))
+    }
+}
+
+/// `Car Interest (2024)` → `car_interest_2024`; keeps non-Latin letters.
+pub fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+/// A header's signature: the same columns (in order, normalised) give the same signature.
+pub fn signature(header: &[String]) -> String {
+    let mut h = Sha256::new();
+    for cell in header {
+        h.update(norm(cell).as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// How many rows are searched for the header.
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+/// The index (into `rows`) of the header row: the first row with a phone synonym, preferring the one with the
+/// most recognised fields.
+pub fn find_header(rows: &[Vec<String>]) -> Option<usize> {
+    rows.iter()
+        .enumerate()
+        .take(HEADER_SEARCH_ROWS)
+        .filter_map(|(i, cells)| {
+            let fields: Vec<Field> = cells.iter().filter_map(|c| field_for(c)).collect();
+            fields.contains(&Field::Phone).then_some((i, fields.len()))
+        })
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn synonyms_in_three_languages() {
+        for h in [
+            "Phone",
+            "Mobile Number",
+            "رقم الهاتف",
+            "मोबाइल",
+            "PHONE_NO",
+            "Tel.",
+        ] {
+            assert_eq!(field_for(h), Some(Field::Phone), "{h}");
+        }
+        assert_eq!(field_for("الاسم"), Some(Field::FullName));
+        assert_eq!(field_for("नाम"), Some(Field::FullName));
+        assert_eq!(field_for("First Name"), Some(Field::FirstName));
+        assert_eq!(field_for("Time Zone"), Some(Field::TimeZone));
+        assert_eq!(field_for("Car Interest"), None);
+    }
+
+    #[test]
+    fn unmapped_columns_become_slugged_variables() {
+        let m = Mapping::auto(&strings(&[
+            "Name",
+            "Mobile",
+            "Car Interest",
+            "",
+            "Mobile",
+            "Budget (KWD)",
+        ]));
+        let targets: Vec<_> = m.columns.iter().map(|c| c.target.clone()).collect();
+        assert_eq!(
+            targets,
+            vec![
+                Target::Field(Field::FullName),
+                Target::Field(Field::Phone),
+                Target::Variable("car_interest".into()),
+                Target::Ignore,
+                Target::Field(Field::AltPhone),
+                Target::Variable("budget_kwd".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_is_found_below_a_title() {
+        let rows = vec![
+            strings(&["Leads export 2026-11"]),
+            strings(&[]),
+            strings(&["Name", "Phone", "Email"]),
+            strings(&["Ali", "55123456", "a@x.com"]),
+        ];
+        assert_eq!(find_header(&rows), Some(2));
+        assert_eq!(find_header(&[strings(&["a", "b"])]), None);
+    }
+
+    #[test]
+    fn signature_ignores_case_and_punctuation() {
+        assert_eq!(
+            signature(&strings(&["Phone", "Name"])),
+            signature(&strings(&["phone ", "NAME"]))
+        );
+        assert_ne!(
+            signature(&strings(&["Phone", "Name"])),
+            signature(&strings(&["Name", "Phone"]))
+        );
+    }
+}

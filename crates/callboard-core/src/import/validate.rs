@@ -1,0 +1,310 @@
+//! Per-row validation and normalisation: each row either becomes a [`NewContact`] or carries exactly one
+//! [`RowCode`]. Checks run in a fixed order so the code is deterministic: columns, encoding, phone, region,
+//! time zone, duplicates in the file, do-not-call, already in the campaign.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    header::{Field, Mapping, Target},
+    source::RawRow,
+};
+use crate::{
+    phone::{self, PhoneError, Region},
+    store::contacts::NewContact,
+};
+
+/// Why a row was not imported. The names are stable: scripts and the UI branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RowCode {
+    MissingPhone,
+    InvalidPhone,
+    WrongRegion,
+    DuplicateInFile,
+    DuplicateInCampaign,
+    OnDnc,
+    InvalidTimezone,
+    BadEncoding,
+    TooManyColumns,
+}
+
+impl RowCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowCode::MissingPhone => "MISSING_PHONE",
+            RowCode::InvalidPhone => "INVALID_PHONE",
+            RowCode::WrongRegion => "WRONG_REGION",
+            RowCode::DuplicateInFile => "DUPLICATE_IN_FILE",
+            RowCode::DuplicateInCampaign => "DUPLICATE_IN_CAMPAIGN",
+            RowCode::OnDnc => "ON_DNC",
+            RowCode::InvalidTimezone => "INVALID_TIMEZONE",
+            RowCode::BadEncoding => "BAD_ENCODING",
+            RowCode::TooManyColumns => "TOO_MANY_COLUMNS",
+        }
+    }
+}
+
+/// A rejected row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    pub row: u64,
+    pub code: RowCode,
+    pub message: String,
+}
+
+/// What the validator needs to know besides the row.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub region: Region,
+    /// When set, numbers from other regions are `WRONG_REGION`.
+    pub allowed_regions: Option<Vec<String>>,
+    /// The campaign's time zone, used when neither a column nor the number gives one.
+    pub default_time_zone: String,
+    /// Global and campaign do-not-call numbers.
+    pub dnc: HashSet<String>,
+    /// Numbers already in the campaign.
+    pub members: HashSet<String>,
+}
+
+pub struct Validator {
+    rules: Rules,
+    mapping: Mapping,
+    width: usize,
+    idx: HashMap<Field, usize>,
+    /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
+    seen: HashSet<u64>,
+    zones: HashMap<String, Option<String>>,
+}
+
+impl Validator {
+    pub fn new(rules: Rules, mapping: Mapping) -> Validator {
+        let idx = mapping
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c.target {
+                Target::Field(f) => Some((f, i)),
+                _ => None,
+            })
+            .collect();
+        Validator {
+            rules,
+            width: mapping.columns.len(),
+            mapping,
+            idx,
+            seen: HashSet::new(),
+            zones: HashMap::new(),
+        }
+    }
+
+    fn cell<'r>(&self, row: &'r RawRow, f: Field) -> &'r str {
+        self.idx
+            .get(&f)
+            .and_then(|i| row.cells.get(*i))
+            .map_or("", |s| s.trim())
+    }
+
+    /// Validates one row.
+    pub fn check(&mut self, row: &RawRow) -> Result<NewContact, RowError> {
+        let fail = |code: RowCode, message: String| RowError {
+            row: row.number,
+            code,
+            message,
+        };
+        if let Some(extra) = row.cells.get(self.width..)
+            && extra.iter().any(|c| !c.trim().is_empty())
+        {
+            return Err(fail(
+                RowCode::TooManyColumns,
+                format!(
+                    "{} cells, but the header has {} columns",
+                    row.cells.len(),
+                    self.width
+                ),
+            ));
+        }
+        if row.bad_encoding {
+            return Err(fail(
+                RowCode::BadEncoding,
+                "some characters are not valid in the file's encoding; re-save the file as UTF-8".into(),
+            ));
+        }
+        let raw_phone = self.cell(row, Field::Phone);
+        if raw_phone.is_empty() {
+            return Err(fail(RowCode::MissingPhone, "no phone number".into()));
+        }
+        let number = phone::normalize(&unexcel(raw_phone), self.rules.region).map_err(|e| {
+            fail(
+                RowCode::InvalidPhone,
+                phone_message(raw_phone, e, self.rules.region),
+            )
+        })?;
+        if let Some(allowed) = &self.rules.allowed_regions {
+            let region = number.region.clone().unwrap_or_default();
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&region)) {
+                return Err(fail(
+                    RowCode::WrongRegion,
+                    format!(
+                        "{} is a number from {}, not from {}",
+                        number.e164,
+                        or_unknown(&region),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        let tz_cell = self.cell(row, Field::TimeZone);
+        let (time_zone, zones, source) = if !tz_cell.is_empty() {
+            match self.zone(tz_cell) {
+                Some(z) => (z.clone(), vec![z], "column"),
+                None => {
+                    return Err(fail(
+                        RowCode::InvalidTimezone,
+                        format!("'{tz_cell}' is not an IANA time zone (e.g. Asia/Kuwait)"),
+                    ));
+                }
+            }
+        } else {
+            let from_number = number.time_zones();
+            match from_number.first() {
+                Some(first) => (
+                    (*first).to_owned(),
+                    from_number.iter().map(|z| (*z).to_owned()).collect(),
+                    "number",
+                ),
+                None => (
+                    self.rules.default_time_zone.clone(),
+                    vec![self.rules.default_time_zone.clone()],
+                    "campaign_default",
+                ),
+            }
+        };
+        if !self.seen.insert(phone_key(&number.e164)) {
+            return Err(fail(
+                RowCode::DuplicateInFile,
+                format!("{} appears earlier in the file", number.e164),
+            ));
+        }
+        if self.rules.dnc.contains(&number.e164) {
+            return Err(fail(
+                RowCode::OnDnc,
+                format!("{} is on the do-not-call list", number.e164),
+            ));
+        }
+        if self.rules.members.contains(&number.e164) {
+            return Err(fail(
+                RowCode::DuplicateInCampaign,
+                format!("{} is already in this campaign", number.e164),
+            ));
+        }
+        Ok(self.contact(row, number.e164, time_zone, zones, source))
+    }
+
+    fn contact(
+        &self,
+        row: &RawRow,
+        e164: String,
+        tz: String,
+        zones: Vec<String>,
+        source: &'static str,
+    ) -> NewContact {
+        let mut variables = serde_json::Map::new();
+        for (i, col) in self.mapping.columns.iter().enumerate() {
+            if let Target::Variable(name) = &col.target
+                && let Some(v) = row.cells.get(i).map(|s| s.trim())
+                && !v.is_empty()
+            {
+                variables.insert(name.clone(), v.into());
+            }
+        }
+        let (first, last) = (self.cell(row, Field::FirstName), self.cell(row, Field::LastName));
+        for (k, v) in [("first_name", first), ("last_name", last)] {
+            if !v.is_empty() {
+                variables.insert(k.into(), v.into());
+            }
+        }
+        let name = match self.cell(row, Field::FullName) {
+            "" => format!("{first} {last}").trim().to_owned(),
+            full => full.to_owned(),
+        };
+        let alt = self.cell(row, Field::AltPhone);
+        let alt_phone_e164 = if alt.is_empty() {
+            String::new()
+        } else {
+            phone::normalize(&unexcel(alt), self.rules.region)
+                .map(|p| p.e164)
+                .unwrap_or_default()
+        };
+        NewContact {
+            phone_e164: e164,
+            alt_phone_e164,
+            name,
+            email: self.cell(row, Field::Email).to_owned(),
+            language: self.cell(row, Field::Language).to_lowercase(),
+            time_zone: Some(tz),
+            time_zones: serde_json::to_string(&zones).unwrap_or_else(|_| "[]".into()),
+            time_zone_source: source,
+            consent_basis: self.cell(row, Field::Consent).to_owned(),
+            external_id: self.cell(row, Field::ExternalId).to_owned(),
+            notes: self.cell(row, Field::Notes).to_owned(),
+            variables: serde_json::Value::Object(variables).to_string(),
+        }
+    }
+
+    /// A time-zone cell checked against the bundled database, legacy names renamed; cached per distinct value.
+    fn zone(&mut self, raw: &str) -> Option<String> {
+        if let Some(z) = self.zones.get(raw) {
+            return z.clone();
+        }
+        let name = phone::canonical_zone(raw);
+        let z = jiff::tz::TimeZoneDatabase::bundled()
+            .get(name)
+            .ok()
+            .and_then(|tz| tz.iana_name().map(|n| phone::canonical_zone(n).to_owned()));
+        self.zones.insert(raw.to_owned(), z.clone());
+        z
+    }
+}
+
+fn or_unknown(s: &str) -> &str {
+    if s.is_empty() { "no country" } else { s }
+}
+
+fn phone_message(raw: &str, e: PhoneError, region: Region) -> String {
+    format!("'{raw}' is not a valid phone number for {region} or in international form: {e}")
+}
+
+/// An E.164 number as an integer (at most 15 digits, so it fits); distinct numbers give distinct keys.
+pub fn phone_key(e164: &str) -> u64 {
+    e164.bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0u64, |k, d| k.wrapping_mul(10).wrapping_add(u64::from(d - b'0')))
+}
+
+/// Undoes what Excel does to numbers: `96555123456.0` and `9.6555123456E+10` (numbers stored as text after a
+/// CSV round trip) become `96555123456`. Anything else is returned unchanged.
+pub fn unexcel(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    let looks_float = t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && t.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && t.bytes().filter(|b| *b == b'.').count() <= 1
+        && (t.contains(['e', 'E'])
+            || t.split_once('.')
+                .is_some_and(|(_, frac)| !frac.is_empty() && frac.bytes().all(|b| b == b'0')));
+    if looks_float
+        && let Ok(f) = t.parse::<f64>()
+        && f > 0.0
+        && f.fract() == 0.0
+        && f < 9_007_199_254_740_992.0
+    {
+        return std::borrow::Cow::Owned((f as i64).to_string());
+    }
+    std::borrow::Cow::Borrowed(s)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,148 @@
+//! Phone numbers: parse what people type into spreadsheets (`55-12-34-56`, `0096555123456`, `098765 43210`)
+//! with a default region, validate against libphonenumber's metadata and produce E.164. The port in use
+//! (`rlibphonenumber`) stays behind this module so it can be swapped; a differential fixture refereed by
+//! Python `phonenumbers` (`tests/fixtures/phone_cases.json`) guards it.
+
+mod timezones;
+
+use std::{fmt, str::FromStr};
+
+use rlibphonenumber::{NotANumberError, PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat};
+use serde::{Deserialize, Serialize};
+
+pub use timezones::{canonical_zone, time_zones_for_e164, time_zones_for_prefix_table};
+
+/// An ISO 3166 region used as the default for numbers written without a country code (`KW`, `IN`, `US`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region(rlibphonenumber::Region);
+
+impl Region {
+    /// The two-letter code.
+    pub fn code(&self) -> String {
+        self.0.as_region_str().as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_region_str().as_str())
+    }
+}
+
+/// A region code that libphonenumber has no metadata for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a known region code (use a two-letter ISO code such as KW, IN or US)")]
+pub struct UnknownRegion(pub String);
+
+impl FromStr for Region {
+    type Err = UnknownRegion;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let code = s.trim().to_ascii_uppercase();
+        let unknown = || UnknownRegion(s.trim().to_owned());
+        if code.len() != 2 {
+            return Err(unknown());
+        }
+        let region = rlibphonenumber::Region::from_code(&code).map_err(|_| unknown())?;
+        // `from_code` accepts any two letters; only regions with metadata are usable.
+        PHONE_NUMBER_UTIL
+            .get_country_code_for_region(region)
+            .filter(|cc| *cc > 0)
+            .map(|_| Region(region))
+            .ok_or_else(unknown)
+    }
+}
+
+/// Why a value is not a usable phone number. `code()` is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PhoneError {
+    #[error("the phone number is empty")]
+    Empty,
+    #[error("not a phone number")]
+    NotANumber,
+    #[error("unknown country code")]
+    InvalidCountryCode,
+    #[error("too short to be a phone number")]
+    TooShort,
+    #[error("too long to be a phone number")]
+    TooLong,
+    #[error("not a valid number for its country")]
+    Invalid,
+}
+
+impl PhoneError {
+    pub fn code(self) -> &'static str {
+        match self {
+            PhoneError::Empty => "EMPTY",
+            PhoneError::NotANumber => "NOT_A_NUMBER",
+            PhoneError::InvalidCountryCode => "INVALID_COUNTRY_CODE",
+            PhoneError::TooShort => "TOO_SHORT",
+            PhoneError::TooLong => "TOO_LONG",
+            PhoneError::Invalid => "INVALID_NUMBER",
+        }
+    }
+}
+
+/// A valid number in E.164 with the region it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    pub e164: String,
+    /// The region the number is valid in (`None` for non-geographic numbers such as +800).
+    pub region: Option<String>,
+    pub country_code: i32,
+    /// libphonenumber's "geographical" flag: fixed lines (and mobiles in some countries) can be mapped to a
+    /// zone below country level.
+    pub geographical: bool,
+}
+
+impl Phone {
+    /// The time zones the number is in (several for multi-zone prefixes; empty if unknown). Names are current
+    /// IANA names (no `Asia/Calcutta`).
+    pub fn time_zones(&self) -> &'static [&'static str] {
+        if self.geographical {
+            time_zones_for_e164(&self.e164)
+        } else {
+            // libphonenumber answers with the country's zones for non-geographical numbers.
+            time_zones_for_e164(&format!("+{}", self.country_code))
+        }
+    }
+}
+
+/// Longest input we hand to the parser; anything longer is not a phone number (and libphonenumber rejects
+/// inputs past 250 characters anyway).
+const MAX_INPUT: usize = 250;
+
+/// Parses `raw` with `region` as the default and validates it.
+pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    if raw.len() > MAX_INPUT {
+        return Err(PhoneError::TooLong);
+    }
+    let number = PHONE_NUMBER_UTIL
+        .parse(raw, Some(region.0))
+        .map_err(|e| match e {
+            ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
+            ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
+            ParseError::TooLongNsn => PhoneError::TooLong,
+            ParseError::NotANumber(NotANumberError::FailedToParseNumberAsInt(_)) => PhoneError::TooLong,
+            ParseError::NotANumber(_) => PhoneError::NotANumber,
+        })?;
+    if !number.is_valid() {
+        return Err(PhoneError::Invalid);
+    }
+    Ok(Phone {
+        e164: number.format_as(PhoneNumberFormat::E164).into_owned(),
+        region: number
+            .get_region_code()
+            .map(|r| r.as_region_str().as_str().to_owned()),
+        country_code: number.country_code,
+        geographical: number.is_geographical(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+//! The engine's queries: which contacts are due, claiming them (the call row with its dial key and the
+//! contact's lease in one transaction), and the counts behind "why is nobody being called?".
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::StoreResult;
+
+/// Call statuses that hold a concurrency slot.
+pub const IN_FLIGHT: &str = "'queued', 'dialing', 'ringing', 'in_progress'";
+
+/// A running campaign, as the engine needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineCampaign {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub agent_id: Option<i64>,
+    pub from_number: String,
+    pub max_concurrent: u32,
+    pub calls_per_second: f64,
+    pub hours_preset: String,
+    pub time_zone: String,
+    pub retry_policy: String,
+    pub max_call_seconds: i64,
+    pub breaker: String,
+    /// When the campaign last changed (it cannot be edited while running, so: when it was last started or
+    /// resumed). The breaker only counts calls since then.
+    pub updated_at: String,
+}
+
+pub fn running_campaigns(conn: &Connection) -> StoreResult<Vec<EngineCampaign>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, provider, agent_id, from_number, max_concurrent, calls_per_second, hours_preset, time_zone,
+                retry_policy, max_call_seconds, breaker, updated_at
+         FROM campaigns WHERE status = 'running' ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(EngineCampaign {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                provider: r.get(2)?,
+                agent_id: r.get(3)?,
+                from_number: r.get(4)?,
+                max_concurrent: r.get(5)?,
+                calls_per_second: r.get(6)?,
+                hours_preset: r.get(7)?,
+                time_zone: r.get(8)?,
+                retry_policy: r.get(9)?,
+                max_call_seconds: r.get(10)?,
+                breaker: r.get(11)?,
+                updated_at: r.get(12)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn in_flight(conn: &Connection, campaign_id: i64) -> StoreResult<u32> {
+    Ok(conn.query_row(
+        &format!("SELECT COUNT(*) FROM calls WHERE campaign_id = ?1 AND status IN ({IN_FLIGHT})"),
+        [campaign_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A contact that is due now, before the window and DNC checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub contact_id: i64,
+    pub phone_e164: String,
+    pub time_zone: Option<String>,
+    pub variables: String,
+    pub attempts: u32,
+    pub on_dnc: bool,
+}
+
+const CANDIDATE_COLUMNS: &str = "cc.contact_id, c.phone_e164, c.time_zone, c.variables, cc.attempts,
+    EXISTS(SELECT 1 FROM dnc_entries d WHERE d.phone_e164 = c.phone_e164
+           AND (d.campaign_id IS NULL OR d.campaign_id = cc.campaign_id)) OR c.status != 'active'";
+
+fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        contact_id: r.get(0)?,
+        phone_e164: r.get(1)?,
+        time_zone: r.get(2)?,
+        variables: r.get(3)?,
+        attempts: r.get(4)?,
+        on_dnc: r.get(5)?,
+    })
+}
+
+/// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
+/// then list order. Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
+/// cost does not grow with the list.
+pub fn candidates(
+    conn: &Connection,
+    campaign_id: i64,
+    now: &str,
+    limit: usize,
+) -> StoreResult<Vec<Candidate>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut callbacks = conn.prepare_cached(&format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+         WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
+           AND cc.callback_at <= ?2
+         ORDER BY cc.callback_at LIMIT ?3"
+    ))?;
+    let mut rows = callbacks
+        .query_map(params![campaign_id, now, limit], candidate)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let rest = limit - i64::try_from(rows.len()).unwrap_or(0);
+    if rest > 0 {
+        let mut queue = conn.prepare_cached(&format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+             WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
+               AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
+             ORDER BY cc.next_attempt_at, cc.contact_id LIMIT ?3"
+        ))?;
+        let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.contact_id).collect();
+        for c in queue.query_map(params![campaign_id, now, rest], candidate)? {
+            let c = c?;
+            if !seen.contains(&c.contact_id) {
+                rows.push(c);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Not now: wait until `until` (RFC 3339) for `reason`; `None` means never in this campaign.
+pub fn defer(
+    conn: &Connection,
+    campaign_id: i64,
+    contact_id: i64,
+    until: Option<&str>,
+    reason: &str,
+    now: &str,
+) -> StoreResult<()> {
+    let state_sql = if until.is_some() { "state" } else { "'done'" };
+    conn.prepare_cached(&format!(
+            "UPDATE campaign_contacts SET state = {state_sql}, next_attempt_at = ?3, wait_reason = ?4, updated_at = ?5
+             WHERE campaign_id = ?1 AND contact_id = ?2"
+    ))?
+    .execute(params![campaign_id, contact_id, until, reason, now])?;
+    Ok(())
+}
+
+/// Never in this campaign: on a do-not-call list or opted out.
+pub fn suppress(conn: &Connection, campaign_id: i64, contact_id: i64, now: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET state = 'suppressed', wait_reason = 'dnc', updated_at = ?3
+         WHERE campaign_id = ?1 AND contact_id = ?2",
+    )?
+    .execute(params![campaign_id, contact_id, now])?;
+    Ok(())
+}
+
+/// The intent to dial, committed before the provider is called: the call row (with its dial key) and the
+/// contact's lease. Returns the call id.
+pub fn claim(
+    conn: &Connection,
+    campaign: &EngineCampaign,
+    c: &Candidate,
+    dial_key: &str,
+    now: &str,
+    lease_until: &str,
+) -> StoreResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO calls(campaign_id, contact_id, agent_id, attempt, provider, dial_key, status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)")?.execute(params![campaign.id, c.contact_id, campaign.agent_id, c.attempts + 1, campaign.provider, dial_key, now],
+    )?;
+    let call_id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET state = 'dialing', attempts = attempts + 1, lease_expires_at = ?3,
+                next_attempt_at = NULL, wait_reason = NULL, callback_at = NULL, last_call_id = ?4, updated_at = ?5
+         WHERE campaign_id = ?1 AND contact_id = ?2")?.execute(params![campaign.id, c.contact_id, lease_until, call_id, now],
+    )?;
+    Ok(call_id)
+}
+
+/// The provider accepted the call.
+pub fn mark_dialed(conn: &Connection, call_id: i64, provider_call_id: &str, now: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE calls SET provider_call_id = ?2, status = CASE WHEN status = 'queued' THEN 'dialing' ELSE status END,
+                started_at = IFNULL(started_at, ?3), updated_at = ?3
+         WHERE id = ?1")?.execute(params![call_id, provider_call_id, now],
+    )?;
+    Ok(())
+}
+
+/// What the outcome step needs to know about a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallContext {
+    pub call_id: i64,
+    pub campaign_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub status: String,
+    pub attempt: u32,
+    pub contact_time_zone: Option<String>,
+    pub campaign_time_zone: String,
+    pub hours_preset: String,
+    pub retry_policy: String,
+}
+
+pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallContext>> {
+    Ok(conn
+        .query_row(
+            "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt, c.time_zone,
+                    IFNULL(p.time_zone, 'UTC'), IFNULL(p.hours_preset, 'always'), IFNULL(p.retry_policy, '{}')
+             FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN campaigns p ON p.id = k.campaign_id
+             WHERE k.id = ?1",
+            [call_id],
+            |r| {
+                Ok(CallContext {
+                    call_id: r.get(0)?,
+                    campaign_id: r.get(1)?,
+                    contact_id: r.get(2)?,
+                    status: r.get(3)?,
+                    attempt: r.get(4)?,
+                    contact_time_zone: r.get(5)?,
+                    campaign_time_zone: r.get(6)?,
+                    hours_preset: r.get(7)?,
+                    retry_policy: r.get(8)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Ends a call row (idempotent: a call already ended keeps its first ending).
+pub fn end_call(
+    conn: &Connection,
+    call_id: i64,
+    status: &str,
+    outcome: &str,
+    error: Option<&str>,
+    now: &str,
+) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached(&format!(
+            "UPDATE calls SET status = ?2, outcome = ?3, error = IFNULL(?4, error), ended_at = IFNULL(ended_at, ?5),
+                    updated_at = ?5
+             WHERE id = ?1 AND status IN ({IN_FLIGHT})"
+        ))?
+        .execute(params![call_id, status, outcome, error, now])?;
+    Ok(n == 1)
+}
+
+/// After an attempt: the contact waits for a retry at `next` (or is done when `None`).
+pub fn after_attempt(
+    conn: &Connection,
+    campaign_id: i64,
+    contact_id: i64,
+    outcome: &str,
+    next: Option<&str>,
+    reason: &str,
+    now: &str,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET state = CASE WHEN ?4 IS NULL THEN 'done' ELSE 'retry_wait' END,
+                last_outcome = ?3, next_attempt_at = ?4, wait_reason = ?5, lease_expires_at = NULL, updated_at = ?6
+         WHERE campaign_id = ?1 AND contact_id = ?2")?.execute(params![campaign_id, contact_id, outcome, next, reason, now],
+    )?;
+    Ok(())
+}
+
+/// An attempt that never reached the provider: the contact goes back to pending and the attempt is not
+/// counted.
+pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET state = 'pending', attempts = MAX(attempts - 1, 0), lease_expires_at = NULL,
+                wait_reason = NULL, next_attempt_at = ?2, updated_at = ?2
+         WHERE last_call_id = ?1 AND state = 'dialing'")?.execute(params![call_id, now],
+    )?;
+    conn.prepare_cached(
+        "UPDATE calls SET status = 'not_placed', ended_at = ?2, updated_at = ?2 WHERE id = ?1",
+    )?
+    .execute(params![call_id, now])?;
+    Ok(())
+}
+
+/// Contacts not yet finished in a campaign (pending, waiting or being dialed).
+pub fn unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait', 'dialing')",
+        [campaign_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A call the engine must ask its provider about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostCall {
+    pub call_id: i64,
+    pub dial_key: String,
+    pub provider_call_id: Option<String>,
+    pub provider: String,
+}
+
+/// Calls whose dial outcome was never recorded (`queued`), or whose lease ran out without an ending.
+pub fn lost_calls(conn: &Connection, now: &str) -> StoreResult<Vec<LostCall>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT k.id, IFNULL(k.dial_key, ''), k.provider_call_id, k.provider FROM calls k
+         LEFT JOIN campaign_contacts cc ON cc.last_call_id = k.id
+         WHERE k.status IN ({IN_FLIGHT}) AND (k.status = 'queued' OR cc.lease_expires_at < ?1)"
+    ))?;
+    let rows = stmt
+        .query_map([now], |r| {
+            Ok(LostCall {
+                call_id: r.get(0)?,
+                dial_key: r.get(1)?,
+                provider_call_id: r.get(2)?,
+                provider: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// (state, reason, count) rows.
+pub type ReasonCounts = Vec<(String, String, i64)>;
+
+/// Counts of contacts by state and reason, and the earliest time a waiting one becomes due.
+pub fn reasons(conn: &Connection, campaign_id: i64) -> StoreResult<(ReasonCounts, Option<String>)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, IFNULL(wait_reason, ''), COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1
+         GROUP BY state, wait_reason ORDER BY state, wait_reason",
+    )?;
+    let counts = stmt
+        .query_map([campaign_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let next: Option<String> = conn.query_row(
+        "SELECT MIN(next_attempt_at) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')",
+        [campaign_id],
+        |r| r.get(0),
+    )?;
+    Ok((counts, next))
+}
+
+/// (ended at, failed) of a campaign's most recent placed calls since `since`, newest first.
+pub fn recent_endings(
+    conn: &Connection,
+    campaign_id: i64,
+    since: &str,
+    limit: usize,
+) -> StoreResult<Vec<(String, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ended_at, outcome = 'failed' FROM calls
+         WHERE campaign_id = ?1 AND ended_at IS NOT NULL AND ended_at >= ?2 AND status != 'not_placed'
+         ORDER BY ended_at DESC LIMIT ?3",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt
+        .query_map(params![campaign_id, since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A call past the campaign's max duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueCall {
+    pub call_id: i64,
+    pub dial_key: String,
+    pub provider_call_id: Option<String>,
+    pub answered: bool,
+}
+
+/// Placed calls of a campaign that started before `started_before` and have not ended.
+pub fn overdue_calls(
+    conn: &Connection,
+    campaign_id: i64,
+    started_before: &str,
+) -> StoreResult<Vec<OverdueCall>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, IFNULL(dial_key, ''), provider_call_id, answered_at IS NOT NULL OR status = 'in_progress' FROM calls
+         WHERE campaign_id = ?1 AND status IN ('dialing', 'ringing', 'in_progress') AND started_at < ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![campaign_id, started_before], |r| {
+            Ok(OverdueCall {
+                call_id: r.get(0)?,
+                dial_key: r.get(1)?,
+                provider_call_id: r.get(2)?,
+                answered: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,358 @@
+//! Contacts import through the library on real files: the committed fixtures (CSV, Excel's UTF-16 export, an
+//! Arabic Windows-1256 CSV, XLSX and ODS with numeric phone cells) and generated bad files.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use callboard_core::{
+    import::{self, Control, ImportError, ImportOptions, Mapping, RowCode, Summary, Target},
+    store::{Store, dnc},
+};
+use rusqlite::Connection;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+/// (phone, name, time_zone, time_zone_source, variables).
+type ContactRow = (String, String, String, String, String);
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/import")
+        .join(name)
+}
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: Store,
+    campaign: i64,
+}
+
+fn db() -> Result<Db, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("callboard.db");
+    let store = Store::open(&path)?;
+    let (c, created) = import::find_or_create_campaign(&store, "Spring", "test", NOW)?;
+    assert!(created);
+    Ok(Db {
+        _dir: dir,
+        path,
+        store,
+        campaign: c.id,
+    })
+}
+
+impl Db {
+    fn options(&self, file: &Path, region: &str) -> Result<ImportOptions, Box<dyn std::error::Error>> {
+        Ok(ImportOptions::new(file, self.campaign, region.parse()?))
+    }
+
+    fn import(&self, file: &Path, region: &str) -> Result<Summary, Box<dyn std::error::Error>> {
+        Ok(import::commit(
+            &self.store,
+            &self.options(file, region)?,
+            &Control::default(),
+            NOW,
+        )?)
+    }
+
+    /// (phone, name, time_zone, time_zone_source, variables) of every contact, by phone.
+    fn contacts(&self) -> Result<Vec<ContactRow>, Box<dyn std::error::Error>> {
+        let conn = Connection::open(&self.path)?;
+        let mut stmt = conn.prepare(
+            "SELECT phone_e164, name, IFNULL(time_zone, ''), time_zone_source, variables FROM contacts
+             ORDER BY phone_e164",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn members(&self) -> Result<i64, Box<dyn std::error::Error>> {
+        let conn = Connection::open(&self.path)?;
+        Ok(conn.query_row("SELECT COUNT(*) FROM campaign_contacts", [], |r| r.get(0))?)
+    }
+}
+
+fn codes(s: &Summary) -> Vec<(u64, RowCode)> {
+    s.errors.iter().map(|e| (e.row, e.code)).collect()
+}
+
+#[test]
+fn csv_xlsx_and_ods_give_identical_results() -> TestResult {
+    let mut results = Vec::new();
+    for name in ["contacts.csv", "contacts.xlsx", "contacts.ods"] {
+        let db = db()?;
+        let mut s = db.import(&fixture(name), "KW")?;
+        s.source.clear();
+        results.push((name, s, db.contacts()?));
+    }
+    let (_, summary, contacts) = &results[0];
+    assert_eq!(
+        (
+            summary.total,
+            summary.imported,
+            summary.invalid,
+            summary.duplicates,
+            summary.suppressed
+        ),
+        (10, 6, 3, 1, 0)
+    );
+    assert_eq!(
+        codes(summary),
+        vec![
+            (6, RowCode::InvalidPhone),
+            (7, RowCode::DuplicateInFile),
+            (8, RowCode::MissingPhone),
+            (9, RowCode::InvalidTimezone)
+        ]
+    );
+    let phones: Vec<&str> = contacts.iter().map(|c| c.0.as_str()).collect();
+    // 96555123459.0 / 9.6555123459E+10 became the right digits.
+    assert_eq!(
+        phones,
+        [
+            "+12083342100",
+            "+12125551234",
+            "+919876543210",
+            "+96555123456",
+            "+96555123457",
+            "+96555123459"
+        ]
+    );
+    let priya = contacts
+        .iter()
+        .find(|c| c.1 == "Priya Sharma")
+        .ok_or("Priya missing")?;
+    assert_eq!((priya.2.as_str(), priya.3.as_str()), ("Asia/Kolkata", "column"));
+    assert_eq!(priya.4, r#"{"car_interest":"Hatchback"}"#);
+    for (name, s, c) in &results[1..] {
+        assert_eq!(s, summary, "{name}");
+        assert_eq!(c, contacts, "{name}");
+    }
+    Ok(())
+}
+
+#[test]
+fn excel_utf16_export_with_a_title_row() -> TestResult {
+    let db = db()?;
+    let s = db.import(&fixture("excel_utf16.csv"), "KW")?;
+    assert!(s.source.contains("UTF-16LE"), "{}", s.source);
+    assert_eq!(s.header_row, 3);
+    assert_eq!((s.total, s.imported), (3, 3), "{:?}", s.errors);
+    let contacts = db.contacts()?;
+    let names: Vec<&str> = contacts.iter().map(|c| c.1.as_str()).collect();
+    assert!(names.contains(&"محمد العلي"), "{names:?}");
+    let m = contacts.iter().find(|c| c.1 == "محمد العلي").ok_or("missing")?;
+    assert_eq!(m.0, "+96555123460");
+    assert_eq!(m.4, "{}");
+    Ok(())
+}
+
+#[test]
+fn windows_1256_semicolon_csv_keeps_arabic_names() -> TestResult {
+    let db = db()?;
+    let s = db.import(&fixture("arabic_1256.csv"), "KW")?;
+    assert!(
+        s.source.contains("windows-1256") && s.source.contains("';'"),
+        "{}",
+        s.source
+    );
+    assert_eq!((s.total, s.imported, s.invalid), (3, 2, 1));
+    let contacts = db.contacts()?;
+    assert_eq!(contacts[0].0, "+96555123470");
+    assert_eq!(contacts[0].1, "أحمد الكندري");
+    assert_eq!(contacts[0].4, r#"{"المدينة":"الكويت"}"#);
+    assert_eq!(contacts[1].1, "نورة الصباح");
+    Ok(())
+}
+
+#[test]
+fn rerunning_a_file_duplicates_nobody_and_dnc_is_suppressed() -> TestResult {
+    let db = db()?;
+    db.store
+        .with_tx_blocking(|tx| dnc::add(tx, "+96555123457", None, "manual", "asked", NOW))?;
+    let first = db.import(&fixture("contacts.csv"), "KW")?;
+    assert_eq!((first.imported, first.suppressed), (5, 1));
+    assert!(codes(&first).contains(&(3, RowCode::OnDnc)));
+    let again = db.import(&fixture("contacts.xlsx"), "KW")?;
+    assert_eq!(again.imported, 0);
+    assert_eq!(
+        again.duplicates, 6,
+        "five already in the campaign, one twice in the file"
+    );
+    assert!(codes(&again).contains(&(2, RowCode::DuplicateInCampaign)));
+    assert_eq!(db.contacts()?.len(), 5);
+    assert_eq!(db.members()?, 5);
+    Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::File::create(path)?.write_all(bytes)
+}
+
+fn generated_csv(path: &Path, rows: usize) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(f, "Name,Phone")?;
+    for i in 0..rows {
+        writeln!(f, "Person {i},5{:07}", 5_000_000 + i)?;
+    }
+    f.flush()
+}
+
+#[test]
+fn cancel_leaves_whole_chunks_and_a_rerun_completes() -> TestResult {
+    let db = db()?;
+    let file = db._dir.path().join("many.csv");
+    generated_csv(&file, 23)?;
+    let mut opts = db.options(&file, "KW")?;
+    opts.chunk_rows = 5;
+    let mut control = Control::default();
+    let canceller = control.clone();
+    control.set_progress(move |p| {
+        if p.committed >= 5 {
+            canceller.cancel();
+        }
+    });
+    let s = import::commit(&db.store, &opts, &control, NOW)?;
+    assert!(s.cancelled);
+    let members = db.members()?;
+    assert!(
+        members > 0 && members < 23 && members % 5 == 0,
+        "{members} is not whole chunks"
+    );
+    assert_eq!(s.imported as i64, members);
+    let s = import::commit(&db.store, &opts, &Control::default(), NOW)?;
+    assert_eq!(s.imported as i64 + members, 23);
+    assert_eq!(s.duplicates as i64, members);
+    assert_eq!(db.members()?, 23);
+    assert_eq!(db.contacts()?.len(), 23);
+    Ok(())
+}
+
+fn import_err(db: &Db, name: &str, bytes: &[u8]) -> Result<ImportError, Box<dyn std::error::Error>> {
+    let file = db._dir.path().join(name);
+    write(&file, bytes)?;
+    match import::commit(&db.store, &db.options(&file, "KW")?, &Control::default(), NOW) {
+        Ok(s) => Err(format!("{name} imported: {s:?}").into()),
+        Err(e) => Ok(e),
+    }
+}
+
+#[test]
+fn bad_files_fail_clearly_and_import_nothing() -> TestResult {
+    let db = db()?;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.csv", Vec::new(), "empty"),
+        ("blank.csv", b"\n\n  \n".to_vec(), "empty"),
+        (
+            "garbage.csv",
+            (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(),
+            "not a spreadsheet or text",
+        ),
+        (
+            "huge_line.csv",
+            vec![b'x'; 50 * 1024 * 1024],
+            "row 1: a line is longer than 1 MB",
+        ),
+        (
+            "corrupt.xlsx",
+            b"PK\x03\x04this is not really a zip archive".to_vec(),
+            "cannot read the workbook",
+        ),
+        (
+            "locked.xlsx",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest-of-an-encrypted-package".to_vec(),
+            "password-protected",
+        ),
+        ("notes.docx", b"hello".to_vec(), "unsupported file type"),
+        (
+            "no_phone.csv",
+            b"Name,City\nAli,Kuwait\n".to_vec(),
+            "no header row with a phone column",
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let e = import_err(&db, name, &bytes)?;
+        let msg = e.to_string();
+        assert!(
+            msg.contains(name),
+            "{name}: message does not name the file: {msg}"
+        );
+        assert!(msg.contains(want), "{name}: {msg}");
+    }
+    // A broken line far down the file: the first pass finds it before anything is written.
+    let mut late = b"Name,Phone\n".to_vec();
+    for i in 0..100 {
+        late.extend_from_slice(format!("P{i},5{:07}\n", 5_000_000 + i).as_bytes());
+    }
+    late.extend(std::iter::repeat_n(b'y', 2 * 1024 * 1024));
+    let e = import_err(&db, "late.csv", &late)?;
+    assert!(e.to_string().contains("row 102"), "{e}");
+    assert_eq!(db.members()?, 0);
+    assert_eq!(db.contacts()?.len(), 0);
+    Ok(())
+}
+
+#[test]
+fn ragged_rows_are_reported_per_row() -> TestResult {
+    let db = db()?;
+    let file = db._dir.path().join("ragged.csv");
+    write(
+        &file,
+        b"Name,Phone\nA,55123456\nB,55123457,surprise\nC\nD,55123458,,\n",
+    )?;
+    let s = db.import(&file, "KW")?;
+    assert_eq!(
+        codes(&s),
+        vec![(3, RowCode::TooManyColumns), (4, RowCode::MissingPhone)]
+    );
+    assert_eq!(s.imported, 2);
+    Ok(())
+}
+
+#[test]
+fn bad_utf8_rows_are_bad_encoding() -> TestResult {
+    let db = db()?;
+    let file = db._dir.path().join("mixed.csv");
+    let mut bytes = b"Name,Phone\nAli,55123456\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'a', 70_000)); // past the detection sample
+    bytes.extend_from_slice(b",55123457\nCaf\xe9,55123458\n");
+    write(&file, &bytes)?;
+    let s = db.import(&file, "KW")?;
+    assert_eq!(codes(&s), vec![(4, RowCode::BadEncoding)]);
+    Ok(())
+}
+
+#[test]
+fn saved_templates_are_reapplied_to_the_same_header() -> TestResult {
+    let db = db()?;
+    let file = db._dir.path().join("crm.csv");
+    write(&file, b"Cust,Num,Interest\nAli,55123456,SUV\n")?;
+    let e = import::commit(&db.store, &db.options(&file, "KW")?, &Control::default(), NOW);
+    assert!(matches!(e, Err(ImportError::NoHeader { .. })));
+    let header: Vec<String> = ["Cust", "Num", "Interest"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let mut mapping = Mapping::auto(&header);
+    mapping.columns[0].target = Target::Field(import::Field::FullName);
+    mapping.columns[1].target = Target::Field(import::Field::Phone);
+    import::save_template(&db.store, "CRM export", &header, &mapping, NOW)?;
+    let s = db.import(&file, "KW")?;
+    assert_eq!(s.imported, 1);
+    assert_eq!(s.mapping, mapping);
+    let c = db.contacts()?;
+    assert_eq!(
+        (c[0].1.as_str(), c[0].4.as_str()),
+        ("Ali", r#"{"interest":"SUV"}"#)
+    );
+    Ok(())
+}

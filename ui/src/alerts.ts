@@ -1,0 +1,27 @@
+// Engine alerts (`alert` events) as toasts.
+
+import type { QueryClient } from "@tanstack/react-query";
+import { api, keys } from "./api/client";
+import type { Campaign, CampaignEvent } from "./api/types";
+import { alertLabel } from "./lib/labels";
+import { useUi } from "./state/ui";
+
+/**
+ * An engine alert (a tripped breaker, a stuck call, …) as a toast naming its campaign. The name comes from
+ * the cache; a campaign this tab has not loaded is asked for (and the toast shows without a name if that fails).
+ */
+export async function showAlert(qc: QueryClient, e: Extract<CampaignEvent, { type: "alert" }>): Promise<void> {
+  const id = e.campaign_id;
+  let campaign =
+    id == null
+      ? undefined
+      : (qc.getQueryData<Campaign[]>(keys.campaigns)?.find((c) => c.id === id) ?? qc.getQueryData<Campaign>(keys.campaign(id)));
+  if (id != null && !campaign) campaign = await api.campaigns.get(id).catch(() => undefined);
+  const what = alertLabel(e.kind);
+  useUi.getState().toast({
+    kind: "warning",
+    title: campaign ? `${what} · ${campaign.name}` : id != null ? `${what} · campaign #${id}` : what,
+    message: e.message,
+    code: e.kind,
+  });
+}

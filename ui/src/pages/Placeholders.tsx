@@ -1,0 +1,93 @@
+// Pages whose features are still being built: each says what it will hold, so the console reads as one product.
+
+import { EmptyState } from "../components/EmptyState";
+import { IconAnalytics, IconCalls, IconContacts, IconLive } from "../components/Icons";
+import { href } from "../lib/router";
+
+const toCampaigns = (
+  <a className="btn btn-secondary" href={href("campaigns")}>
+    Go to campaigns
+  </a>
+);
+
+export function ContactsPage() {
+  return (
+    <div className="page">
+      <EmptyState
+        icon={<IconContacts size={28} />}
+        title="No contacts to show yet"
+        action={toCampaigns}
+        features={[
+          "CSV, TSV, XLSX, XLS, ODS and Google Sheets, with header detection and saved column mappings",
+          "Numbers normalised to E.164, the recipient's time zone taken from the number",
+          "Duplicates and do-not-call entries set aside; every bad row reported with its reason",
+          "Extra columns become the agent's dynamic variables",
+        ]}
+      >
+        The people your campaigns call. Import a spreadsheet into a campaign, preview it, and the contacts appear here
+        with their status, time zone and call history.
+      </EmptyState>
+    </div>
+  );
+}
+
+export function LivePage() {
+  return (
+    <div className="page">
+      <EmptyState
+        icon={<IconLive size={28} />}
+        title="No calls in flight"
+        action={toCampaigns}
+        features={[
+          "Ringing, answered and in-progress calls on one board",
+          "The transcript as it is spoken",
+          "Listen in, whisper guidance to the agent, end a call or transfer it to a human",
+          "Alerts for stuck calls, failure spikes and a dead tunnel",
+        ]}
+      >
+        The live call board: every call in flight with its transcript, listen, whisper, end and transfer. Start a campaign
+        to see calls here.
+      </EmptyState>
+    </div>
+  );
+}
+
+export function CallsPage() {
+  return (
+    <div className="page">
+      <EmptyState
+        icon={<IconCalls size={28} />}
+        title="No finished calls yet"
+        action={toCampaigns}
+        features={[
+          "Outcome, disposition, duration and cost of every call",
+          "Transcript, summary, extracted data and sentiment",
+          "Recordings with a player",
+          "Search across transcripts; export to CSV or Excel",
+        ]}
+      >
+        Every call your campaigns make lands here once it ends, with what was said and what came out of it.
+      </EmptyState>
+    </div>
+  );
+}
+
+export function AnalyticsPage() {
+  return (
+    <div className="page">
+      <EmptyState
+        icon={<IconAnalytics size={28} />}
+        title="Nothing to chart yet"
+        action={toCampaigns}
+        features={[
+          "Dials, connect rate, success rate and average duration per campaign and agent",
+          "Voicemail rate and cost per success over time",
+          "Disposition and sentiment breakdowns, top phrases",
+          "A “needs attention” list of calls for a human",
+        ]}
+      >
+        How your campaigns perform, once they have made calls.
+      </EmptyState>
+    </div>
+  );
+}

@@ -1,0 +1,172 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { api, keys } from "../api/client";
+import { ApiError } from "../api/error";
+import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
+import { useUi, type ThemePref } from "../state/ui";
+
+export function SettingsPage() {
+  const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
+  const d = info.data;
+  const err = info.error ? ApiError.from(info.error) : null;
+  return (
+    <div className="page page-narrow">
+      {err && (
+        <div className="card card-error" role="alert">
+          <div className="card-error-title">
+            Could not load the app information <span className="code-pill">{err.code}</span>
+          </div>
+          <p className="muted">{err.message}</p>
+        </div>
+      )}
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>This console</h2>
+          <p className="muted">What is running and where it keeps its data.</p>
+        </header>
+        <dl className="kv kv-settings">
+          <Row label="Version" testId="settings-version">
+            {d ? d.version : <Skel />}
+          </Row>
+          <Row label="Mode">
+            {d ? (
+              d.demo ? (
+                <span className="demo-badge">Demo data</span>
+              ) : (
+                "Live data"
+              )
+            ) : (
+              <Skel />
+            )}
+          </Row>
+          <Row label="Running as">{d ? (d.transport === "desktop" ? "Desktop app" : "Browser (callboard serve)") : <Skel />}</Row>
+          <Row label="Data folder" testId="settings-data-dir">
+            {d ? <Copyable text={d.data_dir} /> : <Skel />}
+          </Row>
+          <Row label="Database" testId="settings-db">
+            {d ? <Copyable text={d.database_path} /> : <Skel />}
+          </Row>
+          <Row label="Schema version" testId="settings-schema">
+            {d ? d.schema_version : <Skel />}
+          </Row>
+        </dl>
+      </section>
+
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Listeners</h2>
+          <p className="muted">
+            The UI listener answers only on this machine. Providers send webhooks and media to the public listener, through
+            a tunnel or a public URL.
+          </p>
+        </header>
+        <dl className="kv kv-settings">
+          <Row label="UI listener" testId="settings-ui-url">
+            {d ? d.ui_url ? <Copyable text={d.ui_url} /> : <NotSet /> : <Skel />}
+          </Row>
+          <Row label="Public listener" testId="settings-public-listener">
+            {d ? d.public_listener ? <Copyable text={d.public_listener} /> : <NotSet /> : <Skel />}
+          </Row>
+          <Row label="Public base URL" testId="settings-public-url">
+            {d ? (
+              d.public_base_url ? (
+                <Copyable text={d.public_base_url} />
+              ) : (
+                <span>
+                  <NotSet />
+                  <span className="field-hint block">
+                    Set <code>--public-url</code> or <code>CALLBOARD_PUBLIC_URL</code> so providers can reach the listener.
+                  </span>
+                </span>
+              )
+            ) : (
+              <Skel />
+            )}
+          </Row>
+        </dl>
+      </section>
+
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Appearance</h2>
+          <p className="muted">Stored in this browser.</p>
+        </header>
+        <dl className="kv kv-settings">
+          <Row label="Theme">
+            <ThemeChoice />
+          </Row>
+        </dl>
+      </section>
+    </div>
+  );
+}
+
+function Row({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{children}</dd>
+    </>
+  );
+}
+
+function Skel() {
+  return <span className="skeleton-text" aria-label="Loading" />;
+}
+
+function NotSet() {
+  return <span className="faint">Not configured</span>;
+}
+
+function Copyable({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <span className="copyable">
+      <code className="mono">{text}</code>
+      <button
+        type="button"
+        className="btn btn-ghost btn-icon btn-xs"
+        aria-label={`Copy ${text}`}
+        title="Copy"
+        onClick={() => {
+          navigator.clipboard?.writeText(text).then(
+            () => {
+              setCopied(true);
+              setTimeout(() => setCopied(false), 1500);
+            },
+            () => {},
+          );
+        }}
+      >
+        {copied ? <IconCheck size={13} /> : <IconCopy size={13} />}
+      </button>
+    </span>
+  );
+}
+
+const THEMES: { value: ThemePref; label: string; icon: ReactNode }[] = [
+  { value: "system", label: "System", icon: <IconMonitor size={14} /> },
+  { value: "light", label: "Light", icon: <IconSun size={14} /> },
+  { value: "dark", label: "Dark", icon: <IconMoon size={14} /> },
+];
+
+function ThemeChoice() {
+  const pref = useUi((s) => s.themePref);
+  const setPref = useUi((s) => s.setThemePref);
+  return (
+    <div className="segmented" role="radiogroup" aria-label="Theme" data-testid="theme-choice">
+      {THEMES.map((t) => (
+        <button
+          key={t.value}
+          role="radio"
+          aria-checked={pref === t.value}
+          className={pref === t.value ? "on" : ""}
+          onClick={() => setPref(t.value)}
+          data-testid={`theme-${t.value}`}
+        >
+          {t.icon} {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+// The desktop transport: the one `rpc` Tauri command and the `callboard://events` Tauri event.
+// This is the only file that imports @tauri-apps/*.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { ApiError } from "../api/error";
+import type { CampaignEvent } from "../api/types";
+import type { Platform } from "./types";
+
+export const EVENT_NAME = "callboard://events";
+
+export function isTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+export function tauriPlatform(): Platform {
+  return {
+    transport: "desktop",
+    async call<T>(cmd: string, args: object = {}): Promise<T> {
+      try {
+        return await invoke<T>("rpc", { request: { cmd, args } });
+      } catch (e) {
+        throw ApiError.from(e);
+      }
+    },
+    subscribe(handler) {
+      let unlisten: (() => void) | null = null;
+      let done = false;
+      listen<CampaignEvent[]>(EVENT_NAME, (e) => handler(e.payload)).then(
+        (fn) => (done ? fn() : (unlisten = fn)),
+        (e: unknown) => console.error("callboard: cannot listen for events", e),
+      );
+      return () => {
+        done = true;
+        unlisten?.();
+      };
+    },
+    onConnection(handler) {
+      // In-process IPC: always connected.
+      handler("connected");
+      return () => {};
+    },
+  };
+}

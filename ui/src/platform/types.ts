@@ -1,0 +1,19 @@
+import type { CampaignEvent } from "../api/types";
+
+/** The event stream's health, shown in the top bar. */
+export type ConnectionState =
+  | "connecting" // first connection attempt
+  | "connected" // events are flowing
+  | "reconnecting" // lost; retrying with backoff
+  | "unauthorized"; // no token or a wrong one: nothing will work until the printed URL is opened
+
+/** What the UI needs from a transport. `tauri.ts` and `web.ts` implement it; nothing else may tell them apart. */
+export interface Platform {
+  readonly transport: "desktop" | "browser";
+  /** Runs one command. Rejects with an `ApiError`. */
+  call<T>(cmd: string, args?: object): Promise<T>;
+  /** Receives event batches until the returned function is called. */
+  subscribe(handler: (events: CampaignEvent[]) => void): () => void;
+  /** Connection state changes; the handler is called at once with the current state. */
+  onConnection(handler: (state: ConnectionState) => void): () => void;
+}
