@@ -1,6 +1,7 @@
 //! The webhook state an [`App`](crate::app::App) carries: the provider secrets, the guard, the journal
-//! writer's queue and the queue that feeds the applier task (both tasks start with the listeners). Handlers enqueue a journal row id after the
-//! commit; [`Hub::settle`] waits until everything queued before it has been applied (tests, bench, shutdown).
+//! writer's queue and the queue that feeds the applier task (both tasks start with the listeners). Handlers
+//! enqueue a journal row id after the commit; [`Hub::settle`] waits until everything queued before it has
+//! been applied (tests, bench, shutdown).
 
 use std::sync::{Mutex, RwLock};
 
