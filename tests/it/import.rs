@@ -86,9 +86,9 @@ fn codes(s: &Summary) -> Vec<(u64, RowCode)> {
 }
 
 #[test]
-fn csv_xlsx_and_ods_give_identical_results() -> TestResult {
+fn csv_xlsx_xls_and_ods_give_identical_results() -> TestResult {
     let mut results = Vec::new();
-    for name in ["contacts.csv", "contacts.xlsx", "contacts.ods"] {
+    for name in ["contacts.csv", "contacts.xlsx", "contacts.xls", "contacts.ods"] {
         let db = db()?;
         let mut s = db.import(&fixture(name), "KW")?;
         s.source.clear();

@@ -95,7 +95,11 @@ pub fn commit(
     let total_rows = scan(opts)?;
     let mut plan = Plan::open(store, opts)?;
     let mut summary = plan.summary();
-    let chunk_rows = opts.chunk_rows.max(1);
+    // Each commit rewrites every index page it touches, and a big file's random phones touch most of the
+    // phone index: so big files go in about twenty larger chunks instead of hundreds of small ones.
+    let chunk_rows = usize::try_from(total_rows / TARGET_CHUNKS)
+        .unwrap_or(MAX_CHUNK_ROWS)
+        .clamp(opts.chunk_rows.max(1), MAX_CHUNK_ROWS.max(opts.chunk_rows));
     let rows_read = Arc::new(AtomicU64::new(0));
     let (tx, rx) = sync_channel::<Vec<NewContact>>(1);
     let committer = {
@@ -174,6 +178,11 @@ pub fn commit(
     );
     Ok(summary)
 }
+
+/// About how many transactions a big file is written in.
+const TARGET_CHUNKS: u64 = 20;
+/// The largest chunk (bounds memory: a chunk is built while the previous one is written).
+const MAX_CHUNK_ROWS: usize = 25_000;
 
 /// The writer's page cache during an import, in KiB (negative: SQLite's "KiB, not pages").
 const IMPORT_CACHE_KIB: i64 = -64 * 1024;
