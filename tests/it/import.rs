@@ -356,3 +356,66 @@ fn saved_templates_are_reapplied_to_the_same_header() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn an_unclosed_quote_does_not_swallow_the_file() -> TestResult {
+    let db = db()?;
+    let mut bytes = b"Name,Phone\nA,55123456\n\"B,55123457\n".to_vec();
+    for i in 0..200_000 {
+        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    let e = import_err(&db, "unclosed.csv", &bytes)?;
+    assert!(e.to_string().contains("unclosed quote"), "{e}");
+    assert_eq!(db.members()?, 0);
+    Ok(())
+}
+
+fn messy_cell() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(String::new()),
+        Just("55123456".to_owned()),
+        Just("+965 5512 3456".to_owned()),
+        Just("Asia/Kuwait".to_owned()),
+        Just("Mars/Base".to_owned()),
+        "[0-9]{8}",
+        "[+0-9 ,\"-]{0,12}",
+        "[a-zA-Z ;|]{0,8}",
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Whatever the rows, each one imports or carries exactly one code, and the counts add up.
+    #[test]
+    fn every_row_imports_or_carries_exactly_one_code(
+        rows in proptest::collection::vec(proptest::collection::vec(messy_cell(), 0..5), 1..30)
+    ) {
+        let run = || -> Result<(), Box<dyn std::error::Error>> {
+            let db = db()?;
+            let file = db._dir.path().join("random.csv");
+            let mut w = csv::Writer::from_writer(std::fs::File::create(&file)?);
+            w.write_record(["Name", "Phone", "Time Zone", "Note"])?;
+            for r in &rows {
+                // The csv writer needs the same width unless flexible; pad and cut like a spreadsheet export.
+                let mut cells = r.clone();
+                cells.resize(4, String::new());
+                w.write_record(&cells)?;
+            }
+            w.flush()?;
+            drop(w);
+            let s = db.import(&file, "KW")?;
+            let non_blank = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count() as u64;
+            assert_eq!(s.total, non_blank);
+            assert_eq!(s.total, s.imported + s.invalid + s.duplicates + s.suppressed);
+            let mut seen = std::collections::HashSet::new();
+            for e in &s.errors {
+                assert!(seen.insert(e.row), "row {} has two codes", e.row);
+            }
+            assert_eq!(s.errors.len() as u64, s.total - s.imported);
+            assert_eq!(db.members()?, s.imported as i64);
+            Ok(())
+        };
+        proptest::prop_assert!(run().is_ok(), "{:?}", run().err().map(|e| e.to_string()));
+    }
+}
