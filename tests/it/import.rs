@@ -419,3 +419,32 @@ proptest::proptest! {
         proptest::prop_assert!(run().is_ok(), "{:?}", run().err().map(|e| e.to_string()));
     }
 }
+
+#[test]
+fn a_contact_added_behind_the_importers_back_is_updated_not_duplicated() -> TestResult {
+    use callboard_core::store::contacts::{ImportWriter, NewContact};
+    let db = db()?;
+    let ids = db
+        .store
+        .with_tx_blocking(|tx| -> Result<(i64, i64), callboard_core::store::StoreError> {
+            let mut w = ImportWriter::new(tx)?;
+            let mut c = NewContact {
+                phone_e164: "+96555123456".into(),
+                name: "First".into(),
+                time_zones: "[]".into(),
+                variables: "{}".into(),
+                time_zone_source: "number",
+                ..NewContact::default()
+            };
+            let a = w.insert_new(&c, NOW)?;
+            c.name = "Second".into();
+            // Believed new, but the number exists: the insert falls back to an update.
+            let b = w.insert_new(&c, NOW)?;
+            Ok((a, b))
+        })?;
+    assert_eq!(ids.0, ids.1);
+    let contacts = db.contacts()?;
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].1, "Second");
+    Ok(())
+}
