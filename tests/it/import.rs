@@ -86,9 +86,9 @@ fn codes(s: &Summary) -> Vec<(u64, RowCode)> {
 }
 
 #[test]
-fn csv_xlsx_and_ods_give_identical_results() -> TestResult {
+fn csv_xlsx_xls_and_ods_give_identical_results() -> TestResult {
     let mut results = Vec::new();
-    for name in ["contacts.csv", "contacts.xlsx", "contacts.ods"] {
+    for name in ["contacts.csv", "contacts.xlsx", "contacts.xls", "contacts.ods"] {
         let db = db()?;
         let mut s = db.import(&fixture(name), "KW")?;
         s.source.clear();
@@ -354,5 +354,97 @@ fn saved_templates_are_reapplied_to_the_same_header() -> TestResult {
         (c[0].1.as_str(), c[0].4.as_str()),
         ("Ali", r#"{"interest":"SUV"}"#)
     );
+    Ok(())
+}
+
+#[test]
+fn an_unclosed_quote_does_not_swallow_the_file() -> TestResult {
+    let db = db()?;
+    let mut bytes = b"Name,Phone\nA,55123456\n\"B,55123457\n".to_vec();
+    for i in 0..200_000 {
+        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    let e = import_err(&db, "unclosed.csv", &bytes)?;
+    assert!(e.to_string().contains("unclosed quote"), "{e}");
+    assert_eq!(db.members()?, 0);
+    Ok(())
+}
+
+fn messy_cell() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(String::new()),
+        Just("55123456".to_owned()),
+        Just("+965 5512 3456".to_owned()),
+        Just("Asia/Kuwait".to_owned()),
+        Just("Mars/Base".to_owned()),
+        "[0-9]{8}",
+        "[+0-9 ,\"-]{0,12}",
+        "[a-zA-Z ;|]{0,8}",
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Whatever the rows, each one imports or carries exactly one code, and the counts add up.
+    #[test]
+    fn every_row_imports_or_carries_exactly_one_code(
+        rows in proptest::collection::vec(proptest::collection::vec(messy_cell(), 0..5), 1..30)
+    ) {
+        let run = || -> Result<(), Box<dyn std::error::Error>> {
+            let db = db()?;
+            let file = db._dir.path().join("random.csv");
+            let mut w = csv::Writer::from_writer(std::fs::File::create(&file)?);
+            w.write_record(["Name", "Phone", "Time Zone", "Note"])?;
+            for r in &rows {
+                // The csv writer needs the same width unless flexible; pad and cut like a spreadsheet export.
+                let mut cells = r.clone();
+                cells.resize(4, String::new());
+                w.write_record(&cells)?;
+            }
+            w.flush()?;
+            drop(w);
+            let s = db.import(&file, "KW")?;
+            let non_blank = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count() as u64;
+            assert_eq!(s.total, non_blank);
+            assert_eq!(s.total, s.imported + s.invalid + s.duplicates + s.suppressed);
+            let mut seen = std::collections::HashSet::new();
+            for e in &s.errors {
+                assert!(seen.insert(e.row), "row {} has two codes", e.row);
+            }
+            assert_eq!(s.errors.len() as u64, s.total - s.imported);
+            assert_eq!(db.members()?, s.imported as i64);
+            Ok(())
+        };
+        proptest::prop_assert!(run().is_ok(), "{:?}", run().err().map(|e| e.to_string()));
+    }
+}
+
+#[test]
+fn a_contact_added_behind_the_importers_back_is_updated_not_duplicated() -> TestResult {
+    use callboard_core::store::contacts::{ImportWriter, NewContact};
+    let db = db()?;
+    let ids = db
+        .store
+        .with_tx_blocking(|tx| -> Result<(i64, i64), callboard_core::store::StoreError> {
+            let mut w = ImportWriter::new(tx)?;
+            let mut c = NewContact {
+                phone_e164: "+96555123456".into(),
+                name: "First".into(),
+                time_zones: "[]".into(),
+                variables: "{}".into(),
+                time_zone_source: "number",
+                ..NewContact::default()
+            };
+            let a = w.insert_new(&c, NOW)?;
+            c.name = "Second".into();
+            // Believed new, but the number exists: the insert falls back to an update.
+            let b = w.insert_new(&c, NOW)?;
+            Ok((a, b))
+        })?;
+    assert_eq!(ids.0, ids.1);
+    let contacts = db.contacts()?;
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].1, "Second");
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod engine;
 pub mod events;
 pub mod import;
+pub mod launch;
 pub mod listener;
 pub mod paths;
 pub mod phone;

@@ -221,6 +221,22 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// (user + system CPU seconds, MB written to disk) of this process so far: on a shared machine the CPU time
+/// says more than the wall time.
+fn cpu_and_io() -> (Option<f64>, Option<f64>) {
+    let cpu = std::fs::read_to_string("/proc/self/stat").ok().and_then(|s| {
+        let rest = s.rsplit_once(')')?.1;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0)
+    });
+    let io = std::fs::read_to_string("/proc/self/io").ok().and_then(|s| {
+        let line = s.lines().find(|l| l.starts_with("write_bytes:"))?;
+        Some(line.split_whitespace().nth(1)?.parse::<f64>().ok()? / 1e6)
+    });
+    (cpu, io)
+}
+
 fn python(dir: &Path, csv: &Path) -> Res<f64> {
     let script = dir.join("import_baseline.py");
     std::fs::write(&script, BASELINE)?;
@@ -265,7 +281,11 @@ fn import_bench(args: &ImportBench) -> Res<()> {
     );
     write_csv(&csv_path, args.rows)?;
     write_xlsx(&xlsx_path, args.xlsx_rows)?;
+    let (cpu0, io0) = cpu_and_io();
     let (csv_sum, csv_s) = timed_import(&csv_dir, &csv_path, args.chunk_rows)?;
+    let (cpu1, io1) = cpu_and_io();
+    let csv_cpu_s = cpu0.zip(cpu1).map(|(a, b)| b - a);
+    let csv_write_mb = io0.zip(io1).map(|(a, b)| (b - a).round());
     let rows_per_s = csv_sum.total as f64 / csv_s;
     eprintln!(
         "csv:  {} rows in {csv_s:.2} s = {rows_per_s:.0} rows/s ({} imported, {} invalid, {} duplicates)",
@@ -294,6 +314,8 @@ fn import_bench(args: &ImportBench) -> Res<()> {
         "rows": csv_sum.total,
         "rows_per_s": rows_per_s.round(),
         "csv_seconds": csv_s,
+        "csv_cpu_seconds": csv_cpu_s,
+        "csv_disk_write_mb": csv_write_mb,
         "imported": csv_sum.imported,
         "invalid": csv_sum.invalid,
         "duplicates": csv_sum.duplicates,

@@ -36,15 +36,19 @@ pub fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The zones a contact is called in: its own (several when the number maps to several, separated by spaces
-/// or commas), else the campaign's default.
+/// The zones a contact is called in: its own (a JSON list from the import, or names separated by spaces or
+/// commas), else the campaign's default.
 pub fn zones_for(contact_zone: Option<&str>, campaign_zone: &str) -> Vec<TimeZone> {
-    let own: Vec<TimeZone> = contact_zone
-        .unwrap_or("")
-        .split([' ', ','])
-        .filter(|z| !z.is_empty())
-        .filter_map(crate::validation::zone)
-        .collect();
+    let raw = contact_zone.unwrap_or("").trim();
+    let names: Vec<String> = if raw.starts_with('[') {
+        serde_json::from_str(raw).unwrap_or_default()
+    } else {
+        raw.split([' ', ','])
+            .filter(|z| !z.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let own: Vec<TimeZone> = names.iter().filter_map(|z| crate::validation::zone(z)).collect();
     if !own.is_empty() {
         return own;
     }
@@ -116,4 +120,19 @@ pub fn record(
         &now,
     )?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_come_from_a_json_list_a_plain_list_or_the_campaign() {
+        let two = zones_for(Some(r#"["America/Boise","America/Los_Angeles"]"#), "UTC");
+        assert_eq!(two.len(), 2);
+        assert_eq!(zones_for(Some("America/Boise America/Los_Angeles"), "UTC"), two);
+        let fallback = zones_for(Some("[]"), "Asia/Kuwait");
+        assert_eq!(fallback.first().and_then(|z| z.iana_name()), Some("Asia/Kuwait"));
+        assert_eq!(zones_for(Some("Mars/Base"), "Nowhere/Land"), vec![TimeZone::UTC]);
+    }
 }

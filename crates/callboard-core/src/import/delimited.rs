@@ -117,6 +117,17 @@ impl RowSource for DelimitedRows {
                 // with `\n` as the only terminator the reader has counted the record's newline already.
                 let row = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
                 self.rows = row;
+                // A quoted cell can hide newlines from the line guard; cap the record as a whole too.
+                if self.record.as_slice().len() > MAX_LINE {
+                    return Err(ImportError::Row {
+                        file: self.file.clone(),
+                        row,
+                        message: format!(
+                            "a row is longer than {} MB (an unclosed quote?); this does not look like a contact list",
+                            MAX_LINE / (1024 * 1024)
+                        ),
+                    });
+                }
                 let mut bad_encoding = false;
                 let cells = self
                     .record

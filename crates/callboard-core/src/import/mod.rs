@@ -30,7 +30,8 @@ pub use validate::{RowCode, RowError, unexcel};
 
 use crate::phone::Region;
 
-/// Rows per transaction: large enough to amortise the commit, small enough that a cancel is quick.
+/// Rows per transaction at least: large enough to amortise the commit, small enough that a cancel is quick.
+/// Big files use larger chunks (see `commit`).
 pub const CHUNK_ROWS: usize = 5_000;
 /// Most row errors kept in a summary (counts stay exact).
 pub const MAX_ERRORS: usize = 100_000;
@@ -47,6 +48,7 @@ pub struct ImportOptions {
     pub sheet: SheetChoice,
     /// A mapping chosen by the user; otherwise a saved template for the header, otherwise the automatic one.
     pub mapping: Option<Mapping>,
+    /// The smallest chunk; a big file is written in about twenty chunks of up to 25,000 rows.
     pub chunk_rows: usize,
 }
 

@@ -75,7 +75,8 @@ pub struct Candidate {
     pub on_dnc: bool,
 }
 
-const CANDIDATE_COLUMNS: &str = "cc.contact_id, c.phone_e164, c.time_zone, c.variables, cc.attempts,
+const CANDIDATE_COLUMNS: &str = "cc.contact_id, c.phone_e164,
+    CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END, c.variables, cc.attempts,
     EXISTS(SELECT 1 FROM dnc_entries d WHERE d.phone_e164 = c.phone_e164
            AND (d.campaign_id IS NULL OR d.campaign_id = cc.campaign_id)) OR c.status != 'active'";
 
@@ -206,7 +207,8 @@ pub struct CallContext {
 pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallContext>> {
     Ok(conn
         .query_row(
-            "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt, c.time_zone,
+            "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt,
+                    CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END,
                     IFNULL(p.time_zone, 'UTC'), IFNULL(p.hours_preset, 'always'), IFNULL(p.retry_policy, '{}')
              FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN campaigns p ON p.id = k.campaign_id
              WHERE k.id = ?1",

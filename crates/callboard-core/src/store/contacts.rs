@@ -44,12 +44,18 @@ const UPSERT: &str = "INSERT INTO contacts(phone_e164, alt_phone_e164, name, ema
          updated_at = excluded.updated_at
      RETURNING id";
 
+const INSERT_NEW: &str = "INSERT INTO contacts(phone_e164, alt_phone_e164, name, email, language, time_zone, time_zones,
+                          time_zone_source, consent_basis, external_id, notes, variables, created_at, updated_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
+
 const ADD_TO_CAMPAIGN: &str =
     "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
      VALUES (?1, ?2, ?3, ?3)";
 
 /// Writes imported contacts with its two statements prepared once (per transaction), not looked up per row.
 pub struct ImportWriter<'c> {
+    conn: &'c Connection,
+    insert: rusqlite::CachedStatement<'c>,
     upsert: rusqlite::CachedStatement<'c>,
     add: rusqlite::CachedStatement<'c>,
 }
@@ -57,9 +63,38 @@ pub struct ImportWriter<'c> {
 impl<'c> ImportWriter<'c> {
     pub fn new(conn: &'c Connection) -> StoreResult<Self> {
         Ok(ImportWriter {
+            conn,
+            insert: conn.prepare_cached(INSERT_NEW)?,
             upsert: conn.prepare_cached(UPSERT)?,
             add: conn.prepare_cached(ADD_TO_CAMPAIGN)?,
         })
+    }
+
+    /// Inserts a contact believed new (a plain insert is cheaper than an upsert); if the number exists after
+    /// all (another writer added it), updates it instead. Returns the contact's id.
+    pub fn insert_new(&mut self, c: &NewContact, now: &str) -> StoreResult<i64> {
+        let inserted = self.insert.execute(params![
+            c.phone_e164,
+            c.alt_phone_e164,
+            c.name,
+            c.email,
+            c.language,
+            c.time_zone,
+            c.time_zones,
+            c.time_zone_source,
+            c.consent_basis,
+            c.external_id,
+            c.notes,
+            c.variables,
+            now
+        ]);
+        match inserted {
+            Ok(_) => Ok(self.conn.last_insert_rowid()),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                self.upsert(c, now)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Inserts or updates (by phone) one contact; non-empty imported values win, empty ones keep what is
@@ -100,6 +135,15 @@ pub fn campaign_phones(conn: &Connection, campaign_id: i64) -> StoreResult<HashS
     let phones = stmt
         .query_map([campaign_id], |r| r.get(0))?
         .collect::<Result<HashSet<String>, _>>()?;
+    Ok(phones)
+}
+
+/// Every stored contact's number (for telling new contacts from known ones before writing).
+pub fn all_phones(conn: &Connection) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT phone_e164 FROM contacts")?;
+    let phones = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
     Ok(phones)
 }
 

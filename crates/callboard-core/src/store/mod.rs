@@ -77,12 +77,31 @@ pub struct Store {
 }
 
 struct Inner {
-    writer: std::sync::mpsc::Sender<Job>,
+    /// `Option` only so that `Drop` can close the channel before joining the threads.
+    writer: Option<std::sync::mpsc::Sender<Job>>,
     /// `None` for an in-memory store: its readers could not see the writer's database, so reads go to the
     /// writer thread.
     readers: Option<crossbeam_channel::Sender<Job>>,
     path: Option<PathBuf>,
     schema_version: u32,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Closes the channels and waits for the connection threads, so that when the last handle is gone the
+    /// connections are closed (and the WAL checkpointed): a backup, a reopen or another process sees the
+    /// whole database.
+    fn drop(&mut self) {
+        self.writer = None;
+        self.readers = None;
+        let me = thread::current().id();
+        for t in self.threads.drain(..) {
+            // A job that held the last handle runs on one of these threads: never join oneself.
+            if t.thread().id() != me && t.join().is_err() {
+                tracing::error!("a store thread panicked while closing");
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -106,6 +125,7 @@ impl Store {
         configure(&conn, true).map_err(open_err)?;
         let schema_version = migrate::run(&mut conn)?;
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<Job>();
+        let mut threads = Vec::new();
         for i in 0..READERS {
             let reader = Connection::open_with_flags(
                 path,
@@ -117,13 +137,16 @@ impl Store {
             configure(&reader, false).map_err(open_err)?;
             reader.pragma_update(None, "query_only", true).map_err(open_err)?;
             let rx = read_rx.clone();
-            spawn_worker(format!("store-read-{i}"), reader, move || rx.recv().ok());
+            threads.extend(spawn_worker(format!("store-read-{i}"), reader, move || {
+                rx.recv().ok()
+            }));
         }
         Ok(Store::start(
             conn,
             Some(read_tx),
             Some(path.to_owned()),
             schema_version,
+            threads,
         ))
     }
 
@@ -132,7 +155,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn, true)?;
         let schema_version = migrate::run(&mut conn)?;
-        Ok(Store::start(conn, None, None, schema_version))
+        Ok(Store::start(conn, None, None, schema_version, Vec::new()))
     }
 
     fn start(
@@ -140,15 +163,17 @@ impl Store {
         readers: Option<crossbeam_channel::Sender<Job>>,
         path: Option<PathBuf>,
         schema_version: u32,
+        mut threads: Vec<thread::JoinHandle<()>>,
     ) -> Store {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        spawn_worker("store-write".into(), conn, move || rx.recv().ok());
+        threads.extend(spawn_worker("store-write".into(), conn, move || rx.recv().ok()));
         Store {
             inner: Arc::new(Inner {
-                writer: tx,
+                writer: Some(tx),
                 readers,
                 path,
                 schema_version,
+                threads,
             }),
         }
     }
@@ -232,8 +257,17 @@ impl Store {
             })();
             let _ = reply.send(result);
         });
-        self.inner.writer.send(job).map_err(|_| StoreError::Closed)?;
+        self.send_write(job)?;
         Ok(rx)
+    }
+
+    fn send_write(&self, job: Job) -> StoreResult<()> {
+        self.inner
+            .writer
+            .as_ref()
+            .ok_or(StoreError::Closed)?
+            .send(job)
+            .map_err(|_| StoreError::Closed)
     }
 
     fn submit_read<T, F>(&self, f: F) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
@@ -247,7 +281,7 @@ impl Store {
         });
         match &self.inner.readers {
             Some(readers) => readers.send(job).map_err(|_| StoreError::Closed)?,
-            None => self.inner.writer.send(job).map_err(|_| StoreError::Closed)?,
+            None => self.send_write(job)?,
         }
         Ok(rx)
     }
@@ -266,7 +300,7 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
 
 /// Runs jobs on a dedicated thread until `next` returns `None` (every sender dropped). A panicking job drops
 /// its reply sender (the caller sees [`StoreError::Panicked`]) and the thread carries on.
-fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N)
+fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N) -> Option<thread::JoinHandle<()>>
 where
     N: FnMut() -> Option<Job> + Send + 'static,
 {
@@ -277,9 +311,13 @@ where
             }
         }
     });
-    if let Err(e) = spawned {
-        // Without the thread every call fails with `Closed`, which reaches the user as an error.
-        tracing::error!(error = %e, "cannot start a store thread");
+    match spawned {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            // Without the thread every call fails with `Closed`, which reaches the user as an error.
+            tracing::error!(error = %e, "cannot start a store thread");
+            None
+        }
     }
 }
 
