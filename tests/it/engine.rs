@@ -78,6 +78,11 @@ fn outcome_for(contact_id: i64, attempt: usize) -> (Outcome, i64) {
     (outcome, 20 + (h as i64 * 7) % 280)
 }
 
+/// The fake dialer registered as the `sim` provider.
+fn sim_dialers(fake: &Arc<FakeDialer>) -> HashMap<String, Arc<dyn Dialer>> {
+    HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)])
+}
+
 /// The rules a simulated campaign must obey.
 struct SimRules {
     hours: &'static str,
@@ -102,9 +107,7 @@ async fn simulate(
     rules: &SimRules,
     days: i64,
 ) -> Result<SimStats, Box<dyn std::error::Error>> {
-    let dialers: HashMap<String, Arc<dyn Dialer>> =
-        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]);
-    let mut engine = Engine::new(t.app.clone(), dialers);
+    let mut engine = Engine::new(t.app.clone(), sim_dialers(fake));
     let window = outcome::window_for(rules.hours);
     let end_of_run = t.clock.now() + SignedDuration::from_hours(24 * days);
     let mut active: Vec<(i64, jiff::Timestamp, Outcome)> = Vec::new();
@@ -287,16 +290,15 @@ async fn lost_calls_are_reconciled_not_redialed() -> TestResult {
         .lock()
         .map_err(|_| "poisoned")?
         .insert(phones[1].clone());
-    let dialers = || HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]);
     rpc(&t, "campaign.start", json!({"id": id})).await?;
-    Engine::new(t.app.clone(), dialers()).step().await?;
+    Engine::new(t.app.clone(), sim_dialers(&fake)).step().await?;
     assert_eq!(fake.dialed().len(), 1);
     let why = rpc(&t, "campaign.why", json!({"id": id})).await?;
     assert_eq!(why["in_flight"], 2, "{why}");
 
     // "Restart": a new engine reconciles before stepping.
     fake.unreachable.lock().map_err(|_| "poisoned")?.clear();
-    let mut engine = Engine::new(t.app.clone(), dialers());
+    let mut engine = Engine::new(t.app.clone(), sim_dialers(&fake));
     assert_eq!(engine.reconcile_lost().await?, 2);
     engine.step().await?;
     let dialed = fake.dialed();
@@ -341,10 +343,7 @@ async fn a_failure_spike_pauses_the_campaign() -> TestResult {
         .lock()
         .map_err(|_| "poisoned")?
         .extend(phones.iter().cloned());
-    let mut engine = Engine::new(
-        t.app.clone(),
-        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]),
-    );
+    let mut engine = Engine::new(t.app.clone(), sim_dialers(&fake));
     let mut alerts = t.app.events.subscribe();
     rpc(&t, "campaign.start", json!({"id": id})).await?;
     t.clock.advance(SignedDuration::from_secs(1));
@@ -393,10 +392,7 @@ async fn the_watchdog_ends_calls_that_never_end() -> TestResult {
     let id = campaign["id"].as_i64().ok_or("no id")?;
     add_contacts(&t, id, 1).await?;
     let fake = Arc::new(FakeDialer::default());
-    let mut engine = Engine::new(
-        t.app.clone(),
-        HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]),
-    );
+    let mut engine = Engine::new(t.app.clone(), sim_dialers(&fake));
     rpc(&t, "campaign.start", json!({"id": id})).await?;
     assert_eq!(engine.step().await?.dialed, 1);
     t.clock.advance(SignedDuration::from_secs(899));
@@ -450,10 +446,7 @@ async fn crashing_at_a_thousand_points_never_dials_anyone_twice_for_one_attempt(
     let (mut reconciled, mut completed_steps, mut crashed_steps) = (0, 0, 0);
     for _ in 0..1_000 {
         // A fresh engine each round, as after a restart: reconcile first, then a step cut short at random.
-        let mut engine = Engine::new(
-            t.app.clone(),
-            HashMap::from([("sim".to_owned(), fake.clone() as Arc<dyn Dialer>)]),
-        );
+        let mut engine = Engine::new(t.app.clone(), sim_dialers(&fake));
         reconciled += engine.reconcile_lost().await?;
         // The crash point: the step is dropped after a random 0–0.7 ms, wherever it has got to (before, during
         // or after its transactions and dials).

@@ -36,25 +36,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new() -> std::io::Result<TestApp> {
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(&dir.path().join(callboard_core::app::DATABASE_FILE))
-            .map_err(std::io::Error::other)?;
-        let clock = ManualClock::new(ManualClock::default_start());
-        let app = App::new(
-            store,
-            Arc::new(clock.clone()),
-            AppOptions {
-                data_dir: dir.path().to_owned(),
-                demo: false,
-                public_base_url: Some(PUBLIC_BASE_URL.to_owned()),
-            },
-        );
-        app.set_provider_secrets(ProviderSecrets {
-            elevenlabs_webhook: Some(Secret::new(ELEVENLABS_SECRET)),
-            twilio_auth_token: Some(Secret::new(TWILIO_TOKEN)),
-            exotel_webhook: Some(Secret::new(EXOTEL_SECRET)),
-        });
-        Ok(TestApp { app, clock, dir })
+        TestApp::reopen(tempfile::tempdir()?, ManualClock::default_start())
     }
 
     /// An app on an existing data dir (a restart), with the same secrets and a clock at `now`.
