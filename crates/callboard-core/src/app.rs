@@ -41,8 +41,12 @@ pub struct App {
     pub imports: Arc<crate::import::jobs::Jobs>,
     /// Webhook secrets, guard and the applier's queue.
     pub webhooks: Hub,
+    /// Live-listen audio of calls with a media stream.
+    pub media_taps: crate::media_tap::MediaTaps,
     data_dir: PathBuf,
     ui_token: Secret,
+    /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
+    media_key: Secret,
     info: RwLock<AppInfo>,
 }
 
@@ -102,6 +106,8 @@ impl App {
             clock,
             imports: Arc::default(),
             webhooks: Hub::new(ProviderSecrets::default()),
+            media_taps: Default::default(),
+            media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),
             info: RwLock::new(info),
@@ -120,6 +126,22 @@ impl App {
     /// The per-launch token the UI listener requires.
     pub fn ui_token(&self) -> &Secret {
         &self.ui_token
+    }
+
+    /// The token a media stream for `call_id` must carry (a `<Parameter name="token">` in Twilio's TwiML,
+    /// a query parameter for Exotel): an HMAC of the call id under a per-launch key, so nothing is stored
+    /// and a token for one call is useless for another.
+    pub fn media_token(&self, call_id: i64) -> String {
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.media_key.expose().as_bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(&call_id.to_be_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `token` is the media token for `call_id` (constant-time).
+    pub fn check_media_token(&self, call_id: i64, token: &str) -> bool {
+        Secret::new(self.media_token(call_id)).matches(token)
     }
 
     pub fn info(&self) -> AppInfo {

@@ -50,6 +50,15 @@ pub enum Event {
     CallChanged {
         call: crate::store::calls::Call,
     },
+    /// One line of a call's live transcript (from the agent backend or the simulator), as it is spoken.
+    CallTranscript {
+        call_id: i64,
+        /// `agent` or `contact`.
+        role: String,
+        text: String,
+        /// When it was said (RFC 3339).
+        at: String,
+    },
     /// A webhook delivery was journaled or changed status (pending, duplicate, rejected, applied, failed).
     WebhookReceived {
         id: i64,

@@ -58,6 +58,9 @@ pub enum DialError {
     /// The provider could not be reached; the attempt's fate is unknown and must be reconciled.
     #[error("the provider could not be reached: {0}")]
     Unavailable(String),
+    /// This provider cannot do that (e.g. whisper on plain Twilio); the UI disables the button.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// Places and controls calls for one provider.
@@ -65,4 +68,22 @@ pub trait Dialer: Send + Sync + 'static {
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>>;
     fn hang_up(&self, call: CallRef) -> BoxFuture<'static, Result<(), DialError>>;
     fn reconcile(&self, call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>>;
+
+    /// Sends guidance text to the AI agent mid-call (e.g. an ElevenLabs contextual update).
+    fn whisper(&self, _call: CallRef, _text: String) -> BoxFuture<'static, Result<(), DialError>> {
+        Box::pin(async {
+            Err(DialError::Unsupported(
+                "this provider cannot whisper to the agent".into(),
+            ))
+        })
+    }
+
+    /// Hands the call to a human at `to_number` (E.164).
+    fn transfer(&self, _call: CallRef, _to_number: String) -> BoxFuture<'static, Result<(), DialError>> {
+        Box::pin(async {
+            Err(DialError::Unsupported(
+                "this provider cannot transfer calls".into(),
+            ))
+        })
+    }
 }

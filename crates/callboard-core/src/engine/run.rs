@@ -196,7 +196,7 @@ impl Engine {
                     report.dialed += 1;
                     settled.push((call_id, Ok(dialed.provider_call_id)));
                 }
-                Err(DialError::Rejected(reason)) => {
+                Err(DialError::Rejected(reason) | DialError::Unsupported(reason)) => {
                     report.failed_to_dial += 1;
                     settled.push((call_id, Err(reason)));
                 }
