@@ -1,6 +1,7 @@
-//! Dialers for each provider. Only the simulator lives here so far; ElevenLabs, Twilio and Exotel plug into
-//! the same `engine::Dialer` seam.
+//! Dialers for each provider: the simulator and ElevenLabs (engine-paced) so far; Twilio and Exotel plug into
+//! the same `engine::Dialer` seam. ElevenLabs' batch mode runs beside the engine (`elevenlabs::batch`).
 
+pub mod elevenlabs;
 pub mod sim;
 
 use std::{collections::HashMap, sync::Arc};
@@ -17,5 +18,10 @@ pub fn dialers(app: &Arc<App>, sim_speed: f64) -> HashMap<String, Arc<dyn Dialer
         sim_speed,
         seed,
     ));
-    HashMap::from([("sim".to_owned(), sim)])
+    let mut dialers = HashMap::from([("sim".to_owned(), sim)]);
+    if let Some(el) = app.elevenlabs.get().filter(|el| el.configured()) {
+        let el: Arc<dyn Dialer> = Arc::new(elevenlabs::dialer::ElevenLabsDialer::new(app.clone(), el.clone()));
+        dialers.insert("elevenlabs".to_owned(), el);
+    }
+    dialers
 }
