@@ -305,3 +305,24 @@ pub fn requeue_failed(conn: &Connection, campaign_id: i64, now: &str) -> StoreRe
         params![campaign_id, now],
     )?)
 }
+
+/// A call the webhook applier created (`origin = 'webhook'`, no campaign) because the webhook came before
+/// a batch poll told us the conversation id: its events and ids move to our call `into`, and the stray row
+/// goes. Returns whether there was one. The caller re-folds `into`.
+pub fn adopt_stray(conn: &Connection, conversation_id: &str, into: i64) -> StoreResult<bool> {
+    let stray: Option<i64> = conn
+        .query_row(
+            "SELECT k.id FROM call_refs r JOIN calls k ON k.id = r.call_id
+             WHERE r.kind = 'conversation_id' AND r.value = ?1 AND k.id != ?2 AND k.origin = 'webhook'
+               AND k.campaign_id IS NULL",
+            params![conversation_id, into],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(stray) = stray else { return Ok(false) };
+    conn.execute("UPDATE call_events SET call_id = ?2 WHERE call_id = ?1", params![stray, into])?;
+    conn.execute("UPDATE OR IGNORE call_refs SET call_id = ?2 WHERE call_id = ?1", params![stray, into])?;
+    conn.execute("DELETE FROM call_refs WHERE call_id = ?1", [stray])?;
+    conn.execute("DELETE FROM calls WHERE id = ?1", [stray])?;
+    Ok(true)
+}

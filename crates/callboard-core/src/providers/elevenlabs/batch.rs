@@ -26,7 +26,7 @@ use crate::{
     engine::{outcome, retry::Outcome},
     events::Event,
     store::{
-        StoreError, StoreResult, attempts, call_refs, campaigns,
+        StoreError, StoreResult, attempts, call_events, call_refs, calls, campaigns,
         elevenlabs::{self as el_store, BatchRow},
     },
 };
@@ -312,6 +312,11 @@ fn apply_recipients(
         let call_id = *call_id;
         let conversation = r.conversation_id.clone().filter(|c| !c.is_empty());
         if let Some(c) = &conversation {
+            if el_store::adopt_stray(tx, c, call_id)? {
+                // The webhook came first and made a call of its own: fold its events into ours.
+                let derived = crate::webhooks::fold::fold(call_events::facts_of_call(tx, call_id)?);
+                calls::update_derived(tx, call_id, &derived, &now)?;
+            }
             call_refs::add(tx, call_id, "conversation_id", c, &now)?;
             el_store::set_conversation(tx, call_id, c, &now)?;
         }
