@@ -106,7 +106,11 @@ impl Mock {
             body: body.clone(),
         });
         if headers.get("xi-api-key").and_then(|v| v.to_str().ok()) != Some(KEY) {
-            return reply(401, None, json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}));
+            return reply(
+                401,
+                None,
+                json!({"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}),
+            );
         }
         let key = format!("{method} {path}");
         if let Some((status, after, b)) = st.script.get_mut(&key).and_then(VecDeque::pop_front) {
@@ -128,18 +132,27 @@ impl Mock {
                 // Pages of one, newest first, `last_doc` = the id the previous page ended with.
                 let all: Vec<Value> = st.batches.iter().rev().map(without_recipients).collect();
                 let start = match query.get("last_doc") {
-                    Some(d) => all.iter().position(|b| b["id"] == *d).map_or(all.len(), |i| i + 1),
+                    Some(d) => all
+                        .iter()
+                        .position(|b| b["id"] == *d)
+                        .map_or(all.len(), |i| i + 1),
                     None => 0,
                 };
                 let page: Vec<Value> = all.iter().skip(start).take(1).cloned().collect();
                 let more = start + 1 < all.len();
                 let next = page.last().map(|b| b["id"].clone()).filter(|_| more);
-                reply(200, None, json!({"batch_calls": page, "next_doc": next, "has_more": more}))
+                reply(
+                    200,
+                    None,
+                    json!({"batch_calls": page, "next_doc": next, "has_more": more}),
+                )
             }
-            ("GET", ["v1", "convai", "batch-calling", id]) => match st.batches.iter().find(|b| b["id"] == *id) {
-                Some(b) => reply(200, None, b.clone()),
-                None => reply(404, None, json!({"detail": "batch not found"})),
-            },
+            ("GET", ["v1", "convai", "batch-calling", id]) => {
+                match st.batches.iter().find(|b| b["id"] == *id) {
+                    Some(b) => reply(200, None, b.clone()),
+                    None => reply(404, None, json!({"detail": "batch not found"})),
+                }
+            }
             ("POST", ["v1", "convai", "batch-calling", id, op @ ("cancel" | "retry")]) => {
                 let Some(b) = st.batches.iter_mut().find(|b| b["id"] == *id) else {
                     return reply(404, None, json!({"detail": "batch not found"}));
@@ -176,21 +189,35 @@ impl Mock {
                 c["metadata"]["batch_call"] = Value::Null;
                 st.conversations.insert(conv.clone(), c);
                 if *kind == "twilio" {
-                    reply(200, None, json!({"success": true, "message": "Success", "conversation_id": conv,
-                        "callSid": format!("CA{conv}")}))
+                    reply(
+                        200,
+                        None,
+                        json!({"success": true, "message": "Success", "conversation_id": conv,
+                        "callSid": format!("CA{conv}")}),
+                    )
                 } else {
-                    reply(200, None, json!({"success": true, "message": "Success", "conversation_id": conv,
-                        "sip_call_id": format!("sip-{conv}")}))
+                    reply(
+                        200,
+                        None,
+                        json!({"success": true, "message": "Success", "conversation_id": conv,
+                        "sip_call_id": format!("sip-{conv}")}),
+                    )
                 }
             }
             ("GET", ["v1", "convai", "conversations"]) => {
                 let items: Vec<Value> = st
                     .conversations
                     .values()
-                    .map(|c| json!({"conversation_id": c["conversation_id"], "agent_id": c["agent_id"],
-                        "status": c["status"], "start_time_unix_secs": c["metadata"]["start_time_unix_secs"]}))
+                    .map(|c| {
+                        json!({"conversation_id": c["conversation_id"], "agent_id": c["agent_id"],
+                        "status": c["status"], "start_time_unix_secs": c["metadata"]["start_time_unix_secs"]})
+                    })
                     .collect();
-                reply(200, None, json!({"conversations": items, "next_cursor": null, "has_more": false}))
+                reply(
+                    200,
+                    None,
+                    json!({"conversations": items, "next_cursor": null, "has_more": false}),
+                )
             }
             ("GET", ["v1", "convai", "conversations", id]) => match st.conversations.get(*id) {
                 Some(c) => reply(200, None, c.clone()),
@@ -198,7 +225,12 @@ impl Mock {
             },
             ("GET", ["v1", "convai", "conversations", id, "audio"]) => {
                 if st.conversations.contains_key(*id) {
-                    (StatusCode::OK, [("content-type", "audio/mpeg")], b"ID3\x03fake-mp3".to_vec()).into_response()
+                    (
+                        StatusCode::OK,
+                        [("content-type", "audio/mpeg")],
+                        b"ID3\x03fake-mp3".to_vec(),
+                    )
+                        .into_response()
                 } else {
                     reply(404, None, json!({"detail": "Conversation not found"}))
                 }
@@ -209,12 +241,20 @@ impl Mock {
             ("GET", ["v1", "convai", "agents"]) => {
                 // Two pages.
                 if query.get("cursor").map(String::as_str) == Some("page2") {
-                    reply(200, None, json!({"agents": [{"agent_id": "agent_b", "name": "Collections"}],
-                        "next_cursor": null, "has_more": false}))
+                    reply(
+                        200,
+                        None,
+                        json!({"agents": [{"agent_id": "agent_b", "name": "Collections"}],
+                        "next_cursor": null, "has_more": false}),
+                    )
                 } else {
-                    reply(200, None, json!({"agents": [{"agent_id": "agent_01k2x7m9q3fz8b6c4n5t0w1r2y",
+                    reply(
+                        200,
+                        None,
+                        json!({"agents": [{"agent_id": "agent_01k2x7m9q3fz8b6c4n5t0w1r2y",
                         "name": "Renewal reminder", "created_at_unix_secs": 1767268000, "tags": ["x"]}],
-                        "next_cursor": "page2", "has_more": true}))
+                        "next_cursor": "page2", "has_more": true}),
+                    )
                 }
             }
             ("PATCH", ["v1", "convai", "agents", id]) => reply(200, None, json!({"agent_id": id})),
@@ -239,14 +279,24 @@ impl Mock {
                     return reply(404, None, json!({"detail": "webhook not found"}));
                 };
                 if body.get("is_disabled").is_none() || body.get("name").is_none() {
-                    return reply(422, None, json!({"detail": [{"loc": ["body", "name"], "msg": "Field required"}]}));
+                    return reply(
+                        422,
+                        None,
+                        json!({"detail": [{"loc": ["body", "name"], "msg": "Field required"}]}),
+                    );
                 }
                 w["is_disabled"] = body["is_disabled"].clone();
                 w["is_auto_disabled"] = json!(false);
                 reply(200, None, json!({}))
             }
-            ("PATCH", ["v1", "convai", "settings"]) => reply(200, None, json!({"webhooks": body["webhooks"]})),
-            _ => reply(404, None, json!({"detail": format!("no mock for {method} {path}")})),
+            ("PATCH", ["v1", "convai", "settings"]) => {
+                reply(200, None, json!({"webhooks": body["webhooks"]}))
+            }
+            _ => reply(
+                404,
+                None,
+                json!({"detail": format!("no mock for {method} {path}")}),
+            ),
         }
     }
 }
@@ -263,9 +313,11 @@ fn create_batch(st: &mut MockState, body: &Value) -> Value {
         .unwrap_or_default()
         .iter()
         .enumerate()
-        .map(|(i, r)| json!({"id": format!("btrec_mock_{n}_{i}"), "phone_number": r["phone_number"],
+        .map(|(i, r)| {
+            json!({"id": format!("btrec_mock_{n}_{i}"), "phone_number": r["phone_number"],
             "status": "pending", "conversation_id": null,
-            "conversation_initiation_client_data": r["conversation_initiation_client_data"]}))
+            "conversation_initiation_client_data": r["conversation_initiation_client_data"]})
+        })
         .collect();
     b["total_calls_scheduled"] = json!(recipients.len());
     b["recipients"] = json!(recipients);

@@ -25,9 +25,10 @@ use crate::{
 };
 
 fn provider(app: &App) -> Result<Arc<ElevenLabs>, ApiError> {
-    app.elevenlabs.get().cloned().ok_or_else(|| {
-        ApiError::new(ErrorCode::BadRequest, "ElevenLabs is not set up in this instance")
-    })
+    app.elevenlabs
+        .get()
+        .cloned()
+        .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "ElevenLabs is not set up in this instance"))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +144,10 @@ fn validate(args: SetupArgs) -> Result<CampaignSetup, ApiError> {
     }
     let overrides = args.overrides.unwrap_or_else(|| serde_json::json!({}));
     if !overrides.is_object() {
-        return Err(bad("overrides", "must be an object (conversation_config_override)"));
+        return Err(bad(
+            "overrides",
+            "must be an object (conversation_config_override)",
+        ));
     }
     let batch_size = args.batch_size.unwrap_or(1000);
     if !(1..=10_000).contains(&batch_size) {
@@ -214,7 +218,11 @@ pub async fn retry_failed(app: &App, actor: Actor, args: CampaignArgs) -> Result
             if matches!(c.status, CampaignStatus::Completed | CampaignStatus::Cancelled) {
                 return Err(ApiError::new(
                     ErrorCode::Conflict,
-                    format!("campaign '{}' is {}; copy its contacts into a new campaign", c.name, c.status.as_str()),
+                    format!(
+                        "campaign '{}' is {}; copy its contacts into a new campaign",
+                        c.name,
+                        c.status.as_str()
+                    ),
                 ));
             }
             let n = el_store::requeue_failed(tx, id, &now)?;
@@ -237,7 +245,11 @@ pub async fn retry_failed(app: &App, actor: Actor, args: CampaignArgs) -> Result
 }
 
 /// Cancels the campaign's running batch at ElevenLabs (the campaign itself keeps its status).
-pub async fn batch_cancel(app: &App, _actor: Actor, args: CampaignArgs) -> Result<Option<BatchRow>, ApiError> {
+pub async fn batch_cancel(
+    app: &App,
+    _actor: Actor,
+    args: CampaignArgs,
+) -> Result<Option<BatchRow>, ApiError> {
     let el = provider(app)?;
     let id = args.campaign_id;
     let Some(row) = app.store.read(move |c| el_store::active_batch(c, id)).await? else {
@@ -272,7 +284,10 @@ pub async fn webhook_register(app: &App, actor: Actor, args: RegisterArgs) -> Re
     }
     let el = provider(app)?;
     let public = app.info().public_base_url.ok_or_else(|| {
-        ApiError::new(ErrorCode::Validation, "no public URL yet: start the tunnel (or set CALLBOARD_PUBLIC_URL)")
+        ApiError::new(
+            ErrorCode::Validation,
+            "no public URL yet: start the tunnel (or set CALLBOARD_PUBLIC_URL)",
+        )
     })?;
     let s = webhook_setup::register(app, &el, &public, args.agent_ids).await?;
     let (now, id) = (to_db(app.clock.now()), s.webhook_id.clone());
@@ -294,7 +309,11 @@ pub async fn webhook_register(app: &App, actor: Actor, args: RegisterArgs) -> Re
     Ok(s)
 }
 
-pub async fn webhook_status(app: &App, _actor: Actor, _args: NoArgs) -> Result<Option<WebhookState>, ApiError> {
+pub async fn webhook_status(
+    app: &App,
+    _actor: Actor,
+    _args: NoArgs,
+) -> Result<Option<WebhookState>, ApiError> {
     let el = provider(app)?;
     Ok(webhook_setup::check(app, &el).await?)
 }

@@ -20,7 +20,8 @@ pub fn dialers(app: &Arc<App>, sim_speed: f64) -> HashMap<String, Arc<dyn Dialer
     ));
     let mut dialers = HashMap::from([("sim".to_owned(), sim)]);
     if let Some(el) = app.elevenlabs.get().filter(|el| el.configured()) {
-        let el: Arc<dyn Dialer> = Arc::new(elevenlabs::dialer::ElevenLabsDialer::new(app.clone(), el.clone()));
+        let el: Arc<dyn Dialer> =
+            Arc::new(elevenlabs::dialer::ElevenLabsDialer::new(app.clone(), el.clone()));
         dialers.insert("elevenlabs".to_owned(), el);
     }
     dialers

@@ -148,7 +148,9 @@ pub fn batches(conn: &Connection, campaign_id: i64) -> StoreResult<Vec<BatchRow>
     let mut stmt = conn.prepare(&format!(
         "SELECT {BATCH_COLUMNS} FROM elevenlabs_batches WHERE campaign_id = ?1 ORDER BY id"
     ))?;
-    let rows = stmt.query_map([campaign_id], batch_row)?.collect::<Result<_, _>>()?;
+    let rows = stmt
+        .query_map([campaign_id], batch_row)?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -233,7 +235,12 @@ pub fn batch_calls(conn: &Connection, batch_row: i64) -> StoreResult<Vec<(String
 }
 
 /// Sets the call's conversation id (when the dial path or a batch poll learns it).
-pub fn set_conversation(conn: &Connection, call_id: i64, conversation_id: &str, now: &str) -> StoreResult<()> {
+pub fn set_conversation(
+    conn: &Connection,
+    call_id: i64,
+    conversation_id: &str,
+    now: &str,
+) -> StoreResult<()> {
     conn.execute(
         "UPDATE calls SET conversation_id = IFNULL(conversation_id, ?2), updated_at = ?3 WHERE id = ?1",
         params![call_id, conversation_id, now],
@@ -320,8 +327,14 @@ pub fn adopt_stray(conn: &Connection, conversation_id: &str, into: i64) -> Store
         )
         .optional()?;
     let Some(stray) = stray else { return Ok(false) };
-    conn.execute("UPDATE call_events SET call_id = ?2 WHERE call_id = ?1", params![stray, into])?;
-    conn.execute("UPDATE OR IGNORE call_refs SET call_id = ?2 WHERE call_id = ?1", params![stray, into])?;
+    conn.execute(
+        "UPDATE call_events SET call_id = ?2 WHERE call_id = ?1",
+        params![stray, into],
+    )?;
+    conn.execute(
+        "UPDATE OR IGNORE call_refs SET call_id = ?2 WHERE call_id = ?1",
+        params![stray, into],
+    )?;
     conn.execute("DELETE FROM call_refs WHERE call_id = ?1", [stray])?;
     conn.execute("DELETE FROM calls WHERE id = ?1", [stray])?;
     Ok(true)

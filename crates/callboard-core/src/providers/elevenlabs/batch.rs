@@ -10,7 +10,6 @@
 //! A submission is never repeated blindly: when its reply is lost the batch stays `submitting`, and the next
 //! pass looks for it by its unique name before releasing its contacts for a fresh wave.
 
-
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
@@ -50,7 +49,12 @@ pub async fn step(app: &App, el: &ElevenLabs) -> StoreResult<BatchReport> {
     for campaign_id in app.store.read(el_store::campaigns_with_active_batches).await? {
         let (campaign, batch) = app
             .store
-            .read(move |c| Ok((campaigns::get(c, campaign_id)?, el_store::active_batch(c, campaign_id)?)))
+            .read(move |c| {
+                Ok((
+                    campaigns::get(c, campaign_id)?,
+                    el_store::active_batch(c, campaign_id)?,
+                ))
+            })
             .await?;
         let Some(batch) = batch else { continue };
         let result = if campaign.status == CampaignStatus::Cancelled {
@@ -74,7 +78,12 @@ pub async fn step(app: &App, el: &ElevenLabs) -> StoreResult<BatchReport> {
         .collect();
     for campaign in running {
         let id = campaign.id;
-        if app.store.read(move |c| el_store::active_batch(c, id)).await?.is_some() {
+        if app
+            .store
+            .read(move |c| el_store::active_batch(c, id))
+            .await?
+            .is_some()
+        {
             continue;
         }
         match start_wave(app, el, &campaign, &mut report).await? {
@@ -105,7 +114,12 @@ async fn start_wave(
 ) -> StoreResult<Option<String>> {
     let id = campaign.id;
     let Some(setup) = app.store.read(move |c| el_store::setup(c, id)).await? else {
-        pause(app, id, "no ElevenLabs agent and phone number chosen for batch mode").await?;
+        pause(
+            app,
+            id,
+            "no ElevenLabs agent and phone number chosen for batch mode",
+        )
+        .await?;
         return Ok(None);
     };
     let at = app.clock.now();
@@ -133,7 +147,11 @@ async fn start_wave(
                 if !window.is_open_in_all(at, &zones) {
                     // Held for a later wave: a batch has one start time, so no per-recipient windows.
                     let next = window.next_open_in_all(at, &zones).map(to_db);
-                    let reason = if next.is_some() { "outside_window" } else { "window_never_opens" };
+                    let reason = if next.is_some() {
+                        "outside_window"
+                    } else {
+                        "window_never_opens"
+                    };
                     attempts::defer(tx, campaign.id, c.contact_id, next.as_deref(), reason, &now)?;
                     deferred += 1;
                     continue;
@@ -177,10 +195,13 @@ async fn start_wave(
                 }
             })
             .collect(),
-        telephony_call_config: call_settings(&setup, &serde_json::Value::Null, None).1.map(|mut t| {
-            t.twilio_call_recording_enabled = (setup.phone_kind != "sip_trunk" && setup.recording).then_some(true);
-            t
-        }),
+        telephony_call_config: call_settings(&setup, &serde_json::Value::Null, None)
+            .1
+            .map(|mut t| {
+                t.twilio_call_recording_enabled =
+                    (setup.phone_kind != "sip_trunk" && setup.recording).then_some(true);
+                t
+            }),
         target_concurrency_limit: Some(campaign_concurrency(app, id).await),
     };
     match el.client.submit_batch(&body).await {
@@ -332,7 +353,9 @@ fn apply_recipients(
         // the transcript and the real result; without one, the recipient status is all there is.
         let ending = match (rs, conversation.is_some()) {
             (RecipientStatus::Cancelled, _) => Some((Outcome::Cancelled, "the batch was cancelled")),
-            (RecipientStatus::Failed, false) => Some((Outcome::Failed, "ElevenLabs could not call this recipient")),
+            (RecipientStatus::Failed, false) => {
+                Some((Outcome::Failed, "ElevenLabs could not call this recipient"))
+            }
             (RecipientStatus::Voicemail, false) => Some((Outcome::Voicemail, "voicemail (batch status)")),
             (RecipientStatus::Completed, false) => Some((Outcome::Answered, "completed (batch status)")),
             _ => None,
@@ -357,7 +380,13 @@ fn apply_recipients(
                 matches!(r.status, Some(RecipientStatus::Pending) | None) && r.conversation_id.is_none()
             });
             if never_called && attempts::IN_FLIGHT.contains(&format!("'{call_status}'")) {
-                outcome::record(tx, call_id, fallback, Some("the batch ended before this recipient was called"), at)?;
+                outcome::record(
+                    tx,
+                    call_id,
+                    fallback,
+                    Some("the batch ended before this recipient was called"),
+                    at,
+                )?;
             }
         }
     }
@@ -405,7 +434,13 @@ pub async fn cancel(app: &App, el: &ElevenLabs, row: &BatchRow) -> Result<(), St
     app.store
         .with_tx(move |tx| -> StoreResult<()> {
             for (_, call_id, _) in el_store::batch_calls(tx, row_id)? {
-                outcome::record(tx, call_id, Outcome::Cancelled, Some("the batch was cancelled"), at)?;
+                outcome::record(
+                    tx,
+                    call_id,
+                    Outcome::Cancelled,
+                    Some("the batch was cancelled"),
+                    at,
+                )?;
             }
             el_store::update_batch(tx, row_id, None, "cancelled", None, &to_db(at))
         })

@@ -47,9 +47,7 @@ impl ElevenLabsError {
     pub fn fate_unknown(&self) -> bool {
         matches!(
             self,
-            ElevenLabsError::Server { .. }
-                | ElevenLabsError::Network { .. }
-                | ElevenLabsError::Decode { .. }
+            ElevenLabsError::Server { .. } | ElevenLabsError::Network { .. } | ElevenLabsError::Decode { .. }
         )
     }
 }
@@ -195,11 +193,14 @@ impl Client {
                     None,
                 ),
             };
-            let may_repeat = match (&error, repeat) {
-                (ElevenLabsError::RateLimited { .. }, _) => true,
-                (ElevenLabsError::Server { .. } | ElevenLabsError::Network { .. }, Repeat::Safe) => true,
-                _ => false,
-            };
+            let may_repeat = matches!(
+                (&error, repeat),
+                (ElevenLabsError::RateLimited { .. }, _)
+                    | (
+                        ElevenLabsError::Server { .. } | ElevenLabsError::Network { .. },
+                        Repeat::Safe
+                    )
+            );
             let delay = if may_repeat {
                 self.backoff.delay(attempt, retry_after)
             } else {
@@ -223,7 +224,11 @@ impl Client {
         repeat: Repeat,
     ) -> Result<T> {
         let bytes = self.send(method, path, query, body, repeat).await?;
-        let text = if bytes.is_empty() { b"{}".as_slice() } else { &bytes };
+        let text = if bytes.is_empty() {
+            b"{}".as_slice()
+        } else {
+            &bytes
+        };
         serde_json::from_slice(text).map_err(|e| ElevenLabsError::Decode {
             what: path.to_owned(),
             message: e.to_string(),
@@ -298,8 +303,16 @@ pub fn validation_detail(text: &str) -> Option<(String, String)> {
                 .collect()
         })
         .unwrap_or_default();
-    let field = if loc.is_empty() { "request".into() } else { loc.join(".") };
-    let msg = first.get("msg").and_then(Value::as_str).unwrap_or("invalid").to_owned();
+    let field = if loc.is_empty() {
+        "request".into()
+    } else {
+        loc.join(".")
+    };
+    let msg = first
+        .get("msg")
+        .and_then(Value::as_str)
+        .unwrap_or("invalid")
+        .to_owned();
     Some((field, msg))
 }
 
@@ -327,7 +340,12 @@ mod tests {
     #[test]
     fn the_field_of_a_422_is_named() {
         let body = include_str!("../../../../../tests/fixtures/elevenlabs/rest/validation_error_422.json");
-        let e = error_for(StatusCode::UNPROCESSABLE_ENTITY, body, "/v1/convai/twilio/outbound-call", 1);
+        let e = error_for(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            body,
+            "/v1/convai/twilio/outbound-call",
+            1,
+        );
         assert_eq!(
             e,
             ElevenLabsError::Invalid {
@@ -340,12 +358,25 @@ mod tests {
 
     #[test]
     fn statuses_become_errors() {
-        let bad = error_for(StatusCode::UNAUTHORIZED, r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#, "/v1/convai/agents", 1);
-        assert!(matches!(bad, ElevenLabsError::BadKey { status: 401, ref message } if message == "Invalid API key"));
+        let bad = error_for(
+            StatusCode::UNAUTHORIZED,
+            r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#,
+            "/v1/convai/agents",
+            1,
+        );
+        assert!(
+            matches!(bad, ElevenLabsError::BadKey { status: 401, ref message } if message == "Invalid API key")
+        );
         let nf = error_for(StatusCode::NOT_FOUND, "", "/v1/convai/batch-calling/x", 1);
         assert!(nf.to_string().contains("no such batch"));
         assert!(error_for(StatusCode::BAD_GATEWAY, "<html>", "/x", 2).fate_unknown());
-        assert!(matches!(DialError::from(error_for(StatusCode::FORBIDDEN, "", "/x", 1)), DialError::Rejected(_)));
-        assert!(matches!(DialError::from(error_for(StatusCode::TOO_MANY_REQUESTS, "", "/x", 4)), DialError::Unavailable(_)));
+        assert!(matches!(
+            DialError::from(error_for(StatusCode::FORBIDDEN, "", "/x", 1)),
+            DialError::Rejected(_)
+        ));
+        assert!(matches!(
+            DialError::from(error_for(StatusCode::TOO_MANY_REQUESTS, "", "/x", 4)),
+            DialError::Unavailable(_)
+        ));
     }
 }

@@ -203,7 +203,10 @@ impl Dialer for ElevenLabsDialer {
                 Some(id) => setup_of(&app, id).await.map(|s| s.recording).unwrap_or(false),
                 None => false,
             };
-            match look_up(&app, &el, &conversation, recording).await.map_err(DialError::from)? {
+            match look_up(&app, &el, &conversation, recording)
+                .await
+                .map_err(DialError::from)?
+            {
                 Looked::Open => Ok(Reconciled::InProgress {
                     provider_call_id: conversation,
                 }),

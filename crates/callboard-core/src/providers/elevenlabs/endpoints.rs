@@ -50,8 +50,14 @@ impl Client {
         if let Some(a) = agent_id {
             q.push(("agent_id", a.to_owned()));
         }
-        self.json(Method::GET, "/v1/convai/batch-calling/workspace", &q, None, Repeat::Safe)
-            .await
+        self.json(
+            Method::GET,
+            "/v1/convai/batch-calling/workspace",
+            &q,
+            None,
+            Repeat::Safe,
+        )
+        .await
     }
 
     /// Every batch, following `next_doc` while `has_more`.
@@ -77,7 +83,8 @@ impl Client {
     /// ElevenLabs' own retry: calls the batch's failed and no-response recipients again.
     pub async fn retry_batch(&self, batch_id: &str) -> Result<Batch> {
         let path = format!("/v1/convai/batch-calling/{}/retry", seg(batch_id));
-        self.json(Method::POST, &path, &[], None, Repeat::OnlyThrottled).await
+        self.json(Method::POST, &path, &[], None, Repeat::OnlyThrottled)
+            .await
     }
 
     /// The batch's recipients and results as CSV text.

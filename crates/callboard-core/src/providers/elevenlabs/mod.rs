@@ -33,7 +33,9 @@ pub struct ElevenLabs {
 
 impl std::fmt::Debug for ElevenLabs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ElevenLabs").field("client", &self.client).finish()
+        f.debug_struct("ElevenLabs")
+            .field("client", &self.client)
+            .finish()
     }
 }
 
@@ -79,8 +81,10 @@ pub fn spawn(app: Arc<App>, el: Arc<ElevenLabs>, shutdown: CancellationToken) ->
     tokio::spawn(async move {
         let mut reconciler = reconcile::Reconciler::default();
         let config = el.client.config().clone();
-        let every = |d: Duration| jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::from_secs(30));
-        let (mut next_batch, mut next_reconcile, mut next_check) = (app.clock.now(), app.clock.now(), app.clock.now());
+        let every =
+            |d: Duration| jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::from_secs(30));
+        let (mut next_batch, mut next_reconcile, mut next_check) =
+            (app.clock.now(), app.clock.now(), app.clock.now());
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

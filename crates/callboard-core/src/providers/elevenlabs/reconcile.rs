@@ -65,7 +65,10 @@ pub async fn journal_synthetic(app: &App, body: Vec<u8>) -> StoreResult<()> {
         occurred_at: c.occurred_at,
         sequence: None,
     };
-    let journaled = app.store.with_tx(move |tx| call_events::journal(tx, &event)).await?;
+    let journaled = app
+        .store
+        .with_tx(move |tx| call_events::journal(tx, &event))
+        .await?;
     if let call_events::Journaled::New(id) = journaled {
         app.webhooks.enqueue(Job::Apply(id));
     }
@@ -147,7 +150,8 @@ impl Reconciler {
             .store
             .read(move |c| el_store::open_conversations(c, &before))
             .await?;
-        self.next_check.retain(|id, _| open.iter().any(|o| o.call_id == *id));
+        self.next_check
+            .retain(|id, _| open.iter().any(|o| o.call_id == *id));
         for call in open {
             if self.next_check.get(&call.call_id).is_some_and(|t| *t > now) {
                 continue;
@@ -195,9 +199,7 @@ impl Reconciler {
 /// Settles contacts whose ElevenLabs call has ended; emits a change for their campaigns.
 pub async fn settle_ended(app: &App) -> StoreResult<usize> {
     let at = app.clock.now();
-    app.store
-        .with_tx(move |tx| super::settle::sweep(tx, at))
-        .await
+    app.store.with_tx(move |tx| super::settle::sweep(tx, at)).await
 }
 
 /// How long to wait between reconciliation passes.

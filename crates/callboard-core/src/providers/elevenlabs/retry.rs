@@ -110,7 +110,9 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> 
     if let Ok(secs) = v.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
     }
-    let at = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(v).ok()?;
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(v)
+        .ok()?;
     let wait = at.duration_since(now);
     Some(Duration::try_from(wait).unwrap_or_default())
 }
@@ -123,14 +125,19 @@ mod tests {
     #[test]
     fn retry_after_wins_and_is_capped() {
         let b = Backoff::default();
-        assert_eq!(b.delay(1, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(
+            b.delay(1, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(b.delay(1, Some(Duration::from_secs(600))), None);
         assert_eq!(b.delay(4, None), None);
     }
 
     #[test]
     fn retry_after_forms() {
-        let now: jiff::Timestamp = "2026-01-01T12:00:00Z".parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let now: jiff::Timestamp = "2026-01-01T12:00:00Z"
+            .parse()
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
         assert_eq!(
             parse_retry_after("Thu, 01 Jan 2026 12:00:07 GMT", now),

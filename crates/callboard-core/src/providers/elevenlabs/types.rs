@@ -346,7 +346,10 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_str!(concat!("../../../../../tests/fixtures/elevenlabs/rest/", $name))
+            include_str!(concat!(
+                "../../../../../tests/fixtures/elevenlabs/rest/",
+                $name
+            ))
         };
     }
 
@@ -369,7 +372,8 @@ mod tests {
         }
         let t: OutboundCallResponse = serde_json::from_str(fixture!("twilio_outbound_call_response.json"))?;
         assert_eq!(t.call_sid.as_deref(), Some("CA5b8f0d2e9a7c41f3b6e2d1c0a9f8e7d6"));
-        let s: OutboundCallResponse = serde_json::from_str(fixture!("sip_trunk_outbound_call_response.json"))?;
+        let s: OutboundCallResponse =
+            serde_json::from_str(fixture!("sip_trunk_outbound_call_response.json"))?;
         assert!(s.sip_call_id.is_some() && s.success);
         let c: ConversationView = serde_json::from_str(fixture!("get_conversation_response.json"))?;
         assert_eq!(c.status, Some(ConversationStatus::Done));
@@ -385,7 +389,10 @@ mod tests {
         let want: Value = serde_json::from_str(fixture!("twilio_outbound_call_request.json"))?;
         let mut vars = Map::new();
         for k in ["customer_name", "policy_number", "renewal_date"] {
-            vars.insert(k.into(), want["conversation_initiation_client_data"]["dynamic_variables"][k].clone());
+            vars.insert(
+                k.into(),
+                want["conversation_initiation_client_data"]["dynamic_variables"][k].clone(),
+            );
         }
         let req = OutboundCall {
             agent_id: "agent_01k2x7m9q3fz8b6c4n5t0w1r2y".into(),
