@@ -958,3 +958,50 @@ async fn provider_commands_answer_from_elevenlabs() -> TestResult {
     r.served.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn every_elevenlabs_command_round_trips_over_http() -> TestResult {
+    let r = rig().await?;
+    let c = rpc(
+        &r,
+        "campaign.create",
+        json!({"name": "http", "provider": "elevenlabs-batch"}),
+    )
+    .await?;
+    let id = c["id"].clone();
+    let cases = [
+        ("elevenlabs.status", json!({})),
+        ("elevenlabs.test", json!({})),
+        ("elevenlabs.agents", json!({})),
+        ("elevenlabs.phone_numbers", json!({})),
+        (
+            "elevenlabs.campaign.set",
+            json!({"campaign_id": id, "agent_id": AGENT, "phone_number_id": PHONE_ID}),
+        ),
+        ("elevenlabs.campaign.get", json!({"campaign_id": id})),
+        ("elevenlabs.batch.retry", json!({"campaign_id": id})),
+        ("elevenlabs.batch.cancel", json!({"campaign_id": id})),
+        ("elevenlabs.webhook.register", json!({"consent": true})),
+        ("elevenlabs.webhook.status", json!({})),
+        ("elevenlabs.webhook.enable", json!({})),
+    ];
+    let mut tested = std::collections::BTreeSet::new();
+    for (cmd, args) in cases {
+        let a = r.served.rpc(cmd, args).await?;
+        assert_eq!(a.status, 200, "{cmd}: {:?}", a.body);
+        tested.insert(cmd);
+    }
+    let all: std::collections::BTreeSet<&str> = api::COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with("elevenlabs."))
+        .collect();
+    assert_eq!(tested, all);
+    // Without ElevenLabs set up, the commands say so.
+    let plain = TestApp::new()?.serve().await?;
+    let a = plain.rpc("elevenlabs.agents", json!({})).await?;
+    assert_eq!((a.status, a.code()), (400, "bad_request"));
+    plain.stop().await;
+    r.served.stop().await;
+    Ok(())
+}

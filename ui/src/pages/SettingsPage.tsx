@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -85,6 +86,9 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+
+      <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
+      <ElevenLabsPanel />
 
       <section className="card settings-card">
         <header className="settings-head">
