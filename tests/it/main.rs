@@ -3,6 +3,7 @@
 
 mod api;
 mod elevenlabs;
+mod elevenlabs_flows;
 mod elevenlabs_mock;
 mod engine;
 mod import;

@@ -13,7 +13,7 @@ use crate::{
     clock::to_db,
     events::Event,
     providers::elevenlabs::{
-        ElevenLabs, batch,
+        ElevenLabs, batch_poll,
         types::{AgentSummary, PhoneNumber},
         webhook_setup::{self, WebhookState},
     },
@@ -255,7 +255,7 @@ pub async fn batch_cancel(
     let Some(row) = app.store.read(move |c| el_store::active_batch(c, id)).await? else {
         return Ok(None);
     };
-    batch::cancel(app, &el, &row)
+    batch_poll::cancel(app, &el, &row)
         .await
         .map_err(|m| ApiError::new(ErrorCode::Upstream, m))?;
     let row_id = row.id;

@@ -5,6 +5,7 @@
 //! [`webhook_setup`] registering and watching the webhook. [`client`] and [`endpoints`] are the REST client.
 
 pub mod batch;
+pub mod batch_poll;
 pub mod client;
 pub mod config;
 pub mod dialer;
