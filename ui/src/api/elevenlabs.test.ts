@@ -34,7 +34,7 @@ describe("elevenlabs client", () => {
   it("sends the documented command names and arguments", async () => {
     const calls: [string, unknown][] = [];
     setPlatform({
-      transport: "web",
+      transport: "browser",
       call: async <T,>(cmd: string, args: unknown) => {
         calls.push([cmd, args]);
         return {} as T;

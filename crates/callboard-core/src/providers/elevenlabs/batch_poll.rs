@@ -37,10 +37,24 @@ pub async fn poll(app: &App, el: &ElevenLabs, row: &BatchRow) -> Result<(), Stri
     let batch = el.client.get_batch(&batch_id).await.map_err(|e| e.to_string())?;
     let status = batch.status.unwrap_or(BatchStatus::Unknown);
     let (row_id, at) = (row.id, app.clock.now());
-    app.store
-        .with_tx(move |tx| apply_recipients(tx, row_id, &batch, at))
+    let changed = app
+        .store
+        .with_tx(move |tx| -> StoreResult<Vec<calls::Call>> {
+            let before = el_store::batch_calls(tx, row_id)?;
+            apply_recipients(tx, row_id, &batch, at)?;
+            let mut changed = Vec::new();
+            for (after, was) in el_store::batch_calls(tx, row_id)?.into_iter().zip(before) {
+                if after.2 != was.2 {
+                    changed.push(calls::get(tx, after.1)?);
+                }
+            }
+            Ok(changed)
+        })
         .await
         .map_err(|e| e.to_string())?;
+    for call in changed {
+        app.events.emit(crate::events::Event::CallChanged { call });
+    }
     if status.is_final() {
         tracing::info!(batch_id, status = status.as_str(), "batch finished");
     }
