@@ -79,6 +79,8 @@ export const RETRY_OUTCOMES: { value: RetryOutcome; label: string; hint: string 
 export const ALERT_LABELS: Record<string, string> = {
   circuit_breaker: "Circuit breaker tripped",
   stuck_call: "Stuck call",
+  elevenlabs_webhook_disabled: "ElevenLabs webhook disabled",
+  elevenlabs_batch: "ElevenLabs batch",
 };
 
 export function alertLabel(kind: string): string {
