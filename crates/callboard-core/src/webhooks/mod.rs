@@ -7,6 +7,7 @@ pub mod apply;
 pub mod extract;
 pub mod extract_elevenlabs;
 pub mod fold;
+pub mod fuzz;
 pub mod guard;
 pub mod hub;
 pub mod payload_elevenlabs;
