@@ -5,9 +5,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, keys } from "../../api/client";
-import { ApiError } from "../../api/error";
 import type { WebhookEvent, WebhookList, WebhookProvider, WebhookStatus } from "../../api/types";
 import { Drawer } from "../../components/Drawer";
+import { ErrorCard } from "../../components/ErrorCard";
 import { absoluteTime, relativeTime } from "../../lib/time";
 import { formatBody, PROVIDER_NAMES, STATUS_TEXT, totals } from "./webhookModel";
 
@@ -25,7 +25,6 @@ export function WebhooksCard() {
       ),
     [list.data, provider, status],
   );
-  const err = list.error ? ApiError.from(list.error) : null;
   return (
     <section className="card settings-card" data-testid="webhooks-card" id="webhooks">
       <header className="settings-head">
@@ -36,14 +35,7 @@ export function WebhooksCard() {
         </p>
       </header>
       <div className="settings-body">
-        {err && (
-          <div className="card-error" role="alert">
-            <div className="card-error-title">
-              Could not load the deliveries <span className="code-pill">{err.code}</span>
-            </div>
-            <p className="muted">{err.message}</p>
-          </div>
-        )}
+        {list.error && <ErrorCard title="Could not load the deliveries" error={list.error} />}
         {list.data && <Counters data={list.data} />}
         <div className="webhook-filters">
           <select
@@ -173,7 +165,6 @@ function Row({ event: e, onOpen }: { event: WebhookEvent; onOpen(): void }) {
 function DeliveryDrawer({ id, onClose }: { id: number; onClose(): void }) {
   const q = useQuery({ queryKey: keys.webhook(id), queryFn: () => api.webhooks.get(id) });
   const d = q.data;
-  const err = q.error ? ApiError.from(q.error) : null;
   const body = d ? formatBody(d.body, d.body_size) : null;
   return (
     <Drawer
@@ -181,14 +172,7 @@ function DeliveryDrawer({ id, onClose }: { id: number; onClose(): void }) {
       subtitle={d ? `${PROVIDER_NAMES[d.provider] ?? d.provider} · #${d.id} · ${absoluteTime(d.received_at)}` : undefined}
       onClose={onClose}
     >
-      {err && (
-        <div className="card-error" role="alert">
-          <div className="card-error-title">
-            Could not load this delivery <span className="code-pill">{err.code}</span>
-          </div>
-          <p className="muted">{err.message}</p>
-        </div>
-      )}
+      {q.error && <ErrorCard title="Could not load this delivery" error={q.error} />}
       {d && (
         <div className="webhook-detail" data-testid="webhook-detail">
           <dl className="kv">
