@@ -98,6 +98,7 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "webhook.get" => webhooks::get: IdArgs => crate::store::call_events::EventDetail,
     "elevenlabs.status" => elevenlabs::status: NoArgs => elevenlabs::Status,
     "elevenlabs.test" => elevenlabs::test: NoArgs => elevenlabs::TestResult,
     "elevenlabs.agents" => elevenlabs::agents: NoArgs => Vec<crate::providers::elevenlabs::types::AgentSummary>,
