@@ -379,4 +379,21 @@ mod tests {
             DialError::Unavailable(_)
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_error_body_gives_a_short_message(body in ".{0,2000}", status in 400u16..600) {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let e = error_for(code, &body, "/v1/convai/agents", 1);
+            proptest::prop_assert!(e.to_string().chars().count() < 500);
+        }
+
+        #[test]
+        fn any_detail_list_names_a_field(loc in proptest::collection::vec("[a-z_]{1,8}", 0..4), msg in "[a-zA-Z ]{0,20}") {
+            let body = serde_json::json!({"detail": [{"loc": loc, "msg": msg}]}).to_string();
+            let (field, m) = validation_detail(&body).unwrap_or_default();
+            proptest::prop_assert!(!field.is_empty());
+            proptest::prop_assert_eq!(m, msg);
+        }
+    }
 }

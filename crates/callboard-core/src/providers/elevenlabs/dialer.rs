@@ -262,3 +262,51 @@ async fn find_lost_conversation(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(kind: &str, amd: bool) -> el_store::CampaignSetup {
+        el_store::CampaignSetup {
+            campaign_id: 1,
+            agent_id: "agent".into(),
+            phone_number_id: "phnum".into(),
+            phone_kind: kind.into(),
+            recording: false,
+            ringing_timeout_secs: None,
+            machine_detection: amd,
+            overrides: json!({}),
+            batch_size: 10,
+        }
+    }
+
+    #[test]
+    fn variables_are_scalars_and_never_reserved() {
+        let v = dynamic_variables(
+            &json!({"name": "Ana", "n": 3, "ok": true, "tags": ["a"], "system__x": "no", "": 1}),
+        );
+        assert_eq!(
+            Value::Object(v),
+            json!({"name": "Ana", "n": 3, "ok": true, "tags": "[\"a\"]"})
+        );
+        assert!(dynamic_variables(&Value::Null).is_empty());
+    }
+
+    #[test]
+    fn machine_detection_only_on_twilio_and_empty_settings_are_left_out() {
+        let (data, t) = call_settings(&setup("twilio", true), &json!({}), None);
+        assert!(t.and_then(|t| t.twilio_machine_detection).is_some());
+        assert_eq!(data.conversation_config_override, None);
+        let (_, t) = call_settings(&setup("sip_trunk", true), &json!({}), None);
+        assert_eq!(t, None, "nothing to send for SIP without a ringing timeout");
+        let mut s = setup("twilio", false);
+        s.overrides = json!({"agent": {"language": "ar"}});
+        let (data, _) = call_settings(&s, &json!({}), Some("u".into()));
+        assert_eq!(
+            data.conversation_config_override,
+            Some(json!({"agent": {"language": "ar"}}))
+        );
+        assert_eq!(data.user_id.as_deref(), Some("u"));
+    }
+}
