@@ -149,12 +149,12 @@ async fn resolve_submitting(app: &App, el: &ElevenLabs, row: &BatchRow) -> Resul
         .await
         .map_err(|e| e.to_string())?
         .map(|s| s.agent_id);
-    let all = el
+    let found = el
         .client
-        .list_all_batches(agent.as_deref())
+        .find_batch_by_name(agent.as_deref(), &row.call_name)
         .await
         .map_err(|e| e.to_string())?;
-    match all.into_iter().find(|b| b.name == row.call_name) {
+    match found {
         Some(found) => {
             tracing::info!(batch_id = %found.id, "found the batch whose submission reply was lost");
             adopt(app, row, &found).await.map_err(|e| e.to_string())

@@ -75,6 +75,23 @@ impl Client {
         Ok(out)
     }
 
+    /// The batch called `name` (newest first, stopping at the first match): how a submission whose reply was
+    /// lost is found again.
+    pub async fn find_batch_by_name(&self, agent_id: Option<&str>, name: &str) -> Result<Option<Batch>> {
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self.list_batches(agent_id, cursor.as_deref(), 100).await?;
+            if let Some(found) = page.batch_calls.iter().find(|b| b.name == name) {
+                return Ok(Some(found.clone()));
+            }
+            match page.next_doc.filter(|_| page.has_more) {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(None)
+    }
+
     pub async fn cancel_batch(&self, batch_id: &str) -> Result<Batch> {
         let path = format!("/v1/convai/batch-calling/{}/cancel", seg(batch_id));
         self.json(Method::POST, &path, &[], None, Repeat::Safe).await
