@@ -502,3 +502,71 @@ async fn webhook_registration_alerts_when_auto_disabled_and_re_enables() -> Test
     r.served.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_dial_whose_reply_was_lost_is_found_by_its_user_id_not_dialed_again() -> TestResult {
+    let r = rig().await?;
+    let app = r.served.test.app.clone();
+    let id = campaign(
+        &r,
+        "elevenlabs",
+        "always",
+        &[("+14155550177", "America/New_York", false)],
+        false,
+    )
+    .await?;
+    r.mock.lock().call_despite_error = true;
+    r.mock.script(
+        "POST",
+        "/v1/convai/twilio/outbound-call",
+        504,
+        None,
+        json!({"detail": "gateway timeout"}),
+    );
+    let mut engine = Engine::new(app.clone(), providers::dialers(&app, 1.0));
+    let report = engine.step().await?;
+    assert_eq!(report.failed_to_dial, 1, "{report:?}");
+    let call = app.store.read(calls::list).await?.remove(0);
+    assert_eq!(call.status, "queued", "fate unknown: left for reconciliation");
+    // The engine asks the dialer; it finds the conversation carrying this call's user id.
+    assert_eq!(engine.reconcile_lost().await?, 1);
+    let call = app.store.read(move |c| calls::get(c, call.id)).await?;
+    assert_eq!(
+        (call.status.as_str(), call.provider_call_id.as_deref()),
+        ("dialing", Some("conv_mock_1"))
+    );
+    let refs = app.store.read(move |c| call_refs::of_call(c, call.id)).await?;
+    assert!(
+        refs.contains(&("conversation_id".to_owned(), "conv_mock_1".to_owned())),
+        "{refs:?}"
+    );
+    assert_eq!(
+        r.mock.seen("POST", "/v1/convai/twilio/outbound-call").len(),
+        1,
+        "never dialed twice"
+    );
+    // A call ElevenLabs never saw is released, uncounted.
+    r.mock.lock().call_despite_error = false;
+    let id2 = campaign(
+        &r,
+        "elevenlabs",
+        "always",
+        &[("+14155550178", "America/New_York", false)],
+        false,
+    )
+    .await?;
+    r.mock.script(
+        "POST",
+        "/v1/convai/twilio/outbound-call",
+        502,
+        None,
+        json!({"detail": "bad gateway"}),
+    );
+    rpc(&r, "campaign.pause", json!({"id": id})).await?;
+    engine.step().await?;
+    engine.reconcile_lost().await?;
+    let states = contact_states(&r, id2).await?;
+    assert_eq!(states[0].1, "pending", "{states:?}");
+    r.served.stop().await;
+    Ok(())
+}

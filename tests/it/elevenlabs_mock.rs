@@ -41,6 +41,8 @@ pub struct MockState {
     pub webhooks: Vec<Value>,
     /// After a scripted 5xx on submit, still create the batch (a reply lost after ElevenLabs acted).
     pub submit_despite_error: bool,
+    /// After a scripted 5xx on an outbound call, still start the conversation (the reply was lost).
+    pub call_despite_error: bool,
     pub next_conversation: u32,
 }
 
@@ -117,6 +119,9 @@ impl Mock {
             if status >= 500 && key == "POST /v1/convai/batch-calling/submit" && st.submit_despite_error {
                 let _ = create_batch(&mut st, &body);
             }
+            if status >= 500 && key.ends_with("/outbound-call") && st.call_despite_error {
+                let _ = start_conversation(&mut st, &body);
+            }
             return reply(status, after, b);
         }
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -178,16 +183,7 @@ impl Mock {
                 if body.get("agent_phone_number_id").is_none() {
                     return reply(422, None, fixture("validation_error_422.json"));
                 }
-                st.next_conversation += 1;
-                let conv = format!("conv_mock_{}", st.next_conversation);
-                let mut c = fixture("get_conversation_response.json");
-                c["conversation_id"] = json!(conv);
-                c["status"] = json!("in-progress");
-                c["conversation_initiation_client_data"]["user_id"] =
-                    body["conversation_initiation_client_data"]["user_id"].clone();
-                c["metadata"]["phone_call"]["external_number"] = body["to_number"].clone();
-                c["metadata"]["batch_call"] = Value::Null;
-                st.conversations.insert(conv.clone(), c);
+                let conv = start_conversation(&mut st, &body);
                 if *kind == "twilio" {
                     reply(
                         200,
@@ -299,6 +295,20 @@ impl Mock {
             ),
         }
     }
+}
+
+fn start_conversation(st: &mut MockState, body: &Value) -> String {
+    st.next_conversation += 1;
+    let conv = format!("conv_mock_{}", st.next_conversation);
+    let mut c = fixture("get_conversation_response.json");
+    c["conversation_id"] = json!(conv);
+    c["status"] = json!("in-progress");
+    c["conversation_initiation_client_data"]["user_id"] =
+        body["conversation_initiation_client_data"]["user_id"].clone();
+    c["metadata"]["phone_call"]["external_number"] = body["to_number"].clone();
+    c["metadata"]["batch_call"] = Value::Null;
+    st.conversations.insert(conv.clone(), c);
+    conv
 }
 
 fn create_batch(st: &mut MockState, body: &Value) -> Value {
