@@ -85,6 +85,9 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     }
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
     let dialers = providers::dialers(&app, options.sim_speed);
+    // The API acts on calls in flight through the same dialers as the engine.
+    app.call_controls.set(dialers.clone());
+    crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,

@@ -2,6 +2,7 @@
 //! the same `engine::Dialer` seam.
 
 pub mod sim;
+pub mod sim_live;
 
 use std::{collections::HashMap, sync::Arc};
 

@@ -5,7 +5,9 @@
 
 pub mod agents;
 pub mod attempts;
+pub mod attention;
 pub mod audit;
+pub mod call_board;
 pub mod call_events;
 pub mod call_refs;
 pub mod calls;
@@ -13,6 +15,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
 pub mod import_templates;
+pub mod stats;
 mod migrate;
 
 use std::{
