@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
-import { showAlert } from "./alerts";
+import { notifyAttention, showAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
@@ -8,12 +8,17 @@ import { TopBar } from "./components/TopBar";
 import { IconAlert } from "./components/Icons";
 import { useRoute, type Route } from "./lib/router";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
-import { AnalyticsPage, CallsPage, ContactsPage, LivePage } from "./pages/Placeholders";
+import { AttentionPage } from "./pages/attention/AttentionPage";
+import { LivePage } from "./pages/live/LivePage";
+import { OverviewPage } from "./pages/overview/OverviewPage";
+import { AnalyticsPage, CallsPage, ContactsPage } from "./pages/Placeholders";
 import { SettingsPage } from "./pages/SettingsPage";
 import { platform } from "./platform";
 import { applyTheme, useUi } from "./state/ui";
 
 const SUBTITLES: Record<Route, string> = {
+  overview: "Today at a glance",
+  attention: "What a person should look at",
   campaigns: "Who to call, with which agent, how fast and when",
   contacts: "The people your campaigns call",
   live: "Calls in flight, as they happen",
@@ -23,6 +28,8 @@ const SUBTITLES: Record<Route, string> = {
 };
 
 const PAGES: Record<Route, () => ReactNode> = {
+  overview: () => <OverviewPage />,
+  attention: () => <AttentionPage />,
   campaigns: () => <CampaignsPage />,
   contacts: () => <ContactsPage />,
   live: () => <LivePage />,
@@ -44,7 +51,10 @@ export function App() {
     const offConn = p.onConnection(useUi.getState().setConnection);
     const offEvents = p.subscribe((events) => {
       applyEvents(qc, events);
-      for (const e of events) if (e.type === "alert") void showAlert(qc, e);
+      for (const e of events) {
+        if (e.type === "alert") void showAlert(qc, e);
+        if (e.type === "attention_changed") notifyAttention(e.item);
+      }
     });
     return () => {
       offEvents();

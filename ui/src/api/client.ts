@@ -1,7 +1,24 @@
 // The typed client: one function per command in docs/api.md, over whichever transport `platform()` picked.
 
 import { platform } from "../platform";
-import type { Agent, AgentInput, AppInfo, Campaign, CampaignInput, Commands, CommandName, Health, WhyReport } from "./types";
+import type {
+  Agent,
+  AgentInput,
+  AppInfo,
+  AttentionItem,
+  AttentionList,
+  BoardCall,
+  CallDetail,
+  CallListArgs,
+  Campaign,
+  CampaignInput,
+  CampaignStats,
+  Commands,
+  CommandName,
+  Health,
+  Overview,
+  WhyReport,
+} from "./types";
 
 /** Runs any command with its declared args and response types. */
 export function rpc<C extends CommandName>(cmd: C, args: Commands[C]["args"]): Promise<Commands[C]["response"]> {
@@ -32,6 +49,24 @@ export const api = {
     list: (): Promise<Agent[]> => rpc("agent.list", none),
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),
   },
+
+  calls: {
+    list: (args: CallListArgs = {}): Promise<BoardCall[]> => rpc("call.list", args),
+    get: (id: number): Promise<CallDetail> => rpc("call.get", { id }),
+    hangUp: (id: number): Promise<BoardCall> => rpc("call.hang_up", { id }),
+    whisper: (id: number, text: string): Promise<BoardCall> => rpc("call.whisper", { id, text }),
+    transfer: (id: number, to: string): Promise<BoardCall> => rpc("call.transfer", { id, to }),
+  },
+
+  attention: {
+    list: (includeAcked = false): Promise<AttentionList> => rpc("attention.list", { include_acked: includeAcked }),
+    ack: (id: number): Promise<AttentionItem> => rpc("attention.ack", { id }),
+  },
+
+  stats: {
+    overview: (since?: string): Promise<Overview> => rpc("stats.overview", since ? { since } : {}),
+    campaign: (id: number): Promise<CampaignStats> => rpc("stats.campaign", { id }),
+  },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
@@ -41,4 +76,9 @@ export const keys = {
   campaign: (id: number) => ["campaign", id] as const,
   why: (id: number) => ["campaign.why", id] as const,
   agents: ["agents"] as const,
+  board: ["calls", "board"] as const,
+  call: (id: number) => ["call", id] as const,
+  attention: ["attention"] as const,
+  overview: ["stats", "overview"] as const,
+  campaignStats: (id: number) => ["stats", "campaign", id] as const,
 };

@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { NotificationSettings } from "./NotificationSettings";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -97,6 +98,7 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+      <NotificationSettings />
     </div>
   );
 }
