@@ -3,7 +3,8 @@
 
 import type { Bucket } from "../api/types";
 
-/** Stacked-looking bars: dials behind, connects in front, one column per bucket. */
+/** Overlapping bars per bucket: dials behind, connects, then successes in front. Labels are HTML (an SVG
+ * stretched to its box would stretch its text too). */
 export function BarSeries({
   buckets,
   height = 120,
@@ -21,31 +22,33 @@ export function BarSeries({
   const n = Math.max(1, buckets.length);
   const slot = w / n;
   const bar = Math.max(2, slot * 0.62);
-  const y = (v: number) => height - 18 - (v / max) * (height - 30);
-  const ticks = [0, Math.floor(n / 2), n - 1].filter((i, j, a) => a.indexOf(i) === j && buckets[i]);
+  const y = (v: number) => height - (v / max) * (height - 6);
+  const ticks = [0, Math.floor((n - 1) / 2), n - 1].filter((i, j, a) => a.indexOf(i) === j && buckets[i]);
   return (
-    <svg className="chart" viewBox={`0 0 ${w} ${height}`} preserveAspectRatio="none" role="img" aria-label={label}>
-      <line className="chart-axis" x1={0} x2={w} y1={height - 18} y2={height - 18} />
-      <text className="chart-max" x={2} y={10}>
-        {max}
-      </text>
-      {buckets.map((b, i) => {
-        const x = i * slot + (slot - bar) / 2;
-        return (
-          <g key={b.at}>
-            <title>{`${format(b.at)}: ${b.dials} dials, ${b.connects} connects, ${b.successes} successes`}</title>
-            <rect className="chart-dials" x={x} width={bar} y={y(b.dials)} height={height - 18 - y(b.dials)} rx={1.5} />
-            <rect className="chart-connects" x={x} width={bar} y={y(b.connects)} height={height - 18 - y(b.connects)} rx={1.5} />
-            <rect className="chart-successes" x={x} width={bar} y={y(b.successes)} height={height - 18 - y(b.successes)} rx={1.5} />
-          </g>
-        );
-      })}
-      {ticks.map((i) => (
-        <text key={i} className="chart-tick" x={Math.min(w - 40, Math.max(0, i * slot))} y={height - 4}>
-          {format(buckets[i]?.at ?? "")}
-        </text>
-      ))}
-    </svg>
+    <div className="chart-box">
+      <span className="chart-max tabular">{max}</span>
+      <svg className="chart" viewBox={`0 0 ${w} ${height}`} preserveAspectRatio="none" role="img" aria-label={label} style={{ height }}>
+        <line className="chart-grid" x1={0} x2={w} y1={6} y2={6} />
+        <line className="chart-axis" x1={0} x2={w} y1={height - 0.5} y2={height - 0.5} />
+        {buckets.map((b) => {
+          const i = buckets.indexOf(b);
+          const x = i * slot + (slot - bar) / 2;
+          return (
+            <g key={b.at}>
+              <title>{`${format(b.at)}: ${b.dials} dials, ${b.connects} connects, ${b.successes} successes`}</title>
+              <rect className="chart-dials" x={x} width={bar} y={y(b.dials)} height={height - y(b.dials)} />
+              <rect className="chart-connects" x={x} width={bar} y={y(b.connects)} height={height - y(b.connects)} />
+              <rect className="chart-successes" x={x} width={bar} y={y(b.successes)} height={height - y(b.successes)} />
+            </g>
+          );
+        })}
+      </svg>
+      <div className="chart-ticks">
+        {ticks.map((i) => (
+          <span key={i}>{format(buckets[i]?.at ?? "")}</span>
+        ))}
+      </div>
+    </div>
   );
 }
 

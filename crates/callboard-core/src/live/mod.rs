@@ -4,6 +4,7 @@
 //! the live-listen socket ([`listen`]).
 
 pub mod controls;
+pub mod demo;
 pub mod listen;
 pub mod recorder;
 

@@ -23,7 +23,8 @@ export function CampaignDashboard({ campaign: c }: { campaign: Campaign }) {
     staleTime: 2_000,
     refetchInterval: running ? STATS_REFRESH_MS : false,
   });
-  if (!s.data) return null;
+  // A campaign that never dialed has nothing to chart; the progress block says enough.
+  if (!s.data || s.data.totals.dials === 0) return null;
   const d = s.data;
   const parts = [...d.by_outcome]
     .sort((a, b) => rank(a.outcome) - rank(b.outcome))
@@ -55,11 +56,7 @@ export function CampaignDashboard({ campaign: c }: { campaign: Campaign }) {
           <div className="dash-sub">{d.totals.successes.toLocaleString()} of connects</div>
         </div>
       </div>
-      {parts.length > 0 ? (
-        <ShareBar parts={parts} />
-      ) : (
-        <p className="faint dash-empty">No calls yet: outcomes appear here as calls end.</p>
-      )}
+      <ShareBar parts={parts} />
     </section>
   );
 }

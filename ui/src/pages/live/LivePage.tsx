@@ -176,7 +176,7 @@ export function LivePage() {
             ))}
           </div>
           <select
-            className="select select-sm"
+            className="input select select-sm"
             aria-label="Campaign"
             value={filters.campaignId ?? ""}
             onChange={(e) => set({ campaignId: e.target.value ? Number(e.target.value) : null })}
@@ -191,7 +191,7 @@ export function LivePage() {
           </select>
           {providers.length > 1 && (
             <select
-              className="select select-sm"
+              className="input select select-sm"
               aria-label="Provider"
               value={filters.provider ?? ""}
               onChange={(e) => set({ provider: e.target.value || null })}
@@ -208,7 +208,7 @@ export function LivePage() {
           <label className="sort-label">
             <span className="muted">Sort</span>
             <select
-              className="select select-sm"
+              className="input select select-sm"
               value={filters.sort}
               onChange={(e) => set({ sort: e.target.value as SortKey })}
               data-testid="board-sort"

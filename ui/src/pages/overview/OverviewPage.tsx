@@ -4,6 +4,7 @@ import { ApiError } from "../../api/error";
 import { BarSeries, Sparkline } from "../../components/Charts";
 import { clock, money, percent } from "../../lib/callLabels";
 import { href } from "../../lib/router";
+import { attentionQuery } from "../attention/AttentionPage";
 
 /** Local midnight, as the start of "today". */
 export function startOfToday(now = new Date()): string {
@@ -82,8 +83,76 @@ export function OverviewPage() {
           </div>
           <BarSeries buckets={d.per_minute} label="Dials per minute, last 30 minutes" format={hourLabel} />
         </section>
+        <RunningCampaigns />
+        <OpenAttention />
       </div>
     </div>
+  );
+}
+
+function RunningCampaigns() {
+  const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
+  const active = (campaigns.data ?? []).filter((c) => c.status === "running" || c.status === "paused");
+  return (
+    <section className="card chart-card">
+      <div className="chart-head">
+        <h2>Campaigns at work</h2>
+        <a className="link" href={href("campaigns")}>
+          All campaigns
+        </a>
+      </div>
+      {active.length === 0 ? (
+        <p className="faint">No campaign is running. Start one from Campaigns.</p>
+      ) : (
+        <ul className="mini-list">
+          {active.map((c) => {
+            const pct = c.contacts ? Math.floor((c.completed / c.contacts) * 100) : 0;
+            return (
+              <li key={c.id}>
+                <div className="mini-head">
+                  <span className="cell-ellipsis">
+                    {c.status === "running" ? <span className="live-dot" aria-hidden="true" /> : <span className="reason-dot reason-paused" aria-hidden="true" />}{" "}
+                    {c.name}
+                  </span>
+                  <span className="muted tabular">
+                    {c.completed}/{c.contacts}
+                  </span>
+                </div>
+                <div className="progress" role="progressbar" aria-label={`${c.name} progress`} aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+                  <div className={`progress-bar${c.status === "running" ? " is-live" : ""}`} style={{ width: `${pct}%` }} />
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function OpenAttention() {
+  const list = useQuery({ ...attentionQuery(), staleTime: Infinity });
+  const open = (list.data?.items ?? []).filter((i) => !i.acked_at).slice(0, 4);
+  return (
+    <section className="card chart-card">
+      <div className="chart-head">
+        <h2>Needs attention</h2>
+        <a className="link" href={href("attention")}>
+          {list.data?.open ? `See all ${list.data.open}` : "Open the list"}
+        </a>
+      </div>
+      {open.length === 0 ? (
+        <p className="faint">Nothing open. Stuck calls, tripped breakers and opt-outs show up here.</p>
+      ) : (
+        <ul className="mini-list">
+          {open.map((i) => (
+            <li key={i.id} className={`mini-alert sev-${i.severity}`}>
+              <strong>{i.title}</strong> <span className="muted cell-ellipsis">{i.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
