@@ -6,6 +6,7 @@ mod engine;
 mod import;
 mod import_api;
 mod listeners;
+mod live;
 mod phone;
 mod store;
 mod webhooks;

@@ -36,7 +36,12 @@ pub async fn list(app: &App, _actor: Actor, args: ListArgs) -> Result<AttentionL
     let limit = args.limit.unwrap_or(200).clamp(1, 1000);
     let (items, open) = app
         .store
-        .read(move |c| Ok((attention::list(c, args.include_acked, limit)?, attention::open_count(c)?)))
+        .read(move |c| {
+            Ok((
+                attention::list(c, args.include_acked, limit)?,
+                attention::open_count(c)?,
+            ))
+        })
         .await?;
     Ok(AttentionList { items, open })
 }

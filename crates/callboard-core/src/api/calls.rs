@@ -161,7 +161,11 @@ pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) 
         });
     }
     for a in audit {
-        let ok = a.details.get("ok").and_then(serde_json::Value::as_bool).unwrap_or(true);
+        let ok = a
+            .details
+            .get("ok")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true);
         let what = a
             .details
             .get("text")
@@ -169,11 +173,15 @@ pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) 
             .and_then(serde_json::Value::as_str)
             .map(|s| format!("“{s}”"));
         let err = a.details.get("error").and_then(serde_json::Value::as_str);
-        let detail = [Some(format!("by {}", a.actor)), what, err.map(|e| format!("refused: {e}"))]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ");
+        let detail = [
+            Some(format!("by {}", a.actor)),
+            what,
+            err.map(|e| format!("refused: {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
         out.push(TimelineEntry {
             at: a.at.clone(),
             source: "action",
@@ -242,7 +250,10 @@ pub async fn whisper(app: &App, actor: Actor, args: WhisperArgs) -> Result<Actio
 pub async fn transfer(app: &App, actor: Actor, args: TransferArgs) -> Result<ActionOut, ApiError> {
     let to = args.to.trim().replace([' ', '-', '(', ')'], "");
     let digits = to.strip_prefix('+').unwrap_or("");
-    if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+    if !(8..=15).contains(&digits.len())
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || digits.starts_with('0')
+    {
         return Err(ApiError::new(
             ErrorCode::Validation,
             format!("to: '{}' is not an E.164 number like +15551234567", args.to),
@@ -259,13 +270,19 @@ async fn act(app: &App, actor: Actor, id: i64, action: Action) -> Result<ActionO
     if !IN_FLIGHT.contains(&call.status.as_str()) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            format!("call #{id} is not in flight (it is {})", call.status.replace('_', " ")),
+            format!(
+                "call #{id} is not in flight (it is {})",
+                call.status.replace('_', " ")
+            ),
         ));
     }
     let Some(dialer) = app.call_controls.get(&call.provider) else {
         return Err(ApiError::new(
             ErrorCode::Conflict,
-            format!("this instance has no '{}' dialer to act on call #{id}", call.provider),
+            format!(
+                "this instance has no '{}' dialer to act on call #{id}",
+                call.provider
+            ),
         ));
     };
     let call_ref = CallRef {
@@ -299,7 +316,11 @@ async fn act(app: &App, actor: Actor, id: i64, action: Action) -> Result<ActionO
             if failure.is_none() {
                 match &action {
                     Action::HangUp => {
-                        let o = if answered { Outcome::Answered } else { Outcome::Cancelled };
+                        let o = if answered {
+                            Outcome::Answered
+                        } else {
+                            Outcome::Cancelled
+                        };
                         outcome::record(tx, id, o, Some("ended by a supervisor"), at)?;
                     }
                     Action::Transfer(to) => {
@@ -339,9 +360,10 @@ async fn act(app: &App, actor: Actor, id: i64, action: Action) -> Result<ActionO
 fn dial_error(id: i64, e: DialError) -> ApiError {
     match e {
         DialError::Unsupported(m) => ApiError::new(ErrorCode::Conflict, m),
-        DialError::Rejected(m) => {
-            ApiError::new(ErrorCode::Conflict, format!("the provider refused the action on call #{id}: {m}"))
-        }
+        DialError::Rejected(m) => ApiError::new(
+            ErrorCode::Conflict,
+            format!("the provider refused the action on call #{id}: {m}"),
+        ),
         DialError::Unavailable(m) => ApiError::new(
             ErrorCode::Internal,
             format!("the provider could not be reached for call #{id}: {m}"),

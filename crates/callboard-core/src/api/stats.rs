@@ -48,7 +48,10 @@ pub async fn overview(app: &App, _actor: Actor, args: OverviewArgs) -> Result<Ov
     let now = app.clock.now();
     let since = match args.since.as_deref() {
         Some(s) => from_db(s).ok_or_else(|| {
-            ApiError::new(ErrorCode::Validation, format!("since: '{s}' is not an RFC 3339 time"))
+            ApiError::new(
+                ErrorCode::Validation,
+                format!("since: '{s}' is not an RFC 3339 time"),
+            )
         })?,
         None => floor(now - SignedDuration::from_hours(23), 3600),
     };
@@ -58,8 +61,11 @@ pub async fn overview(app: &App, _actor: Actor, args: OverviewArgs) -> Result<Ov
     let (totals, hourly, per_minute, running) = app
         .store
         .read(move |c| -> StoreResult<_> {
-            let running: i64 =
-                c.query_row("SELECT COUNT(*) FROM campaigns WHERE status = 'running'", [], |r| r.get(0))?;
+            let running: i64 = c.query_row(
+                "SELECT COUNT(*) FROM campaigns WHERE status = 'running'",
+                [],
+                |r| r.get(0),
+            )?;
             Ok((
                 stats::totals(c, &since_db, None)?,
                 stats::series(c, since, hours, 3600, None)?,

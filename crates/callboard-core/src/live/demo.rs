@@ -89,7 +89,10 @@ pub fn seed(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<()> {
 }
 
 fn contacts_of(tx: &Transaction<'_>, campaign_id: i64) -> StoreResult<Vec<i64>> {
-    let mut stmt = tx.prepare("SELECT contact_id FROM campaign_contacts WHERE campaign_id = ?1 ORDER BY contact_id")?;
-    let ids = stmt.query_map([campaign_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut stmt =
+        tx.prepare("SELECT contact_id FROM campaign_contacts WHERE campaign_id = ?1 ORDER BY contact_id")?;
+    let ids = stmt
+        .query_map([campaign_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(ids)
 }

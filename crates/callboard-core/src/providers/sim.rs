@@ -10,7 +10,9 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
     app::App,
-    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, dialer::Capabilities, retry::Outcome},
+    engine::{
+        CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, dialer::Capabilities, retry::Outcome,
+    },
     events::Event,
 };
 
@@ -96,7 +98,11 @@ impl SimDialer {
 
     /// The call's live plan: ringing takes a sixth of the drawn time (at least 4 s), talking the rest.
     fn plan(&self, o: Outcome, secs: u64) -> sim_live::Plan {
-        let script = self.rng.lock().unwrap_or_else(|p| p.into_inner()).random_range(0..16);
+        let script = self
+            .rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .random_range(0..16);
         let ring = (secs / 6).clamp(4, 25).min(secs);
         let scale = |s: u64| Duration::from_secs_f64(s as f64 / self.speed);
         sim_live::Plan {
@@ -150,7 +156,11 @@ impl Dialer for SimDialer {
             if !live {
                 return Err(DialError::Rejected("the simulated call is no longer live".into()));
             }
-            tracing::info!(call_id = call.call_id, chars = text.len(), "simulator: agent received a whisper");
+            tracing::info!(
+                call_id = call.call_id,
+                chars = text.len(),
+                "simulator: agent received a whisper"
+            );
             // The simulated agent acknowledges the guidance out loud, so the effect is visible.
             app.events.emit(Event::CallTranscript {
                 call_id: call.call_id,

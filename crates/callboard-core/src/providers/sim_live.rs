@@ -31,11 +31,20 @@ type Turn = (&'static str, &'static str);
 const SCRIPTS: [(&[Turn], &str, &str); 4] = [
     (
         &[
-            ("agent", "Hello, this is the assistant calling about your recent enquiry. Is now a good time?"),
+            (
+                "agent",
+                "Hello, this is the assistant calling about your recent enquiry. Is now a good time?",
+            ),
             ("contact", "Yes, go ahead."),
-            ("agent", "You asked about a test drive. Would Saturday morning suit you?"),
+            (
+                "agent",
+                "You asked about a test drive. Would Saturday morning suit you?",
+            ),
             ("contact", "Saturday works, around ten."),
-            ("agent", "Booked for Saturday at ten. You'll get a confirmation message shortly."),
+            (
+                "agent",
+                "Booked for Saturday at ten. You'll get a confirmation message shortly.",
+            ),
             ("contact", "Great, thank you."),
         ],
         "success",
@@ -43,9 +52,15 @@ const SCRIPTS: [(&[Turn], &str, &str); 4] = [
     ),
     (
         &[
-            ("agent", "Hello, I'm calling from the service team about your appointment."),
+            (
+                "agent",
+                "Hello, I'm calling from the service team about your appointment.",
+            ),
             ("contact", "Which appointment? I don't remember booking anything."),
-            ("agent", "It's the reminder for your annual service. Shall I find a slot?"),
+            (
+                "agent",
+                "It's the reminder for your annual service. Shall I find a slot?",
+            ),
             ("contact", "Not now, maybe next month."),
             ("agent", "No problem, I'll make a note to call back next month."),
         ],
@@ -54,18 +69,33 @@ const SCRIPTS: [(&[Turn], &str, &str); 4] = [
     ),
     (
         &[
-            ("agent", "Good afternoon, I'm calling about your home-loan enquiry."),
-            ("contact", "I've had three calls this week. This is really annoying."),
-            ("agent", "I'm sorry about that. I can help with your rate question right now."),
+            (
+                "agent",
+                "Good afternoon, I'm calling about your home-loan enquiry.",
+            ),
+            (
+                "contact",
+                "I've had three calls this week. This is really annoying.",
+            ),
+            (
+                "agent",
+                "I'm sorry about that. I can help with your rate question right now.",
+            ),
             ("contact", "Please stop calling me."),
-            ("agent", "Understood, I'll make sure you're not called again. Goodbye."),
+            (
+                "agent",
+                "Understood, I'll make sure you're not called again. Goodbye.",
+            ),
         ],
         "opt_out",
         "negative",
     ),
     (
         &[
-            ("agent", "Hello, this is a quick survey call; it takes two minutes."),
+            (
+                "agent",
+                "Hello, this is a quick survey call; it takes two minutes.",
+            ),
             ("contact", "Okay, sure."),
             ("agent", "How would you rate your last visit, from one to five?"),
             ("contact", "Four. The waiting time was a bit long."),
@@ -148,7 +178,10 @@ async fn play(app: &Arc<App>, call_id: i64, campaign_id: i64, plan: Plan) {
         let speaker = Arc::new(AtomicU8::new(0));
         let audio = tokio::spawn(publish_audio(app.clone(), call_id, speaker.clone()));
         let turns: &[Turn] = if plan.outcome == Outcome::Voicemail {
-            &[("agent", "Hello, this is a message about your enquiry; we'll call you back. Goodbye.")]
+            &[(
+                "agent",
+                "Hello, this is a message about your enquiry; we'll call you back. Goodbye.",
+            )]
         } else {
             lines
         };
@@ -219,7 +252,9 @@ async fn publish_audio(app: Arc<App>, call_id: i64, speaker: Arc<AtomicU8>) {
                     0.0
                 } else {
                     let syllable = (0.5 + 0.5 * (TAU * 3.5 * t).sin()).powi(2);
-                    let wave = (TAU * phase).sin() + 0.5 * (TAU * 2.0 * phase).sin() + 0.25 * (TAU * 3.0 * phase).sin();
+                    let wave = (TAU * phase).sin()
+                        + 0.5 * (TAU * 2.0 * phase).sin()
+                        + 0.25 * (TAU * 3.0 * phase).sin();
                     wave * syllable * 6000.0
                 };
                 (voiced + hiss) as i16

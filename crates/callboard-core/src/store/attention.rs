@@ -38,8 +38,7 @@ pub struct NewItem {
     pub dedupe_key: String,
 }
 
-const COLUMNS: &str =
-    "id, kind, severity, title, message, campaign_id, call_id, count, created_at, last_seen_at, acked_at, acked_by";
+const COLUMNS: &str = "id, kind, severity, title, message, campaign_id, call_id, count, created_at, last_seen_at, acked_at, acked_by";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<AttentionItem> {
     Ok(AttentionItem {
@@ -112,7 +111,11 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<AttentionItem> {
 
 /// Open items (newest first), then, with `include_acked`, the acknowledged ones too; at most `limit`.
 pub fn list(conn: &Connection, include_acked: bool, limit: i64) -> StoreResult<Vec<AttentionItem>> {
-    let filter = if include_acked { "" } else { "WHERE acked_at IS NULL" };
+    let filter = if include_acked {
+        ""
+    } else {
+        "WHERE acked_at IS NULL"
+    };
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM attention_items {filter} \
          ORDER BY acked_at IS NOT NULL, last_seen_at DESC, id DESC LIMIT ?1"

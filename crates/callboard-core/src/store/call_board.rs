@@ -211,9 +211,8 @@ pub fn append_lines(conn: &Connection, lines: &[(i64, TranscriptLine)]) -> Store
 /// A call's transcript: the live turns, else the provider's post-call transcript (a JSON array of turns
 /// with `role`/`message` and `time_in_call_secs`, as ElevenLabs sends it).
 pub fn transcript(conn: &Connection, call_id: i64) -> StoreResult<Vec<TranscriptLine>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT role, text, at FROM call_transcript_lines WHERE call_id = ?1 ORDER BY id",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT role, text, at FROM call_transcript_lines WHERE call_id = ?1 ORDER BY id")?;
     let live: Vec<TranscriptLine> = stmt
         .query_map([call_id], |r| {
             Ok(TranscriptLine {
@@ -244,9 +243,9 @@ pub fn transcript(conn: &Connection, call_id: i64) -> StoreResult<Vec<Transcript
             };
             let offset = t.get("time_in_call_secs").and_then(serde_json::Value::as_f64);
             let at = match (base.as_deref().and_then(crate::clock::from_db), offset) {
-                (Some(b), Some(s)) => crate::clock::to_db(
-                    b + jiff::SignedDuration::from_millis((s * 1000.0).round() as i64),
-                ),
+                (Some(b), Some(s)) => {
+                    crate::clock::to_db(b + jiff::SignedDuration::from_millis((s * 1000.0).round() as i64))
+                }
                 _ => base.clone().unwrap_or_default(),
             };
             Some(TranscriptLine {

@@ -15,8 +15,8 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
 pub mod import_templates;
-pub mod stats;
 mod migrate;
+pub mod stats;
 
 use std::{
     panic::AssertUnwindSafe,
