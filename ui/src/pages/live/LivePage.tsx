@@ -75,7 +75,7 @@ export function LivePage() {
   }, []);
   useEffect(() => {
     if (selected == null) return;
-    document.querySelector(`[data-call-id="${selected}"]`)?.scrollIntoView({ block: "nearest" });
+    document.querySelector(`[data-call-id="${selected}"]`)?.scrollIntoView?.({ block: "nearest" });
   }, [selected]);
 
   if (board.isPending) {
