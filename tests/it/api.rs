@@ -144,6 +144,46 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(hooks["events"], json!([]));
     assert_eq!(hooks["rejected_since_start"], 0);
 
+    // The live monitor: two calls in flight on a provider that can do everything.
+    let (dialer, live_campaign) = crate::live::dial_calls(&s, 2, true).await?;
+    let board = call("call.list", json!({})).await?;
+    let ids: Vec<i64> = board
+        .as_array()
+        .map(|b| b.iter().filter_map(|c| c["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        call("call.get", json!({"id": ids[0]})).await?["call"]["status"],
+        "dialing"
+    );
+    call("call.whisper", json!({"id": ids[0], "text": "Be brief"})).await?;
+    assert_eq!(
+        call("call.transfer", json!({"id": ids[0], "to": "+15551234567"})).await?["status"],
+        "transferred"
+    );
+    assert_eq!(
+        call("call.hang_up", json!({"id": ids[1]})).await?["status"],
+        "cancelled"
+    );
+    assert_eq!(dialer.actions().len(), 3);
+    callboard_core::live::recorder::record(
+        &s.test.app,
+        vec![callboard_core::events::Event::Alert {
+            kind: "circuit_breaker".into(),
+            campaign_id: Some(live_campaign),
+            message: "tripped".into(),
+        }],
+    )
+    .await?;
+    let attention = call("attention.list", json!({})).await?;
+    assert_eq!(attention["open"], 1);
+    call("attention.ack", json!({"id": attention["items"][0]["id"]})).await?;
+    assert_eq!(call("stats.overview", json!({})).await?["totals"]["dials"], 2);
+    assert_eq!(
+        call("stats.campaign", json!({"id": live_campaign})).await?["totals"]["dials"],
+        2
+    );
+
     let all: BTreeSet<&str> = COMMANDS.iter().copied().collect();
     assert_eq!(tested, all, "every command in the table needs a round-trip here");
 

@@ -22,15 +22,16 @@ use tokio_tungstenite::tungstenite::{self, Message};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A provider that places every call and records what a supervisor asked of it; it can whisper but not
-/// transfer.
+/// A provider that places every call and records what a supervisor asked of it; it can whisper, and
+/// transfer only when told.
 #[derive(Default)]
-struct ControlDialer {
+pub(crate) struct ControlDialer {
     actions: Mutex<Vec<String>>,
+    can_transfer: bool,
 }
 
 impl ControlDialer {
-    fn actions(&self) -> Vec<String> {
+    pub(crate) fn actions(&self) -> Vec<String> {
         self.actions.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
     fn log(&self, what: String) {
@@ -43,8 +44,19 @@ impl Dialer for ControlDialer {
         Capabilities {
             hang_up: true,
             whisper: true,
-            transfer: false,
+            transfer: self.can_transfer,
         }
+    }
+    fn transfer(&self, call: CallRef, to: String) -> BoxFuture<'static, Result<(), DialError>> {
+        if !self.can_transfer {
+            return Box::pin(async {
+                Err(DialError::Unsupported(
+                    "this provider cannot transfer calls".into(),
+                ))
+            });
+        }
+        self.log(format!("transfer {} {to}", call.call_id));
+        Box::pin(async { Ok(()) })
     }
     fn dial(&self, r: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
         Box::pin(async move {
@@ -74,7 +86,21 @@ impl Dialer for ControlDialer {
 /// flight), the dialer registered for the API.
 async fn with_calls(n: usize) -> Result<(Served, Arc<ControlDialer>, i64), Box<dyn std::error::Error>> {
     let s = TestApp::new()?.serve().await?;
-    let dialer = Arc::new(ControlDialer::default());
+    let (dialer, campaign_id) = dial_calls(&s, n, false).await?;
+    Ok((s, dialer, campaign_id))
+}
+
+/// Adds a running `twilio` campaign with `n` contacts to a served app, dials them with a [`ControlDialer`]
+/// (registered for the API too); returns the dialer and the campaign's id.
+pub(crate) async fn dial_calls(
+    s: &Served,
+    n: usize,
+    can_transfer: bool,
+) -> Result<(Arc<ControlDialer>, i64), Box<dyn std::error::Error>> {
+    let dialer = Arc::new(ControlDialer {
+        can_transfer,
+        ..Default::default()
+    });
     let dialers: HashMap<String, Arc<dyn Dialer>> =
         HashMap::from([("twilio".to_owned(), dialer.clone() as Arc<dyn Dialer>)]);
     s.test.app.call_controls.set(dialers.clone());
@@ -110,7 +136,7 @@ async fn with_calls(n: usize) -> Result<(Served, Arc<ControlDialer>, i64), Box<d
         .await?;
     let report = Engine::new(s.test.app.clone(), dialers).step().await?;
     assert_eq!(report.dialed, n);
-    Ok((s, dialer, campaign_id))
+    Ok((dialer, campaign_id))
 }
 
 async fn board(s: &Served, args: Value) -> Result<Vec<Value>, Box<dyn std::error::Error>> {

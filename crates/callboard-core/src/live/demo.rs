@@ -7,8 +7,17 @@ use rusqlite::{Transaction, params};
 
 use crate::{clock::to_db, store::StoreResult};
 
-/// Outcomes of the finished demo calls, in turn: (status, outcome, disposition, sentiment, talk seconds).
-const FINISHED: [(&str, &str, Option<&str>, Option<&str>, i64); 8] = [
+/// A finished demo call: (status, outcome, disposition, sentiment, talk seconds).
+type Ending = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    i64,
+);
+
+/// Outcomes of the finished demo calls, in turn.
+const FINISHED: [Ending; 8] = [
     ("completed", "answered", Some("success"), Some("positive"), 148),
     ("no_answer", "no_answer", None, None, 0),
     ("completed", "answered", Some("failure"), Some("neutral"), 96),
