@@ -287,7 +287,7 @@ async fn end_call_and_whisper_reach_the_provider_and_are_audited_on_the_timeline
             "Ended by a supervisor"
         ]
     );
-    assert_eq!(d["call"]["ended_at"].is_string(), true);
+    assert!(d["call"]["ended_at"].is_string());
 
     // The UI heard about it.
     let mut saw_ended = false;
