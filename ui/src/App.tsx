@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { notifyAttention, showAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
+import type { CampaignEvent } from "./api/types";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
@@ -56,6 +57,11 @@ export function App() {
         if (e.type === "attention_changed") notifyAttention(e.item);
       }
     });
+    // Load tests (tests/e2e-web) feed synthetic event batches through the same reducer, when the page was
+    // opened with `?testHooks`; nothing is exposed otherwise.
+    if (new URLSearchParams(window.location.search).has("testHooks")) {
+      (window as unknown as { __callboardInject?: (e: CampaignEvent[]) => void }).__callboardInject = (events) => applyEvents(qc, events);
+    }
     return () => {
       offEvents();
       offConn();

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import { EmptyState } from "../../components/EmptyState";
@@ -13,6 +13,21 @@ import { counts, DEFAULT_FILTERS, moveSelection, visibleCalls, type BoardFilters
 
 /** The board's first load: calls in flight and those that ended in the last half hour. */
 export const BOARD_QUERY = { recent_minutes: 30, limit: 1000 } as const;
+
+/** A row's height until one is measured, and rows rendered beyond the visible ones on each side. */
+const ROW_H = 60;
+const OVERSCAN = 8;
+
+/**
+ * Which rows to render: only those in (or near) the scrolled view. A table of 500 rows relays out as a
+ * whole whenever a row changes or moves, which costs far more than React's work; 40 rows do not.
+ */
+export function rowWindow(count: number, top: number, height: number, rowH: number): { first: number; last: number } {
+  const viewport = height > 0 ? height : 30 * rowH;
+  const first = Math.max(0, Math.floor(top / rowH) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((top + viewport) / rowH) + OVERSCAN);
+  return { first, last: Math.max(first, last) };
+}
 
 function typing(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
@@ -44,6 +59,22 @@ export function LivePage() {
   }, [list]);
   const providers = useMemo(() => [...new Set(list.map((x) => x.provider))].sort(), [list]);
 
+  const wrap = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 0, rowH: ROW_H });
+  const measure = useCallback(() => {
+    const el = wrap.current;
+    if (!el) return;
+    const row = el.querySelector<HTMLElement>("tbody tr[data-call-id]");
+    const rowH = row?.offsetHeight || ROW_H;
+    setView((v) => (v.top === el.scrollTop && v.height === el.clientHeight && v.rowH === rowH ? v : { top: el.scrollTop, height: el.clientHeight, rowH }));
+  }, []);
+  useLayoutEffect(() => {
+    measure();
+    window.addEventListener("resize", measure);
+    return () => window.removeEventListener("resize", measure);
+  }, [measure, board.isSuccess]);
+  const { first, last } = rowWindow(visible.length, view.top, view.height, view.rowH);
+
   const ids = useRef<number[]>([]);
   ids.current = visible.map((x) => x.id);
   const open = useCallback((id: number) => {
@@ -73,10 +104,16 @@ export function LivePage() {
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, []);
+  // Keep the selected row in view (it may not be rendered yet: scroll by its index).
   useEffect(() => {
-    if (selected == null) return;
-    document.querySelector(`[data-call-id="${selected}"]`)?.scrollIntoView?.({ block: "nearest" });
-  }, [selected]);
+    const el = wrap.current;
+    const i = selected == null ? -1 : ids.current.indexOf(selected);
+    if (!el || i < 0) return;
+    const head = el.querySelector("thead")?.getBoundingClientRect().height ?? 0;
+    const top = i * view.rowH;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + view.rowH > el.scrollTop + el.clientHeight - head) el.scrollTop = top + view.rowH - el.clientHeight + head;
+  }, [selected, view.rowH]);
 
   if (board.isPending) {
     return (
@@ -234,7 +271,7 @@ export function LivePage() {
             they ended.
           </EmptyState>
         ) : (
-          <div className="table-wrap board-wrap">
+          <div className="table-wrap board-wrap" ref={wrap} onScroll={measure}>
             <table className="table table-fixed board" data-testid="call-board" data-count={visible.length}>
               <colgroup>
                 <col style={{ width: 132 }} />
@@ -255,9 +292,13 @@ export function LivePage() {
                 </tr>
               </thead>
               <tbody>
-                {visible.map((call) => (
+                {first > 0 && <tr className="board-spacer" style={{ height: first * view.rowH }} aria-hidden="true" />}
+                {visible.slice(first, last).map((call) => (
                   <CallRow key={call.id} call={call} selected={call.id === selected} onOpen={open} />
                 ))}
+                {last < visible.length && (
+                  <tr className="board-spacer" style={{ height: (visible.length - last) * view.rowH }} aria-hidden="true" />
+                )}
                 {visible.length === 0 && (
                   <tr>
                     <td colSpan={6} className="table-none">
