@@ -608,3 +608,47 @@ async fn twilio_json_bodies_and_exotel_multipart_are_accepted() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn exotel_allow_list_checks_the_address_the_tunnel_reports() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    s.test
+        .app
+        .webhooks
+        .set_exotel_allowed(Some("203.0.113.0/24, 198.51.100.7".parse()?));
+    let body = include_str!("../fixtures/telephony/exotel/callback_status_answered.json");
+    let post = |forwarded: &'static str| {
+        s.http
+            .post(format!(
+                "{}/webhooks/exotel/{EXOTEL_SECRET}/status",
+                s.public_base()
+            ))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(body)
+            .send()
+    };
+    // The tunnel agent appends the real address last; what the client claimed before it is ignored.
+    assert_eq!(post("10.9.9.9, 203.0.113.50").await?.status(), 200);
+    assert_eq!(post("203.0.113.50, 192.0.2.1").await?.status(), 403);
+    // The test talks from loopback with no forwarded address: loopback is not on the list either.
+    let plain = s
+        .post_exotel(EXOTEL_SECRET, "status", "application/json", body)
+        .await?;
+    assert_eq!(plain.status, 403);
+    s.test.app.webhooks.settle().await;
+    let rejected: Vec<String> = events_of(&s)
+        .await?
+        .into_iter()
+        .filter(|e| e.status == "rejected")
+        .map(|e| e.error.unwrap_or_default())
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert!(rejected[0].contains("192.0.2.1"), "{rejected:?}");
+    assert!(rejected[1].contains("127.0.0.1"), "{rejected:?}");
+    // Without a list, any address passes again.
+    s.test.app.webhooks.set_exotel_allowed(None);
+    assert_eq!(post("192.0.2.1").await?.status(), 200);
+    s.stop().await;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
-import { notifyAttention, showAlert } from "./alerts";
+import { notifyAttention, showAlert, showWebhookAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
 import type { CampaignEvent } from "./api/types";
 import { Sidebar, NAV } from "./components/Sidebar";
@@ -54,7 +54,8 @@ export function App() {
       applyEvents(qc, events);
       for (const e of events) {
         if (e.type === "alert") void showAlert(qc, e);
-        if (e.type === "attention_changed") notifyAttention(e.item);
+        else if (e.type === "webhook_alert") showWebhookAlert(e);
+        else if (e.type === "attention_changed") notifyAttention(e.item);
       }
     });
     // Load tests (tests/e2e-web) feed synthetic event batches through the same reducer, when the page was

@@ -12,7 +12,7 @@ use crate::{
     listener::{self, Running},
     providers,
     runtime::{RuntimeFile, RuntimeInfo},
-    webhooks::ProviderSecrets,
+    webhooks::{ProviderSecrets, source_ip::IpAllowList},
 };
 
 /// How to start an instance.
@@ -62,9 +62,11 @@ impl Launched {
 pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let data_dir = options.app.data_dir.clone();
     let (app_options, secrets) = (options.app, options.secrets);
+    let exotel_allowed = exotel_allow_list_from_env()?;
     let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
         let app = App::open(app_options).map_err(|e| e.to_string())?;
         app.set_provider_secrets(secrets);
+        app.webhooks.set_exotel_allowed(exotel_allowed);
         if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
             tracing::info!("seeded demo data");
         }
@@ -107,4 +109,15 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         engine,
         _runtime_file: runtime_file,
     })
+}
+
+/// `CALLBOARD_EXOTEL_ALLOWED_IPS`: the addresses Exotel may call from (unset: any).
+fn exotel_allow_list_from_env() -> Result<Option<IpAllowList>, String> {
+    match std::env::var("CALLBOARD_EXOTEL_ALLOWED_IPS") {
+        Ok(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e| format!("CALLBOARD_EXOTEL_ALLOWED_IPS: {e}")),
+        Err(_) => Ok(None),
+    }
 }

@@ -13,10 +13,12 @@ import type {
   Campaign,
   CampaignInput,
   CampaignStats,
-  Commands,
   CommandName,
+  Commands,
   Health,
   Overview,
+  WebhookEventDetail,
+  WebhookList,
   WhyReport,
 } from "./types";
 
@@ -67,6 +69,11 @@ export const api = {
     overview: (since?: string): Promise<Overview> => rpc("stats.overview", since ? { since } : {}),
     campaign: (id: number): Promise<CampaignStats> => rpc("stats.campaign", { id }),
   },
+
+  webhooks: {
+    list: (limit = 200): Promise<WebhookList> => rpc("webhook.list", { limit }),
+    get: (id: number): Promise<WebhookEventDetail> => rpc("webhook.get", { id }),
+  },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
@@ -81,4 +88,6 @@ export const keys = {
   attention: ["attention"] as const,
   overview: ["stats", "overview"] as const,
   campaignStats: (id: number) => ["stats", "campaign", id] as const,
+  webhooks: ["webhooks"] as const,
+  webhook: (id: number) => ["webhook", id] as const,
 };

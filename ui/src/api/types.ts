@@ -172,8 +172,9 @@ export type CampaignEvent =
   | { type: "call_transcript"; call_id: number; role: "agent" | "contact" | (string & {}); text: string; at: string }
   /** A "needs attention" item was raised, bumped or acknowledged; `open` is how many are open now. */
   | { type: "attention_changed"; item: AttentionItem; open: number }
-  /** Webhook journal and guard events (shown in Settings → Webhooks). */
-  | { type: "webhook_received"; id: number; provider: string; kind: string; status: string }
+  /** A webhook delivery was journaled or changed status. */
+  | { type: "webhook_received"; id: number; provider: string; kind: string; status: WebhookStatus }
+  /** Many deliveries failed their signature check in a short time: probably a wrong webhook secret. */
   | { type: "webhook_alert"; provider: string; route: string; rejected: number; message: string }
   /**
    * Sent by the core when a subscriber fell behind; the UI also raises it itself after an event stream
@@ -210,6 +211,8 @@ export interface Commands {
   "attention.ack": { args: { id: number }; response: AttentionItem };
   "stats.overview": { args: { since?: string }; response: Overview };
   "stats.campaign": { args: { id: number }; response: CampaignStats };
+  "webhook.list": { args: { limit?: number }; response: WebhookList };
+  "webhook.get": { args: { id: number }; response: WebhookEventDetail };
 }
 
 export type CommandName = keyof Commands;
@@ -393,4 +396,38 @@ export interface CampaignStats {
   success_rate: number | null;
   calls_per_minute: number;
   per_minute: Bucket[];
+}
+
+export type WebhookProvider = "elevenlabs" | "twilio" | "exotel";
+export type WebhookStatus = "pending" | "applied" | "duplicate" | "rejected" | "failed";
+
+/** One row of the webhook journal. */
+export interface WebhookEvent {
+  id: number;
+  provider: WebhookProvider;
+  type: string;
+  idempotency_key: string;
+  status: WebhookStatus;
+  error: string | null;
+  received_at: string;
+  call_id: number | null;
+}
+
+/** `webhook.list`: the newest deliveries and counters. */
+export interface WebhookList {
+  events: WebhookEvent[];
+  counts: { provider: string; status: WebhookStatus; count: number }[];
+  rejected_since_start: number;
+}
+
+/** `webhook.get`: one delivery for the body viewer. */
+export interface WebhookEventDetail extends WebhookEvent {
+  headers: Record<string, string> | null;
+  /** The first 64 KiB as text; null when the body was not kept (rejected deliveries). */
+  body: string | null;
+  body_size: number | null;
+  body_path: string | null;
+  occurred_at: string | null;
+  applied_at: string | null;
+  attempts: number;
 }

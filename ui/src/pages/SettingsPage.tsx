@@ -5,6 +5,7 @@ import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
 import { NotificationSettings } from "./NotificationSettings";
+import { WebhooksCard } from "./settings/WebhooksCard";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -86,6 +87,8 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+
+      <WebhooksCard />
 
       <section className="card settings-card">
         <header className="settings-head">

@@ -109,6 +109,7 @@ command_table! {
     "attention.ack" => attention::ack: IdArgs => crate::store::attention::AttentionItem,
     "stats.overview" => stats::overview: stats::OverviewArgs => stats::Overview,
     "stats.campaign" => stats::campaign: IdArgs => stats::CampaignStats,
+    "webhook.get" => webhooks::get: IdArgs => crate::store::call_events::EventDetail,
 }
 
 /// Runs one command.

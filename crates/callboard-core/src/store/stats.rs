@@ -1,5 +1,6 @@
 //! Figures for the Overview page and the campaign dashboard, counted from `calls` (a dial is a call row
-//! whose attempt was placed; a connect was answered; a success is a connect whose disposition says so).
+//! whose attempt was placed; a connect ended answered by a person; a success is a connect whose disposition
+//! says so).
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -29,7 +30,8 @@ pub struct Bucket {
     pub successes: i64,
 }
 
-const CONNECTED: &str = "(k.answered_at IS NOT NULL OR k.outcome = 'answered')";
+/// Reached a person: a voicemail also has an `answered_at` (the machine picked up) but is not a connect.
+const CONNECTED: &str = "(k.outcome = 'answered')";
 const SUCCESS: &str = "k.disposition IN ('success', 'successful', 'converted', 'booked', 'transferred')";
 const TALK: &str = "COALESCE(k.duration_s, CASE WHEN k.ended_at IS NOT NULL AND k.answered_at IS NOT NULL \
     THEN (julianday(k.ended_at) - julianday(k.answered_at)) * 86400.0 END)";

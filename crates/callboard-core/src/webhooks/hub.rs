@@ -8,7 +8,7 @@ use std::sync::{Mutex, RwLock};
 use jiff::SignedDuration;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ProviderSecrets, guard::Guard, sig_elevenlabs};
+use super::{ProviderSecrets, guard::Guard, sig_elevenlabs, source_ip::IpAllowList};
 use crate::store::{
     StoreError,
     call_events::{Journaled, NewEvent},
@@ -30,6 +30,7 @@ pub enum Job {
 pub struct Hub {
     secrets: RwLock<ProviderSecrets>,
     future_skew: RwLock<SignedDuration>,
+    exotel_allowed: RwLock<Option<IpAllowList>>,
     pub guard: Guard,
     queue: mpsc::UnboundedSender<Job>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Job>>>,
@@ -46,6 +47,7 @@ impl Hub {
             journal_receiver: Mutex::new(Some(journal_rx)),
             secrets: RwLock::new(secrets),
             future_skew: RwLock::new(sig_elevenlabs::DEFAULT_FUTURE_SKEW),
+            exotel_allowed: RwLock::new(None),
             guard: Guard::default(),
             queue,
             receiver: Mutex::new(Some(rx)),
@@ -67,6 +69,18 @@ impl Hub {
 
     pub fn set_future_skew(&self, skew: SignedDuration) {
         *self.future_skew.write().unwrap_or_else(|p| p.into_inner()) = skew;
+    }
+
+    /// The addresses Exotel may call from; `None` (or an empty list) lets any address through.
+    pub fn exotel_allowed(&self) -> Option<IpAllowList> {
+        self.exotel_allowed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_exotel_allowed(&self, list: Option<IpAllowList>) {
+        *self.exotel_allowed.write().unwrap_or_else(|p| p.into_inner()) = list.filter(|l| !l.is_empty());
     }
 
     pub fn enqueue(&self, job: Job) {

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod extract;
 pub mod extract_elevenlabs;
 pub mod fold;
+pub mod fuzz;
 pub mod guard;
 pub mod hub;
 pub mod payload_elevenlabs;
@@ -15,6 +16,7 @@ pub mod routes;
 pub mod sig_elevenlabs;
 pub mod sig_exotel;
 pub mod sig_twilio;
+pub mod source_ip;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,10 @@ pub enum SignatureError {
     FromTheFuture,
     #[error("no secret configured for this provider")]
     NotConfigured,
+    #[error("source address {0} is not on the allow-list")]
+    SourceNotAllowed(std::net::IpAddr),
+    #[error("the source address is unknown, and an allow-list is set")]
+    SourceUnknown,
 }
 
 /// The webhook secrets, from the environment (and later the keychain). `Debug` prints `***`.

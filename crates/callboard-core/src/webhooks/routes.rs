@@ -4,19 +4,19 @@
 //! the rest. A failed check answers 401 (Exotel's path secret: 403), is recorded as `rejected` without its
 //! body, and counts towards the spike alert; past the per-route budget for rejections it gets 429.
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{ConnectInfo, DefaultBodyLimit, Path, State},
     http::{HeaderMap, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
     routing::{any, post},
 };
 use serde_json::{Value, json};
 
-use super::{Provider, SignatureError, extract, hub::Job, sig_elevenlabs, sig_exotel, sig_twilio};
+use super::{Provider, SignatureError, extract, hub::Job, sig_elevenlabs, sig_exotel, sig_twilio, source_ip};
 use crate::{
     app::App,
     clock::to_db,
@@ -155,13 +155,18 @@ async fn twilio(
 
 async fn exotel(
     State(app): State<Arc<App>>,
+    extensions: axum::http::Extensions,
     Path((secret, kind)): Path<(String, String)>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let verdict = sig_exotel::verify(app.webhooks.secrets().exotel_webhook.as_ref(), &secret);
+    let verdict =
+        sig_exotel::verify(app.webhooks.secrets().exotel_webhook.as_ref(), &secret).and_then(|()| {
+            let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+            exotel_source_allowed(&app, peer, &headers)
+        });
     let Some(kind) = EXOTEL_KINDS.into_iter().find(|k| *k == kind) else {
         return answer(StatusCode::NOT_FOUND, "not_found", "no such Exotel webhook");
     };
@@ -182,6 +187,22 @@ async fn exotel(
         body
     };
     accept(&app, Provider::Exotel, route, kind, verdict, &headers, body).await
+}
+
+/// Checks the optional allow-list (after the path secret, so a wrong secret is reported as such).
+fn exotel_source_allowed(
+    app: &App,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<(), SignatureError> {
+    let Some(allowed) = app.webhooks.exotel_allowed() else {
+        return Ok(());
+    };
+    match source_ip::client_ip(peer, headers) {
+        Some(ip) if allowed.allows(ip) => Ok(()),
+        Some(ip) => Err(SignatureError::SourceNotAllowed(ip)),
+        None => Err(SignatureError::SourceUnknown),
+    }
 }
 
 /// Journal first, then answer.
@@ -231,11 +252,8 @@ async fn accept(
         occurred_at: c.occurred_at,
         sequence: c.sequence,
     };
-    match app
-        .store
-        .with_tx(move |tx| call_events::journal(tx, &event))
-        .await
-    {
+    // Group commit: one transaction for every delivery waiting, each answered after the commit.
+    match app.webhooks.journal(event).await {
         Ok(Journaled::New(id)) => {
             app.webhooks.enqueue(Job::Apply(id));
             emit(app, id, provider, &c.kind, "pending");
