@@ -7,6 +7,7 @@ mod import;
 mod import_api;
 mod listeners;
 mod live;
+mod live_feeds;
 mod phone;
 mod store;
 mod webhooks;

@@ -154,7 +154,12 @@ pub async fn record(app: &App, batch: Vec<Event>) -> StoreResult<()> {
         .with_tx(move |tx| -> StoreResult<_> {
             call_board::append_lines(tx, &lines)?;
             for id in ended {
-                items.extend(outcome_items(&call_board::get(tx, id)?));
+                // A call deleted meanwhile has nothing to report; the rest of the batch still counts.
+                match call_board::get(tx, id) {
+                    Ok(call) => items.extend(outcome_items(&call)),
+                    Err(crate::store::StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
             }
             let mut raised = Vec::new();
             for i in &items {
@@ -251,4 +256,71 @@ pub async fn scan_stuck(app: &App) -> StoreResult<usize> {
         app.events.emit(Event::AttentionChanged { item, open });
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ended(sentiment: Option<&str>, disposition: Option<&str>) -> call_board::BoardCall {
+        call_board::BoardCall {
+            id: 7,
+            campaign_id: Some(1),
+            campaign_name: None,
+            contact_id: Some(3),
+            contact_name: Some("Noura".into()),
+            contact_phone: Some("+96550000000".into()),
+            agent_id: None,
+            agent_name: None,
+            provider: "sim".into(),
+            provider_call_id: None,
+            status: "completed".into(),
+            outcome: Some("answered".into()),
+            disposition: disposition.map(Into::into),
+            started_at: None,
+            answered_at: None,
+            ended_at: None,
+            duration_s: None,
+            cost: None,
+            error: None,
+            sentiment: sentiment.map(Into::into),
+            last_line: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_finished_call_needs_attention_for_negative_sentiment_opt_outs_and_escalations() {
+        let kinds = |c| outcome_items(&c).into_iter().map(|i| i.kind).collect::<Vec<_>>();
+        assert!(kinds(ended(Some("positive"), Some("success"))).is_empty());
+        assert_eq!(
+            kinds(ended(Some("negative"), Some("opt_out"))),
+            ["negative_sentiment", "opt_out"]
+        );
+        assert_eq!(kinds(ended(None, Some("escalated"))), ["escalation"]);
+        let item = &outcome_items(&ended(Some("negative"), None))[0];
+        assert_eq!(
+            (item.call_id, item.dedupe_key.as_str()),
+            (Some(7), "negative_sentiment:7")
+        );
+        assert!(item.message.contains("Noura"));
+    }
+
+    #[test]
+    fn every_kind_the_ui_explains_has_a_title() {
+        for kind in [
+            "circuit_breaker",
+            "stuck_call",
+            "webhook_signature",
+            "webhook_disabled",
+            "listener_down",
+            "tunnel_down",
+            "escalation",
+            "negative_sentiment",
+            "opt_out",
+        ] {
+            assert_ne!(describe(kind).0, "Alert", "{kind}");
+        }
+    }
 }
