@@ -171,40 +171,6 @@ test("the board shows calls changing state live", async () => {
   await p.close();
 });
 
-test("a call's drawer shows its timeline and transcript turns as they arrive, and Listen receives audio", async () => {
-  const p = await newPage();
-  // A voicemail says one line and hangs up: try calls until one has a conversation going.
-  const tried = [];
-  let drawer;
-  for (;;) {
-    const c = await callInProgress(tried);
-    tried.push(c.id);
-    drawer = await openCall(p, c.id);
-    assert.ok((await drawer.locator(".tl").count()) >= 3, "queued, dialing, answered on the timeline");
-    const turns = async () => Number((await drawer.getByTestId("transcript").getAttribute("data-turns").catch(() => "0")) ?? 0);
-    const ended = async () => (await drawer.getByTestId("call-hang-up").isDisabled()) === true;
-    const before = await turns();
-    const next = await until("another transcript turn or the end of the call", async () => ((await turns()) > before ? "turn" : (await ended()) ? "ended" : null), 45_000);
-    if (next === "turn" && !(await ended())) break;
-    assert.ok(tried.length < 6, "no call in progress held a conversation");
-    await closeDrawer(p);
-  }
-
-  await drawer.getByTestId("call-listen").click();
-  const panel = drawer.getByTestId("listen-panel");
-  await panel.waitFor();
-  // 20 ms frames: 25 frames is half a second of the call's audio received by the page.
-  await p.waitForFunction(() => Number(document.querySelector("[data-testid=listen-panel]")?.getAttribute("data-frames") ?? 0) >= 25, null, {
-    timeout: 15_000,
-  });
-  assert.equal(await panel.getAttribute("data-state"), "playing");
-  await p.mouse.move(1, 1);
-  await p.screenshot({ path: join(artifacts, "live-call-drawer.png"), animations: "disabled" });
-  await drawer.getByTestId("call-listen").click();
-  await closeDrawer(p);
-  await p.close();
-});
-
 /**
  * Runs `steps` on a fresh conversation; when the simulator ends that call on its own first (a short call on a
  * busy machine), tries another one. Any other failure fails the test.
@@ -227,6 +193,37 @@ async function onAConversation(p, steps) {
     }
   }
 }
+
+test("a call's drawer shows its timeline and transcript turns as they arrive, and Listen receives audio", async () => {
+  const p = await newPage();
+  await onAConversation(p, async (c, drawer) => {
+    assert.ok((await drawer.locator(".tl").count()) >= 3, "queued, dialing, answered on the timeline");
+    const turns = async () => Number((await drawer.getByTestId("transcript").getAttribute("data-turns").catch(() => "0")) ?? 0);
+    const before = await turns();
+    await until(
+      "another transcript turn",
+      async () => {
+        if ((await turns()) > before) return true;
+        if (await drawer.getByTestId("call-hang-up").isDisabled()) throw new Error("the call ended before another turn");
+        return false;
+      },
+      45_000,
+    );
+    await drawer.getByTestId("call-listen").click();
+    const panel = drawer.getByTestId("listen-panel");
+    await panel.waitFor();
+    // 20 ms frames: 25 frames is half a second of the call's audio received by the page.
+    await p.waitForFunction(() => Number(document.querySelector("[data-testid=listen-panel]")?.getAttribute("data-frames") ?? 0) >= 25, null, {
+      timeout: 15_000,
+    });
+    assert.equal(await panel.getAttribute("data-state"), "playing");
+    await p.mouse.move(1, 1);
+    await p.screenshot({ path: join(artifacts, "live-call-drawer.png"), animations: "disabled" });
+    await drawer.getByTestId("call-listen").click();
+  });
+  await closeDrawer(p);
+  await p.close();
+});
 
 test("whisper and end call reach the simulator and appear in the timeline and the audit log", async () => {
   const p = await newPage();
