@@ -16,7 +16,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const artifacts = join(here, "artifacts");
 const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
 const START_TIMEOUT_MS = 30_000;
-const PAGES = ["campaigns", "contacts", "live", "calls", "analytics", "settings"];
+const PAGES = ["overview", "campaigns", "contacts", "live", "attention", "calls", "analytics", "settings"];
+/** Pages with their own screen (the rest still show what they will hold), by what shows they have loaded. */
+const LOADED = { overview: "overview-page", live: "live-page", attention: "attention-page" };
 
 /** @type {import("node:child_process").ChildProcess | undefined} */
 let server;
@@ -449,10 +451,11 @@ test("screenshots of every page in light and dark", async () => {
     for (const route of PAGES) {
       await page.getByTestId(`nav-${route}`).click();
       await page.waitForFunction((r) => location.hash === `#/${r}`, route);
-      const label = route[0].toUpperCase() + route.slice(1);
+      const label = await page.getByTestId(`nav-${route}`).locator(".nav-label").textContent();
       assert.equal(await page.getByTestId("page-title").textContent(), label);
       if (route === "campaigns") await page.getByTestId("campaign-row").first().waitFor();
       else if (route === "settings") await page.getByTestId("settings-version").getByText(/\d+\.\d+/).waitFor();
+      else if (LOADED[route]) await page.getByTestId(LOADED[route]).waitFor();
       else await page.getByTestId("empty-state").waitFor();
       await page.mouse.move(1, 1); // no hover highlight in the picture
       await page.screenshot({ path: join(artifacts, `${route}-${theme}.png`), animations: "disabled" });

@@ -161,6 +161,51 @@ async fn every_command_round_trips() -> TestResult {
     let missing = s.rpc("webhook.get", json!({ "id": 999_999 })).await?;
     assert_eq!(missing.body["code"], "not_found");
 
+    // The live monitor: two calls in flight on a provider that can do everything.
+    let (dialer, live_campaign) = crate::live::dial_calls(&s, 2, true).await?;
+    let board = call("call.list", json!({"campaign_id": live_campaign})).await?;
+    let ids: Vec<i64> = board
+        .as_array()
+        .map(|b| b.iter().filter_map(|c| c["id"].as_i64()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        call("call.get", json!({"id": ids[0]})).await?["call"]["status"],
+        "dialing"
+    );
+    call("call.whisper", json!({"id": ids[0], "text": "Be brief"})).await?;
+    assert_eq!(
+        call("call.transfer", json!({"id": ids[0], "to": "+15551234567"})).await?["status"],
+        "transferred"
+    );
+    assert_eq!(
+        call("call.hang_up", json!({"id": ids[1]})).await?["status"],
+        "cancelled"
+    );
+    assert_eq!(dialer.actions().len(), 3);
+    callboard_core::live::recorder::record(
+        &s.test.app,
+        vec![callboard_core::events::Event::Alert {
+            kind: "circuit_breaker".into(),
+            campaign_id: Some(live_campaign),
+            message: "tripped".into(),
+        }],
+    )
+    .await?;
+    let attention = call("attention.list", json!({})).await?;
+    assert_eq!(attention["open"], 1);
+    call("attention.ack", json!({"id": attention["items"][0]["id"]})).await?;
+    // Every call today: these two and any an earlier section created from a webhook.
+    let overview = call("stats.overview", json!({})).await?;
+    assert!(
+        overview["totals"]["dials"].as_i64().unwrap_or(0) >= 2,
+        "{overview}"
+    );
+    assert_eq!(
+        call("stats.campaign", json!({"id": live_campaign})).await?["totals"]["dials"],
+        2
+    );
+
     // `elevenlabs.*` need a (mock) ElevenLabs: elevenlabs.rs round-trips each of them.
     let all: BTreeSet<&str> = COMMANDS
         .iter()

@@ -9,6 +9,8 @@ mod engine;
 mod import;
 mod import_api;
 mod listeners;
+mod live;
+mod live_feeds;
 mod phone;
 mod store;
 mod webhooks;

@@ -1,19 +1,25 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
-import { showAlert, showWebhookAlert } from "./alerts";
+import { notifyAttention, showAlert, showWebhookAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
+import type { CampaignEvent } from "./api/types";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
 import { IconAlert } from "./components/Icons";
 import { useRoute, type Route } from "./lib/router";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
-import { AnalyticsPage, CallsPage, ContactsPage, LivePage } from "./pages/Placeholders";
+import { AttentionPage } from "./pages/attention/AttentionPage";
+import { LivePage } from "./pages/live/LivePage";
+import { OverviewPage } from "./pages/overview/OverviewPage";
+import { AnalyticsPage, CallsPage, ContactsPage } from "./pages/Placeholders";
 import { SettingsPage } from "./pages/SettingsPage";
 import { platform } from "./platform";
 import { applyTheme, useUi } from "./state/ui";
 
 const SUBTITLES: Record<Route, string> = {
+  overview: "Today at a glance",
+  attention: "What a person should look at",
   campaigns: "Who to call, with which agent, how fast and when",
   contacts: "The people your campaigns call",
   live: "Calls in flight, as they happen",
@@ -23,6 +29,8 @@ const SUBTITLES: Record<Route, string> = {
 };
 
 const PAGES: Record<Route, () => ReactNode> = {
+  overview: () => <OverviewPage />,
+  attention: () => <AttentionPage />,
   campaigns: () => <CampaignsPage />,
   contacts: () => <ContactsPage />,
   live: () => <LivePage />,
@@ -47,8 +55,14 @@ export function App() {
       for (const e of events) {
         if (e.type === "alert") void showAlert(qc, e);
         else if (e.type === "webhook_alert") showWebhookAlert(e);
+        else if (e.type === "attention_changed") notifyAttention(e.item);
       }
     });
+    // Load tests (tests/e2e-web) feed synthetic event batches through the same reducer, when the page was
+    // opened with `?testHooks`; nothing is exposed otherwise.
+    if (new URLSearchParams(window.location.search).has("testHooks")) {
+      (window as unknown as { __callboardInject?: (e: CampaignEvent[]) => void }).__callboardInject = (events) => applyEvents(qc, events);
+    }
     return () => {
       offEvents();
       offConn();

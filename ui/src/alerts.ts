@@ -2,7 +2,7 @@
 
 import type { QueryClient } from "@tanstack/react-query";
 import { api, keys } from "./api/client";
-import type { Campaign, CampaignEvent } from "./api/types";
+import type { AttentionItem, Campaign, CampaignEvent } from "./api/types";
 import { alertLabel } from "./lib/labels";
 import { useUi } from "./state/ui";
 
@@ -34,4 +34,30 @@ export async function showAlert(qc: QueryClient, e: Extract<CampaignEvent, { typ
     message: e.message,
     code: e.kind,
   });
+}
+
+/** Where the "notify me" preference lives (on unless turned off in Settings). */
+export const NOTIFY_KEY = "callboard.notifyAttention";
+
+export function notificationsWanted(): boolean {
+  try {
+    return localStorage.getItem(NOTIFY_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A system notification for a newly raised "needs attention" item (not for repeats or acknowledgements),
+ * when the user allowed notifications and did not turn them off in Settings.
+ */
+export function notifyAttention(item: AttentionItem): boolean {
+  if (item.acked_at || item.count > 1 || !notificationsWanted()) return false;
+  if (typeof Notification === "undefined" || Notification.permission !== "granted") return false;
+  try {
+    new Notification(`Callboard · ${item.title}`, { body: item.message, tag: `attention-${item.id}` });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -45,6 +45,8 @@ pub struct App {
     pub media_taps: crate::media_tap::MediaTaps,
     /// The ElevenLabs provider, once launch (or a test) has configured it.
     pub elevenlabs: std::sync::OnceLock<Arc<crate::providers::elevenlabs::ElevenLabs>>,
+    /// The dialers that hang up, whisper to and transfer calls in flight (filled by `launch`).
+    pub call_controls: crate::live::CallControls,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -110,6 +112,7 @@ impl App {
             webhooks: Hub::new(ProviderSecrets::default()),
             media_taps: Default::default(),
             elevenlabs: std::sync::OnceLock::new(),
+            call_controls: Default::default(),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

@@ -122,7 +122,8 @@ const CONTACTS_PER_CAMPAIGN: usize = 40;
 
 /// Seeds demo data unless this data dir has been seeded before. Returns whether it seeded.
 pub fn seed(store: &Store, clock: &dyn Clock) -> StoreResult<bool> {
-    let now = to_db(clock.now());
+    let at = clock.now();
+    let now = to_db(at);
     store.with_tx_blocking(move |tx| -> StoreResult<bool> {
         let seeded: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM settings WHERE key = ?1)",
@@ -133,6 +134,7 @@ pub fn seed(store: &Store, clock: &dyn Clock) -> StoreResult<bool> {
             return Ok(false);
         }
         seed_tx(tx, &now)?;
+        crate::live::demo::seed(tx, at)?;
         tx.execute(
             "INSERT INTO settings(key, value, updated_at) VALUES (?1, 'true', ?2)",
             params![DEMO_SETTING, now],

@@ -73,6 +73,11 @@ pub enum Event {
         rejected: usize,
         message: String,
     },
+    /// A "needs attention" item was raised, bumped or acknowledged; `open` is how many are open now.
+    AttentionChanged {
+        item: crate::store::attention::AttentionItem,
+        open: i64,
+    },
     /// The receiver fell behind and missed events: the UI should refetch everything.
     Resync,
 }

@@ -94,6 +94,9 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     ));
     let _ = app.elevenlabs.set(elevenlabs.clone());
     let dialers = providers::dialers(&app, options.sim_speed);
+    // The API acts on calls in flight through the same dialers as the engine.
+    app.call_controls.set(dialers.clone());
+    crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let _elevenlabs_task = providers::elevenlabs::spawn(app.clone(), elevenlabs, listeners.shutdown.clone());
     let runtime_file = RuntimeFile::write(

@@ -3,6 +3,7 @@
 
 import type { QueryClient } from "@tanstack/react-query";
 import { keys } from "./client";
+import { applyLiveEvents } from "./live";
 import type { Agent, Campaign, CampaignEvent } from "./types";
 
 /** Newest first, as `campaign.list` returns them. */
@@ -34,6 +35,7 @@ export function removeById<T extends { id: number }>(list: readonly T[], id: num
 
 /** The reducer: one batch of events applied to the cache. Lists not yet loaded are left alone. */
 export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): void {
+  applyLiveEvents(qc, events);
   for (const e of events) {
     switch (e.type) {
       case "campaign_changed":
@@ -44,6 +46,7 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         qc.setQueryData<Campaign>(keys.campaign(e.campaign.id), (c) => newer(c, e.campaign));
         // Its explanation depends on it; refetched only if someone is looking at it.
         void qc.invalidateQueries({ queryKey: keys.why(e.campaign.id), exact: true });
+        void qc.invalidateQueries({ queryKey: keys.campaignStats(e.campaign.id), exact: true });
         break;
       case "campaign_deleted":
         qc.setQueryData<Campaign[]>(keys.campaigns, (list) => list && removeById(list, e.id));

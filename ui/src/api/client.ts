@@ -5,11 +5,18 @@ import type {
   Agent,
   AgentInput,
   AppInfo,
+  AttentionItem,
+  AttentionList,
+  BoardCall,
+  CallDetail,
+  CallListArgs,
   Campaign,
   CampaignInput,
-  Commands,
+  CampaignStats,
   CommandName,
+  Commands,
   Health,
+  Overview,
   WebhookEventDetail,
   WebhookList,
   WhyReport,
@@ -45,6 +52,24 @@ export const api = {
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),
   },
 
+  calls: {
+    list: (args: CallListArgs = {}): Promise<BoardCall[]> => rpc("call.list", args),
+    get: (id: number): Promise<CallDetail> => rpc("call.get", { id }),
+    hangUp: (id: number): Promise<BoardCall> => rpc("call.hang_up", { id }),
+    whisper: (id: number, text: string): Promise<BoardCall> => rpc("call.whisper", { id, text }),
+    transfer: (id: number, to: string): Promise<BoardCall> => rpc("call.transfer", { id, to }),
+  },
+
+  attention: {
+    list: (includeAcked = false): Promise<AttentionList> => rpc("attention.list", { include_acked: includeAcked }),
+    ack: (id: number): Promise<AttentionItem> => rpc("attention.ack", { id }),
+  },
+
+  stats: {
+    overview: (since?: string): Promise<Overview> => rpc("stats.overview", since ? { since } : {}),
+    campaign: (id: number): Promise<CampaignStats> => rpc("stats.campaign", { id }),
+  },
+
   webhooks: {
     list: (limit = 200): Promise<WebhookList> => rpc("webhook.list", { limit }),
     get: (id: number): Promise<WebhookEventDetail> => rpc("webhook.get", { id }),
@@ -58,6 +83,11 @@ export const keys = {
   campaign: (id: number) => ["campaign", id] as const,
   why: (id: number) => ["campaign.why", id] as const,
   agents: ["agents"] as const,
+  board: ["calls", "board"] as const,
+  call: (id: number) => ["call", id] as const,
+  attention: ["attention"] as const,
+  overview: ["stats", "overview"] as const,
+  campaignStats: (id: number) => ["stats", "campaign", id] as const,
   webhooks: ["webhooks"] as const,
   webhook: (id: number) => ["webhook", id] as const,
 };

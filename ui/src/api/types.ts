@@ -167,6 +167,12 @@ export type CampaignEvent =
   | { type: "agent_changed"; agent: Agent }
   /** Something a supervisor should look at: kind `circuit_breaker`, `stuck_call`, … */
   | { type: "alert"; kind: string; campaign_id: number | null; message: string }
+  /** A call was created or changed (status, outcome, …). Fields the board adds (names, last line) are not in it. */
+  | { type: "call_changed"; call: Call }
+  /** One line of a call's live transcript, as it is spoken. */
+  | { type: "call_transcript"; call_id: number; role: "agent" | "contact" | (string & {}); text: string; at: string }
+  /** A "needs attention" item was raised, bumped or acknowledged; `open` is how many are open now. */
+  | { type: "attention_changed"; item: AttentionItem; open: number }
   /** A webhook delivery was journaled or changed status. */
   | { type: "webhook_received"; id: number; provider: string; kind: string; status: WebhookStatus }
   /** Many deliveries failed their signature check in a short time: probably a wrong webhook secret. */
@@ -197,11 +203,201 @@ export interface Commands {
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
+  "call.list": { args: CallListArgs; response: BoardCall[] };
+  "call.get": { args: { id: number }; response: CallDetail };
+  "call.hang_up": { args: { id: number }; response: BoardCall };
+  "call.whisper": { args: { id: number; text: string }; response: BoardCall };
+  "call.transfer": { args: { id: number; to: string }; response: BoardCall };
+  "attention.list": { args: { include_acked?: boolean; limit?: number }; response: AttentionList };
+  "attention.ack": { args: { id: number }; response: AttentionItem };
+  "stats.overview": { args: { since?: string }; response: Overview };
+  "stats.campaign": { args: { id: number }; response: CampaignStats };
   "webhook.list": { args: { limit?: number }; response: WebhookList };
   "webhook.get": { args: { id: number }; response: WebhookEventDetail };
 }
 
 export type CommandName = keyof Commands;
+
+export type CallStatus =
+  | "queued"
+  | "dialing"
+  | "ringing"
+  | "in_progress"
+  | "transferred"
+  | "completed"
+  | "no_answer"
+  | "busy"
+  | "voicemail"
+  | "failed"
+  | "cancelled";
+
+/** A call as `call_changed` carries it (the `calls` row). */
+export interface Call {
+  id: number;
+  campaign_id: number | null;
+  provider: string;
+  provider_call_id: string | null;
+  conversation_id: string | null;
+  origin: string;
+  status: CallStatus | (string & {});
+  outcome: string | null;
+  disposition: string | null;
+  started_at: string | null;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_s: number | null;
+  cost: number | null;
+  summary: string | null;
+  recording_path: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TranscriptLine {
+  role: "agent" | "contact" | (string & {});
+  text: string;
+  at: string;
+}
+
+/** A call as the board shows it (`call.list`). */
+export interface BoardCall {
+  id: number;
+  campaign_id: number | null;
+  campaign_name: string | null;
+  contact_id: number | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  agent_id: number | null;
+  agent_name: string | null;
+  provider: string;
+  provider_call_id: string | null;
+  status: CallStatus | (string & {});
+  outcome: string | null;
+  disposition: string | null;
+  started_at: string | null;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_s: number | null;
+  cost: number | null;
+  error: string | null;
+  /** "positive" | "neutral" | "negative" when known. */
+  sentiment: string | null;
+  last_line: TranscriptLine | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CallListArgs {
+  campaign_id?: number;
+  status?: string[];
+  provider?: string;
+  ids?: number[];
+  recent_minutes?: number;
+  limit?: number;
+}
+
+export interface Capabilities {
+  hang_up: boolean;
+  whisper: boolean;
+  transfer: boolean;
+}
+
+export interface TimelineEntry {
+  at: string;
+  source: "call" | "provider" | "action";
+  label: string;
+  detail: string | null;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface CallContact {
+  id: number;
+  name: string;
+  phone_e164: string;
+  email: string;
+  language: string;
+  time_zone: string | null;
+  status: string;
+  variables: Record<string, unknown> | null;
+}
+
+/** `call.get`. */
+export interface CallDetail {
+  call: BoardCall;
+  contact: CallContact | null;
+  transcript: TranscriptLine[];
+  timeline: TimelineEntry[];
+  audit: AuditRow[];
+  provider_events: { id: number; provider: string; kind: string; status: string; error: string | null; at: string }[];
+  capabilities: Capabilities;
+  /** The call has live audio now. */
+  listenable: boolean;
+  summary: string | null;
+}
+
+export interface AttentionItem {
+  id: number;
+  kind: string;
+  severity: "critical" | "warning" | "info" | (string & {});
+  title: string;
+  message: string;
+  campaign_id: number | null;
+  call_id: number | null;
+  count: number;
+  created_at: string;
+  last_seen_at: string;
+  acked_at: string | null;
+  acked_by: string | null;
+}
+
+export interface AttentionList {
+  items: AttentionItem[];
+  open: number;
+}
+
+export interface Totals {
+  dials: number;
+  connects: number;
+  successes: number;
+  failures: number;
+  in_flight: number;
+  avg_duration_s: number | null;
+  cost: number;
+}
+
+export interface Bucket {
+  at: string;
+  dials: number;
+  connects: number;
+  successes: number;
+}
+
+export interface Overview {
+  since: string;
+  totals: Totals;
+  connect_rate: number | null;
+  success_rate: number | null;
+  hourly: Bucket[];
+  per_minute: Bucket[];
+  running_campaigns: number;
+}
+
+export interface CampaignStats {
+  campaign_id: number;
+  by_outcome: { outcome: string; count: number }[];
+  totals: Totals;
+  connect_rate: number | null;
+  success_rate: number | null;
+  calls_per_minute: number;
+  per_minute: Bucket[];
+}
 
 export type WebhookProvider = "elevenlabs" | "twilio" | "exotel";
 export type WebhookStatus = "pending" | "applied" | "duplicate" | "rejected" | "failed";

@@ -3,7 +3,9 @@ import { createPortal } from "react-dom";
 import { IconX } from "./Icons";
 
 /** A panel sliding in from the right, for details that should not hide the list behind them. */
-export function Drawer({ title, subtitle, onClose, children, footer }: {
+export function Drawer({ title, subtitle, onClose, children, footer, wide }: {
+  /** A wider panel (the call drawer: transcript and timeline side by side). */
+  wide?: boolean;
   title: ReactNode;
   subtitle?: ReactNode;
   onClose(): void;
@@ -23,7 +25,7 @@ export function Drawer({ title, subtitle, onClose, children, footer }: {
   }, []);
   return createPortal(
     <div className="drawer-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <aside className="drawer" role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="drawer">
+      <aside className={wide ? "drawer drawer-wide" : "drawer"} role="dialog" aria-modal="true" aria-labelledby={titleId} data-testid="drawer">
         <header className="drawer-header">
           <div className="drawer-heading">
             <h2 id={titleId} className="drawer-title">

@@ -2,12 +2,15 @@ import type { ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { api, keys } from "../api/client";
 import { href, type Route } from "../lib/router";
-import { IconAnalytics, IconCalls, IconCampaigns, IconContacts, IconLive, IconSettings, LogoMark } from "./Icons";
+import { attentionQuery } from "../pages/attention/AttentionPage";
+import { IconAnalytics, IconBell, IconCalls, IconCampaigns, IconContacts, IconLive, IconOverview, IconSettings, LogoMark } from "./Icons";
 
 export const NAV: { route: Route; label: string; icon: ReactNode; section: "operate" | "review" | "system" }[] = [
+  { route: "overview", label: "Overview", icon: <IconOverview />, section: "operate" },
   { route: "campaigns", label: "Campaigns", icon: <IconCampaigns />, section: "operate" },
   { route: "contacts", label: "Contacts", icon: <IconContacts />, section: "operate" },
   { route: "live", label: "Live", icon: <IconLive />, section: "operate" },
+  { route: "attention", label: "Needs attention", icon: <IconBell />, section: "operate" },
   { route: "calls", label: "Calls", icon: <IconCalls />, section: "review" },
   { route: "analytics", label: "Analytics", icon: <IconAnalytics />, section: "review" },
   { route: "settings", label: "Settings", icon: <IconSettings />, section: "system" },
@@ -23,6 +26,9 @@ export function Sidebar({ route }: { route: Route }) {
   const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
   const running = campaigns.data?.filter((c) => c.status === "running").length ?? 0;
+  // Kept current by `attention_changed` events (api/live.ts).
+  const attention = useQuery({ ...attentionQuery(), staleTime: Infinity });
+  const open = attention.data?.open ?? 0;
   return (
     <nav className="sidebar" aria-label="Main">
       <a className="brand" href={href("campaigns")}>
@@ -48,6 +54,11 @@ export function Sidebar({ route }: { route: Route }) {
               {n.route === "live" && running > 0 && (
                 <span className="nav-count nav-count-live" title={`${running} running campaign${running === 1 ? "" : "s"}`}>
                   {running}
+                </span>
+              )}
+              {n.route === "attention" && open > 0 && (
+                <span className="nav-count nav-count-alert" data-testid="attention-badge" title={`${open} open item${open === 1 ? "" : "s"}`}>
+                  {open}
                 </span>
               )}
               {n.route === "campaigns" && campaigns.data && <span className="nav-count">{campaigns.data.length}</span>}

@@ -1,7 +1,7 @@
 // Pages whose features are still being built: each says what it will hold, so the console reads as one product.
 
 import { EmptyState } from "../components/EmptyState";
-import { IconAnalytics, IconCalls, IconContacts, IconLive } from "../components/Icons";
+import { IconAnalytics, IconCalls, IconContacts } from "../components/Icons";
 import { href } from "../lib/router";
 
 const toCampaigns = (
@@ -26,27 +26,6 @@ export function ContactsPage() {
       >
         The people your campaigns call. Import a spreadsheet into a campaign, preview it, and the contacts appear here
         with their status, time zone and call history.
-      </EmptyState>
-    </div>
-  );
-}
-
-export function LivePage() {
-  return (
-    <div className="page">
-      <EmptyState
-        icon={<IconLive size={28} />}
-        title="No calls in flight"
-        action={toCampaigns}
-        features={[
-          "Ringing, answered and in-progress calls on one board",
-          "The transcript as it is spoken",
-          "Listen in, whisper guidance to the agent, end a call or transfer it to a human",
-          "Alerts for stuck calls, failure spikes and a dead tunnel",
-        ]}
-      >
-        The live call board: every call in flight with its transcript, listen, whisper, end and transfer. Start a campaign
-        to see calls here.
       </EmptyState>
     </div>
   );

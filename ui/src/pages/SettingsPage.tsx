@@ -5,6 +5,7 @@ import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
+import { NotificationSettings } from "./NotificationSettings";
 import { WebhooksCard } from "./settings/WebhooksCard";
 
 export function SettingsPage() {
@@ -104,6 +105,7 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+      <NotificationSettings />
     </div>
   );
 }

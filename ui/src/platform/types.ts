@@ -16,4 +16,6 @@ export interface Platform {
   subscribe(handler: (events: CampaignEvent[]) => void): () => void;
   /** Connection state changes; the handler is called at once with the current state. */
   onConnection(handler: (state: ConnectionState) => void): () => void;
+  /** The live-listen WebSocket URL for a call (binary PCM16LE 8 kHz frames), or null where unavailable. */
+  listenUrl?(callId: number): string | null;
 }

@@ -164,6 +164,10 @@ export function createWebPlatform(opts: WebOptions): Platform {
       handler(state);
       return () => connHandlers.delete(handler);
     },
+    listenUrl(callId) {
+      if (!token) return null;
+      return `${origin.replace(/^http/, "ws")}/api/calls/${callId}/listen?token=${encodeURIComponent(token)}`;
+    },
   };
 }
 

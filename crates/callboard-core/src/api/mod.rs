@@ -3,11 +3,14 @@
 //! two transports cannot drift apart.
 
 mod agents;
+mod attention;
+mod calls;
 mod campaigns;
 mod elevenlabs;
 pub mod error;
 pub mod imports;
 mod info;
+mod stats;
 mod webhooks;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -98,6 +101,15 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "call.list" => calls::list: calls::ListArgs => Vec<crate::store::call_board::BoardCall>,
+    "call.get" => calls::get: IdArgs => calls::CallDetail,
+    "call.hang_up" => calls::hang_up: IdArgs => calls::ActionOut,
+    "call.whisper" => calls::whisper: calls::WhisperArgs => calls::ActionOut,
+    "call.transfer" => calls::transfer: calls::TransferArgs => calls::ActionOut,
+    "attention.list" => attention::list: attention::ListArgs => attention::AttentionList,
+    "attention.ack" => attention::ack: IdArgs => crate::store::attention::AttentionItem,
+    "stats.overview" => stats::overview: stats::OverviewArgs => stats::Overview,
+    "stats.campaign" => stats::campaign: IdArgs => stats::CampaignStats,
     "webhook.get" => webhooks::get: IdArgs => crate::store::call_events::EventDetail,
     "elevenlabs.status" => elevenlabs::status: NoArgs => elevenlabs::Status,
     "elevenlabs.test" => elevenlabs::test: NoArgs => elevenlabs::TestResult,

@@ -63,8 +63,26 @@ pub enum DialError {
     Unsupported(String),
 }
 
+/// What a provider can do to a call in flight; the UI disables the buttons for the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    pub hang_up: bool,
+    pub whisper: bool,
+    pub transfer: bool,
+}
+
 /// Places and controls calls for one provider.
 pub trait Dialer: Send + Sync + 'static {
+    /// Which of hang-up, whisper and transfer this provider supports (a dialer that overrides `whisper` or
+    /// `transfer` says so here).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            hang_up: true,
+            whisper: false,
+            transfer: false,
+        }
+    }
+
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>>;
     fn hang_up(&self, call: CallRef) -> BoxFuture<'static, Result<(), DialError>>;
     fn reconcile(&self, call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>>;

@@ -188,6 +188,7 @@ impl Engine {
         }))
         .await;
         let at = self.app.clock.now();
+        let changed: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
         let mut unknown = Vec::new();
         let mut settled = Vec::new();
         for (call_id, result) in results {
@@ -222,6 +223,7 @@ impl Engine {
                 Ok(())
             })
             .await?;
+        crate::live::publish_calls(&self.app, changed).await;
         // Unknown fate: leave those calls queued; `reconcile_lost` asks the provider later.
         for (call_id, reason) in unknown {
             tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
@@ -264,6 +266,7 @@ impl Engine {
                 .store
                 .with_tx(move |tx| outcome::record(tx, call.call_id, o, Some(&why), now))
                 .await?;
+            crate::live::publish_calls(&self.app, vec![call.call_id]).await;
             self.app.events.emit(Event::Alert {
                 kind: "stuck_call".into(),
                 campaign_id: Some(id),
@@ -392,6 +395,7 @@ impl Engine {
                     }
                 })
                 .await?;
+            crate::live::publish_calls(&self.app, vec![call_id]).await;
             settled += 1;
         }
         Ok(settled)

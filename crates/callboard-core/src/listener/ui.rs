@@ -9,7 +9,7 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{
-        Query, Request, State,
+        Path, Query, Request, State,
         ws::{Message, WebSocket, WebSocketUpgrade},
     },
     http::{HeaderMap, StatusCode, header},
@@ -40,6 +40,7 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/rpc", post(rpc))
         .route("/events", get(events))
+        .route("/calls/{id}/listen", get(listen))
         .fallback(|req: Request| async move { super::not_found(req.uri().path()) })
         .route_layer(middleware::from_fn_with_state(app.clone(), require_token));
     let router = Router::new()
@@ -138,6 +139,17 @@ async fn events(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
     // Subscribe before answering the upgrade: whatever happens after the client sees 101 reaches it.
     let stream = app.events.subscribe();
     ws.on_upgrade(move |socket| forward_events(stream, socket))
+}
+
+/// Live listen (see `live::listen`): 404 when the call has no live media.
+async fn listen(State(app): State<Arc<App>>, Path(id): Path<i64>, ws: WebSocketUpgrade) -> Response {
+    match app.media_taps.subscribe(id) {
+        Some(frames) => ws.on_upgrade(move |socket| crate::live::listen::forward(frames, socket)),
+        None => error_response(ApiError::new(
+            ErrorCode::NotFound,
+            format!("call {id} has no live audio (it has ended, or its provider sends no media stream)"),
+        )),
+    }
 }
 
 /// Pushes event batches to one UI until it goes away.

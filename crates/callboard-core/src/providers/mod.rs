@@ -3,6 +3,7 @@
 
 pub mod elevenlabs;
 pub mod sim;
+pub mod sim_live;
 
 use std::{collections::HashMap, sync::Arc};
 

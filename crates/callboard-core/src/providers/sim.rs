@@ -10,10 +10,13 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::{
     app::App,
-    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, outcome, retry::Outcome},
+    engine::{
+        CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, dialer::Capabilities, retry::Outcome,
+    },
     events::Event,
-    store::campaigns,
 };
+
+use super::sim_live;
 
 /// Shares of each outcome, in percent; they need not add up to 100 (they are weights).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,6 +77,7 @@ pub struct SimDialer {
     mix: OutcomeMix,
     speed: f64,
     rng: std::sync::Mutex<StdRng>,
+    playing: sim_live::Playing,
 }
 
 impl SimDialer {
@@ -88,6 +92,24 @@ impl SimDialer {
             mix,
             speed,
             rng: std::sync::Mutex::new(StdRng::seed_from_u64(seed)),
+            playing: sim_live::Playing::default(),
+        }
+    }
+
+    /// The call's live plan: ringing takes a sixth of the drawn time (at least 4 s), talking the rest.
+    fn plan(&self, o: Outcome, secs: u64) -> sim_live::Plan {
+        let script = self
+            .rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .random_range(0..16);
+        let ring = (secs / 6).clamp(4, 25).min(secs);
+        let scale = |s: u64| Duration::from_secs_f64(s as f64 / self.speed);
+        sim_live::Plan {
+            outcome: o,
+            ring: scale(ring),
+            talk: scale(secs - ring),
+            script,
         }
     }
 }
@@ -98,26 +120,14 @@ impl Dialer for SimDialer {
             let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
             self.mix.draw(&mut *rng)
         };
-        let app = self.app.clone();
-        let wait = Duration::from_secs_f64(secs as f64 / self.speed);
-        let call_id = request.call_id;
-        let campaign_id = request.campaign_id;
-        tokio::spawn(async move {
-            tokio::time::sleep(wait).await;
-            let at = app.clock.now();
-            let ended = app
-                .store
-                .with_tx(move |tx| {
-                    let changed = outcome::record(tx, call_id, o, None, at)?;
-                    Ok::<_, crate::store::StoreError>((changed, campaigns::get(tx, campaign_id).ok()))
-                })
-                .await;
-            match ended {
-                Ok((true, Some(campaign))) => app.events.emit(Event::CampaignChanged { campaign }),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(call_id, error = %e, "simulator could not end a call"),
-            }
-        });
+        let plan = self.plan(o, secs);
+        sim_live::spawn(
+            self.app.clone(),
+            self.playing.clone(),
+            request.call_id,
+            request.campaign_id,
+            plan,
+        );
         Box::pin(async move {
             Ok(Dialed {
                 provider_call_id: format!("sim-{}", request.dial_key),
@@ -125,8 +135,52 @@ impl Dialer for SimDialer {
         })
     }
 
-    fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            hang_up: true,
+            whisper: true,
+            transfer: true,
+        }
+    }
+
+    fn hang_up(&self, call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
+        // Ending a call the script already finished is fine: the provider would say it is over.
+        self.playing.stop(call.call_id);
         Box::pin(async { Ok(()) })
+    }
+
+    fn whisper(&self, call: CallRef, text: String) -> BoxFuture<'static, Result<(), DialError>> {
+        let live = self.playing.is_playing(call.call_id);
+        let app = self.app.clone();
+        Box::pin(async move {
+            if !live {
+                return Err(DialError::Rejected("the simulated call is no longer live".into()));
+            }
+            tracing::info!(
+                call_id = call.call_id,
+                chars = text.len(),
+                "simulator: agent received a whisper"
+            );
+            // The simulated agent acknowledges the guidance out loud, so the effect is visible.
+            app.events.emit(Event::CallTranscript {
+                call_id: call.call_id,
+                role: "agent".into(),
+                text: "Just a moment, let me check one thing for you.".into(),
+                at: crate::clock::to_db(app.clock.now()),
+            });
+            Ok(())
+        })
+    }
+
+    fn transfer(&self, call: CallRef, _to: String) -> BoxFuture<'static, Result<(), DialError>> {
+        let live = self.playing.stop(call.call_id);
+        Box::pin(async move {
+            if live {
+                Ok(())
+            } else {
+                Err(DialError::Rejected("the simulated call is no longer live".into()))
+            }
+        })
     }
 
     fn reconcile(&self, call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>> {

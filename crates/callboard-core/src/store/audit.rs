@@ -31,3 +31,33 @@ pub fn count(conn: &Connection, action: &str) -> StoreResult<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub details: serde_json::Value,
+}
+
+/// Everything done to one subject, oldest first.
+pub fn for_subject(conn: &Connection, subject_type: &str, subject_id: &str) -> StoreResult<Vec<AuditRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, actor, action, details FROM audit_log WHERE subject_type = ?1 AND subject_id = ?2 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map(params![subject_type, subject_id], |r| {
+            let details: String = r.get(4)?;
+            Ok(AuditRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

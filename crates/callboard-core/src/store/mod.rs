@@ -5,7 +5,9 @@
 
 pub mod agents;
 pub mod attempts;
+pub mod attention;
 pub mod audit;
+pub mod call_board;
 pub mod call_events;
 pub mod call_refs;
 pub mod calls;
@@ -15,6 +17,7 @@ pub mod dnc;
 pub mod elevenlabs;
 pub mod import_templates;
 mod migrate;
+pub mod stats;
 
 use std::{
     panic::AssertUnwindSafe,

@@ -18,6 +18,7 @@ import {
 } from "../../lib/labels";
 import { absoluteTime, relativeTime, useNow } from "../../lib/time";
 import { DEFAULT_BREAKER, DEFAULT_MAX_CALL_SECONDS, DEFAULT_RETRY_POLICY } from "./formModel";
+import { CampaignDashboard } from "./CampaignDashboard";
 import { attemptsText, breakerText, ruleText, watchdogText } from "./policyText";
 import { formatRate, nextStep } from "./steps";
 import type { Transition } from "./useCampaignActions";
@@ -95,6 +96,7 @@ export function CampaignDrawer({
         </div>
       )}
       <Progress campaign={c} />
+      <CampaignDashboard campaign={c} />
       <WhyPanel campaign={c} />
 
       <h3 className="drawer-section">Dialing</h3>

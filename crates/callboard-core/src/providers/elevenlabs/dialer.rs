@@ -107,6 +107,15 @@ async fn setup_of(app: &App, campaign_id: i64) -> Result<el_store::CampaignSetup
 }
 
 impl Dialer for ElevenLabsDialer {
+    /// ElevenLabs' native outbound calls have no API to end, whisper to or transfer a call in progress.
+    fn capabilities(&self) -> crate::engine::dialer::Capabilities {
+        crate::engine::dialer::Capabilities {
+            hang_up: false,
+            whisper: false,
+            transfer: false,
+        }
+    }
+
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
         let (app, el) = (self.app.clone(), self.el.clone());
         Box::pin(async move {

@@ -1,0 +1,415 @@
+// The live monitor in Debian's Chromium against a real `callboard serve --demo` (the simulator at 3× speed, so
+// calls ring, talk and end within a minute): the board follows calls live, a call's drawer streams its
+// transcript and timeline, Listen plays the call's audio, whisper/transfer/end call reach the simulator and
+// the audit log, the seeded stuck call is under Needs attention, and a load test with 500 calls in flight.
+// Screenshots (1280×800) land in tests/e2e-web/artifacts/. Run with `CALLBOARD_BIN=… node --test`.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = join(here, "artifacts");
+const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
+const START_TIMEOUT_MS = 30_000;
+/** Calls in the simulator last 34–265 s at real speed; 3× keeps each test under a minute or two. */
+const SIM_SPEED = "3";
+
+let server;
+let serverStderr = "";
+let dataDir = "";
+let uiUrl = "";
+let uiBase = "";
+let token = "";
+let browser;
+let context;
+const pageErrors = [];
+
+function startServer(bin) {
+  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-live-"));
+  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", "--sim-speed", SIM_SPEED];
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
+  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  server.stderr.on("data", (d) => {
+    serverStderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no UI URL within ${START_TIMEOUT_MS / 1000} s\n${serverStderr}`)), START_TIMEOUT_MS);
+    server.on("exit", (code) => reject(new Error(`the server exited early (code ${code})\n${serverStderr}`)));
+    createInterface({ input: server.stdout }).on("line", (line) => {
+      const ui = line.match(/UI:\s+(\S+)/)?.[1];
+      if (ui) {
+        clearTimeout(timer);
+        resolve(ui);
+      }
+    });
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  server.removeAllListeners("exit");
+  const exited = new Promise((r) => server.once("exit", r));
+  server.kill("SIGTERM");
+  const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function rpc(cmd, args = {}) {
+  const res = await fetch(`${uiBase}/api/rpc`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ cmd, args }),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function newPage(query = "") {
+  const p = await context.newPage();
+  p.setDefaultTimeout(20_000);
+  p.on("pageerror", (e) => pageErrors.push(`${p.url()}: ${e.message}`));
+  // The token moves from the fragment into this tab's sessionStorage on the first load.
+  await p.goto(uiUrl.replace("/#", `/${query}#`));
+  await p.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
+  return p;
+}
+
+const go = (p, route) => p.evaluate((r) => (location.hash = `#/${r}`), route);
+
+/** Polls `fn` until it returns a truthy value (the server moves on its own clock). */
+async function until(what, fn, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** A call answered in the last few seconds (so most of it is still to come). */
+async function callInProgress(exclude = []) {
+  return until("a call in progress", async () => {
+    const { body } = await rpc("call.list", { status: ["in_progress"] });
+    const fresh = (body ?? []).filter((c) => !exclude.includes(c.id) && c.provider === "sim" && Date.now() - Date.parse(c.answered_at ?? 0) < 8_000);
+    return fresh[0];
+  });
+}
+
+/** A fresh call in which the contact has spoken: a conversation, not a voicemail (one line, then gone). */
+async function conversation(exclude = []) {
+  return until("a conversation in progress", async () => {
+    const { body } = await rpc("call.list", { status: ["in_progress"] });
+    return (body ?? []).find(
+      (c) => !exclude.includes(c.id) && c.provider === "sim" && c.last_line?.role === "contact" && Date.now() - Date.parse(c.answered_at ?? 0) < 15_000,
+    );
+  });
+}
+
+async function openCall(p, id) {
+  await go(p, "live");
+  await p.getByTestId("call-board").waitFor();
+  await p.locator(`[data-testid="call-row"][data-call-id="${id}"]`).click();
+  const drawer = p.getByTestId("drawer");
+  await drawer.getByTestId("call-timeline").waitFor();
+  return drawer;
+}
+
+async function closeDrawer(p) {
+  await p.keyboard.press("Escape");
+  await p.getByTestId("drawer").waitFor({ state: "detached" });
+}
+
+before(async () => {
+  const bin = process.env.CALLBOARD_BIN;
+  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
+  uiUrl = await startServer(bin);
+  const u = new URL(uiUrl);
+  uiBase = u.origin;
+  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--autoplay-policy=no-user-gesture-required"],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
+  mkdirSync(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await stopServer();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the board shows calls changing state live", async () => {
+  const p = await newPage();
+  await go(p, "live");
+  await p.getByTestId("call-board").waitFor();
+  await p.getByTestId("call-row").first().waitFor();
+  // Follow one call that is not over yet until the page shows it in another state.
+  const { id, status } = await until("a call still ringing or dialing", async () => {
+    const rows = await p.locator('[data-testid="call-row"]').evaluateAll((rs) =>
+      rs.map((r) => ({ id: r.dataset.callId, status: r.dataset.status })),
+    );
+    return rows.find((r) => r.status === "ringing" || r.status === "dialing");
+  });
+  await p.locator(`[data-testid="call-row"][data-call-id="${id}"]:not([data-status="${status}"])`).waitFor({ timeout: 60_000 });
+  // The page was never reloaded: the change came over the event stream, and the server agrees.
+  const { body } = await rpc("call.get", { id: Number(id) });
+  assert.notEqual(body.call.status, status);
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "live-board.png"), animations: "disabled" });
+  await p.close();
+});
+
+/**
+ * Runs `steps` on a fresh conversation; when the simulator ends that call on its own first (a short call on a
+ * busy machine), tries another one. Any other failure fails the test.
+ */
+async function onAConversation(p, steps) {
+  const tried = [];
+  for (;;) {
+    const c = await conversation(tried);
+    tried.push(c.id);
+    const drawer = await openCall(p, c.id);
+    try {
+      return await steps(c, drawer);
+    } catch (e) {
+      const { body } = await rpc("call.get", { id: c.id });
+      const endedByItself = !["queued", "dialing", "ringing", "in_progress"].includes(body.call.status) && !body.audit.some((a) => a.details.ok && a.action !== "call.whisper");
+      if (!endedByItself || tried.length >= 5) throw e;
+      await p.keyboard.press("Escape").catch(() => {});
+      await p.keyboard.press("Escape").catch(() => {});
+      await p.getByTestId("drawer").waitFor({ state: "detached" });
+    }
+  }
+}
+
+test("a call's drawer shows its timeline and transcript turns as they arrive, and Listen receives audio", async () => {
+  const p = await newPage();
+  await onAConversation(p, async (c, drawer) => {
+    assert.ok((await drawer.locator(".tl").count()) >= 3, "queued, dialing, answered on the timeline");
+    const turns = async () => Number((await drawer.getByTestId("transcript").getAttribute("data-turns").catch(() => "0")) ?? 0);
+    const before = await turns();
+    await until(
+      "another transcript turn",
+      async () => {
+        if ((await turns()) > before) return true;
+        if (await drawer.getByTestId("call-hang-up").isDisabled()) throw new Error("the call ended before another turn");
+        return false;
+      },
+      45_000,
+    );
+    await drawer.getByTestId("call-listen").click();
+    const panel = drawer.getByTestId("listen-panel");
+    await panel.waitFor();
+    // 20 ms frames: 25 frames is half a second of the call's audio received by the page.
+    await p.waitForFunction(() => Number(document.querySelector("[data-testid=listen-panel]")?.getAttribute("data-frames") ?? 0) >= 25, null, {
+      timeout: 15_000,
+    });
+    assert.equal(await panel.getAttribute("data-state"), "playing");
+    await p.mouse.move(1, 1);
+    await p.screenshot({ path: join(artifacts, "live-call-drawer.png"), animations: "disabled" });
+    await drawer.getByTestId("call-listen").click();
+  });
+  await closeDrawer(p);
+  await p.close();
+});
+
+test("whisper and end call reach the simulator and appear in the timeline and the audit log", async () => {
+  const p = await newPage();
+  await onAConversation(p, async (c, drawer) => {
+    await drawer.getByTestId("call-whisper").click();
+    await drawer.getByTestId("whisper-text").fill("Offer the Saturday slot");
+    await drawer.getByTestId("whisper-send").click();
+    await drawer.locator(".tl-action", { hasText: "Whisper to the agent" }).waitFor({ timeout: 10_000 });
+    // The simulated agent acknowledges the guidance out loud.
+    await drawer.getByText("Just a moment, let me check one thing for you.").first().waitFor({ timeout: 10_000 });
+
+    await drawer.getByTestId("call-hang-up").click();
+    await p.getByTestId("confirm-ok").click();
+    await drawer.locator(".tl-action", { hasText: "Ended by a supervisor" }).waitFor({ timeout: 10_000 });
+    await drawer.locator('[data-testid="call-status"][data-status="completed"]').waitFor();
+    assert.equal(await drawer.getByTestId("call-hang-up").isDisabled(), true);
+
+    const { body } = await rpc("call.get", { id: c.id });
+    assert.deepEqual(
+      body.audit.map((a) => [a.action, a.actor, a.details.ok]),
+      [
+        ["call.whisper", "ui", true],
+        ["call.hang_up", "ui", true],
+      ],
+    );
+    assert.equal(body.call.error, "ended by a supervisor");
+    // The simulator stopped the call: its audio tap is closed.
+    assert.equal(body.listenable, false);
+  });
+  await closeDrawer(p);
+  await p.close();
+});
+
+test("transfer hands a call to a person, audited", async () => {
+  const p = await newPage();
+  await onAConversation(p, async (c, drawer) => {
+    await drawer.getByTestId("call-transfer").click();
+    await p.getByTestId("transfer-to").fill("+15551234567");
+    await p.getByTestId("transfer-ok").click();
+    await drawer.locator('[data-testid="call-status"][data-status="transferred"]').waitFor({ timeout: 10_000 });
+    await drawer.locator(".tl-action", { hasText: "Transferred" }).waitFor();
+    const { body } = await rpc("call.get", { id: c.id });
+    assert.equal(body.call.status, "transferred");
+    assert.deepEqual(body.audit.map((a) => [a.action, a.details.to]), [["call.transfer", "+15551234567"]]);
+  });
+  await closeDrawer(p);
+  await p.close();
+});
+
+test("a stuck call is under Needs attention, with a badge, and can be acknowledged", async () => {
+  const p = await newPage();
+  const badge = p.getByTestId("attention-badge");
+  await badge.waitFor();
+  await go(p, "attention");
+  const item = p.locator('[data-testid="attention-item"][data-kind="stuck_call"]');
+  await item.waitFor();
+  assert.match(await item.textContent(), /has been in progress for over 20 minutes/);
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "attention.png"), animations: "disabled" });
+  // Its call opens from the item.
+  await item.getByTestId("attention-open-call").click();
+  await p.getByTestId("drawer").getByTestId("call-timeline").waitFor();
+  await closeDrawer(p);
+  const open = Number(await badge.textContent());
+  await item.getByTestId("attention-ack").click();
+  await p.waitForFunction(
+    (n) => Number(document.querySelector("[data-testid=attention-badge]")?.textContent ?? 0) === n,
+    open - 1,
+  );
+  const { body } = await rpc("attention.list", { include_acked: true });
+  assert.ok(body.items.some((i) => i.kind === "stuck_call" && i.acked_by === "ui"));
+  await p.close();
+});
+
+test("the campaign dashboard and the overview show live figures", async () => {
+  const p = await newPage();
+  await go(p, "overview");
+  await p.getByTestId("overview-page").waitFor();
+  const dials = Number((await p.getByTestId("kpi-dials").locator(".stat-value").textContent()).replace(/\D/g, ""));
+  assert.ok(dials > 0, "today's dials include the demo history and the running campaigns");
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "overview.png"), animations: "disabled" });
+
+  const { body: list } = await rpc("campaign.list");
+  const running = list.find((c) => c.status === "running" && c.hours_preset === "always") ?? list.find((c) => c.status === "running");
+  await go(p, "campaigns");
+  await p.locator(`[data-testid="campaign-row"][data-campaign-name="${running.name}"] .row-link`).click();
+  const drawer = p.getByTestId("drawer");
+  await drawer.getByTestId("campaign-dashboard").waitFor();
+  await drawer.getByTestId("why").waitFor();
+  assert.match(await drawer.getByTestId("dash-connect").textContent(), /%|–/);
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "campaign-dashboard.png"), animations: "disabled" });
+  await p.close();
+});
+
+test("load: 500 calls in flight and 50 updates a second stay smooth", async () => {
+  const p = await newPage("?testHooks");
+  await go(p, "live");
+  await p.getByTestId("call-board").waitFor();
+  const figures = await p.evaluate(async () => {
+    const inject = window.__callboardInject;
+    if (!inject) throw new Error("the test hook is missing");
+    const N = 500;
+    const base = 5_000_000;
+    const t0 = Date.now();
+    const iso = (ms) => new Date(ms).toISOString();
+    const call = (i, status, at) => ({
+      id: base + i, campaign_id: null, provider: "sim", provider_call_id: `load-${i}`, conversation_id: null, origin: "dial",
+      status, outcome: null, disposition: null, started_at: iso(t0), answered_at: status === "in_progress" ? iso(t0) : null,
+      ended_at: null, duration_s: null, cost: null, summary: null, recording_path: null, created_at: iso(t0), updated_at: iso(at),
+    });
+    const longTasks = [];
+    const obs = new PerformanceObserver((l) => longTasks.push(...l.getEntries().map((e) => e.duration)));
+    obs.observe({ type: "longtask", buffered: false });
+    // 500 calls appear in one batch (as after a burst), then 10 s of 50 updates per second in 100 ms batches.
+    const tInsert = performance.now();
+    inject(Array.from({ length: N }, (_, i) => ({ type: "call_changed", call: call(i, "ringing", t0) })));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const insertMs = performance.now() - tInsert;
+    let frames = 0;
+    let worstFrame = 0;
+    let last = performance.now();
+    let running = true;
+    const tick = (now) => {
+      frames += 1;
+      worstFrame = Math.max(worstFrame, now - last);
+      last = now;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const start = performance.now();
+    let updates = 0;
+    let seq = 1;
+    const batchMs = [];
+    while (performance.now() - start < 10_000) {
+      const batch = [];
+      for (let k = 0; k < 5; k++) {
+        const i = Math.floor(Math.random() * N);
+        batch.push(
+          k % 2
+            ? { type: "call_transcript", call_id: base + i, role: k % 4 ? "agent" : "contact", text: `Line ${seq} of the conversation`, at: iso(Date.now()) }
+            : { type: "call_changed", call: call(i, "in_progress", t0 + seq) },
+        );
+        seq += 1;
+      }
+      const b0 = performance.now();
+      inject(batch);
+      batchMs.push(performance.now() - b0);
+      updates += batch.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    running = false;
+    const elapsed = (performance.now() - start) / 1000;
+    obs.disconnect();
+    const rows = document.querySelectorAll("[data-testid=call-row]").length;
+    const onBoard = Number(document.querySelector("[data-testid=call-board]")?.getAttribute("data-count") ?? 0);
+    batchMs.sort((a, b) => a - b);
+    return {
+      calls: N,
+      calls_on_board: onBoard,
+      rows_rendered: rows,
+      insert_500_ms: Math.round(insertMs),
+      updates_per_s: Math.round(updates / elapsed),
+      fps: Math.round(frames / elapsed),
+      worst_frame_ms: Math.round(worstFrame),
+      long_tasks: longTasks.length,
+      long_task_total_ms: Math.round(longTasks.reduce((a, b) => a + b, 0)),
+      long_task_max_ms: Math.round(Math.max(0, ...longTasks)),
+      reducer_p50_ms: +batchMs[Math.floor(batchMs.length / 2)].toFixed(2),
+      reducer_p99_ms: +batchMs[Math.floor(batchMs.length * 0.99)].toFixed(2),
+    };
+  });
+  console.log(`UI load figures: ${JSON.stringify(figures)}`);
+  writeFileSync(join(artifacts, "live-load.json"), JSON.stringify(figures, null, 2));
+  assert.ok(figures.calls_on_board >= 500, `the board holds all ${figures.calls} calls (${figures.calls_on_board})`);
+  // Only the rows in view (and a few either side) are in the page; scrolling brings the rest.
+  assert.ok(figures.rows_rendered > 0 && figures.rows_rendered < 100, `rows in the DOM: ${figures.rows_rendered}`);
+  await p.getByTestId("call-board").evaluate((t) => {
+    const wrap = t.parentElement;
+    wrap.scrollTop = wrap.scrollHeight;
+  });
+  await p.locator(`[data-testid="call-row"][data-call-id]`).last().waitFor();
+  await p.close();
+});
+
+test("no uncaught errors in the pages", () => {
+  assert.deepEqual(pageErrors, []);
+});
