@@ -12,14 +12,18 @@ use crate::{
     listener::{self, Running},
     providers,
     runtime::{RuntimeFile, RuntimeInfo},
-    webhooks::ProviderSecrets,
+    secret_store::{Credentials, EnvOverrides, SecretStore},
+    setup::settings::Settings,
 };
 
 /// How to start an instance.
 #[derive(Debug, Clone)]
 pub struct LaunchOptions {
     pub app: AppOptions,
-    pub secrets: ProviderSecrets,
+    /// `CALLBOARD_*` secrets and base URLs (and the CLI's flags); they win over the secret store.
+    pub overrides: EnvOverrides,
+    /// The secret store; `None` = the OS keychain, else the encrypted file in the data dir.
+    pub secret_store: Option<Arc<dyn SecretStore>>,
     pub ui_addr: SocketAddr,
     pub public_addr: SocketAddr,
     /// Take any free port when an address is in use (the desktop app must start even when another copy
@@ -35,6 +39,8 @@ pub struct Launched {
     pub app: Arc<App>,
     pub listeners: Running,
     engine: tokio::task::JoinHandle<()>,
+    /// Stops background setup tasks (scheduled backups).
+    setup_stop: tokio_util::sync::CancellationToken,
     _runtime_file: Option<RuntimeFile>,
 }
 
@@ -50,6 +56,8 @@ impl Launched {
     /// Stops accepting, lets requests finish, stops the engine, and applies what was journaled (a crash
     /// instead leaves it for the next start).
     pub async fn stop(self) {
+        self.setup_stop.cancel();
+        crate::setup::control::stop_tunnel(&self.app).await;
         self.listeners.stop().await;
         if let Err(e) = self.engine.await {
             tracing::error!(error = %e, "the engine task failed");
@@ -61,14 +69,22 @@ impl Launched {
 /// Starts an instance; the error is a sentence for the user.
 pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let data_dir = options.app.data_dir.clone();
-    let (app_options, secrets) = (options.app, options.secrets);
-    let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
+    let (app_options, overrides, secret_store) = (options.app, options.overrides, options.secret_store);
+    let (app, settings) = tokio::task::spawn_blocking(move || -> Result<(Arc<App>, Settings), String> {
         let app = App::open(app_options).map_err(|e| e.to_string())?;
-        app.set_provider_secrets(secrets);
+        let (store, warning) = match secret_store {
+            Some(s) => (s, None),
+            None => crate::secret_store::open_default(app.data_dir()),
+        };
+        app.set_credentials(Credentials::new(store, overrides, warning));
+        let settings = app
+            .store
+            .read_blocking(Settings::load)
+            .map_err(|e| e.to_string())?;
         if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
             tracing::info!("seeded demo data");
         }
-        Ok(app)
+        Ok((app, settings))
     })
     .await
     .map_err(|e| e.to_string())??;
@@ -86,6 +102,8 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
     let dialers = providers::dialers(&app, options.sim_speed);
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
+    let setup_stop = tokio_util::sync::CancellationToken::new();
+    crate::setup::control::on_start(&app, &settings, setup_stop.clone()).await;
     let runtime_file = RuntimeFile::write(
         &data_dir,
         &RuntimeInfo {
@@ -102,6 +120,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         app,
         listeners,
         engine,
+        setup_stop,
         _runtime_file: runtime_file,
     })
 }

@@ -7,6 +7,7 @@ mod campaigns;
 pub mod error;
 pub mod imports;
 mod info;
+pub mod setup;
 mod webhooks;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -97,6 +98,16 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "settings.get" => setup::settings_get: NoArgs => crate::setup::settings::Settings,
+    "settings.update" => setup::settings_update: serde_json::Value => crate::setup::settings::Settings,
+    "secret.status" => setup::secret_status: NoArgs => setup::SecretsOut,
+    "secret.set" => setup::secret_set: setup::SetSecretArgs => crate::secret_store::SecretStatus,
+    "secret.clear" => setup::secret_clear: setup::SecretNameArgs => crate::secret_store::SecretStatus,
+    "setup.status" => setup::status: NoArgs => setup::SetupStatus,
+    "setup.selftest" => setup::selftest: NoArgs => crate::setup::selftest::SelfTestResult,
+    "provider.test" => setup::provider_test: setup::ProviderArgs => crate::setup::provider_check::ProviderCheck,
+    "backup.create" => setup::backup_create: setup::BackupArgs => crate::setup::backup::BackupSummary,
+    "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
 }
 
 /// Runs one command.

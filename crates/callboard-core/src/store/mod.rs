@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod dnc;
 pub mod import_templates;
 mod migrate;
+pub mod settings;
 
 use std::{
     panic::AssertUnwindSafe,
