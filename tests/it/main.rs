@@ -2,10 +2,12 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod backup;
 mod engine;
 mod import;
 mod import_api;
 mod listeners;
 mod phone;
+mod setup;
 mod store;
 mod webhooks;
