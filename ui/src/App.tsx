@@ -10,6 +10,7 @@ import { useRoute, type Route } from "./lib/router";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
 import { AnalyticsPage, CallsPage, ContactsPage, LivePage } from "./pages/Placeholders";
 import { SettingsPage } from "./pages/SettingsPage";
+import { SetupWizardHost } from "./pages/setup/SetupWizard";
 import { platform } from "./platform";
 import { applyTheme, useUi } from "./state/ui";
 
@@ -82,6 +83,7 @@ export function App() {
         </div>
       </main>
       <Toaster />
+      <SetupWizardHost />
     </div>
   );
 }

@@ -4,6 +4,8 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { BackupPanel, GeneralForm, ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
+import { useWizard } from "./setup/SetupWizard";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -49,6 +51,16 @@ export function SettingsPage() {
           <Row label="Schema version" testId="settings-schema">
             {d ? d.schema_version : <Skel />}
           </Row>
+          <Row label="Secrets kept in" testId="settings-secret-store">
+            {d ? (
+              <span>
+                {d.secret_store === "keychain" ? "The OS keychain" : d.secret_store === "file" ? "An encrypted file (less secure)" : "Memory only"}
+                {d.secret_store_warning && <span className="field-hint block" data-testid="settings-secret-warning">{d.secret_store_warning}</span>}
+              </span>
+            ) : (
+              <Skel />
+            )}
+          </Row>
         </dl>
       </section>
 
@@ -75,7 +87,7 @@ export function SettingsPage() {
                 <span>
                   <NotSet />
                   <span className="field-hint block">
-                    Set <code>--public-url</code> or <code>CALLBOARD_PUBLIC_URL</code> so providers can reach the listener.
+                    Set it under Public URL below (or <code>--public-url</code> / <code>CALLBOARD_PUBLIC_URL</code>) so providers can reach the listener.
                   </span>
                 </span>
               )
@@ -85,6 +97,8 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+
+      <SetupSections />
 
       <section className="card settings-card">
         <header className="settings-head">
@@ -98,6 +112,57 @@ export function SettingsPage() {
         </dl>
       </section>
     </div>
+  );
+}
+
+/** Settings stored in the database: region and hours, providers, public URL, general, backup. */
+function SetupSections() {
+  const settings = useSettings();
+  const s = settings.data;
+  return (
+    <>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Setup</h2>
+          <p className="muted">The guided setup walks through region, provider keys, the public URL and the first import.</p>
+        </header>
+        <button type="button" className="btn btn-secondary" onClick={() => useWizard.getState().show()} data-testid="open-wizard">
+          Open the setup wizard
+        </button>
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Region and calling hours</h2>
+        </header>
+        {s ? <RegionForm key={`${s.default_region}${s.time_zone}${s.calling_hours}`} settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Providers</h2>
+          <p className="muted">Keys are write-only: once saved they are never shown again, only whether they are set and where they are kept.</p>
+        </header>
+        <ProviderKeys />
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Public URL</h2>
+          <p className="muted">Where the providers send webhooks. The self-test proves a request through it reaches this app.</p>
+        </header>
+        {s ? <PublicUrlPanel settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Listeners, recordings and backups</h2>
+        </header>
+        {s ? <GeneralForm settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Backup and wipe</h2>
+        </header>
+        <BackupPanel />
+      </section>
+    </>
   );
 }
 
