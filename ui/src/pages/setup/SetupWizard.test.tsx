@@ -48,12 +48,12 @@ function fakeCore(over: Record<string, (args: Record<string, unknown>) => unknow
   };
   const platform: Platform = {
     transport: "browser",
-    call: vi.fn(async <T,>(cmd: string, args: object = {}) => {
+    call: vi.fn(async (cmd: string, args: object = {}) => {
       calls.push({ cmd, args: args as Record<string, unknown> });
       const h = handlers[cmd];
       if (!h) throw { code: "unknown_command", message: cmd };
-      return h(args as Record<string, unknown>) as T;
-    }),
+      return h(args as Record<string, unknown>);
+    }) as Platform["call"],
     subscribe: () => () => {},
     onConnection: () => () => {},
   };

@@ -125,7 +125,7 @@ export function SetupWizard({ onClose }: { onClose(): void }) {
       {step === "region" && settings.data && <RegionForm settings={settings.data} submitLabel="Save and continue" onSaved={() => go("providers")} />}
       {step === "providers" && (
         <>
-          <p className="muted">Keys are kept in your computer's keychain and never shown again. Add the providers you use; test each one.</p>
+          <p className="muted">Keys go to your computer's keychain (or, where there is none, an encrypted file) and are never shown again. Add the providers you use and test each one.</p>
           <ProviderKeys />
         </>
       )}
