@@ -57,6 +57,9 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
         ui_addr: env_addr("CALLBOARD_UI_ADDR", "127.0.0.1:8787"),
         public_addr: env_addr("CALLBOARD_PUBLIC_ADDR", "127.0.0.1:8788"),
         fallback_to_any_port: true,
+        // Settings → ports, unless the environment names the addresses (tests, scripts).
+        ports_from_settings: std::env::var_os("CALLBOARD_UI_ADDR").is_none()
+            && std::env::var_os("CALLBOARD_PUBLIC_ADDR").is_none(),
         ui_dir: None,
         sim_speed: std::env::var("CALLBOARD_SIM_SPEED")
             .ok()

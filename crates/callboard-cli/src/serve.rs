@@ -44,6 +44,7 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
         ui_addr: args.ui_addr,
         public_addr: args.public_addr,
         fallback_to_any_port: false,
+        ports_from_settings: false,
         ui_dir: args.ui_dir,
         sim_speed: args.sim_speed,
     })

@@ -29,6 +29,9 @@ pub struct LaunchOptions {
     /// Take any free port when an address is in use (the desktop app must start even when another copy
     /// holds the default ports); `serve` fails instead, since scripts rely on the port they asked for.
     pub fallback_to_any_port: bool,
+    /// Bind the ports stored in Settings (`ui_port`, `public_port`) on loopback instead of `ui_addr` and
+    /// `public_addr` (the desktop app, when no address is given in the environment).
+    pub ports_from_settings: bool,
     pub ui_dir: Option<PathBuf>,
     /// How much faster than real time the simulator's calls run.
     pub sim_speed: f64,
@@ -93,8 +96,14 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
             .await
             .map_err(|e| format!("cannot listen on {addr} for the {what}: {e}"))
     };
-    let ui = bind(options.ui_addr, "UI").await?;
-    let public = bind(options.public_addr, "public listener").await?;
+    let (ui_addr, public_addr) = if options.ports_from_settings {
+        let on = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        (on(settings.ui_port), on(settings.public_port))
+    } else {
+        (options.ui_addr, options.public_addr)
+    };
+    let ui = bind(ui_addr, "UI").await?;
+    let public = bind(public_addr, "public listener").await?;
     let ui_dir = options.ui_dir.or_else(crate::paths::default_ui_dir);
     if ui_dir.is_none() {
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
