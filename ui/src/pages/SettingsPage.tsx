@@ -6,6 +6,7 @@ import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../componen
 import { useUi, type ThemePref } from "../state/ui";
 import { BackupPanel, GeneralForm, ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
 import { useWizard } from "./setup/SetupWizard";
+import { setupApi } from "../api/setup";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -103,7 +104,7 @@ export function SettingsPage() {
       <section className="card settings-card">
         <header className="settings-head">
           <h2>Appearance</h2>
-          <p className="muted">Stored in this browser.</p>
+          <p className="muted">Applies in this window at once and is kept with the app's settings.</p>
         </header>
         <dl className="kv kv-settings">
           <Row label="Theme">
@@ -226,7 +227,11 @@ function ThemeChoice() {
           role="radio"
           aria-checked={pref === t.value}
           className={pref === t.value ? "on" : ""}
-          onClick={() => setPref(t.value)}
+          onClick={() => {
+            setPref(t.value);
+            // Also kept in the app's settings, so it survives a new browser and a restore.
+            setupApi.updateSettings({ theme: t.value }).catch(() => {});
+          }}
           data-testid={`theme-${t.value}`}
         >
           {t.icon} {t.label}
