@@ -239,4 +239,17 @@ mod tests {
         assert!(err.contains("key file"), "{err}");
         Ok(())
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        #[test]
+        fn any_value_round_trips(value in "\\PC{1,200}") {
+            let dir = tempfile::tempdir().map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let store = FileStore::new(dir.path());
+            let ok = store.set(SecretName::GoogleServiceAccountJson, &Secret::new(value.clone())).is_ok();
+            proptest::prop_assert!(ok);
+            let got = store.get(SecretName::GoogleServiceAccountJson).ok().flatten();
+            proptest::prop_assert_eq!(got.as_ref().map(Secret::expose), Some(value.as_str()));
+        }
+    }
 }

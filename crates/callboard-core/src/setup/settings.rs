@@ -312,4 +312,19 @@ mod tests {
         );
         assert!(s.patched(&json!({ "public_base_url": null })).is_ok());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_public_url_is_accepted_only_as_a_bare_http_base(raw in "(https?://)?[a-z0-9.:/?#@-]{0,40}") {
+            if check_public_url(&raw).is_ok() {
+                let u = reqwest::Url::parse(&raw);
+                proptest::prop_assert!(u.is_ok());
+                if let Ok(u) = u {
+                    proptest::prop_assert!(matches!(u.scheme(), "http" | "https"));
+                    proptest::prop_assert_eq!(u.path(), "/");
+                    proptest::prop_assert!(u.query().is_none() && u.fragment().is_none());
+                }
+            }
+        }
+    }
 }
