@@ -8,6 +8,7 @@ mod import;
 mod import_api;
 mod listeners;
 mod phone;
+mod provider_check;
 mod setup;
 mod store;
 mod webhooks;

@@ -4,7 +4,8 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
-import { BackupPanel, GeneralForm, ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
+import { BackupPanel, GeneralForm } from "./setup/MaintenancePanels";
+import { ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
 import { useWizard } from "./setup/SetupWizard";
 import { setupApi } from "../api/setup";
 
