@@ -14,7 +14,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use callboard_core::{
     app::{App, AppOptions},
     launch::{LaunchOptions, Launched, launch},
-    webhooks::ProviderSecrets,
+    secret_store::EnvOverrides,
 };
 use tauri::Manager;
 
@@ -51,11 +51,15 @@ async fn start_core(data_dir: PathBuf) -> Result<Shell, String> {
             demo: std::env::var("CALLBOARD_DEMO").is_ok_and(|v| v == "1" || v == "true"),
             public_base_url: std::env::var("CALLBOARD_PUBLIC_URL").ok(),
         },
-        // Webhook secrets from the environment until the keychain lands (issue 10).
-        secrets: ProviderSecrets::from_env(),
+        // Secrets from the OS keychain (or the encrypted file); `CALLBOARD_*` variables win.
+        overrides: EnvOverrides::from_env(),
+        secret_store: None,
         ui_addr: env_addr("CALLBOARD_UI_ADDR", "127.0.0.1:8787"),
         public_addr: env_addr("CALLBOARD_PUBLIC_ADDR", "127.0.0.1:8788"),
         fallback_to_any_port: true,
+        // Settings → ports, unless the environment names the addresses (tests, scripts).
+        ports_from_settings: std::env::var_os("CALLBOARD_UI_ADDR").is_none()
+            && std::env::var_os("CALLBOARD_PUBLIC_ADDR").is_none(),
         ui_dir: None,
         sim_speed: std::env::var("CALLBOARD_SIM_SPEED")
             .ok()

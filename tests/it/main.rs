@@ -2,6 +2,7 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod backup;
 mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;
@@ -12,5 +13,7 @@ mod listeners;
 mod live;
 mod live_feeds;
 mod phone;
+mod provider_check;
+mod setup;
 mod store;
 mod webhooks;

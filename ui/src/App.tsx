@@ -14,6 +14,7 @@ import { LivePage } from "./pages/live/LivePage";
 import { OverviewPage } from "./pages/overview/OverviewPage";
 import { AnalyticsPage, CallsPage, ContactsPage } from "./pages/Placeholders";
 import { SettingsPage } from "./pages/SettingsPage";
+import { SetupWizardHost } from "./pages/setup/SetupWizard";
 import { platform } from "./platform";
 import { applyTheme, useUi } from "./state/ui";
 
@@ -99,6 +100,7 @@ export function App() {
         </div>
       </main>
       <Toaster />
+      <SetupWizardHost />
     </div>
   );
 }

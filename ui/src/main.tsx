@@ -19,6 +19,8 @@ const reportError = (title: string) => (e: unknown) => {
   const err = ApiError.from(e);
   // A missing token has its own banner; no toast storm.
   if (err.code === "unauthorized") return;
+  // Per-field validation errors are shown next to their fields by the form.
+  if (err.fields.length > 0) return;
   useUi.getState().toast({ kind: "error", title, message: err.message, code: err.code });
 };
 

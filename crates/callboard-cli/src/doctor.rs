@@ -1,5 +1,5 @@
 //! `callboard doctor`: versions, the data dir, whether the database opens and its migrations are current,
-//! where the UI files are, and whether an instance is running on this data dir. Exits non-zero on a problem.
+//! where the UI files are, where secrets are kept, and whether an instance is running on this data dir. Exits non-zero on a problem.
 
 use std::{path::Path, process::ExitCode};
 
@@ -48,6 +48,11 @@ pub fn run(data_dir: &Path) -> ExitCode {
     match paths::default_ui_dir() {
         Some(dir) => println!("ui files:   {}", dir.display()),
         None => println!("ui files:   not found (build them with `npm --prefix ui run build`)"),
+    }
+    // Where secrets would be kept; the file fallback is labelled as less secure (design: never silently).
+    match callboard_core::secret_store::open_default(data_dir) {
+        (_, None) => println!("secrets:    the OS keychain"),
+        (_, Some(warning)) => println!("secrets:    LESS SECURE: {warning}"),
     }
     match RuntimeFile::read(data_dir) {
         Ok(info) => println!("running:    pid {} serving {}", info.pid, info.ui_url),

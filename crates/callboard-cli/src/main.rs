@@ -1,6 +1,7 @@
 //! `callboard`: the headless console and scripting entry point. `serve` runs the same core and UI as the
 //! desktop app, for a browser; `doctor` says whether this machine and data dir are ready.
 
+mod backup;
 mod bench;
 mod campaign;
 mod doctor;
@@ -39,6 +40,10 @@ enum Command {
     Bench(bench::Bench),
     /// Export data: `events` (the webhook journal) as JSON or CSV.
     Export(ExportArgs),
+    /// Write a backup archive (database snapshot + recordings); safe while the app runs.
+    Backup(backup::BackupArgs),
+    /// Restore a backup archive into an empty data dir.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,7 +114,8 @@ struct ServeArgs {
     sim_speed: f64,
 }
 
-/// Webhook secrets. Environment overrides for headless installs and tests; the keychain comes later.
+/// Webhook secrets. Overrides for headless installs and tests: they win over the keychain (or the encrypted
+/// secrets file), where the Settings page stores them.
 #[derive(Debug, Args)]
 struct SecretArgs {
     /// ElevenLabs' HMAC webhook secret (verifies `ElevenLabs-Signature`).
@@ -124,17 +130,19 @@ struct SecretArgs {
 }
 
 impl SecretArgs {
-    fn provider_secrets(&self) -> callboard_core::webhooks::ProviderSecrets {
-        let s = |v: &Option<String>| {
-            v.clone()
-                .filter(|v| !v.is_empty())
-                .map(callboard_core::secret::Secret::new)
-        };
-        callboard_core::webhooks::ProviderSecrets {
-            elevenlabs_webhook: s(&self.elevenlabs_webhook_secret),
-            twilio_auth_token: s(&self.twilio_auth_token),
-            exotel_webhook: s(&self.exotel_webhook_secret),
-        }
+    /// Every `CALLBOARD_*` override from the environment, plus these flags (which win).
+    fn overrides(&self) -> callboard_core::secret_store::EnvOverrides {
+        use callboard_core::secret_store::{EnvOverrides, SecretName};
+        EnvOverrides::from_env()
+            .with_secret(
+                SecretName::ElevenlabsWebhookSecret,
+                self.elevenlabs_webhook_secret.clone(),
+            )
+            .with_secret(SecretName::TwilioAuthToken, self.twilio_auth_token.clone())
+            .with_secret(
+                SecretName::ExotelWebhookSecret,
+                self.exotel_webhook_secret.clone(),
+            )
     }
 }
 
@@ -147,5 +155,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(&args.data_dir.resolve(), &args),
         Command::Bench(b) => bench::run(b),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
     }
 }

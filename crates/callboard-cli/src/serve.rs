@@ -39,10 +39,12 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
             demo: args.demo,
             public_base_url: args.public_url,
         },
-        secrets: args.secrets.provider_secrets(),
+        overrides: args.secrets.overrides(),
+        secret_store: None,
         ui_addr: args.ui_addr,
         public_addr: args.public_addr,
         fallback_to_any_port: false,
+        ports_from_settings: false,
         ui_dir: args.ui_dir,
         sim_speed: args.sim_speed,
     })

@@ -31,6 +31,19 @@ pub struct AppInfo {
     pub ui_url: Option<String>,
     pub public_listener: Option<String>,
     pub public_base_url: Option<String>,
+    /// Where `public_base_url` comes from: `env`, `settings` or `tunnel`.
+    #[serde(default)]
+    pub public_base_url_source: Option<crate::setup::PublicUrlSource>,
+    /// Where secrets are kept: `keychain`, `file` (less secure) or `memory`.
+    #[serde(default = "default_secret_store")]
+    pub secret_store: crate::secret_store::StoreKind,
+    /// Set when secrets fall back to the encrypted file: say so to the user.
+    #[serde(default)]
+    pub secret_store_warning: Option<String>,
+}
+
+fn default_secret_store() -> crate::secret_store::StoreKind {
+    crate::secret_store::StoreKind::Memory
 }
 
 pub struct App {
@@ -47,6 +60,8 @@ pub struct App {
     pub elevenlabs: std::sync::OnceLock<Arc<crate::providers::elevenlabs::ElevenLabs>>,
     /// The dialers that hang up, whisper to and transfer calls in flight (filled by `launch`).
     pub call_controls: crate::live::CallControls,
+    /// Credentials, public URL, tunnel and self-test state (issue 10).
+    pub setup: crate::setup::SetupState,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -102,9 +117,15 @@ impl App {
             demo: options.demo,
             ui_url: None,
             public_listener: None,
-            public_base_url: options.public_base_url,
+            public_base_url: options.public_base_url.clone(),
+            public_base_url_source: options
+                .public_base_url
+                .as_ref()
+                .map(|_| crate::setup::PublicUrlSource::Env),
+            secret_store: crate::secret_store::StoreKind::Memory,
+            secret_store_warning: None,
         };
-        Arc::new(App {
+        Arc::new_cyclic(|me| App {
             store,
             events: EventBus::default(),
             clock,
@@ -113,6 +134,7 @@ impl App {
             media_taps: Default::default(),
             elevenlabs: std::sync::OnceLock::new(),
             call_controls: Default::default(),
+            setup: crate::setup::SetupState::new(options.public_base_url, me.clone()),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),
@@ -123,6 +145,42 @@ impl App {
     /// Sets the webhook secrets (env overrides now; the keychain later). Takes effect for the next delivery.
     pub fn set_provider_secrets(&self, secrets: ProviderSecrets) {
         self.webhooks.set_secrets(secrets);
+    }
+
+    /// Installs the credential resolver (launch does, with the OS keychain or the file fallback) and
+    /// applies its webhook secrets.
+    pub fn set_credentials(&self, credentials: crate::secret_store::Credentials) {
+        let secrets = credentials.provider_secrets().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read webhook secrets; webhooks will be refused until fixed");
+            ProviderSecrets::default()
+        });
+        {
+            let mut info = match self.info.write() {
+                Ok(i) => i,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            info.secret_store = credentials.store_kind();
+            info.secret_store_warning = credentials.warning().map(str::to_owned);
+        }
+        self.setup.set_credentials(credentials);
+        self.set_provider_secrets(secrets);
+    }
+
+    /// The credential resolver: env overrides first, then the secret store (see `secret_store`).
+    pub fn credentials(&self) -> Arc<crate::secret_store::Credentials> {
+        self.setup.credentials()
+    }
+
+    /// Recomputes the effective public base URL (env > settings > tunnel) into `app.info`; returns it.
+    pub fn refresh_public_url(&self) -> Option<String> {
+        let effective = self.setup.public_url();
+        let mut info = match self.info.write() {
+            Ok(i) => i,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        info.public_base_url = effective.as_ref().map(|(u, _)| u.clone());
+        info.public_base_url_source = effective.as_ref().map(|(_, s)| *s);
+        info.public_base_url.clone()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -164,6 +222,9 @@ impl App {
         };
         info.ui_url = Some(format!("http://{ui}/"));
         info.public_listener = Some(format!("http://{public}"));
+        self.setup
+            .public_port
+            .store(public.port(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The UI URL with its token in the fragment (the fragment never reaches a server log).

@@ -12,19 +12,27 @@ use crate::{
     listener::{self, Running},
     providers,
     runtime::{RuntimeFile, RuntimeInfo},
-    webhooks::{ProviderSecrets, source_ip::IpAllowList},
+    secret_store::{Credentials, EnvOverrides, SecretName, SecretStore},
+    setup::settings::Settings,
+    webhooks::source_ip::IpAllowList,
 };
 
 /// How to start an instance.
 #[derive(Debug, Clone)]
 pub struct LaunchOptions {
     pub app: AppOptions,
-    pub secrets: ProviderSecrets,
+    /// `CALLBOARD_*` secrets and base URLs (and the CLI's flags); they win over the secret store.
+    pub overrides: EnvOverrides,
+    /// The secret store; `None` = the OS keychain, else the encrypted file in the data dir.
+    pub secret_store: Option<Arc<dyn SecretStore>>,
     pub ui_addr: SocketAddr,
     pub public_addr: SocketAddr,
     /// Take any free port when an address is in use (the desktop app must start even when another copy
     /// holds the default ports); `serve` fails instead, since scripts rely on the port they asked for.
     pub fallback_to_any_port: bool,
+    /// Bind the ports stored in Settings (`ui_port`, `public_port`) on loopback instead of `ui_addr` and
+    /// `public_addr` (the desktop app, when no address is given in the environment).
+    pub ports_from_settings: bool,
     pub ui_dir: Option<PathBuf>,
     /// How much faster than real time the simulator's calls run.
     pub sim_speed: f64,
@@ -35,6 +43,8 @@ pub struct Launched {
     pub app: Arc<App>,
     pub listeners: Running,
     engine: tokio::task::JoinHandle<()>,
+    /// Stops background setup tasks (scheduled backups).
+    setup_stop: tokio_util::sync::CancellationToken,
     _runtime_file: Option<RuntimeFile>,
 }
 
@@ -50,6 +60,8 @@ impl Launched {
     /// Stops accepting, lets requests finish, stops the engine, and applies what was journaled (a crash
     /// instead leaves it for the next start).
     pub async fn stop(self) {
+        self.setup_stop.cancel();
+        crate::setup::control::stop_tunnel(&self.app).await;
         self.listeners.stop().await;
         if let Err(e) = self.engine.await {
             tracing::error!(error = %e, "the engine task failed");
@@ -61,36 +73,51 @@ impl Launched {
 /// Starts an instance; the error is a sentence for the user.
 pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let data_dir = options.app.data_dir.clone();
-    let (app_options, secrets) = (options.app, options.secrets);
+    let (app_options, overrides, secret_store) = (options.app, options.overrides, options.secret_store);
     let exotel_allowed = exotel_allow_list_from_env()?;
-    let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
+    let launched = tokio::task::spawn_blocking(move || -> Result<(Arc<App>, Settings, ElConfig), String> {
         let app = App::open(app_options).map_err(|e| e.to_string())?;
-        app.set_provider_secrets(secrets);
+        let (store, warning) = match secret_store {
+            Some(s) => (s, None),
+            None => crate::secret_store::open_default(app.data_dir()),
+        };
+        app.set_credentials(Credentials::new(store, overrides, warning));
         app.webhooks.set_exotel_allowed(exotel_allowed);
+        let settings = app
+            .store
+            .read_blocking(Settings::load)
+            .map_err(|e| e.to_string())?;
+        let elevenlabs = elevenlabs_config(&app);
         if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
             tracing::info!("seeded demo data");
         }
-        Ok(app)
+        Ok((app, settings, elevenlabs))
     })
     .await
     .map_err(|e| e.to_string())??;
+    let (app, settings, elevenlabs_config) = launched;
     let bind = |addr: SocketAddr, what: &'static str| async move {
         listener::bind(addr, options.fallback_to_any_port)
             .await
             .map_err(|e| format!("cannot listen on {addr} for the {what}: {e}"))
     };
-    let ui = bind(options.ui_addr, "UI").await?;
-    let public = bind(options.public_addr, "public listener").await?;
+    let (ui_addr, public_addr) = if options.ports_from_settings {
+        let on = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        (on(settings.ui_port), on(settings.public_port))
+    } else {
+        (options.ui_addr, options.public_addr)
+    };
+    let ui = bind(ui_addr, "UI").await?;
+    let public = bind(public_addr, "public listener").await?;
     let ui_dir = options.ui_dir.or_else(crate::paths::default_ui_dir);
     if ui_dir.is_none() {
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
     }
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
-    // The API key comes from the environment until the keychain-backed secret store is wired in here.
     let elevenlabs = Arc::new(providers::elevenlabs::ElevenLabs::new(
-        providers::elevenlabs::ElevenLabsConfig::from_env(),
+        elevenlabs_config,
         app.clock.clone(),
-        Arc::new(providers::elevenlabs::MemorySecretSink::default()),
+        Arc::new(KeptWebhookSecret(app.clone())),
     ));
     let _ = app.elevenlabs.set(elevenlabs.clone());
     let dialers = providers::dialers(&app, options.sim_speed);
@@ -99,6 +126,8 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let _elevenlabs_task = providers::elevenlabs::spawn(app.clone(), elevenlabs, listeners.shutdown.clone());
+    let setup_stop = tokio_util::sync::CancellationToken::new();
+    crate::setup::control::on_start(&app, &settings, setup_stop.clone()).await;
     let runtime_file = RuntimeFile::write(
         &data_dir,
         &RuntimeInfo {
@@ -115,6 +144,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         app,
         listeners,
         engine,
+        setup_stop,
         _runtime_file: runtime_file,
     })
 }
@@ -127,5 +157,34 @@ fn exotel_allow_list_from_env() -> Result<Option<IpAllowList>, String> {
             .map(Some)
             .map_err(|e| format!("CALLBOARD_EXOTEL_ALLOWED_IPS: {e}")),
         Err(_) => Ok(None),
+    }
+}
+
+type ElConfig = providers::elevenlabs::ElevenLabsConfig;
+
+/// ElevenLabs' key and region from the credentials (environment first, then the secret store); the
+/// reconciliation timings from the environment.
+fn elevenlabs_config(app: &App) -> ElConfig {
+    let mut config = ElConfig::from_env();
+    match app.credentials().elevenlabs() {
+        Ok(c) => {
+            config.api_key = c.api_key;
+            config.base_url = c.base_url.trim_end_matches('/').to_owned();
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the ElevenLabs key; the provider stays off"),
+    }
+    config
+}
+
+/// Keeps the secret of a webhook ElevenLabs registered for us in the secret store (the provider hands it
+/// to the running verifier itself), so it survives a restart.
+struct KeptWebhookSecret(Arc<App>);
+
+impl providers::elevenlabs::WebhookSecretSink for KeptWebhookSecret {
+    fn store(&self, _webhook_id: &str, secret: &crate::secret::Secret) -> Result<(), String> {
+        self.0
+            .credentials()
+            .set(SecretName::ElevenlabsWebhookSecret, secret)
+            .map_err(|e| e.to_string())
     }
 }

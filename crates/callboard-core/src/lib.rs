@@ -19,6 +19,8 @@ pub mod phone;
 pub mod providers;
 pub mod runtime;
 pub mod secret;
+pub mod secret_store;
+pub mod setup;
 pub mod store;
 pub mod validation;
 pub mod webhooks;

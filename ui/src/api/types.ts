@@ -22,6 +22,13 @@ export type ClientErrorCode = "network";
 export interface ApiErrorBody {
   code: ErrorCode | ClientErrorCode | (string & {});
   message: string;
+  /** `validation` errors: one entry per invalid field (dotted for nested ones, e.g. `backup.keep`). */
+  fields?: FieldError[];
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
 }
 
 export interface Health {
@@ -42,6 +49,12 @@ export interface AppInfo {
   public_listener: string | null;
   /** Tunnel / public URL if configured. */
   public_base_url: string | null;
+  /** Where the public URL comes from. */
+  public_base_url_source?: PublicUrlSource | null;
+  /** Where secrets are kept; "file" is the less secure fallback. */
+  secret_store?: SecretStoreKind;
+  /** Set when secrets fall back to the encrypted file: show it. */
+  secret_store_warning?: string | null;
   /** Filled in by the UI itself. */
   transport?: "desktop" | "browser";
 }
@@ -431,4 +444,119 @@ export interface WebhookEventDetail extends WebhookEvent {
   occurred_at: string | null;
   applied_at: string | null;
   attempts: number;
+// ---- Setup (issue 10): settings, secrets, public URL, self-test, provider checks, backup ----
+
+export type PublicUrlSource = "env" | "settings" | "tunnel";
+export type SecretStoreKind = "keychain" | "file" | "memory";
+export type SecretSource = "env" | "keychain" | "file" | "memory";
+export type Theme = "system" | "light" | "dark";
+export type TunnelMode = "manual" | "cloudflared";
+
+export interface Settings {
+  default_region: string;
+  time_zone: string;
+  calling_hours: HoursPreset;
+  public_base_url: string | null;
+  tunnel: TunnelMode;
+  ui_port: number;
+  public_port: number;
+  recording_enabled: boolean;
+  recording_retention_days: number;
+  theme: Theme;
+  notifications: { alerts: boolean; campaign_finished: boolean; sound: boolean };
+  backup: { enabled: boolean; every_hours: number; keep: number; dir: string | null };
+  setup_done: boolean;
+}
+
+/** Any subset of fields; nested objects merge. */
+export type SettingsPatch = Partial<Omit<Settings, "notifications" | "backup">> & {
+  notifications?: Partial<Settings["notifications"]>;
+  backup?: Partial<Settings["backup"]>;
+};
+
+export type SecretName =
+  | "elevenlabs.api_key"
+  | "elevenlabs.webhook_secret"
+  | "twilio.account_sid"
+  | "twilio.auth_token"
+  | "exotel.api_key"
+  | "exotel.api_token"
+  | "exotel.account_sid"
+  | "exotel.webhook_secret"
+  | "openai.api_key"
+  | "openai.webhook_secret"
+  | "google.service_account_json"
+  | "ngrok.authtoken";
+
+/** Never a value: whether it is set and where from. */
+export interface SecretStatus {
+  name: SecretName;
+  set: boolean;
+  source: SecretSource | null;
+  env_var: string;
+}
+
+export interface SecretsOut {
+  store: SecretStoreKind;
+  warning: string | null;
+  secrets: SecretStatus[];
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  url: string | null;
+  latency_ms: number | null;
+  message: string;
+  checked_at: string;
+}
+
+export type TunnelStatus =
+  | { state: "off" }
+  | { state: "starting"; attempt: number }
+  | { state: "up"; url: string }
+  | { state: "down"; reason: string; retry_in_s: number };
+
+export interface SetupStatus {
+  public_url: string | null;
+  public_url_source: PublicUrlSource | null;
+  tunnel: TunnelStatus;
+  selftest: SelfTestResult | null;
+  secret_store: SecretStoreKind;
+  secret_store_warning: string | null;
+  setup_done: boolean;
+}
+
+export type ProviderName = "elevenlabs" | "twilio" | "exotel" | "openai";
+
+export interface ProviderCheck {
+  provider: ProviderName;
+  status: "ok" | "not_configured" | "rejected" | "unreachable" | "failed";
+  message: string;
+  latency_ms: number | null;
+}
+
+export interface BackupSummary {
+  path: string;
+  bytes: number;
+  manifest: { format: number; app_version: string; schema_version: number; created_at: string; recordings: number };
+}
+
+export interface WipeSummary {
+  tables: number;
+  rows: number;
+  recordings: number;
+  safety_backup: string | null;
+}
+
+export interface SetupCommands {
+  "settings.get": { args: Record<string, never>; response: Settings };
+  "settings.update": { args: SettingsPatch; response: Settings };
+  "secret.status": { args: Record<string, never>; response: SecretsOut };
+  "secret.set": { args: { name: SecretName; value: string }; response: SecretStatus };
+  "secret.clear": { args: { name: SecretName }; response: SecretStatus };
+  "setup.status": { args: Record<string, never>; response: SetupStatus };
+  "setup.selftest": { args: Record<string, never>; response: SelfTestResult };
+  "provider.test": { args: { provider: ProviderName }; response: ProviderCheck };
+  "backup.create": { args: { path?: string }; response: BackupSummary };
+  "data.wipe": { args: { confirm: string }; response: WipeSummary };
 }

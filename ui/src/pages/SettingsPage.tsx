@@ -7,6 +7,10 @@ import { useUi, type ThemePref } from "../state/ui";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { NotificationSettings } from "./NotificationSettings";
 import { WebhooksCard } from "./settings/WebhooksCard";
+import { BackupPanel, GeneralForm } from "./setup/MaintenancePanels";
+import { ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
+import { useWizard } from "./setup/SetupWizard";
+import { setupApi } from "../api/setup";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -52,6 +56,16 @@ export function SettingsPage() {
           <Row label="Schema version" testId="settings-schema">
             {d ? d.schema_version : <Skel />}
           </Row>
+          <Row label="Secrets kept in" testId="settings-secret-store">
+            {d ? (
+              <span>
+                {d.secret_store === "keychain" ? "The OS keychain" : d.secret_store === "file" ? "An encrypted file (less secure)" : "Memory only"}
+                {d.secret_store_warning && <span className="field-hint block" data-testid="settings-secret-warning">{d.secret_store_warning}</span>}
+              </span>
+            ) : (
+              <Skel />
+            )}
+          </Row>
         </dl>
       </section>
 
@@ -78,7 +92,7 @@ export function SettingsPage() {
                 <span>
                   <NotSet />
                   <span className="field-hint block">
-                    Set <code>--public-url</code> or <code>CALLBOARD_PUBLIC_URL</code> so providers can reach the listener.
+                    Set it under Public URL below (or <code>--public-url</code> / <code>CALLBOARD_PUBLIC_URL</code>) so providers can reach the listener.
                   </span>
                 </span>
               )
@@ -89,6 +103,8 @@ export function SettingsPage() {
         </dl>
       </section>
 
+      <SetupSections />
+
       <WebhooksCard />
 
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
@@ -97,7 +113,7 @@ export function SettingsPage() {
       <section className="card settings-card">
         <header className="settings-head">
           <h2>Appearance</h2>
-          <p className="muted">Stored in this browser.</p>
+          <p className="muted">Applies in this window at once and is kept with the app's settings.</p>
         </header>
         <dl className="kv kv-settings">
           <Row label="Theme">
@@ -107,6 +123,57 @@ export function SettingsPage() {
       </section>
       <NotificationSettings />
     </div>
+  );
+}
+
+/** Settings stored in the database: region and hours, providers, public URL, general, backup. */
+function SetupSections() {
+  const settings = useSettings();
+  const s = settings.data;
+  return (
+    <>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Setup</h2>
+          <p className="muted">The guided setup walks through region, provider keys, the public URL and the first import.</p>
+        </header>
+        <button type="button" className="btn btn-secondary" onClick={() => useWizard.getState().show()} data-testid="open-wizard">
+          Open the setup wizard
+        </button>
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Region and calling hours</h2>
+        </header>
+        {s ? <RegionForm key={`${s.default_region}${s.time_zone}${s.calling_hours}`} settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Providers</h2>
+          <p className="muted">Keys are write-only: once saved they are never shown again, only whether they are set and where they are kept.</p>
+        </header>
+        <ProviderKeys />
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Public URL</h2>
+          <p className="muted">Where the providers send webhooks. The self-test proves a request through it reaches this app.</p>
+        </header>
+        {s ? <PublicUrlPanel settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Listeners, recordings and backups</h2>
+        </header>
+        {s ? <GeneralForm settings={s} /> : <Skel />}
+      </section>
+      <section className="card settings-card">
+        <header className="settings-head">
+          <h2>Backup and wipe</h2>
+        </header>
+        <BackupPanel />
+      </section>
+    </>
   );
 }
 
@@ -170,7 +237,11 @@ function ThemeChoice() {
           role="radio"
           aria-checked={pref === t.value}
           className={pref === t.value ? "on" : ""}
-          onClick={() => setPref(t.value)}
+          onClick={() => {
+            setPref(t.value);
+            // Also kept in the app's settings, so it survives a new browser and a restore.
+            setupApi.updateSettings({ theme: t.value }).catch(() => {});
+          }}
           data-testid={`theme-${t.value}`}
         >
           {t.icon} {t.label}

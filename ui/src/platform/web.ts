@@ -19,7 +19,7 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => "");
   try {
     const body: unknown = JSON.parse(text);
-    if (isErrorBody(body)) return new ApiError(body.code, body.message);
+    if (isErrorBody(body)) return ApiError.from(body);
   } catch {
     // not JSON: fall through
   }

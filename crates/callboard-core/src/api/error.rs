@@ -38,6 +38,16 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// For `validation` errors: one entry per invalid field, so a form can show each next to its field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One invalid field: its name (dotted for nested ones, e.g. `backup.keep`) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -45,13 +55,34 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// A `validation` error listing every invalid field.
+    pub fn invalid_fields(errors: Vec<ValidationError>) -> Self {
+        let message = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError {
+            code: ErrorCode::Validation,
+            message,
+            fields: errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field.to_owned(),
+                    message: e.message,
+                })
+                .collect(),
         }
     }
 }
 
 impl From<ValidationError> for ApiError {
     fn from(e: ValidationError) -> Self {
-        ApiError::new(ErrorCode::Validation, e.to_string())
+        ApiError::invalid_fields(vec![e])
     }
 }
 

@@ -10,6 +10,7 @@ mod elevenlabs;
 pub mod error;
 pub mod imports;
 mod info;
+pub mod setup;
 mod stats;
 mod webhooks;
 
@@ -122,6 +123,16 @@ command_table! {
     "elevenlabs.webhook.register" => elevenlabs::webhook_register: elevenlabs::RegisterArgs => crate::providers::elevenlabs::webhook_setup::WebhookState,
     "elevenlabs.webhook.status" => elevenlabs::webhook_status: NoArgs => Option<crate::providers::elevenlabs::webhook_setup::WebhookState>,
     "elevenlabs.webhook.enable" => elevenlabs::webhook_enable: NoArgs => crate::providers::elevenlabs::webhook_setup::WebhookState,
+    "settings.get" => setup::settings_get: NoArgs => crate::setup::settings::Settings,
+    "settings.update" => setup::settings_update: serde_json::Value => crate::setup::settings::Settings,
+    "secret.status" => setup::secret_status: NoArgs => setup::SecretsOut,
+    "secret.set" => setup::secret_set: setup::SetSecretArgs => crate::secret_store::SecretStatus,
+    "secret.clear" => setup::secret_clear: setup::SecretNameArgs => crate::secret_store::SecretStatus,
+    "setup.status" => setup::status: NoArgs => setup::SetupStatus,
+    "setup.selftest" => setup::selftest: NoArgs => crate::setup::selftest::SelfTestResult,
+    "provider.test" => setup::provider_test: setup::ProviderArgs => crate::setup::provider_check::ProviderCheck,
+    "backup.create" => setup::backup_create: setup::BackupArgs => crate::setup::backup::BackupSummary,
+    "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
 }
 
 /// Runs one command.

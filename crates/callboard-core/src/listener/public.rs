@@ -59,6 +59,21 @@ pub fn router(app: Arc<App>) -> Router {
         )
 }
 
-async fn healthz() -> impl IntoResponse {
-    Json(serde_json::json!({ "status": "ok", "listener": "public", "version": crate::VERSION }))
+/// With `?nonce=N` it also answers `proof = HMAC(instance key, N)`: the reachability self-test's evidence
+/// that a request through the public URL arrived here (`setup::selftest`).
+async fn healthz(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> impl IntoResponse {
+    let mut body = serde_json::json!({ "status": "ok", "listener": "public", "version": crate::VERSION });
+    let nonce = query
+        .as_deref()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "nonce"))
+        .map(|(_, v)| v.into_owned())
+        .filter(|n| !n.is_empty() && n.len() <= crate::setup::selftest::MAX_NONCE_LEN);
+    if let Some(nonce) = nonce {
+        body["proof"] = crate::setup::selftest::proof(app.setup.selftest_key(), &nonce).into();
+        body["nonce"] = nonce.into();
+    }
+    Json(body)
 }

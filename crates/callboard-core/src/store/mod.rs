@@ -17,6 +17,7 @@ pub mod dnc;
 pub mod elevenlabs;
 pub mod import_templates;
 mod migrate;
+pub mod settings;
 pub mod stats;
 
 use std::{
