@@ -65,6 +65,11 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let exotel_allowed = exotel_allow_list_from_env()?;
     let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
         let app = App::open(app_options).map_err(|e| e.to_string())?;
+        let secrets = if app.info().demo {
+            demo_secrets(secrets)
+        } else {
+            secrets
+        };
         app.set_provider_secrets(secrets);
         app.webhooks.set_exotel_allowed(exotel_allowed);
         if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
@@ -86,7 +91,12 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
     }
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
-    let dialers = providers::dialers(&app, options.sim_speed);
+    let sim = providers::sim::SimConfig {
+        speed: options.sim_speed,
+        seed: u64::from(std::process::id()),
+        ..Default::default()
+    };
+    let (dialers, _simulator) = providers::dialers(&app, sim);
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,
@@ -106,6 +116,16 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         engine,
         _runtime_file: runtime_file,
     })
+}
+
+/// In demo mode the simulator signs its webhooks like the real providers do, so verification is real: any
+/// secret not configured gets a random one for this launch (nobody else knows it).
+fn demo_secrets(mut s: ProviderSecrets) -> ProviderSecrets {
+    use crate::secret::Secret;
+    s.elevenlabs_webhook.get_or_insert_with(Secret::random);
+    s.twilio_auth_token.get_or_insert_with(Secret::random);
+    s.exotel_webhook.get_or_insert_with(Secret::random);
+    s
 }
 
 /// `CALLBOARD_EXOTEL_ALLOWED_IPS`: the addresses Exotel may call from (unset: any).

@@ -7,15 +7,10 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::{app::App, engine::Dialer};
 
-/// The dialers this instance can use, by provider name. The simulator is always there; real providers
-/// join when their keys are configured.
-pub fn dialers(app: &Arc<App>, sim_speed: f64) -> HashMap<String, Arc<dyn Dialer>> {
-    let seed = u64::from(std::process::id());
-    let sim: Arc<dyn Dialer> = Arc::new(sim::SimDialer::new(
-        app.clone(),
-        sim::OutcomeMix::default(),
-        sim_speed,
-        seed,
-    ));
-    HashMap::from([("sim".to_owned(), sim)])
+/// The dialers this instance can use, by provider name, and the simulator among them. The simulator is
+/// always there; real providers join when their keys are configured.
+pub fn dialers(app: &Arc<App>, sim: sim::SimConfig) -> (HashMap<String, Arc<dyn Dialer>>, Arc<sim::SimDialer>) {
+    let simulator = Arc::new(sim::SimDialer::new(app.clone(), sim));
+    let as_dialer: Arc<dyn Dialer> = simulator.clone();
+    (HashMap::from([("sim".to_owned(), as_dialer)]), simulator)
 }
