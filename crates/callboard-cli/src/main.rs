@@ -3,6 +3,7 @@
 
 mod bench;
 mod campaign;
+mod demo;
 mod doctor;
 mod export;
 mod import;
@@ -37,6 +38,8 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::Bench),
+    /// Run a complete simulated campaign through the real listeners on loopback and reconcile the results.
+    Demo(demo::DemoArgs),
     /// Export data: `events` (the webhook journal) as JSON or CSV.
     Export(ExportArgs),
 }
@@ -147,5 +150,6 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Export(args) => export::run(&args.data_dir.resolve(), &args),
         Command::Bench(b) => bench::run(b),
+        Command::Demo(args) => demo::run_cli(args),
     }
 }

@@ -66,7 +66,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let app = tokio::task::spawn_blocking(move || -> Result<Arc<App>, String> {
         let app = App::open(app_options).map_err(|e| e.to_string())?;
         let secrets = if app.info().demo {
-            demo_secrets(secrets)
+            demo::random_secrets(secrets)
         } else {
             secrets
         };
@@ -116,16 +116,6 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         engine,
         _runtime_file: runtime_file,
     })
-}
-
-/// In demo mode the simulator signs its webhooks like the real providers do, so verification is real: any
-/// secret not configured gets a random one for this launch (nobody else knows it).
-fn demo_secrets(mut s: ProviderSecrets) -> ProviderSecrets {
-    use crate::secret::Secret;
-    s.elevenlabs_webhook.get_or_insert_with(Secret::random);
-    s.twilio_auth_token.get_or_insert_with(Secret::random);
-    s.exotel_webhook.get_or_insert_with(Secret::random);
-    s
 }
 
 /// `CALLBOARD_EXOTEL_ALLOWED_IPS`: the addresses Exotel may call from (unset: any).

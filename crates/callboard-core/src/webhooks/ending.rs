@@ -11,7 +11,14 @@ use crate::{
 };
 
 /// Statuses that end a call, in the webhooks' vocabulary.
-const TERMINAL: [&str; 6] = ["completed", "busy", "no_answer", "failed", "canceled", "cancelled"];
+const TERMINAL: [&str; 6] = [
+    "completed",
+    "busy",
+    "no_answer",
+    "failed",
+    "canceled",
+    "cancelled",
+];
 /// Statuses of a call still going (the engine's in-flight set plus the carriers' `initiated`).
 const GOING: [&str; 5] = ["queued", "dialing", "initiated", "ringing", "in_progress"];
 
@@ -75,8 +82,14 @@ mod tests {
     #[test]
     fn terminal_pairs_map_to_engine_outcomes() {
         assert_eq!(outcome_of("completed", None), Some(Outcome::Answered));
-        assert_eq!(outcome_of("completed", Some("voicemail")), Some(Outcome::Voicemail));
-        assert_eq!(outcome_of("no_answer", Some("no_answer")), Some(Outcome::NoAnswer));
+        assert_eq!(
+            outcome_of("completed", Some("voicemail")),
+            Some(Outcome::Voicemail)
+        );
+        assert_eq!(
+            outcome_of("no_answer", Some("no_answer")),
+            Some(Outcome::NoAnswer)
+        );
         assert_eq!(outcome_of("busy", None), Some(Outcome::Busy));
         assert_eq!(outcome_of("failed", Some("failed")), Some(Outcome::Failed));
         assert_eq!(outcome_of("ringing", None), None);

@@ -72,7 +72,13 @@ impl Counters {
 }
 
 /// Sends one webhook; never fails (the outcome is counted).
-pub async fn send(app: &Arc<App>, http: &reqwest::Client, counters: &Counters, body: Body, bad_signature: bool) {
+pub async fn send(
+    app: &Arc<App>,
+    http: &reqwest::Client,
+    counters: &Counters,
+    body: Body,
+    bad_signature: bool,
+) {
     let info = app.info();
     let Some(listener) = info.public_listener.clone() else {
         counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -88,7 +94,11 @@ pub async fn send(app: &Arc<App>, http: &reqwest::Client, counters: &Counters, b
     let request = match body {
         Body::Twilio { path, form } => {
             let token = secrets.twilio_auth_token.as_ref().map_or("", |s| s.expose());
-            let token = if bad_signature { "not-the-auth-token" } else { token };
+            let token = if bad_signature {
+                "not-the-auth-token"
+            } else {
+                token
+            };
             let url = format!("{}{path}", public.trim_end_matches('/'));
             let signature = sig_twilio::sign(token, &url, &form, sig_twilio::Algorithm::Sha1);
             let encoded = form_urlencoded::Serializer::new(String::new())

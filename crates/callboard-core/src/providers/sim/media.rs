@@ -108,7 +108,9 @@ pub async fn live(
             },
         });
         let opened = s
-            .send(message(json!({"event": "connected", "protocol": "Call", "version": "1.0.0"})))
+            .send(message(
+                json!({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
+            ))
             .await
             .and(s.send(message(start)).await);
         if opened.is_err() {
@@ -183,8 +185,14 @@ mod tests {
 
     #[test]
     fn the_signed_url_is_the_public_base_as_wss() {
-        assert_eq!(signed_url("https://calm-otter.ngrok.app/"), "wss://calm-otter.ngrok.app/media/twilio");
-        assert_eq!(signed_url("http://127.0.0.1:8788"), "wss://127.0.0.1:8788/media/twilio");
+        assert_eq!(
+            signed_url("https://calm-otter.ngrok.app/"),
+            "wss://calm-otter.ngrok.app/media/twilio"
+        );
+        assert_eq!(
+            signed_url("http://127.0.0.1:8788"),
+            "wss://127.0.0.1:8788/media/twilio"
+        );
         assert_eq!(CLIP.len() % FRAME, 0);
     }
 }

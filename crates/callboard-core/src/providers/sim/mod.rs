@@ -33,7 +33,9 @@ use self::{
 use crate::{
     app::App,
     clock::to_db,
-    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, outcome::outcome_name, retry::Outcome},
+    engine::{
+        CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, outcome::outcome_name, retry::Outcome,
+    },
     store::call_refs,
 };
 
@@ -132,7 +134,12 @@ impl SimDialer {
 
     /// Calls and their planned outcomes, by our call id.
     pub fn calls(&self) -> Vec<(i64, Outcome)> {
-        let mut v: Vec<_> = self.book().by_sid.values().map(|r| (r.call_id, r.outcome)).collect();
+        let mut v: Vec<_> = self
+            .book()
+            .by_sid
+            .values()
+            .map(|r| (r.call_id, r.outcome))
+            .collect();
         v.sort_unstable_by_key(|c| c.0);
         v
     }
@@ -167,7 +174,12 @@ async fn run_call(sim: CallTask, plan: Arc<Plan>, ctx: CallCtx, stop: Cancellati
     let mut live = None;
     let mut ended = false;
     let mark_ended = |book: &Mutex<Book>| {
-        if let Some(r) = book.lock().unwrap_or_else(|p| p.into_inner()).by_sid.get_mut(&plan.call_sid) {
+        if let Some(r) = book
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_sid
+            .get_mut(&plan.call_sid)
+        {
             r.ended = true;
         }
     };
@@ -280,7 +292,11 @@ impl Dialer for SimDialer {
         Box::pin(async move {
             // The provider's answer carries its ids; recording them before any webhook can arrive lets the
             // applier find the call by them.
-            let (call_id, sid, conv) = (request.call_id, plan.call_sid.clone(), plan.conversation_id.clone());
+            let (call_id, sid, conv) = (
+                request.call_id,
+                plan.call_sid.clone(),
+                plan.conversation_id.clone(),
+            );
             let now = to_db(app.clock.now());
             let linked = app
                 .store
@@ -291,7 +307,9 @@ impl Dialer for SimDialer {
                 .await;
             if let Err(e) = linked {
                 active.send_modify(|n| *n -= 1);
-                return Err(DialError::Unavailable(format!("cannot record the call's ids: {e}")));
+                return Err(DialError::Unavailable(format!(
+                    "cannot record the call's ids: {e}"
+                )));
             }
             let provider_call_id = plan.call_sid.clone();
             tokio::spawn(async move {

@@ -177,10 +177,7 @@ impl Plan {
                 (end, Status("no-answer", 2)),
                 (end + 1.0, InitiationFailure("no-answer")),
             ]),
-            Outcome::Busy => kinds.extend([
-                (end, Status("busy", 1)),
-                (end + 1.0, InitiationFailure("busy")),
-            ]),
+            Outcome::Busy => kinds.extend([(end, Status("busy", 1)), (end + 1.0, InitiationFailure("busy"))]),
             Outcome::Failed | Outcome::Cancelled => kinds.extend([
                 (end, Status("failed", 1)),
                 (end + 1.0, InitiationFailure("unknown")),
@@ -258,10 +255,22 @@ mod tests {
             .map(|i| Plan::draw(7, i, 1, "+12125550100", &mix, &Misbehaviour::default()))
             .collect();
         let share = |o: Outcome| plans.iter().filter(|p| p.outcome == o).count() as f64 / 100.0;
-        assert!((share(Outcome::Answered) - 45.0).abs() < 2.5, "{}", share(Outcome::Answered));
+        assert!(
+            (share(Outcome::Answered) - 45.0).abs() < 2.5,
+            "{}",
+            share(Outcome::Answered)
+        );
         assert!((share(Outcome::Failed) - 5.0).abs() < 1.5);
-        assert!(plans.iter().all(|p| p.end_secs >= 1.0 && (!p.connects() || p.ring_secs >= 4)));
-        assert!(plans.iter().all(|p| p.deliveries.iter().all(|d| d.copies == 1 && !d.bad_signature)));
+        assert!(
+            plans
+                .iter()
+                .all(|p| p.end_secs >= 1.0 && (!p.connects() || p.ring_secs >= 4))
+        );
+        assert!(
+            plans
+                .iter()
+                .all(|p| p.deliveries.iter().all(|d| d.copies == 1 && !d.bad_signature))
+        );
     }
 
     #[test]
@@ -274,7 +283,10 @@ mod tests {
         };
         let a = Plan::draw(42, 17, 1, "+96550001234", &OutcomeMix::default(), &bad);
         let b = Plan::draw(42, 17, 1, "+96550001234", &OutcomeMix::default(), &bad);
-        assert_eq!((a.outcome, &a.call_sid, &a.deliveries), (b.outcome, &b.call_sid, &b.deliveries));
+        assert_eq!(
+            (a.outcome, &a.call_sid, &a.deliveries),
+            (b.outcome, &b.call_sid, &b.deliveries)
+        );
         let c = Plan::draw(43, 17, 1, "+96550001234", &OutcomeMix::default(), &bad);
         assert_ne!(a.call_sid, c.call_sid);
     }
@@ -288,7 +300,11 @@ mod tests {
         };
         for i in 0..200 {
             let p = Plan::draw(1, i, 1, "+12125550100", &OutcomeMix::default(), &hang);
-            assert!(p.deliveries.iter().all(|d| !d.kind.is_terminal() || d.copies == 0));
+            assert!(
+                p.deliveries
+                    .iter()
+                    .all(|d| !d.kind.is_terminal() || d.copies == 0)
+            );
             let pos = |k| p.deliveries.iter().position(|d| d.kind == k);
             if let (Some(t), Some(a)) = (pos(Kind::Transcription), pos(Kind::Audio)) {
                 assert!(a < t && p.deliveries[a].at < p.deliveries[t].at);

@@ -62,18 +62,50 @@ pub const SCRIPTS: &[Script] = &[
         success: "success",
         sentiment: "positive",
         turns: &[
-            (0, A, "Good evening, this is Sara from Al-Noor Motors. You test-drove the Nissan Patrol with us last week. Is now a good time?"),
+            (
+                0,
+                A,
+                "Good evening, this is Sara from Al-Noor Motors. You test-drove the Nissan Patrol with us last week. Is now a good time?",
+            ),
             (7, C, "Yes, hi. I liked it a lot actually."),
-            (11, A, "Wonderful. Were you considering the LE or the Platinum trim?"),
-            (16, C, "The Platinum. My wife wants to see the interior before we decide."),
-            (22, A, "Of course. Shall I book you both a visit to the Shuwaikh showroom this Saturday at five?"),
+            (
+                11,
+                A,
+                "Wonderful. Were you considering the LE or the Platinum trim?",
+            ),
+            (
+                16,
+                C,
+                "The Platinum. My wife wants to see the interior before we decide.",
+            ),
+            (
+                22,
+                A,
+                "Of course. Shall I book you both a visit to the Shuwaikh showroom this Saturday at five?",
+            ),
             (29, C, "Saturday at five works."),
-            (32, A, "Done. You'll get an SMS confirmation. Thank you and have a lovely evening."),
+            (
+                32,
+                A,
+                "Done. You'll get an SMS confirmation. Thank you and have a lovely evening.",
+            ),
         ],
-        criteria: &[("visit_booked", "success", "A second showroom visit was booked for Saturday 17:00.")],
+        criteria: &[(
+            "visit_booked",
+            "success",
+            "A second showroom visit was booked for Saturday 17:00.",
+        )],
         data: &[
-            ("interested_model", "\"Nissan Patrol Platinum\"", "Customer named the Platinum trim."),
-            ("callback_time", "\"Saturday 17:00\"", "Visit booked for Saturday at five."),
+            (
+                "interested_model",
+                "\"Nissan Patrol Platinum\"",
+                "Customer named the Platinum trim.",
+            ),
+            (
+                "callback_time",
+                "\"Saturday 17:00\"",
+                "Visit booked for Saturday at five.",
+            ),
             ("opt_out", "false", "No request to stop calls."),
         ],
     },
@@ -86,16 +118,32 @@ pub const SCRIPTS: &[Script] = &[
         success: "unknown",
         sentiment: "neutral",
         turns: &[
-            (0, A, "مساء الخير، معك سارة من معرض النور للسيارات بخصوص تجربة قيادة لاند كروزر."),
+            (
+                0,
+                A,
+                "مساء الخير، معك سارة من معرض النور للسيارات بخصوص تجربة قيادة لاند كروزر.",
+            ),
             (6, C, "أهلاً، نعم أذكر."),
             (9, A, "هل ما زلت مهتماً بالسيارة؟ لدينا عرض تمويل هذا الشهر."),
             (15, C, "ما زلت أقارن مع سيارة ثانية. اتصلي فيني بكرة الساعة ثلاث."),
             (22, A, "أكيد، سأتصل بك غداً الساعة الثالثة. شكراً لوقتك."),
         ],
-        criteria: &[("visit_booked", "unknown", "The customer asked for a callback instead of a visit.")],
+        criteria: &[(
+            "visit_booked",
+            "unknown",
+            "The customer asked for a callback instead of a visit.",
+        )],
         data: &[
-            ("interested_model", "\"Toyota Land Cruiser\"", "Test drive was for the Land Cruiser."),
-            ("callback_time", "\"tomorrow 15:00\"", "\"Call me tomorrow at three.\""),
+            (
+                "interested_model",
+                "\"Toyota Land Cruiser\"",
+                "Test drive was for the Land Cruiser.",
+            ),
+            (
+                "callback_time",
+                "\"tomorrow 15:00\"",
+                "\"Call me tomorrow at three.\"",
+            ),
             ("opt_out", "false", "No request to stop calls."),
         ],
     },
@@ -108,13 +156,25 @@ pub const SCRIPTS: &[Script] = &[
         success: "failure",
         sentiment: "negative",
         turns: &[
-            (0, A, "Hello, this is Sara from Al-Noor Motors following up on your Kia Sorento test drive."),
+            (
+                0,
+                A,
+                "Hello, this is Sara from Al-Noor Motors following up on your Kia Sorento test drive.",
+            ),
             (6, C, "I already bought a car. Please don't call me again."),
-            (11, A, "Understood, I'm sorry for the trouble. I've removed your number from our list. Goodbye."),
+            (
+                11,
+                A,
+                "Understood, I'm sorry for the trouble. I've removed your number from our list. Goodbye.",
+            ),
         ],
         criteria: &[("visit_booked", "failure", "Customer bought elsewhere.")],
         data: &[
-            ("interested_model", "\"Kia Sorento\"", "Model from the test-drive sheet."),
+            (
+                "interested_model",
+                "\"Kia Sorento\"",
+                "Model from the test-drive sheet.",
+            ),
             ("callback_time", "null", "No callback."),
             ("opt_out", "true", "\"Please don't call me again.\""),
         ],
@@ -128,18 +188,42 @@ pub const SCRIPTS: &[Script] = &[
         success: "success",
         sentiment: "positive",
         turns: &[
-            (0, A, "Hello, this is Priya from Griha Finance about your home-loan enquiry. Is this a good time?"),
+            (
+                0,
+                A,
+                "Hello, this is Priya from Griha Finance about your home-loan enquiry. Is this a good time?",
+            ),
             (6, C, "Yes, please go ahead."),
-            (9, A, "You asked about a loan of around 45 lakh for a flat in Whitefield. Is that still right?"),
+            (
+                9,
+                A,
+                "You asked about a loan of around 45 lakh for a flat in Whitefield. Is that still right?",
+            ),
             (16, C, "Yes. What documents do you need?"),
-            (20, A, "Your last three salary slips and six months of bank statements. I'll send you an upload link."),
+            (
+                20,
+                A,
+                "Your last three salary slips and six months of bank statements. I'll send you an upload link.",
+            ),
             (28, C, "Okay. Can you call me tomorrow at 3 to go over the rate?"),
             (34, A, "Certainly, tomorrow at 3 pm. Thank you!"),
         ],
-        criteria: &[("documents_requested", "success", "Customer agreed to upload documents.")],
+        criteria: &[(
+            "documents_requested",
+            "success",
+            "Customer agreed to upload documents.",
+        )],
         data: &[
-            ("interested_model", "\"Home loan 45 lakh, Whitefield\"", "Amount and location confirmed."),
-            ("callback_time", "\"tomorrow 15:00\"", "\"Call me tomorrow at 3.\""),
+            (
+                "interested_model",
+                "\"Home loan 45 lakh, Whitefield\"",
+                "Amount and location confirmed.",
+            ),
+            (
+                "callback_time",
+                "\"tomorrow 15:00\"",
+                "\"Call me tomorrow at 3.\"",
+            ),
             ("opt_out", "false", "No request to stop calls."),
         ],
     },
@@ -152,7 +236,11 @@ pub const SCRIPTS: &[Script] = &[
         success: "success",
         sentiment: "positive",
         turns: &[
-            (0, A, "नमस्ते, मैं गृह रियल्टी से प्रिया बोल रही हूँ। आपने नोएडा में 2BHK के बारे में पूछा था।"),
+            (
+                0,
+                A,
+                "नमस्ते, मैं गृह रियल्टी से प्रिया बोल रही हूँ। आपने नोएडा में 2BHK के बारे में पूछा था।",
+            ),
             (7, C, "हाँ जी, बताइए।"),
             (10, A, "सेक्टर 150 में रेडी-टू-मूव फ्लैट है, क्या आप साइट देखना चाहेंगे?"),
             (17, C, "हाँ, रविवार सुबह ठीक रहेगा।"),
@@ -160,7 +248,11 @@ pub const SCRIPTS: &[Script] = &[
         ],
         criteria: &[("visit_booked", "success", "Site visit booked for Sunday 11:00.")],
         data: &[
-            ("interested_model", "\"2BHK, Noida Sector 150\"", "Unit type and location."),
+            (
+                "interested_model",
+                "\"2BHK, Noida Sector 150\"",
+                "Unit type and location.",
+            ),
             ("callback_time", "\"Sunday 11:00\"", "Visit time."),
             ("opt_out", "false", "No request to stop calls."),
         ],
@@ -174,9 +266,17 @@ pub const SCRIPTS: &[Script] = &[
         success: "failure",
         sentiment: "negative",
         turns: &[
-            (0, A, "Hi, this is Priya from Griha Finance about your personal-loan enquiry."),
+            (
+                0,
+                A,
+                "Hi, this is Priya from Griha Finance about your personal-loan enquiry.",
+            ),
             (5, C, "I never asked for a loan. Please don't call me again."),
-            (10, A, "Apologies. I've added your number to our do-not-call list."),
+            (
+                10,
+                A,
+                "Apologies. I've added your number to our do-not-call list.",
+            ),
         ],
         criteria: &[("documents_requested", "failure", "Customer denies the enquiry.")],
         data: &[
@@ -194,15 +294,31 @@ pub const SCRIPTS: &[Script] = &[
         success: "success",
         sentiment: "positive",
         turns: &[
-            (0, A, "Hi, this is Sam from Northwind Insurance calling about your auto policy. Do you have a minute?"),
+            (
+                0,
+                A,
+                "Hi, this is Sam from Northwind Insurance calling about your auto policy. Do you have a minute?",
+            ),
             (6, C, "Yes, go ahead."),
-            (8, A, "Your policy renews on the first of next month. Would you like to keep the same coverage?"),
+            (
+                8,
+                A,
+                "Your policy renews on the first of next month. Would you like to keep the same coverage?",
+            ),
             (15, C, "Yes, keep it the same. Thanks."),
             (19, A, "Great, I've noted that. Have a good day!"),
         ],
-        criteria: &[("renewal_confirmed", "success", "The customer asked to keep the same coverage.")],
+        criteria: &[(
+            "renewal_confirmed",
+            "success",
+            "The customer asked to keep the same coverage.",
+        )],
         data: &[
-            ("interested_model", "\"Auto policy, same coverage\"", "Renewal decision."),
+            (
+                "interested_model",
+                "\"Auto policy, same coverage\"",
+                "Renewal decision.",
+            ),
             ("callback_time", "null", "No callback."),
             ("opt_out", "false", "No request to stop calls."),
         ],
@@ -216,14 +332,26 @@ pub const SCRIPTS: &[Script] = &[
         success: "unknown",
         sentiment: "neutral",
         turns: &[
-            (0, A, "Hi, Sam from Northwind Insurance about your policy renewal."),
+            (
+                0,
+                A,
+                "Hi, Sam from Northwind Insurance about your policy renewal.",
+            ),
             (4, C, "I'm driving right now. Call me tomorrow at 3?"),
             (9, A, "Sure thing, tomorrow at 3. Drive safe!"),
         ],
         criteria: &[("renewal_confirmed", "unknown", "Postponed to a callback.")],
         data: &[
-            ("interested_model", "\"Higher deductible quote\"", "Mentioned a higher deductible."),
-            ("callback_time", "\"tomorrow 15:00\"", "\"Call me tomorrow at 3.\""),
+            (
+                "interested_model",
+                "\"Higher deductible quote\"",
+                "Mentioned a higher deductible.",
+            ),
+            (
+                "callback_time",
+                "\"tomorrow 15:00\"",
+                "\"Call me tomorrow at 3.\"",
+            ),
             ("opt_out", "false", "No request to stop calls."),
         ],
     },
@@ -236,14 +364,34 @@ pub const SCRIPTS: &[Script] = &[
         success: "success",
         sentiment: "negative",
         turns: &[
-            (0, A, "Thanks for taking our call. I'm following up on your recent service visit. How is the car running?"),
-            (7, C, "Not good. The brake warning light came on the day after the service."),
-            (13, A, "I'm sorry to hear that. Is the car safe to drive right now?"),
+            (
+                0,
+                A,
+                "Thanks for taking our call. I'm following up on your recent service visit. How is the car running?",
+            ),
+            (
+                7,
+                C,
+                "Not good. The brake warning light came on the day after the service.",
+            ),
+            (
+                13,
+                A,
+                "I'm sorry to hear that. Is the car safe to drive right now?",
+            ),
             (18, C, "I don't want to risk it. I want to speak to a manager."),
-            (23, A, "Understood. I'm escalating this to our service manager now; they will call you within the hour."),
+            (
+                23,
+                A,
+                "Understood. I'm escalating this to our service manager now; they will call you within the hour.",
+            ),
             (31, C, "Okay. Please make sure they do."),
         ],
-        criteria: &[("escalated", "success", "Escalated to the service manager as the customer asked.")],
+        criteria: &[(
+            "escalated",
+            "success",
+            "Escalated to the service manager as the customer asked.",
+        )],
         data: &[
             ("interested_model", "null", "Service issue, not a sale."),
             ("callback_time", "\"within the hour\"", "Manager to call back."),
@@ -260,7 +408,10 @@ pub fn for_number(phone_e164: &str) -> Vec<&'static Script> {
         .filter(|s| !s.market.is_empty() && phone_e164.starts_with(s.market))
         .collect();
     if own.is_empty() {
-        SCRIPTS.iter().filter(|s| s.market.is_empty() || s.market == "+1").collect()
+        SCRIPTS
+            .iter()
+            .filter(|s| s.market.is_empty() || s.market == "+1")
+            .collect()
     } else {
         SCRIPTS.iter().filter(fits).collect()
     }
@@ -342,13 +493,21 @@ mod tests {
         assert!(for_number("+96550001234").iter().any(|s| s.language == "ar"));
         assert!(for_number("+919800012345").iter().any(|s| s.language == "hi"));
         for s in SCRIPTS {
-            assert!(s.turns.windows(2).all(|w| w[0].0 < w[1].0), "{} turns in order", s.id);
+            assert!(
+                s.turns.windows(2).all(|w| w[0].0 < w[1].0),
+                "{} turns in order",
+                s.id
+            );
             for key in ["interested_model", "callback_time", "opt_out"] {
                 assert!(s.data.iter().any(|d| d.0 == key), "{} has {key}", s.id);
             }
             let a = s.analysis_json();
             assert_eq!(a["data_collection_results"]["sentiment"]["value"], s.sentiment);
-            assert!(s.data.iter().all(|d| serde_json::from_str::<Value>(d.1).is_ok()), "{}", s.id);
+            assert!(
+                s.data.iter().all(|d| serde_json::from_str::<Value>(d.1).is_ok()),
+                "{}",
+                s.id
+            );
         }
         let opt_outs = SCRIPTS
             .iter()

@@ -73,7 +73,10 @@ pub fn body(kind: Kind, plan: &Plan, ctx: &CallCtx, now: Timestamp) -> Body {
                 ("From", ctx.from.clone()),
                 ("To", ctx.to.clone()),
                 ("SequenceNumber", seq.to_string()),
-                ("Timestamp", now.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()),
+                (
+                    "Timestamp",
+                    now.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string(),
+                ),
             ];
             if Kind::Status(status, seq).is_terminal() {
                 f.push(("CallDuration", plan.talk_secs.to_string()));
@@ -234,7 +237,14 @@ mod tests {
     fn our_extractor_reads_every_body_as_planned() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         for contact in 0..300 {
-            let plan = Plan::draw(5, contact, 1, "+12125550100", &OutcomeMix::default(), &Misbehaviour::default());
+            let plan = Plan::draw(
+                5,
+                contact,
+                1,
+                "+12125550100",
+                &OutcomeMix::default(),
+                &Misbehaviour::default(),
+            );
             for d in &plan.deliveries {
                 let (provider, kind, ct, bytes) = match body(d.kind, &plan, &ctx(), Timestamp::UNIX_EPOCH) {
                     Body::Twilio { path, form } => {
@@ -242,7 +252,12 @@ mod tests {
                             .extend_pairs(form)
                             .finish();
                         let route = path.rsplit('/').next().unwrap_or("").to_owned();
-                        (Provider::Twilio, route, "application/x-www-form-urlencoded", encoded.into_bytes())
+                        (
+                            Provider::Twilio,
+                            route,
+                            "application/x-www-form-urlencoded",
+                            encoded.into_bytes(),
+                        )
                     }
                     Body::ElevenLabs(b) => {
                         let kind = extract::classify(Provider::Elevenlabs, "", "application/json", &b).kind;
@@ -250,7 +265,11 @@ mod tests {
                     }
                 };
                 let x = extract::extract(provider, &kind, ct, &bytes, dir.path())?;
-                assert!(x.refs.iter().any(|r| r.1 == plan.call_sid || r.1 == plan.conversation_id));
+                assert!(
+                    x.refs
+                        .iter()
+                        .any(|r| r.1 == plan.call_sid || r.1 == plan.conversation_id)
+                );
                 if d.kind.is_terminal() && d.kind != Kind::Audio {
                     let status = x.facts.status.clone().unwrap_or_default();
                     let got = crate::webhooks::ending::outcome_of(&status, x.facts.outcome.as_deref());
