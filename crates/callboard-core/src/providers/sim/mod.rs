@@ -11,6 +11,8 @@ pub mod deliver;
 pub mod media;
 pub mod plan;
 pub mod script;
+#[cfg(test)]
+mod tests;
 pub mod wire;
 
 use std::{
