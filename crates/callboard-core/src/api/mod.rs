@@ -4,6 +4,7 @@
 
 mod agents;
 mod campaigns;
+mod demo;
 pub mod error;
 pub mod imports;
 mod info;
@@ -97,6 +98,8 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "demo.start" => demo::start: NoArgs => info::AppInfo,
+    "demo.leave" => demo::leave: NoArgs => info::AppInfo,
 }
 
 /// Runs one command.

@@ -207,6 +207,11 @@ async fn run_call(sim: CallTask, plan: Arc<Plan>, ctx: CallCtx, stop: Cancellati
             () = tokio::time::sleep_until(at(d.at)) => {}
             () = stop.cancelled() => {}
         }
+        if !call_exists(&app, ctx.call_id).await {
+            // The call was deleted under us (`demo.leave`): a provider would keep calling; we stop.
+            stop.cancel();
+            break;
+        }
         counters.planned.fetch_add(1, Ordering::Relaxed);
         if d.copies == 0 {
             counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -223,6 +228,19 @@ async fn run_call(sim: CallTask, plan: Arc<Plan>, ctx: CallCtx, stop: Cancellati
     if let Some(live) = live {
         let _ = live.await;
     }
+}
+
+async fn call_exists(app: &App, call_id: i64) -> bool {
+    app.store
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM calls WHERE id = ?1)",
+                [call_id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap_or(true)
 }
 
 /// What a call's task shares with the dialer.
