@@ -38,7 +38,9 @@ const pageErrors = [];
 /** Starts the server and resolves with the URLs it prints; rejects with its stderr on exit or timeout. */
 function startServer(bin) {
   dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-web-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
+  // The simulator at ten times real speed, so calls visibly start and end during the run.
+  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0",
+    "--sim-speed", "10"];
   const env = { ...process.env };
   // Only what we choose: the data dir and addresses come from the flags above; CALLBOARD_UI_DIR passes through.
   for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
@@ -467,6 +469,56 @@ test("screenshots of the campaign form with Advanced open and of the drawer, lig
     await page.getByTestId("drawer-retries").evaluate((el) => el.scrollIntoView({ block: "center" }));
     await page.screenshot({ path: join(artifacts, `campaign-drawer-settings-${theme}.png`), animations: "disabled" });
     await closeDrawer(page);
+  }
+});
+
+test("demo mode: the banner is on every page and simulated calls move the campaign live", async () => {
+  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.reload();
+  await page.getByTestId("demo-banner").waitFor();
+  const { body: list } = await rpc("campaign.list");
+  const running = liveCampaign(list);
+  assert.ok(running, "the demo has a running campaign");
+  const drawer = await openDrawer(page, running.name);
+  const done = async () => Number((await drawer.getByTestId("progress-done").textContent()).replace(/\D/g, ""));
+  const first = await done();
+  // No reload from here on: only live events can move the counter.
+  const deadline = Date.now() + 60_000;
+  while ((await done()) <= first) {
+    assert.ok(Date.now() < deadline, `the running campaign's done counter stayed at ${first} for a minute`);
+    await page.waitForTimeout(250);
+  }
+  await drawerMatchesServer(drawer, running.id);
+  await closeDrawer(page);
+  // The calls went through the real public listener: signed webhooks, journaled and applied.
+  const { body: hooks } = await rpc("webhook.list", { limit: 50 });
+  const applied = hooks.counts.filter((c) => c.status === "applied").reduce((n, c) => n + c.count, 0);
+  assert.ok(applied > 0, `no applied webhooks: ${JSON.stringify(hooks.counts)}`);
+  assert.equal(hooks.counts.filter((c) => c.status === "rejected").length, 0, "the simulator's signatures verify");
+  for (const route of ["contacts", "calls", "settings"]) {
+    await page.goto(uiUrl.replace(/#.*$/, `#/${route}`));
+    await page.getByTestId("demo-banner").waitFor();
+  }
+});
+
+test("leaving demo mode asks first, then removes the demo data and the banner", async () => {
+  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  const { body: before } = await rpc("campaign.list");
+  // Demo campaigns are the ones with a description (those the tests created have none).
+  const demoNames = before.filter((c) => c.description.length > 0).map((c) => c.name);
+  await page.getByTestId("demo-leave").click();
+  await page.getByTestId("confirm-dialog").waitFor();
+  await page.getByTestId("confirm-ok").click();
+  await page.getByTestId("demo-banner").waitFor({ state: "detached" });
+  await page.getByTestId("demo-badge").waitFor({ state: "detached" });
+  const { body: info } = await rpc("app.info");
+  assert.equal(info.demo, false);
+  const { body: after } = await rpc("campaign.list");
+  const left = new Set(after.map((c) => c.name));
+  assert.ok(demoNames.length >= 4, `demo campaigns: ${demoNames}`);
+  for (const name of demoNames) {
+    assert.ok(!left.has(name), `${name} is still there after leaving demo mode`);
+    assert.equal(await row(page, name).count(), 0);
   }
 });
 

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import { showAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
+import { DemoBanner } from "./components/DemoBanner";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
@@ -68,6 +69,7 @@ export function App() {
       <Sidebar route={route} />
       <main className="main">
         <TopBar title={title} subtitle={SUBTITLES[route]} />
+        <DemoBanner />
         {connection === "unauthorized" && (
           <div className="banner banner-error" role="alert" data-testid="auth-banner">
             <IconAlert />

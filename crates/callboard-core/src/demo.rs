@@ -55,7 +55,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "always",
         zone: "Asia/Kuwait",
         region: 0,
-        contacts: 400,
+        contacts: 1500,
         done_share: 0.2,
     },
     DemoCampaign {
@@ -66,7 +66,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "kw",
         zone: "Asia/Kuwait",
         region: 0,
-        contacts: 1200,
+        contacts: 800,
         done_share: 0.4,
     },
     DemoCampaign {

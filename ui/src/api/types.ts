@@ -192,6 +192,8 @@ export interface Commands {
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
+  "demo.start": { args: Record<string, never>; response: AppInfo };
+  "demo.leave": { args: Record<string, never>; response: AppInfo };
 }
 
 export type CommandName = keyof Commands;
