@@ -327,12 +327,12 @@ mod tests {
             )
         })?;
         assert_eq!(phones, contacts);
-        assert!(store.with_tx_blocking(|tx| leave(tx))?);
+        assert!(store.with_tx_blocking(leave)?);
         assert!(store.read_blocking(campaigns::list)?.is_empty());
         let left: i64 =
             store.read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?))?;
         assert_eq!(left, 0);
-        assert!(!store.with_tx_blocking(|tx| leave(tx))?);
+        assert!(!store.with_tx_blocking(leave)?);
         assert!(seed(&store, &SystemClock)?, "seeding again after leaving");
         Ok(())
     }

@@ -70,7 +70,7 @@ pub fn end_if_terminal(
     if !going {
         return Ok(None);
     }
-    let at = from_db(now).unwrap_or_else(|| jiff::Timestamp::UNIX_EPOCH);
+    let at = from_db(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let ended = outcome::record(tx, call_id, o, None, at)?;
     Ok(if ended { campaign_id } else { None })
 }

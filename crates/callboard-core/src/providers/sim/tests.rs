@@ -96,6 +96,8 @@ async fn an_answered_call_streams_signed_twilio_media_and_its_transcript() -> Te
     let seen_path = path.clone();
     let mock = tokio::spawn(async move {
         let (stream, _) = server.accept().await?;
+        // tungstenite's handshake callback type fixes the (large) error type.
+        #[allow(clippy::result_large_err)]
         let callback = |req: &Request, resp: Response| {
             let header = req
                 .headers()
