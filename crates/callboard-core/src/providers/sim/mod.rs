@@ -8,6 +8,7 @@
 //! record of each call, like a provider's GET, so a dropped webhook is repaired by reconciliation.
 
 pub mod deliver;
+pub mod library;
 pub mod media;
 pub mod plan;
 pub mod script;
@@ -113,7 +114,9 @@ impl SimDialer {
         SimDialer {
             app,
             config,
+            // Always our own listener: never through a proxy from the environment.
             http: reqwest::Client::builder()
+                .no_proxy()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap_or_default(),
