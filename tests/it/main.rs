@@ -7,5 +7,6 @@ mod import;
 mod import_api;
 mod listeners;
 mod phone;
+mod sim_endings;
 mod store;
 mod webhooks;

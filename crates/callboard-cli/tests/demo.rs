@@ -77,3 +77,46 @@ fn a_misbehaving_simulated_campaign_reconciles_and_repeats_with_its_seed()
     assert_eq!(first, second, "the same seed gives the same run");
     Ok(())
 }
+
+#[test]
+fn forged_signatures_are_rejected_and_hung_calls_are_reconciled() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let out = Command::new(env!("CARGO_BIN_EXE_callboard"))
+        .args([
+            "demo",
+            "--contacts",
+            "150",
+            "--speed",
+            "80",
+            "--seed",
+            "3",
+            "--json",
+        ])
+        .args([
+            "--bad-signature",
+            "5",
+            "--hang",
+            "5",
+            "--audio-first",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()?;
+    let s: Value = serde_json::from_slice(&out.stdout)?;
+    assert!(out.status.success(), "{s:#}");
+    let w = &s["simulator"]["webhooks"];
+    let n = |k: &str| w[k].as_u64().unwrap_or(0);
+    assert!(
+        n("bad_signatures") > 0 && s["simulator"]["hung"].as_u64() > Some(0),
+        "{s:#}"
+    );
+    assert_eq!(
+        n("rejected"),
+        n("bad_signatures"),
+        "every forged signature and nothing else is rejected"
+    );
+    assert_eq!(s["journal"]["rejected"].as_u64(), Some(n("rejected")));
+    assert!(s["reconciled_calls"].as_u64() >= s["simulator"]["hung"].as_u64());
+    assert_eq!(s["wrong_calls"], 0);
+    Ok(())
+}
