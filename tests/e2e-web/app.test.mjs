@@ -414,6 +414,33 @@ test("a second tab sees campaigns created, renamed and deleted in the first, liv
   await second.close();
 });
 
+test("Settings › Webhooks shows a delivery live and opens it", async () => {
+  await page.goto(`${uiBase}/#/settings`);
+  await page.getByTestId("webhooks-card").waitFor();
+  const before = await page.getByTestId("webhook-row").count();
+  // No secret is configured in this run, so a delivery is refused (401) and recorded without its body.
+  const r = await fetch(`${publicBase}/webhooks/elevenlabs`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "elevenlabs-signature": "t=1,v0=00" },
+    body: JSON.stringify({ type: "post_call_transcription", data: { conversation_id: "conv_e2e" } }),
+  });
+  assert.equal(r.status, 401);
+  // It appears without a reload (the webhook_received event refetches the list).
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="webhook-row"]').length > n, before);
+  const first = page.getByTestId("webhook-row").first();
+  assert.equal(await first.getAttribute("data-status"), "rejected");
+  const rejected = Number(await page.getByTestId("webhook-count-rejected").locator(".stat-value").textContent());
+  assert.ok(rejected >= 1, `rejected counter: ${rejected}`);
+  await first.click();
+  const detail = page.getByTestId("webhook-detail");
+  await detail.waitFor();
+  assert.match(await detail.textContent(), /Not kept: a delivery that fails its check/);
+  await page.getByTestId("drawer").screenshot({ path: join(artifacts, "settings-webhook-detail.png") });
+  await page.keyboard.press("Escape");
+  await page.getByTestId("webhooks-card").screenshot({ path: join(artifacts, "settings-webhooks.png") });
+  await detail.waitFor({ state: "detached" });
+});
+
 test("screenshots of every page in light and dark", async () => {
   // A fresh load (the token is in this tab's sessionStorage now), so no toasts from earlier steps show.
   await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));

@@ -143,6 +143,23 @@ async fn every_command_round_trips() -> TestResult {
     let hooks = call("webhook.list", json!({"limit": 10})).await?;
     assert_eq!(hooks["events"], json!([]));
     assert_eq!(hooks["rejected_since_start"], 0);
+    let delivered = s
+        .post_elevenlabs(
+            br#"{"type":"post_call_transcription","data":{"conversation_id":"c1"}}"#,
+            None,
+        )
+        .await?;
+    assert_eq!(delivered.status, 200);
+    let id = delivered.body["id"].clone();
+    let detail = call("webhook.get", json!({ "id": id })).await?;
+    assert_eq!(detail["type"], "post_call_transcription");
+    assert!(
+        detail["body"].as_str().unwrap_or_default().contains("\"c1\""),
+        "{detail}"
+    );
+    assert_eq!(detail["headers"]["content-type"], "application/json", "{detail}");
+    let missing = s.rpc("webhook.get", json!({ "id": 999_999 })).await?;
+    assert_eq!(missing.body["code"], "not_found");
 
     // Demo mode: seeded into this data dir, labelled, then removed again without touching the rest.
     assert_eq!(call("demo.start", json!({})).await?["demo"], true);

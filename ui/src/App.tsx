@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
-import { showAlert } from "./alerts";
+import { showAlert, showWebhookAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
 import { DemoBanner } from "./components/DemoBanner";
 import { Sidebar, NAV } from "./components/Sidebar";
@@ -45,7 +45,10 @@ export function App() {
     const offConn = p.onConnection(useUi.getState().setConnection);
     const offEvents = p.subscribe((events) => {
       applyEvents(qc, events);
-      for (const e of events) if (e.type === "alert") void showAlert(qc, e);
+      for (const e of events) {
+        if (e.type === "alert") void showAlert(qc, e);
+        else if (e.type === "webhook_alert") showWebhookAlert(e);
+      }
     });
     return () => {
       offEvents();

@@ -10,6 +10,16 @@ import { useUi } from "./state/ui";
  * An engine alert (a tripped breaker, a stuck call, …) as a toast naming its campaign. The name comes from
  * the cache; a campaign this tab has not loaded is asked for (and the toast shows without a name if that fails).
  */
+/** Signature failures spiking on a provider's route: most likely a wrong or rotated webhook secret. */
+export function showWebhookAlert(e: Extract<CampaignEvent, { type: "webhook_alert" }>): void {
+  useUi.getState().toast({
+    kind: "warning",
+    title: `Webhooks rejected · ${e.provider}`,
+    message: `${e.message} See Settings › Webhooks.`,
+    code: "webhook_alert",
+  });
+}
+
 export async function showAlert(qc: QueryClient, e: Extract<CampaignEvent, { type: "alert" }>): Promise<void> {
   const id = e.campaign_id;
   let campaign =

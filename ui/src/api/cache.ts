@@ -57,6 +57,11 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         // Shown by the app shell (see App.tsx); its campaign's explanation is probably stale.
         if (e.campaign_id != null) void qc.invalidateQueries({ queryKey: keys.why(e.campaign_id), exact: true });
         break;
+      case "webhook_received":
+        // The list refetches only while the Webhooks view is open; a delivery changes status as it applies.
+        void qc.invalidateQueries({ queryKey: keys.webhooks, exact: true });
+        void qc.invalidateQueries({ queryKey: keys.webhook(e.id), exact: true });
+        break;
       case "resync":
         void qc.invalidateQueries();
         break;

@@ -1,7 +1,19 @@
 // The typed client: one function per command in docs/api.md, over whichever transport `platform()` picked.
 
 import { platform } from "../platform";
-import type { Agent, AgentInput, AppInfo, Campaign, CampaignInput, Commands, CommandName, Health, WhyReport } from "./types";
+import type {
+  Agent,
+  AgentInput,
+  AppInfo,
+  Campaign,
+  CampaignInput,
+  Commands,
+  CommandName,
+  Health,
+  WebhookEventDetail,
+  WebhookList,
+  WhyReport,
+} from "./types";
 
 /** Runs any command with its declared args and response types. */
 export function rpc<C extends CommandName>(cmd: C, args: Commands[C]["args"]): Promise<Commands[C]["response"]> {
@@ -39,6 +51,11 @@ export const api = {
     list: (): Promise<Agent[]> => rpc("agent.list", none),
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),
   },
+
+  webhooks: {
+    list: (limit = 200): Promise<WebhookList> => rpc("webhook.list", { limit }),
+    get: (id: number): Promise<WebhookEventDetail> => rpc("webhook.get", { id }),
+  },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
@@ -48,4 +65,6 @@ export const keys = {
   campaign: (id: number) => ["campaign", id] as const,
   why: (id: number) => ["campaign.why", id] as const,
   agents: ["agents"] as const,
+  webhooks: ["webhooks"] as const,
+  webhook: (id: number) => ["webhook", id] as const,
 };

@@ -166,6 +166,10 @@ export type CampaignEvent =
   | { type: "agent_changed"; agent: Agent }
   /** Something a supervisor should look at: kind `circuit_breaker`, `stuck_call`, … */
   | { type: "alert"; kind: string; campaign_id: number | null; message: string }
+  /** A webhook delivery was journaled or changed status. */
+  | { type: "webhook_received"; id: number; provider: string; kind: string; status: WebhookStatus }
+  /** Many deliveries failed their signature check in a short time: probably a wrong webhook secret. */
+  | { type: "webhook_alert"; provider: string; route: string; rejected: number; message: string }
   /**
    * Sent by the core when a subscriber fell behind; the UI also raises it itself after an event stream
    * reconnects. Either way: refetch everything.
@@ -192,8 +196,44 @@ export interface Commands {
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
+  "webhook.list": { args: { limit?: number }; response: WebhookList };
+  "webhook.get": { args: { id: number }; response: WebhookEventDetail };
   "demo.start": { args: Record<string, never>; response: AppInfo };
   "demo.leave": { args: Record<string, never>; response: AppInfo };
 }
 
 export type CommandName = keyof Commands;
+
+export type WebhookProvider = "elevenlabs" | "twilio" | "exotel";
+export type WebhookStatus = "pending" | "applied" | "duplicate" | "rejected" | "failed";
+
+/** One row of the webhook journal. */
+export interface WebhookEvent {
+  id: number;
+  provider: WebhookProvider;
+  type: string;
+  idempotency_key: string;
+  status: WebhookStatus;
+  error: string | null;
+  received_at: string;
+  call_id: number | null;
+}
+
+/** `webhook.list`: the newest deliveries and counters. */
+export interface WebhookList {
+  events: WebhookEvent[];
+  counts: { provider: string; status: WebhookStatus; count: number }[];
+  rejected_since_start: number;
+}
+
+/** `webhook.get`: one delivery for the body viewer. */
+export interface WebhookEventDetail extends WebhookEvent {
+  headers: Record<string, string> | null;
+  /** The first 64 KiB as text; null when the body was not kept (rejected deliveries). */
+  body: string | null;
+  body_size: number | null;
+  body_path: string | null;
+  occurred_at: string | null;
+  applied_at: string | null;
+  attempts: number;
+}

@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { WebhooksCard } from "./settings/WebhooksCard";
 
 export function SettingsPage() {
   const info = useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
@@ -85,6 +86,8 @@ export function SettingsPage() {
           </Row>
         </dl>
       </section>
+
+      <WebhooksCard />
 
       <section className="card settings-card">
         <header className="settings-head">

@@ -98,6 +98,7 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "webhook.get" => webhooks::get: IdArgs => crate::store::call_events::EventDetail,
     "demo.start" => demo::start: NoArgs => info::AppInfo,
     "demo.leave" => demo::leave: NoArgs => info::AppInfo,
 }

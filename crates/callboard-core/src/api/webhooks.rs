@@ -48,3 +48,37 @@ pub async fn list(app: &App, _actor: Actor, args: ListArgs) -> Result<WebhookLis
         rejected_since_start: app.webhooks.guard.rejected_total(),
     })
 }
+
+/// How much of a body the viewer shows.
+pub const BODY_VIEW_MAX: usize = 64 * 1024;
+
+/// One delivery for the body viewer: its kept headers and the first [`BODY_VIEW_MAX`] bytes of its body
+/// (read from its file when a large body waits there).
+pub async fn get(
+    app: &App,
+    _actor: Actor,
+    args: super::IdArgs,
+) -> Result<call_events::EventDetail, ApiError> {
+    let id = args.id;
+    let mut detail = app
+        .store
+        .read(move |c| call_events::detail(c, id, BODY_VIEW_MAX))
+        .await?;
+    if detail.body.is_none()
+        && let Some(rel) = detail.body_path.clone()
+    {
+        detail.body = read_head(&app.data_dir().join(rel)).await;
+    }
+    Ok(detail)
+}
+
+async fn read_head(path: &std::path::Path) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path).await.ok()?;
+    let mut head = Vec::with_capacity(BODY_VIEW_MAX);
+    file.take(BODY_VIEW_MAX as u64)
+        .read_to_end(&mut head)
+        .await
+        .ok()?;
+    Some(String::from_utf8_lossy(&head).into_owned())
+}

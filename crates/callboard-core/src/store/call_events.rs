@@ -205,26 +205,26 @@ pub struct EventRow {
     pub call_id: Option<i64>,
 }
 
+/// The columns [`event_row`] reads, in its order.
+const ROW_COLUMNS: &str = "id, provider, type, idempotency_key, status, error, received_at, call_id";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0)?,
+        provider: r.get(1)?,
+        kind: r.get(2)?,
+        idempotency_key: r.get(3)?,
+        status: r.get(4)?,
+        error: r.get(5)?,
+        received_at: r.get(6)?,
+        call_id: r.get(7)?,
+    })
+}
+
 /// Every journal row, oldest first.
 pub fn list(conn: &Connection) -> StoreResult<Vec<EventRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, provider, type, idempotency_key, status, error, received_at, call_id \
-         FROM call_events ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(EventRow {
-                id: r.get(0)?,
-                provider: r.get(1)?,
-                kind: r.get(2)?,
-                idempotency_key: r.get(3)?,
-                status: r.get(4)?,
-                error: r.get(5)?,
-                received_at: r.get(6)?,
-                call_id: r.get(7)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM call_events ORDER BY id"))?;
+    let rows = stmt.query_map([], event_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -239,25 +239,52 @@ pub fn count_by_status(conn: &Connection, status: &str) -> StoreResult<i64> {
 
 /// The newest `limit` journal rows, newest first (the UI's recent deliveries).
 pub fn recent(conn: &Connection, limit: i64) -> StoreResult<Vec<EventRow>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, provider, type, idempotency_key, status, error, received_at, call_id \
-         FROM call_events ORDER BY id DESC LIMIT ?1",
-    )?;
-    let rows = stmt
-        .query_map([limit], |r| {
-            Ok(EventRow {
-                id: r.get(0)?,
-                provider: r.get(1)?,
-                kind: r.get(2)?,
-                idempotency_key: r.get(3)?,
-                status: r.get(4)?,
-                error: r.get(5)?,
-                received_at: r.get(6)?,
-                call_id: r.get(7)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ROW_COLUMNS} FROM call_events ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], event_row)?.collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// One journal row with what the body viewer shows: the kept headers and the start of the body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub row: EventRow,
+    pub headers: serde_json::Value,
+    /// The body as text (lossy UTF-8), cut at `max_body` bytes; `None` when it is not in the row.
+    pub body: Option<String>,
+    /// The stored body's size in bytes.
+    pub body_size: Option<i64>,
+    /// The body waits in a file next to the database (large audio) instead of the row.
+    pub body_path: Option<String>,
+    pub occurred_at: Option<String>,
+    pub applied_at: Option<String>,
+    pub attempts: i64,
+}
+
+/// One journal row in detail; the body is cut at `max_body` bytes.
+pub fn detail(conn: &Connection, id: i64, max_body: usize) -> StoreResult<EventDetail> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, headers, substr(body, 1, ?2), length(body), body_path, occurred_at, \
+         applied_at, attempts FROM call_events WHERE id = ?1"
+    );
+    let max = i64::try_from(max_body).unwrap_or(i64::MAX);
+    let r = conn.query_row(&sql, params![id, max], |r| {
+        let headers: String = r.get(8)?;
+        let body: Option<Vec<u8>> = r.get(9)?;
+        Ok(EventDetail {
+            row: event_row(r)?,
+            headers: serde_json::from_str(&headers).unwrap_or(serde_json::Value::Null),
+            body: body.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            body_size: r.get(10)?,
+            body_path: r.get(11)?,
+            occurred_at: r.get(12)?,
+            applied_at: r.get(13)?,
+            attempts: r.get(14)?,
+        })
+    });
+    super::found("webhook event", id, r)
 }
 
 /// Rows per (provider, status), for the UI's counters.

@@ -8,6 +8,7 @@ pub mod ending;
 pub mod extract;
 pub mod extract_elevenlabs;
 pub mod fold;
+pub mod fuzz;
 pub mod guard;
 pub mod hub;
 pub mod payload_elevenlabs;

@@ -1,0 +1,14 @@
+import { ApiError } from "../api/error";
+
+/** What failed to load and why, with the stable error code (for support and for tests). */
+export function ErrorCard({ title, error }: { title: string; error: unknown }) {
+  const err = ApiError.from(error);
+  return (
+    <div className="card card-error" role="alert">
+      <div className="card-error-title">
+        {title} <span className="code-pill">{err.code}</span>
+      </div>
+      <p className="muted">{err.message}</p>
+    </div>
+  );
+}
