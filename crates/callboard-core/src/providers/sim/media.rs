@@ -124,14 +124,17 @@ pub async fn live(
         &[]
     };
     let (mut frames, mut credit, mut spoken) = (0u64, 0.0f64, 0usize);
-    let mut tick = tokio::time::interval(TICK);
+    // Without a stream only the transcript needs timing: wake ten times less often.
+    let period = if socket.is_some() { TICK } else { TICK * 10 };
+    let frames_per_tick = speed * (period.as_secs_f64() / TICK.as_secs_f64());
+    let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while frames < total_frames || spoken < turns.len() {
         tokio::select! {
             () = stop.cancelled() => break,
             _ = tick.tick() => {}
         }
-        credit += speed;
+        credit += frames_per_tick;
         let due = (credit as u64).min(total_frames.saturating_sub(frames).max(1));
         credit -= due as f64;
         for _ in 0..due {
