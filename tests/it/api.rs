@@ -178,7 +178,12 @@ async fn every_command_round_trips() -> TestResult {
         "the user's own agent stays: {agents}"
     );
 
-    let all: BTreeSet<&str> = COMMANDS.iter().copied().collect();
+    // `elevenlabs.*` need a (mock) ElevenLabs: elevenlabs.rs round-trips each of them.
+    let all: BTreeSet<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| !c.starts_with("elevenlabs."))
+        .collect();
     assert_eq!(tested, all, "every command in the table needs a round-trip here");
 
     let store = s.test.app.store.clone();

@@ -2,6 +2,9 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod elevenlabs;
+mod elevenlabs_flows;
+mod elevenlabs_mock;
 mod engine;
 mod import;
 mod import_api;

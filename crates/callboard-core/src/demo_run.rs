@@ -122,7 +122,7 @@ async fn drive(app: &Arc<App>, clock: &OffsetClock, options: &DemoRun) -> Result
         })
         .await
         .map_err(err)?;
-    let (dialers, sim) = providers::dialers(app, options.sim.clone());
+    let (dialers, sim) = providers::dialers_with_sim(app, options.sim.clone());
     let mut engine = Engine::new(app.clone(), dialers);
     let deadline = tokio::time::Instant::now() + options.timeout;
     loop {

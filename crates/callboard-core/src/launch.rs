@@ -91,13 +91,16 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
     }
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
-    let sim = providers::sim::SimConfig {
-        speed: options.sim_speed,
-        seed: u64::from(std::process::id()),
-        ..Default::default()
-    };
-    let (dialers, _simulator) = providers::dialers(&app, sim);
+    // The API key comes from the environment until the keychain-backed secret store is wired in here.
+    let elevenlabs = Arc::new(providers::elevenlabs::ElevenLabs::new(
+        providers::elevenlabs::ElevenLabsConfig::from_env(),
+        app.clock.clone(),
+        Arc::new(providers::elevenlabs::MemorySecretSink::default()),
+    ));
+    let _ = app.elevenlabs.set(elevenlabs.clone());
+    let dialers = providers::dialers(&app, options.sim_speed);
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
+    let _elevenlabs_task = providers::elevenlabs::spawn(app.clone(), elevenlabs, listeners.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,
         &RuntimeInfo {

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "unauthorized"
+  | "upstream"
   | "internal";
 
 /** The UI's own codes for failures that never reached the core. */

@@ -2,8 +2,8 @@ import type { AgentProvider, CampaignStatus, HoursPreset, Provider, RetryOutcome
 
 export const PROVIDERS: { value: Provider; label: string; hint: string }[] = [
   { value: "sim", label: "Simulator", hint: "Built-in; no account needed" },
-  { value: "elevenlabs", label: "ElevenLabs", hint: "Single outbound calls" },
-  { value: "elevenlabs-batch", label: "ElevenLabs batch", hint: "Batch calling API" },
+  { value: "elevenlabs", label: "ElevenLabs", hint: "Single outbound calls paced by Callboard (our windows, retries, DNC); choose the agent and number in the campaign" },
+  { value: "elevenlabs-batch", label: "ElevenLabs batch", hint: "ElevenLabs batch calling: a running batch cannot be paused and there are no per-recipient windows (contacts outside theirs wait for a later wave)" },
   { value: "twilio", label: "Twilio", hint: "Media Streams to the console" },
   { value: "exotel", label: "Exotel", hint: "Voicebot flow to the console" },
 ];
@@ -79,6 +79,8 @@ export const RETRY_OUTCOMES: { value: RetryOutcome; label: string; hint: string 
 export const ALERT_LABELS: Record<string, string> = {
   circuit_breaker: "Circuit breaker tripped",
   stuck_call: "Stuck call",
+  elevenlabs_webhook_disabled: "ElevenLabs webhook disabled",
+  elevenlabs_batch: "ElevenLabs batch",
 };
 
 export function alertLabel(kind: string): string {

@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { WebhooksCard } from "./settings/WebhooksCard";
 
 export function SettingsPage() {
@@ -88,6 +89,9 @@ export function SettingsPage() {
       </section>
 
       <WebhooksCard />
+
+      <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
+      <ElevenLabsPanel />
 
       <section className="card settings-card">
         <header className="settings-head">

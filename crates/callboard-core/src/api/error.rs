@@ -13,6 +13,8 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     Unauthorized,
+    /// A provider (ElevenLabs, Twilio, …) failed or could not be reached; the message says which and why.
+    Upstream,
     Internal,
 }
 
@@ -25,6 +27,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::Validation => 422,
+            ErrorCode::Upstream => 502,
             ErrorCode::Internal => 500,
         }
     }

@@ -5,6 +5,7 @@
 mod agents;
 mod campaigns;
 mod demo;
+mod elevenlabs;
 pub mod error;
 pub mod imports;
 mod info;
@@ -99,6 +100,17 @@ command_table! {
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
     "webhook.get" => webhooks::get: IdArgs => crate::store::call_events::EventDetail,
+    "elevenlabs.status" => elevenlabs::status: NoArgs => elevenlabs::Status,
+    "elevenlabs.test" => elevenlabs::test: NoArgs => elevenlabs::TestResult,
+    "elevenlabs.agents" => elevenlabs::agents: NoArgs => Vec<crate::providers::elevenlabs::types::AgentSummary>,
+    "elevenlabs.phone_numbers" => elevenlabs::phone_numbers: NoArgs => Vec<crate::providers::elevenlabs::types::PhoneNumber>,
+    "elevenlabs.campaign.get" => elevenlabs::campaign_get: elevenlabs::CampaignArgs => elevenlabs::CampaignView,
+    "elevenlabs.campaign.set" => elevenlabs::campaign_set: elevenlabs::SetupArgs => crate::store::elevenlabs::CampaignSetup,
+    "elevenlabs.batch.retry" => elevenlabs::retry_failed: elevenlabs::CampaignArgs => elevenlabs::Requeued,
+    "elevenlabs.batch.cancel" => elevenlabs::batch_cancel: elevenlabs::CampaignArgs => Option<crate::store::elevenlabs::BatchRow>,
+    "elevenlabs.webhook.register" => elevenlabs::webhook_register: elevenlabs::RegisterArgs => crate::providers::elevenlabs::webhook_setup::WebhookState,
+    "elevenlabs.webhook.status" => elevenlabs::webhook_status: NoArgs => Option<crate::providers::elevenlabs::webhook_setup::WebhookState>,
+    "elevenlabs.webhook.enable" => elevenlabs::webhook_enable: NoArgs => crate::providers::elevenlabs::webhook_setup::WebhookState,
     "demo.start" => demo::start: NoArgs => info::AppInfo,
     "demo.leave" => demo::leave: NoArgs => info::AppInfo,
 }

@@ -1,19 +1,36 @@
-//! Dialers for each provider. Only the simulator lives here so far; ElevenLabs, Twilio and Exotel plug into
-//! the same `engine::Dialer` seam.
+//! Dialers for each provider: the simulator and ElevenLabs (engine-paced) so far; Twilio and Exotel plug into
+//! the same `engine::Dialer` seam. ElevenLabs' batch mode runs beside the engine (`elevenlabs::batch`).
 
+pub mod elevenlabs;
 pub mod sim;
 
 use std::{collections::HashMap, sync::Arc};
 
 use crate::{app::App, engine::Dialer};
 
-/// The dialers this instance can use, by provider name, and the simulator among them. The simulator is
-/// always there; real providers join when their keys are configured.
-pub fn dialers(
+/// The dialers this instance can use, by provider name. The simulator is always there (at `sim_speed`, seeded
+/// by the process id); real providers join when their keys are configured.
+pub fn dialers(app: &Arc<App>, sim_speed: f64) -> HashMap<String, Arc<dyn Dialer>> {
+    let sim = sim::SimConfig {
+        speed: sim_speed,
+        seed: u64::from(std::process::id()),
+        ..Default::default()
+    };
+    dialers_with_sim(app, sim).0
+}
+
+/// [`dialers`] with the simulator configured as given, and the simulator itself (for its report).
+pub fn dialers_with_sim(
     app: &Arc<App>,
     sim: sim::SimConfig,
 ) -> (HashMap<String, Arc<dyn Dialer>>, Arc<sim::SimDialer>) {
     let simulator = Arc::new(sim::SimDialer::new(app.clone(), sim));
     let as_dialer: Arc<dyn Dialer> = simulator.clone();
-    (HashMap::from([("sim".to_owned(), as_dialer)]), simulator)
+    let mut dialers = HashMap::from([("sim".to_owned(), as_dialer)]);
+    if let Some(el) = app.elevenlabs.get().filter(|el| el.configured()) {
+        let el: Arc<dyn Dialer> =
+            Arc::new(elevenlabs::dialer::ElevenLabsDialer::new(app.clone(), el.clone()));
+        dialers.insert("elevenlabs".to_owned(), el);
+    }
+    (dialers, simulator)
 }

@@ -3,6 +3,7 @@ import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import type { Agent, Campaign } from "../../api/types";
 import { Drawer } from "../../components/Drawer";
+import { ElevenLabsSetup } from "./ElevenLabsSetup";
 import { IconAlert, IconEdit, IconPause, IconPlay, IconTrash } from "../../components/Icons";
 import { StatusBadge } from "../../components/StatusBadge";
 import {
@@ -131,6 +132,8 @@ export function CampaignDrawer({
           </div>
         </dd>
       </dl>
+
+      {(c.provider === "elevenlabs" || c.provider === "elevenlabs-batch") && <ElevenLabsSetup campaign={c} />}
 
       <h3 className="drawer-section">Retries</h3>
       <dl className="kv" data-testid="drawer-retries">
