@@ -40,7 +40,9 @@ const pageErrors = [];
 /** Starts the server and resolves with the URLs it prints; rejects with its stderr on exit or timeout. */
 function startServer(bin) {
   dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-web-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
+  // The simulator at ten times real speed, so calls visibly start and end during the run.
+  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0",
+    "--sim-speed", "10"];
   const env = { ...process.env };
   // Only what we choose: the data dir and addresses come from the flags above; CALLBOARD_UI_DIR passes through.
   for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
@@ -417,18 +419,17 @@ test("a second tab sees campaigns created, renamed and deleted in the first, liv
 test("Settings › Webhooks shows a delivery live and opens it", async () => {
   await page.goto(`${uiBase}/#/settings`);
   await page.getByTestId("webhooks-card").waitFor();
-  const before = await page.getByTestId("webhook-row").count();
-  // No secret is configured in this run, so a delivery is refused (401) and recorded without its body.
+  // A delivery with a made-up signature is refused (401) and recorded without its body.
   const r = await fetch(`${publicBase}/webhooks/elevenlabs`, {
     method: "POST",
     headers: { "content-type": "application/json", "elevenlabs-signature": "t=1,v0=00" },
     body: JSON.stringify({ type: "post_call_transcription", data: { conversation_id: "conv_e2e" } }),
   });
   assert.equal(r.status, 401);
-  // It appears without a reload (the webhook_received event refetches the list).
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="webhook-row"]').length > n, before);
-  const first = page.getByTestId("webhook-row").first();
-  assert.equal(await first.getAttribute("data-status"), "rejected");
+  // It appears without a reload (the webhook_received event refetches the list). The demo's simulator
+  // delivers (applied) webhooks all along, so the list may be full already: look for ours, the rejected one.
+  const first = page.locator('[data-testid="webhook-row"][data-status="rejected"]').first();
+  await first.waitFor();
   const rejected = Number(await page.getByTestId("webhook-count-rejected").locator(".stat-value").textContent());
   assert.ok(rejected >= 1, `rejected counter: ${rejected}`);
   await first.click();
@@ -497,6 +498,60 @@ test("screenshots of the campaign form with Advanced open and of the drawer, lig
     await page.getByTestId("drawer-retries").evaluate((el) => el.scrollIntoView({ block: "center" }));
     await page.screenshot({ path: join(artifacts, `campaign-drawer-settings-${theme}.png`), animations: "disabled" });
     await closeDrawer(page);
+  }
+});
+
+test("demo mode: the banner is on every page and simulated calls move the campaign live", async () => {
+  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.reload();
+  await page.getByTestId("demo-banner").waitFor();
+  const { body: list } = await rpc("campaign.list");
+  const running = liveCampaign(list);
+  assert.ok(running, "the demo has a running campaign");
+  const drawer = await openDrawer(page, running.name);
+  const done = async () => Number((await drawer.getByTestId("progress-done").textContent()).replace(/\D/g, ""));
+  const first = await done();
+  const rejectedBefore = (await rpc("webhook.list", { limit: 1 })).body.counts
+    .filter((c) => c.status === "rejected")
+    .reduce((n, c) => n + c.count, 0);
+  // No reload from here on: only live events can move the counter.
+  const deadline = Date.now() + 60_000;
+  while ((await done()) <= first) {
+    assert.ok(Date.now() < deadline, `the running campaign's done counter stayed at ${first} for a minute`);
+    await page.waitForTimeout(250);
+  }
+  await drawerMatchesServer(drawer, running.id);
+  await closeDrawer(page);
+  // The calls went through the real public listener: signed webhooks, journaled and applied.
+  const { body: hooks } = await rpc("webhook.list", { limit: 50 });
+  const applied = hooks.counts.filter((c) => c.status === "applied").reduce((n, c) => n + c.count, 0);
+  assert.ok(applied > 0, `no applied webhooks: ${JSON.stringify(hooks.counts)}`);
+  const rejected = hooks.counts.filter((c) => c.status === "rejected").reduce((n, c) => n + c.count, 0);
+  assert.equal(rejected, rejectedBefore, "the simulator's signatures verify");
+  for (const route of ["contacts", "calls", "settings"]) {
+    await page.goto(uiUrl.replace(/#.*$/, `#/${route}`));
+    await page.getByTestId("demo-banner").waitFor();
+  }
+});
+
+test("leaving demo mode asks first, then removes the demo data and the banner", async () => {
+  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  const { body: before } = await rpc("campaign.list");
+  // Demo campaigns are the ones with a description (those the tests created have none).
+  const demoNames = before.filter((c) => c.description.length > 0).map((c) => c.name);
+  await page.getByTestId("demo-leave").click();
+  await page.getByTestId("confirm-dialog").waitFor();
+  await page.getByTestId("confirm-ok").click();
+  await page.getByTestId("demo-banner").waitFor({ state: "detached" });
+  await page.getByTestId("demo-badge").waitFor({ state: "detached" });
+  const { body: info } = await rpc("app.info");
+  assert.equal(info.demo, false);
+  const { body: after } = await rpc("campaign.list");
+  const left = new Set(after.map((c) => c.name));
+  assert.ok(demoNames.length >= 4, `demo campaigns: ${demoNames}`);
+  for (const name of demoNames) {
+    assert.ok(!left.has(name), `${name} is still there after leaving demo mode`);
+    assert.equal(await row(page, name).count(), 0);
   }
 });
 

@@ -161,6 +161,23 @@ async fn every_command_round_trips() -> TestResult {
     let missing = s.rpc("webhook.get", json!({ "id": 999_999 })).await?;
     assert_eq!(missing.body["code"], "not_found");
 
+    // Demo mode: seeded into this data dir, labelled, then removed again without touching the rest.
+    assert_eq!(call("demo.start", json!({})).await?["demo"], true);
+    let demo = call("campaign.list", json!({})).await?;
+    let list = demo.as_array().cloned().unwrap_or_default();
+    assert!(list.iter().any(|c| c["status"] == "running"), "{demo}");
+    let contacts: i64 = list.iter().filter_map(|c| c["contacts"].as_i64()).sum();
+    assert!(contacts >= 3000, "{contacts}");
+    assert_eq!(call("demo.leave", json!({})).await?["demo"], false);
+    assert_eq!(call("campaign.list", json!({})).await?, json!([]));
+    assert_eq!(call("app.info", json!({})).await?["demo"], false);
+    let agents = call("agent.list", json!({})).await?;
+    assert_eq!(
+        agents.as_array().map(Vec::len),
+        Some(1),
+        "the user's own agent stays: {agents}"
+    );
+
     // The live monitor: two calls in flight on a provider that can do everything.
     let (dialer, live_campaign) = crate::live::dial_calls(&s, 2, true).await?;
     let board = call("call.list", json!({"campaign_id": live_campaign})).await?;

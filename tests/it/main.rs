@@ -15,5 +15,6 @@ mod live_feeds;
 mod phone;
 mod provider_check;
 mod setup;
+mod sim_endings;
 mod store;
 mod webhooks;

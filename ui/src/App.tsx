@@ -3,6 +3,7 @@ import { useEffect, type ReactNode } from "react";
 import { notifyAttention, showAlert, showWebhookAlert } from "./alerts";
 import { applyEvents } from "./api/cache";
 import type { CampaignEvent } from "./api/types";
+import { DemoBanner } from "./components/DemoBanner";
 import { Sidebar, NAV } from "./components/Sidebar";
 import { Toaster } from "./components/Toaster";
 import { TopBar } from "./components/TopBar";
@@ -86,6 +87,7 @@ export function App() {
       <Sidebar route={route} />
       <main className="main">
         <TopBar title={title} subtitle={SUBTITLES[route]} />
+        <DemoBanner />
         {connection === "unauthorized" && (
           <div className="banner banner-error" role="alert" data-testid="auth-banner">
             <IconAlert />

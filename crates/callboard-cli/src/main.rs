@@ -4,6 +4,7 @@
 mod backup;
 mod bench;
 mod campaign;
+mod demo;
 mod doctor;
 mod export;
 mod import;
@@ -38,6 +39,8 @@ enum Command {
     /// Run a benchmark and print its figures.
     #[command(subcommand)]
     Bench(bench::Bench),
+    /// Run a complete simulated campaign through the real listeners on loopback and reconcile the results.
+    Demo(demo::DemoArgs),
     /// Export data: `events` (the webhook journal) as JSON or CSV.
     Export(ExportArgs),
     /// Write a backup archive (database snapshot + recordings); safe while the app runs.
@@ -157,5 +160,6 @@ fn main() -> ExitCode {
         Command::Bench(b) => bench::run(b),
         Command::Backup(args) => backup::backup(&args),
         Command::Restore(args) => backup::restore(&args),
+        Command::Demo(args) => demo::run_cli(args),
     }
 }

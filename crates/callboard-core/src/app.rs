@@ -215,6 +215,14 @@ impl App {
         }
     }
 
+    /// Labels this instance as demo (or not) after `demo.start` / `demo.leave`.
+    pub fn set_demo(&self, demo: bool) {
+        match self.info.write() {
+            Ok(mut i) => i.demo = demo,
+            Err(poisoned) => poisoned.into_inner().demo = demo,
+        }
+    }
+
     pub(crate) fn set_listeners(&self, ui: SocketAddr, public: SocketAddr) {
         let mut info = match self.info.write() {
             Ok(i) => i,

@@ -55,6 +55,28 @@ impl Clock for ManualClock {
     }
 }
 
+/// The wall clock plus an offset that only grows: `callboard demo` jumps it forward once the simulated
+/// calls are over, so expired leases are reconciled without waiting for them in real time.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetClock {
+    offset: std::sync::Arc<std::sync::Mutex<jiff::SignedDuration>>,
+}
+
+impl OffsetClock {
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        let mut offset = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *offset = offset.checked_add(by).unwrap_or(*offset);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let offset = *self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Timestamp::now();
+        now.checked_add(offset).unwrap_or(now)
+    }
+}
+
 /// RFC 3339 text as stored in the database: UTC with exactly six fractional digits, so that text order is
 /// time order in SQL comparisons and indexes.
 pub fn to_db(ts: Timestamp) -> String {

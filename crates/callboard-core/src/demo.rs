@@ -1,7 +1,7 @@
 //! Demo data: sample agents, contacts and campaigns in every state, so a new user sees a populated console
 //! without any provider account. Seeded once per data dir; everything it writes is marked as demo.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::{
     agent::{AgentInput, AgentSettings},
@@ -21,6 +21,7 @@ struct DemoCampaign {
     hours: &'static str,
     zone: &'static str,
     region: usize,
+    contacts: usize,
     done_share: f64,
 }
 
@@ -54,6 +55,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "always",
         zone: "Asia/Kuwait",
         region: 0,
+        contacts: 1500,
         done_share: 0.2,
     },
     DemoCampaign {
@@ -64,6 +66,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "kw",
         zone: "Asia/Kuwait",
         region: 0,
+        contacts: 800,
         done_share: 0.4,
     },
     DemoCampaign {
@@ -74,6 +77,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "in",
         zone: "Asia/Kolkata",
         region: 1,
+        contacts: 1000,
         done_share: 0.25,
     },
     DemoCampaign {
@@ -84,6 +88,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "us",
         zone: "America/New_York",
         region: 2,
+        contacts: 600,
         done_share: 1.0,
     },
     DemoCampaign {
@@ -94,6 +99,7 @@ const CAMPAIGNS: [DemoCampaign; 5] = [
         hours: "kw",
         zone: "Asia/Kuwait",
         region: 0,
+        contacts: 300,
         done_share: 0.0,
     },
 ];
@@ -118,32 +124,142 @@ const NAMES: [&str; 12] = [
     "Maria Lopez",
     "David Kim",
 ];
-const CONTACTS_PER_CAMPAIGN: usize = 40;
+
+/// The demo number `serial` in `region` (0 Kuwait, 1 India, 2 US): distinct for distinct serials below
+/// 10 000 per region.
+fn demo_phone(region: usize, serial: usize) -> String {
+    let (cc, prefix, _) = REGIONS[region % REGIONS.len()];
+    let digits = match region % REGIONS.len() {
+        0 => format!("{prefix}{:07}", 1_000_000 + serial % 8_999_999),
+        1 => format!("{prefix}{:08}", 10_000_000 + serial % 89_999_999),
+        _ => format!("{prefix}{:04}", serial % 10_000),
+    };
+    format!("{cc}{digits}")
+}
+
+/// Adds `n` demo contacts to a campaign: in `region`, or spread over the three markets when `None`, from
+/// number `first` on; the first `done_share` of them already called. A number already stored is reused,
+/// so the same call makes the same contacts.
+pub fn insert_contacts(
+    tx: &rusqlite::Connection,
+    campaign_id: i64,
+    region: Option<usize>,
+    first: usize,
+    n: usize,
+    done_share: f64,
+    now: &str,
+) -> StoreResult<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO contacts(phone_e164, name, time_zone, time_zone_source, variables, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'number', ?4, ?5, ?5)",
+    )?;
+    let mut find = tx.prepare_cached("SELECT id FROM contacts WHERE phone_e164 = ?1")?;
+    let mut add = tx.prepare_cached(
+        "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, state, attempts, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+    )?;
+    for i in 0..n {
+        let serial = first + i;
+        let r = region.unwrap_or(i % REGIONS.len());
+        let phone = demo_phone(r, serial);
+        let name = NAMES[r * 4 + serial % 4];
+        let vars = serde_json::json!({"demo": true, "first_name": name.split(' ').next()}).to_string();
+        insert.execute(params![phone, name, REGIONS[r].2, vars, now])?;
+        let contact_id: i64 = find.query_row([&phone], |row| row.get(0))?;
+        let done = (i as f64) < done_share * n as f64;
+        add.execute(params![
+            campaign_id,
+            contact_id,
+            if done { "done" } else { "pending" },
+            i64::from(done),
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+/// What the demo seeded, kept in the `demo` setting so that leaving demo mode removes exactly that.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seeded {
+    pub agents: Vec<i64>,
+    pub campaigns: Vec<i64>,
+}
 
 /// Seeds demo data unless this data dir has been seeded before. Returns whether it seeded.
 pub fn seed(store: &Store, clock: &dyn Clock) -> StoreResult<bool> {
     let at = clock.now();
-    let now = to_db(at);
-    store.with_tx_blocking(move |tx| -> StoreResult<bool> {
-        let seeded: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM settings WHERE key = ?1)",
-            [DEMO_SETTING],
-            |r| r.get(0),
-        )?;
-        if seeded {
-            return Ok(false);
-        }
-        seed_tx(tx, &now)?;
-        crate::live::demo::seed(tx, at)?;
-        tx.execute(
-            "INSERT INTO settings(key, value, updated_at) VALUES (?1, 'true', ?2)",
-            params![DEMO_SETTING, now],
-        )?;
-        Ok(true)
-    })
+    store.with_tx_blocking(move |tx| seed_once(tx, at))
 }
 
-fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<()> {
+/// [`seed`] inside the caller's transaction.
+pub fn seed_once(tx: &Transaction<'_>, at: jiff::Timestamp) -> StoreResult<bool> {
+    let now = &to_db(at);
+    let seeded: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM settings WHERE key = ?1)",
+        [DEMO_SETTING],
+        |r| r.get(0),
+    )?;
+    if seeded {
+        return Ok(false);
+    }
+    let ids = seed_tx(tx, now)?;
+    // Today's call history and a stuck call, so the Live board, Overview and Needs attention have data.
+    crate::live::demo::seed(tx, at)?;
+    let value = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, ?3)",
+        params![DEMO_SETTING, value, now],
+    )?;
+    Ok(true)
+}
+
+/// Removes what the demo seeded (its campaigns with their calls and journal rows, its agents, the demo
+/// contacts no other campaign uses) and the demo flag. Returns whether there was anything to remove.
+pub fn leave(tx: &Transaction<'_>) -> StoreResult<bool> {
+    let value: Option<String> = tx
+        .query_row("SELECT value FROM settings WHERE key = ?1", [DEMO_SETTING], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    // Data dirs seeded before the ids were kept say `true`: everything on the simulator is demo data there.
+    let ids: Seeded = serde_json::from_str(&value).unwrap_or_default();
+    let campaigns = if value.trim() == "true" {
+        "SELECT id FROM campaigns WHERE provider = 'sim'".to_owned()
+    } else {
+        format!(
+            "SELECT value FROM json_each('{}')",
+            serde_json::json!(ids.campaigns)
+        )
+    };
+    tx.execute_batch(&format!(
+        "DELETE FROM call_events WHERE call_id IN (SELECT id FROM calls WHERE campaign_id IN ({campaigns}));
+         DELETE FROM calls WHERE campaign_id IN ({campaigns});
+         DELETE FROM campaigns WHERE id IN ({campaigns});
+         DELETE FROM contacts WHERE json_extract(variables, '$.demo') = 1
+           AND NOT EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.contact_id = contacts.id);"
+    ))?;
+    for agent in ids.agents {
+        tx.execute("DELETE FROM agents WHERE id = ?1", [agent])?;
+    }
+    tx.execute("DELETE FROM settings WHERE key = ?1", [DEMO_SETTING])?;
+    Ok(true)
+}
+
+/// Fills in a random secret for each provider that has none, so the simulator's signatures are checked for
+/// real (nobody else knows them).
+pub fn random_secrets(mut s: crate::webhooks::ProviderSecrets) -> crate::webhooks::ProviderSecrets {
+    use crate::secret::Secret;
+    s.elevenlabs_webhook.get_or_insert_with(Secret::random);
+    s.twilio_auth_token.get_or_insert_with(Secret::random);
+    s.exotel_webhook.get_or_insert_with(Secret::random);
+    s
+}
+
+fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<Seeded> {
+    let mut ids = Seeded::default();
     let invalid = |e: crate::validation::ValidationError| StoreError::Corrupt(format!("demo data: {e}"));
     let mut agent_ids = Vec::new();
     for (name, provider, language, first) in AGENTS {
@@ -159,6 +275,7 @@ fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<()> {
         .map_err(invalid)?;
         agent_ids.push(agents::insert(tx, &settings, now)?.id);
     }
+    ids.agents.clone_from(&agent_ids);
     let mut serial = 0usize;
     for c in &CAMPAIGNS {
         let settings = CampaignSettings::default()
@@ -175,31 +292,19 @@ fn seed_tx(tx: &Transaction<'_>, now: &str) -> StoreResult<()> {
             })
             .map_err(invalid)?;
         let campaign = campaigns::insert(tx, &settings, c.status, now)?;
-        let (cc, prefix, zone) = REGIONS[c.region];
-        for i in 0..CONTACTS_PER_CAMPAIGN {
-            serial += 1;
-            let digits = match c.region {
-                0 => format!("{prefix}{:07}", 1_000_000 + serial * 7919 % 8_999_999),
-                1 => format!("{prefix}{:08}", 10_000_000 + serial * 7919 % 89_999_999),
-                _ => format!("{prefix}{:04}", serial % 10_000),
-            };
-            let phone = format!("{cc}{digits}");
-            let name = NAMES[(c.region * 4 + i) % NAMES.len()];
-            tx.execute(
-                "INSERT INTO contacts(phone_e164, name, time_zone, time_zone_source, variables, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'number', '{\"demo\": true}', ?4, ?4)",
-                params![phone, name, zone, now],
-            )?;
-            let contact_id = tx.last_insert_rowid();
-            let done = (i as f64) < c.done_share * CONTACTS_PER_CAMPAIGN as f64;
-            tx.execute(
-                "INSERT INTO campaign_contacts(campaign_id, contact_id, state, attempts, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![campaign.id, contact_id, if done { "done" } else { "pending" }, i64::from(done), now],
-            )?;
-        }
+        insert_contacts(
+            tx,
+            campaign.id,
+            Some(c.region),
+            serial,
+            c.contacts,
+            c.done_share,
+            now,
+        )?;
+        serial += c.contacts;
+        ids.campaigns.push(campaign.id);
     }
-    Ok(())
+    Ok(ids)
 }
 
 #[cfg(test)]
@@ -215,7 +320,23 @@ mod tests {
         let list = store.read_blocking(campaigns::list)?;
         assert_eq!(list.len(), CAMPAIGNS.len());
         assert!(list.iter().any(|c| c.status == CampaignStatus::Running));
-        assert!(list.iter().all(|c| c.contacts == CONTACTS_PER_CAMPAIGN as i64));
+        let contacts: i64 = list.iter().map(|c| c.contacts).sum();
+        assert!(contacts >= 3000, "{contacts}");
+        let phones: i64 = store.read_blocking(|c| {
+            Ok(
+                c.query_row("SELECT COUNT(DISTINCT phone_e164) FROM contacts", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })?;
+        assert_eq!(phones, contacts);
+        assert!(store.with_tx_blocking(leave)?);
+        assert!(store.read_blocking(campaigns::list)?.is_empty());
+        let left: i64 =
+            store.read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?))?;
+        assert_eq!(left, 0);
+        assert!(!store.with_tx_blocking(leave)?);
+        assert!(seed(&store, &SystemClock)?, "seeding again after leaving");
         Ok(())
     }
 }

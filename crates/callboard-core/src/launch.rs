@@ -82,6 +82,10 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
             None => crate::secret_store::open_default(app.data_dir()),
         };
         app.set_credentials(Credentials::new(store, overrides, warning));
+        if app.info().demo {
+            // The simulator signs its webhooks; a provider without a secret gets a random one for real checks.
+            app.set_provider_secrets(demo::random_secrets(app.webhooks.secrets()));
+        }
         app.webhooks.set_exotel_allowed(exotel_allowed);
         let settings = app
             .store

@@ -7,6 +7,7 @@ pub mod app;
 pub mod campaign;
 pub mod clock;
 pub mod demo;
+pub mod demo_run;
 pub mod engine;
 pub mod events;
 pub mod import;

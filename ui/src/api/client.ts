@@ -47,6 +47,13 @@ export const api = {
     copyContacts: (id: number, from: number) => rpc("campaign.copy_contacts", { id, from }),
   },
 
+  demo: {
+    /** Seeds demo data into the current data dir (once) and labels the instance as demo. */
+    start: (): Promise<AppInfo> => rpc("demo.start", none),
+    /** Removes the demo data and the demo label. */
+    leave: (): Promise<AppInfo> => rpc("demo.leave", none),
+  },
+
   agents: {
     list: (): Promise<Agent[]> => rpc("agent.list", none),
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),

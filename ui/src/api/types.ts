@@ -227,6 +227,8 @@ export interface Commands {
   "stats.campaign": { args: { id: number }; response: CampaignStats };
   "webhook.list": { args: { limit?: number }; response: WebhookList };
   "webhook.get": { args: { id: number }; response: WebhookEventDetail };
+  "demo.start": { args: Record<string, never>; response: AppInfo };
+  "demo.leave": { args: Record<string, never>; response: AppInfo };
 }
 
 export type CommandName = keyof Commands;
@@ -444,6 +446,8 @@ export interface WebhookEventDetail extends WebhookEvent {
   occurred_at: string | null;
   applied_at: string | null;
   attempts: number;
+}
+
 // ---- Setup (issue 10): settings, secrets, public URL, self-test, provider checks, backup ----
 
 export type PublicUrlSource = "env" | "settings" | "tunnel";

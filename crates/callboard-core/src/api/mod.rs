@@ -6,6 +6,7 @@ mod agents;
 mod attention;
 mod calls;
 mod campaigns;
+mod demo;
 mod elevenlabs;
 pub mod error;
 pub mod imports;
@@ -133,6 +134,8 @@ command_table! {
     "provider.test" => setup::provider_test: setup::ProviderArgs => crate::setup::provider_check::ProviderCheck,
     "backup.create" => setup::backup_create: setup::BackupArgs => crate::setup::backup::BackupSummary,
     "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
+    "demo.start" => demo::start: NoArgs => info::AppInfo,
+    "demo.leave" => demo::leave: NoArgs => info::AppInfo,
 }
 
 /// Runs one command.

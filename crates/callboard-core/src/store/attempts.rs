@@ -5,8 +5,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreResult;
 
-/// Call statuses that hold a concurrency slot.
-pub const IN_FLIGHT: &str = "'queued', 'dialing', 'ringing', 'in_progress'";
+/// Call statuses that hold a concurrency slot. `initiated` is the carriers' word for a call placed but not
+/// yet ringing, which webhooks write.
+pub const IN_FLIGHT: &str = "'queued', 'dialing', 'initiated', 'ringing', 'in_progress'";
 
 /// A running campaign, as the engine needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -376,7 +377,7 @@ pub fn overdue_calls(
 ) -> StoreResult<Vec<OverdueCall>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, IFNULL(dial_key, ''), provider_call_id, answered_at IS NOT NULL OR status = 'in_progress' FROM calls
-         WHERE campaign_id = ?1 AND status IN ('dialing', 'ringing', 'in_progress') AND started_at < ?2",
+         WHERE campaign_id = ?1 AND status IN ('dialing', 'initiated', 'ringing', 'in_progress') AND started_at < ?2",
     )?;
     let rows = stmt
         .query_map(params![campaign_id, started_before], |r| {

@@ -160,7 +160,12 @@ async fn apply_logged(app: &Arc<App>, ids: Vec<i64>) -> bool {
 }
 
 enum Applied {
-    Call { call: Box<Call>, new_refs: bool },
+    Call {
+        call: Box<Call>,
+        new_refs: bool,
+        /// The campaign whose contact moved on because this event ended the call.
+        ended_in: Option<i64>,
+    },
     NoCall,
     Waiting(String),
     Failed(String),
@@ -216,13 +221,22 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     let mut any_new = false;
     for (row, applied) in results {
         match applied {
-            Applied::Call { call, new_refs } => {
+            Applied::Call {
+                call,
+                new_refs,
+                ended_in,
+            } => {
                 if let Some(p) = &row.body_path {
                     let _ = std::fs::remove_file(app.data_dir().join(p));
                 }
                 any_new |= new_refs;
                 emit_status(app, &row, "applied");
                 app.events.emit(Event::CallChanged { call: *call });
+                if let Some(id) = ended_in
+                    && let Ok(campaign) = app.store.read(move |c| crate::store::campaigns::get(c, id)).await
+                {
+                    app.events.emit(Event::CampaignChanged { campaign });
+                }
             }
             Applied::NoCall => emit_status(app, &row, "applied"),
             Applied::Waiting(why) => tracing::debug!(event_id = row.id, %why, "webhook waits for its call"),
@@ -309,9 +323,12 @@ fn apply_tx(
     call_events::mark_applied(tx, row.id, Some(call_id), &facts, now)?;
     let mut derived = super::fold::fold(call_events::facts_of_call(tx, call_id)?);
     derived.conversation_id = x.conversation_id;
+    // The engine hears of the ending first (retry or done), while the call still counts as in flight.
+    let ended_in = super::ending::end_if_terminal(tx, call_id, &mut derived, now)?;
     calls::update_derived(tx, call_id, &derived, now)?;
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),
         new_refs,
+        ended_in,
     })
 }

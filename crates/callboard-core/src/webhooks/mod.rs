@@ -4,6 +4,7 @@
 //! is the `call_events` table (`store::call_events`); calls are found through `store::call_refs`.
 
 pub mod apply;
+pub mod ending;
 pub mod extract;
 pub mod extract_elevenlabs;
 pub mod fold;
