@@ -4,6 +4,7 @@
 
 mod agents;
 mod campaigns;
+mod engine;
 pub mod error;
 pub mod imports;
 mod info;
@@ -97,6 +98,9 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
+    "contact.callback" => engine::callback: engine::CallbackArgs => engine::CallbackResult,
+    "engine.settings.get" => engine::settings_get: NoArgs => crate::engine::settings::EngineSettings,
+    "engine.settings.set" => engine::settings_set: serde_json::Value => crate::engine::settings::EngineSettings,
 }
 
 /// Runs one command.

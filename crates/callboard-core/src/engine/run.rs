@@ -1,34 +1,37 @@
-//! The dialing loop. Each step, for every running campaign: free slots = concurrency and rate limits; due
-//! contacts are checked against DNC and the calling window in their own zones (those outside are deferred
-//! to their next opening, so the next query does not see them again); the rest are claimed (call row + lease
-//! committed first) and then dialed. Lost calls (a crash between claim and dial, an expired lease) are
-//! reconciled with the provider, never re-dialed blindly. A campaign whose list is exhausted completes.
+//! The dialing loop. A step costs at most three trips to the store: one read gathering everything it decides
+//! on (`store::engine_step::snapshot`), one write transaction doing everything it decided (schedule
+//! transitions, watchdog endings, breaker pauses, claims for every campaign, completions), and, when calls
+//! were claimed, one write recording what the providers said. Claimed contacts are committed (call row with
+//! its dial key, contact leased) before any provider is called; lost calls (a crash between claim and dial, an
+//! expired lease) are reconciled with the provider, never re-dialed blindly.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures_util::future::join_all;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 use super::{
     breaker::BreakerSettings,
+    claim,
     dialer::{CallRef, DialError, DialRequest, Dialer, Reconciled},
     outcome,
     pacing::{RateLimiter, free_slots},
     retry::Outcome,
+    schedule,
 };
 use crate::{
     app::App,
-    campaign::{CampaignStatus, Transition},
+    campaign::{Campaign, CampaignStatus, Transition},
     clock::{from_db, to_db},
     events::Event,
-    store::{StoreResult, attempts, campaigns},
+    store::{StoreResult, attempts, campaigns, engine_step},
 };
 
-/// How long a claimed contact stays leased beyond the campaign's max call duration before it is reconciled.
-const LEASE_MARGIN: SignedDuration = SignedDuration::from_mins(10);
 /// How often the loop runs when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(500);
+/// How often (clock time) a running engine asks providers about lost calls and expired leases.
+const RECONCILE_EVERY: SignedDuration = SignedDuration::from_secs(60);
 
 /// What one step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,18 +39,59 @@ pub struct StepReport {
     pub dialed: usize,
     pub deferred: usize,
     pub suppressed: usize,
+    /// Contacts deferred by the frequency cap.
+    pub capped: usize,
     pub failed_to_dial: usize,
     pub completed: Vec<i64>,
     /// Campaigns the circuit breaker paused.
     pub paused: Vec<i64>,
+    /// Campaigns the schedule started, completed or paused.
+    pub scheduled: Vec<(i64, CampaignStatus)>,
     /// Calls the watchdog ended for running too long.
     pub hung_up: usize,
+    /// The earliest time (as read at the start of the step) a waiting contact of a running campaign is due.
+    pub next_due_at: Option<Timestamp>,
 }
 
 pub struct Engine {
     app: Arc<App>,
     dialers: HashMap<String, Arc<dyn Dialer>>,
     limiters: HashMap<i64, RateLimiter>,
+    last_reconcile: Option<Timestamp>,
+}
+
+/// Everything a step decided before its write transaction.
+#[derive(Default)]
+struct Plan {
+    schedule: Vec<(i64, CampaignStatus, &'static str)>,
+    /// (call id, outcome, why) ended by the watchdog.
+    watchdog: Vec<(i64, i64, Outcome, String)>,
+    pauses: Vec<(i64, String)>,
+    /// (campaign, free slots).
+    claims: Vec<(attempts::EngineCampaign, usize)>,
+    complete: Vec<i64>,
+}
+
+impl Plan {
+    fn is_empty(&self) -> bool {
+        self.schedule.is_empty()
+            && self.watchdog.is_empty()
+            && self.pauses.is_empty()
+            && self.claims.is_empty()
+            && self.complete.is_empty()
+    }
+}
+
+/// What the step's write transaction did.
+#[derive(Default)]
+struct Done {
+    /// (provider, request).
+    claimed: Vec<(String, DialRequest)>,
+    changed: Vec<Campaign>,
+    completed: Vec<i64>,
+    deferred: usize,
+    suppressed: usize,
+    capped: usize,
 }
 
 impl Engine {
@@ -57,140 +101,205 @@ impl Engine {
             app,
             dialers,
             limiters: HashMap::new(),
+            last_reconcile: None,
         }
     }
 
-    /// One pass over every running campaign.
+    /// One pass over every campaign.
     pub async fn step(&mut self) -> StoreResult<StepReport> {
         let mut report = StepReport::default();
-        let running = self.app.store.read(attempts::running_campaigns).await?;
-        for campaign in running {
-            let Some(dialer) = self.dialers.get(&campaign.provider).cloned() else {
+        let at = self.app.clock.now();
+        if self
+            .last_reconcile
+            .is_none_or(|last| at.duration_since(last) >= RECONCILE_EVERY)
+        {
+            self.reconcile_lost().await?;
+        }
+        let now = to_db(at);
+        let snap = self
+            .app
+            .store
+            .read(move |c| {
+                engine_step::snapshot(c, &now, |campaign| {
+                    to_db(at - SignedDuration::from_secs(campaign.max_call_seconds.max(60)))
+                })
+            })
+            .await?;
+        report.next_due_at = snap.next_due_at.as_deref().and_then(from_db);
+        let mut plan = Plan {
+            schedule: snap
+                .scheduled
+                .iter()
+                .filter_map(|v| schedule::due(v, at).map(|(s, why)| (v.id, s, why)))
+                .collect(),
+            ..Plan::default()
+        };
+        let mut provider_in_flight = snap.provider_in_flight.clone();
+        for state in &snap.campaigns {
+            let c = &state.campaign;
+            if plan.schedule.iter().any(|(id, ..)| *id == c.id) {
+                continue;
+            }
+            let Some(dialer) = self.dialers.get(&c.provider).cloned() else {
                 continue;
             };
-            let id = campaign.id;
-            self.watchdog(&campaign, &dialer).await?;
-            if self.trip_breaker(&campaign).await? {
-                report.paused.push(id);
+            let overdue = state.overdue.len();
+            self.watchdog(c, &dialer, &state.overdue, &mut plan).await;
+            report.hung_up += overdue;
+            let breaker: BreakerSettings = serde_json::from_str(&c.breaker).unwrap_or_default();
+            let recent: Vec<_> = state
+                .recent_endings
+                .iter()
+                .filter_map(|(t, f)| Some((from_db(t)?, *f)))
+                .collect();
+            if let Some(tripped) = breaker.evaluate(&recent, at) {
+                plan.pauses.push((c.id, tripped.to_string()));
                 continue;
             }
-            let now = self.app.clock.now();
-            let in_flight = self.app.store.read(move |c| attempts::in_flight(c, id)).await?;
+            let in_flight = state
+                .in_flight
+                .saturating_sub(u32::try_from(overdue).unwrap_or(0));
             let limiter = self
                 .limiters
-                .entry(id)
-                .or_insert_with(|| RateLimiter::new(campaign.calls_per_second, now));
-            let free = free_slots(campaign.max_concurrent, 0, in_flight).min(limiter.available(now));
-            if free > 0 {
-                let before = (
-                    report.dialed,
-                    report.deferred,
-                    report.suppressed,
-                    report.failed_to_dial,
-                );
-                let claimed = self.claim(&campaign, free as usize, &mut report).await?;
-                if let Some(limiter) = self.limiters.get_mut(&id) {
-                    limiter.take(u32::try_from(claimed.len()).unwrap_or(u32::MAX), now);
-                }
-                self.dial(dialer, claimed, &mut report).await?;
-                if before
-                    != (
-                        report.dialed,
-                        report.deferred,
-                        report.suppressed,
-                        report.failed_to_dial,
-                    )
-                {
-                    // Progress for the UI (the bus batches bursts).
-                    let campaign = self.app.store.read(move |c| campaigns::get(c, id)).await?;
-                    self.app.events.emit(Event::CampaignChanged { campaign });
-                }
-            }
-            if self.complete_if_done(id, in_flight).await? {
-                report.completed.push(id);
+                .entry(c.id)
+                .or_insert_with(|| RateLimiter::new(c.calls_per_second, at));
+            let provider_used = provider_in_flight.entry(c.provider.clone()).or_default();
+            let provider_free = snap
+                .settings
+                .provider_cap(&c.provider)
+                .map_or(u32::MAX, |cap| cap.saturating_sub(*provider_used));
+            let free = free_slots(c.max_concurrent, c.reserved_headroom, in_flight)
+                .min(limiter.available(at))
+                .min(provider_free);
+            if free > 0 && state.has_due {
+                // Reserve the provider slots now; unused ones are only lost for this step.
+                *provider_used += free;
+                plan.claims.push((c.clone(), free as usize));
+            } else if !state.unfinished && in_flight == 0 {
+                plan.complete.push(c.id);
             }
         }
+        if plan.is_empty() {
+            return Ok(report);
+        }
+        let done = self.commit_plan(plan, at, &mut report).await?;
+        for (id, n) in done
+            .claimed
+            .iter()
+            .fold(HashMap::<i64, u32>::new(), |mut m, (_, r)| {
+                *m.entry(r.campaign_id).or_default() += 1;
+                m
+            })
+        {
+            if let Some(limiter) = self.limiters.get_mut(&id) {
+                limiter.take(n, at);
+            }
+        }
+        report.deferred += done.deferred;
+        report.suppressed += done.suppressed;
+        report.capped += done.capped;
+        report.completed = done.completed;
+        for campaign in done.changed {
+            self.app.events.emit(Event::CampaignChanged { campaign });
+        }
+        self.dial(done.claimed, &mut report).await?;
         Ok(report)
     }
 
-    /// Selects and claims up to `free` contacts of one campaign in one write transaction.
-    async fn claim(
-        &self,
-        campaign: &attempts::EngineCampaign,
-        free: usize,
-        report: &mut StepReport,
-    ) -> StoreResult<Vec<DialRequest>> {
-        let at = self.app.clock.now();
-        let campaign = campaign.clone();
-        let window = outcome::window_for(&campaign.hours_preset);
-        let lease = SignedDuration::from_secs(campaign.max_call_seconds.max(60)) + LEASE_MARGIN;
-        let (claimed, deferred, suppressed) = self
-            .app
+    /// The step's one write transaction.
+    async fn commit_plan(&self, plan: Plan, at: Timestamp, report: &mut StepReport) -> StoreResult<Done> {
+        for (id, reason) in &plan.pauses {
+            tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
+            self.app.events.emit(Event::Alert {
+                kind: "circuit_breaker".into(),
+                campaign_id: Some(*id),
+                message: reason.clone(),
+            });
+            report.paused.push(*id);
+        }
+        for (_, campaign_id, _, why) in &plan.watchdog {
+            self.app.events.emit(Event::Alert {
+                kind: "stuck_call".into(),
+                campaign_id: Some(*campaign_id),
+                message: why.clone(),
+            });
+        }
+        report.scheduled = plan.schedule.iter().map(|(id, s, _)| (*id, *s)).collect();
+        self.app
             .store
-            .with_tx(move |tx| -> StoreResult<_> {
+            .with_tx(move |tx| -> StoreResult<Done> {
                 let now = to_db(at);
-                let lease_until = to_db(at + lease);
-                let mut claimed = Vec::new();
-                let (mut deferred, mut suppressed) = (0, 0);
-                for c in attempts::candidates(tx, campaign.id, &now, free * 4 + 32)? {
-                    if claimed.len() == free {
-                        break;
-                    }
-                    if c.on_dnc {
-                        attempts::suppress(tx, campaign.id, c.contact_id, &now)?;
-                        suppressed += 1;
-                        continue;
-                    }
-                    let zones = outcome::zones_for(c.time_zone.as_deref(), &campaign.time_zone);
-                    if !window.is_open_in_all(at, &zones) {
-                        let next = window.next_open_in_all(at, &zones).map(to_db);
-                        let reason = if next.is_some() {
-                            "outside_window"
-                        } else {
-                            "window_never_opens"
-                        };
-                        attempts::defer(tx, campaign.id, c.contact_id, next.as_deref(), reason, &now)?;
-                        deferred += 1;
-                        continue;
-                    }
-                    let dial_key = uuid::Uuid::new_v4().to_string();
-                    let call_id = attempts::claim(tx, &campaign, &c, &dial_key, &now, &lease_until)?;
-                    claimed.push(DialRequest {
-                        dial_key,
-                        call_id,
-                        campaign_id: campaign.id,
-                        contact_id: c.contact_id,
-                        phone_e164: c.phone_e164,
-                        from_number: campaign.from_number.clone(),
-                        agent_id: campaign.agent_id,
-                        variables: serde_json::from_str(&c.variables).unwrap_or_default(),
-                    });
+                let mut done = Done::default();
+                for (id, status, why) in plan.schedule {
+                    done.changed
+                        .push(campaigns::set_status(tx, id, status, why, &now)?);
                 }
-                Ok((claimed, deferred, suppressed))
+                for (call_id, _, o, why) in plan.watchdog {
+                    outcome::record(tx, call_id, o, Some(&why), at)?;
+                }
+                for (id, reason) in plan.pauses {
+                    done.changed.push(campaigns::set_status(
+                        tx,
+                        id,
+                        CampaignStatus::Paused,
+                        &reason,
+                        &now,
+                    )?);
+                }
+                let settings = crate::engine::settings::load(tx)?;
+                for (campaign, free) in plan.claims {
+                    let c = claim::claim(tx, &campaign, free, &settings.frequency_cap, at)?;
+                    done.deferred += c.deferred;
+                    done.suppressed += c.suppressed;
+                    done.capped += c.capped;
+                    if !c.requests.is_empty() || c.deferred + c.suppressed + c.capped > 0 {
+                        done.changed.push(campaigns::get(tx, campaign.id)?);
+                    }
+                    let provider = &campaign.provider;
+                    done.claimed
+                        .extend(c.requests.into_iter().map(|r| (provider.clone(), r)));
+                }
+                for id in plan.complete {
+                    if attempts::unfinished(tx, id)? > 0 || attempts::in_flight(tx, id)? > 0 {
+                        continue;
+                    }
+                    if campaigns::get(tx, id)?.status.apply(Transition::Complete).is_ok() {
+                        done.changed.push(campaigns::set_status(
+                            tx,
+                            id,
+                            CampaignStatus::Completed,
+                            "list exhausted",
+                            &now,
+                        )?);
+                        done.completed.push(id);
+                    }
+                }
+                Ok(done)
             })
-            .await?;
-        report.deferred += deferred;
-        report.suppressed += suppressed;
-        Ok(claimed)
+            .await
     }
 
-    /// Places the claimed calls concurrently and records what the provider said.
-    async fn dial(
-        &self,
-        dialer: Arc<dyn Dialer>,
-        claimed: Vec<DialRequest>,
-        report: &mut StepReport,
-    ) -> StoreResult<()> {
-        let results = join_all(claimed.into_iter().map(|req| {
+    /// Places the claimed calls concurrently and records what the providers said, in one transaction.
+    async fn dial(&self, claimed: Vec<(String, DialRequest)>, report: &mut StepReport) -> StoreResult<()> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let results = join_all(claimed.into_iter().map(|(provider, req)| {
             let call_id = req.call_id;
-            let fut = dialer.dial(req);
-            async move { (call_id, fut.await) }
+            let campaign_id = req.campaign_id;
+            let dialer = self.dialers.get(&provider).cloned();
+            async move {
+                let result = match dialer {
+                    Some(d) => d.dial(req).await,
+                    None => Err(DialError::Unavailable("no dialer for this provider".into())),
+                };
+                (call_id, campaign_id, result)
+            }
         }))
         .await;
         let at = self.app.clock.now();
-        let mut unknown = Vec::new();
         let mut settled = Vec::new();
-        for (call_id, result) in results {
+        for (call_id, _, result) in results {
             match result {
                 Ok(dialed) => {
                     report.dialed += 1;
@@ -201,12 +310,15 @@ impl Engine {
                     settled.push((call_id, Err(reason)));
                 }
                 Err(DialError::Unavailable(reason)) => {
+                    // Unknown fate: the call stays queued; reconciliation asks the provider later.
                     report.failed_to_dial += 1;
-                    unknown.push((call_id, reason));
+                    tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
                 }
             }
         }
-        // One transaction for the whole batch: the writer thread is the bottleneck at high rates.
+        if settled.is_empty() {
+            return Ok(());
+        }
         self.app
             .store
             .with_tx(move |tx| -> StoreResult<()> {
@@ -221,34 +333,23 @@ impl Engine {
                 }
                 Ok(())
             })
-            .await?;
-        // Unknown fate: leave those calls queued; `reconcile_lost` asks the provider later.
-        for (call_id, reason) in unknown {
-            tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
-        }
-        Ok(())
+            .await
     }
 
-    /// Ends calls that ran past the campaign's max duration: hang up through the provider, record why.
+    /// Hangs up calls that ran past the campaign's max duration; their endings go into the step's write.
     async fn watchdog(
         &self,
         campaign: &attempts::EngineCampaign,
         dialer: &Arc<dyn Dialer>,
-    ) -> StoreResult<()> {
-        let now = self.app.clock.now();
+        overdue: &[attempts::OverdueCall],
+        plan: &mut Plan,
+    ) {
         let limit = campaign.max_call_seconds.max(60);
-        let before = to_db(now - SignedDuration::from_secs(limit));
-        let id = campaign.id;
-        let overdue = self
-            .app
-            .store
-            .read(move |c| attempts::overdue_calls(c, id, &before))
-            .await?;
         for call in overdue {
             let r = CallRef {
                 call_id: call.call_id,
-                dial_key: call.dial_key,
-                provider_call_id: call.provider_call_id,
+                dial_key: call.dial_key.clone(),
+                provider_call_id: call.provider_call_id.clone(),
             };
             if let Err(e) = dialer.hang_up(r).await {
                 tracing::warn!(call_id = call.call_id, error = %e, "watchdog hang-up failed; ending the call record anyway");
@@ -259,92 +360,16 @@ impl Engine {
                 Outcome::NoAnswer
             };
             let why = format!("watchdog: the call ran longer than {limit} s");
-            let message = why.clone();
-            self.app
-                .store
-                .with_tx(move |tx| outcome::record(tx, call.call_id, o, Some(&why), now))
-                .await?;
-            self.app.events.emit(Event::Alert {
-                kind: "stuck_call".into(),
-                campaign_id: Some(id),
-                message,
-            });
-        }
-        Ok(())
-    }
-
-    /// Pauses the campaign when the breaker trips; returns whether it did.
-    async fn trip_breaker(&self, campaign: &attempts::EngineCampaign) -> StoreResult<bool> {
-        let settings: BreakerSettings = serde_json::from_str(&campaign.breaker).unwrap_or_default();
-        let (id, since, n) = (campaign.id, campaign.updated_at.clone(), settings.min_dials);
-        let recent = self
-            .app
-            .store
-            .read(move |c| attempts::recent_endings(c, id, &since, n))
-            .await?;
-        let recent: Vec<_> = recent
-            .iter()
-            .filter_map(|(t, f)| Some((from_db(t)?, *f)))
-            .collect();
-        let now = self.app.clock.now();
-        let Some(tripped) = settings.evaluate(&recent, now) else {
-            return Ok(false);
-        };
-        let reason = tripped.to_string();
-        let stamp = to_db(now);
-        let status_reason = reason.clone();
-        let paused = self
-            .app
-            .store
-            .with_tx(move |tx| campaigns::set_status(tx, id, CampaignStatus::Paused, &status_reason, &stamp))
-            .await?;
-        tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
-        self.app.events.emit(Event::CampaignChanged { campaign: paused });
-        self.app.events.emit(Event::Alert {
-            kind: "circuit_breaker".into(),
-            campaign_id: Some(id),
-            message: reason,
-        });
-        Ok(true)
-    }
-
-    async fn complete_if_done(&self, campaign_id: i64, in_flight_before: u32) -> StoreResult<bool> {
-        if in_flight_before > 0 {
-            return Ok(false);
-        }
-        let now = to_db(self.app.clock.now());
-        let completed = self
-            .app
-            .store
-            .with_tx(move |tx| -> StoreResult<Option<crate::campaign::Campaign>> {
-                if attempts::unfinished(tx, campaign_id)? > 0 || attempts::in_flight(tx, campaign_id)? > 0 {
-                    return Ok(None);
-                }
-                let current = campaigns::get(tx, campaign_id)?;
-                match current.status.apply(Transition::Complete) {
-                    Ok(CampaignStatus::Completed) => Ok(Some(campaigns::set_status(
-                        tx,
-                        campaign_id,
-                        CampaignStatus::Completed,
-                        "list exhausted",
-                        &now,
-                    )?)),
-                    _ => Ok(None),
-                }
-            })
-            .await?;
-        match completed {
-            Some(campaign) => {
-                self.app.events.emit(Event::CampaignChanged { campaign });
-                Ok(true)
-            }
-            None => Ok(false),
+            plan.watchdog.push((call.call_id, campaign.id, o, why));
         }
     }
 
-    /// Asks the providers about calls whose dial outcome was never recorded or whose lease ran out.
-    pub async fn reconcile_lost(&self) -> StoreResult<usize> {
-        let now = to_db(self.app.clock.now());
+    /// Asks the providers about calls whose dial outcome was never recorded or whose lease ran out; an
+    /// answer frees the slot (the attempt did not happen, is still going, or ended with an outcome).
+    pub async fn reconcile_lost(&mut self) -> StoreResult<usize> {
+        let at = self.app.clock.now();
+        self.last_reconcile = Some(at);
+        let now = to_db(at);
         let lost = self
             .app
             .store
@@ -380,7 +405,9 @@ impl Engine {
                     match answer {
                         Reconciled::NotFound => attempts::release_unplaced(tx, call_id, &to_db(at)),
                         Reconciled::InProgress { provider_call_id } => {
-                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))
+                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))?;
+                            // A fresh lease, so the same call is not asked about again at once.
+                            attempts::renew_lease(tx, call_id, &to_db(at + claim::LEASE_MARGIN))
                         }
                         Reconciled::Ended {
                             provider_call_id,

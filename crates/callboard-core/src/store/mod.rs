@@ -12,6 +12,7 @@ pub mod calls;
 pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
+pub mod engine_step;
 pub mod import_templates;
 mod migrate;
 

@@ -310,6 +310,10 @@ fn apply_tx(
     let mut derived = super::fold::fold(call_events::facts_of_call(tx, call_id)?);
     derived.conversation_id = x.conversation_id;
     calls::update_derived(tx, call_id, &derived, now)?;
+    // An ended call frees its contact's slot (retry or done) and schedules a callback it captured.
+    if let Some(at) = crate::clock::from_db(now) {
+        crate::engine::outcome::settle_after_webhook(tx, call_id, at)?;
+    }
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),
         new_refs,
