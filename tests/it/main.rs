@@ -3,6 +3,7 @@
 
 mod api;
 mod engine;
+mod engine_rules;
 mod import;
 mod import_api;
 mod listeners;

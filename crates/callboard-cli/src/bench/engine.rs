@@ -214,16 +214,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
                 .map_err(err)?;
         }
         if active.is_empty() && report.dialed == 0 {
-            let next = app
-                .store
-                .read(move |c| attempts::reasons(c, id))
-                .await
-                .map_err(err)?
-                .1;
-            if let Some(next) = next
-                .and_then(|n| n.parse::<Timestamp>().ok())
-                .filter(|n| *n > now)
-            {
+            if let Some(next) = report.next_due_at.filter(|n| *n > now) {
                 clock.set(next);
                 continue;
             }
