@@ -4,6 +4,7 @@
 mod api;
 mod engine;
 mod engine_rules;
+mod engine_week;
 mod import;
 mod import_api;
 mod listeners;
