@@ -5,8 +5,9 @@
 //! contact's window, the concurrency and rate limits with headroom, DNC and max attempts, and the frequency
 //! cap; at the end every contact is done, suppressed, or waiting with a stated reason.
 //!
-//! The test runs 10,000 contacts (set `CALLBOARD_WEEK_CONTACTS` for more); `callboard bench engine` runs the
-//! same kind of week at 100,000 in a release build.
+//! The test runs 5,000 contacts (10,000 take minutes in a debug build on a shared 2-core machine; set
+//! `CALLBOARD_WEEK_CONTACTS` for more); `callboard bench engine` runs the same kind of week at 100,000 in a
+//! release build.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -93,7 +94,7 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
     let n: usize = std::env::var("CALLBOARD_WEEK_CONTACTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(5_000);
     let (max_concurrent, headroom, cps) = (120u32, 20u32, 8.0f64);
     let t = TestApp::new()?;
     let start: Timestamp = "2026-03-29T00:00:00Z".parse()?;
@@ -105,7 +106,9 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
             cmd: "campaign.create".into(),
             args: json!({"name": "Week", "hours_preset": "us", "max_concurrent": max_concurrent,
                 "reserved_headroom": headroom, "calls_per_second": cps, "time_zone": "America/Chicago",
-                "retry_policy": {"max_attempts": 3}}),
+                "retry_policy": {"max_attempts": 3},
+                // The outcome stream is synthetic; the breaker has its own test and must not pause this one.
+                "breaker": {"failure_ratio": 1.0}}),
         },
     )
     .await?;

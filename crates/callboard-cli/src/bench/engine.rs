@@ -129,7 +129,9 @@ async fn seed(app: &Arc<App>, name: &str, n: usize, max_concurrent: u32) -> Resu
         RpcRequest {
             cmd: "campaign.create".into(),
             args: json!({"name": name, "hours_preset": "us", "max_concurrent": max_concurrent, "calls_per_second": 50,
-                         "time_zone": "America/Chicago"}),
+                         "time_zone": "America/Chicago",
+                         // Synthetic outcomes: the breaker must not pause the measured week.
+                         "breaker": {"failure_ratio": 1.0}}),
         },
     )
     .await
