@@ -63,7 +63,10 @@ struct InstantDialer {
 impl Dialer for InstantDialer {
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
         let id = format!("week-{}", request.call_id);
-        self.placed.lock().unwrap_or_else(|p| p.into_inner()).push(request);
+        self.placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
         Box::pin(async move { Ok(Dialed { provider_call_id: id }) })
     }
     fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
@@ -167,22 +170,55 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
     while t.clock.now() < week_end {
         let report = engine.step().await?;
         let now = t.clock.now();
-        let placed: Vec<DialRequest> = dialer.placed.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect();
+        let placed: Vec<DialRequest> = dialer
+            .placed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
         // Rate: a burst of at most one second's worth plus the refill since the last step.
         let since = now.duration_since(last_step_at).as_secs_f64();
-        assert!(placed.len() as f64 <= cps.max(1.0) + cps * since + 1e-9, "{} calls in one step", placed.len());
+        assert!(
+            placed.len() as f64 <= cps.max(1.0) + cps * since + 1e-9,
+            "{} calls in one step",
+            placed.len()
+        );
         for req in placed {
             let zone = zone_of(req.contact_id);
             let zones = outcome::zones_for(Some(zone), "America/Chicago");
-            assert!(window.is_open_in_all(now, &zones), "contact {} ({zone}) dialed at {now}", req.contact_id);
-            assert!(!dnc.contains(&req.contact_id), "dialed DNC contact {}", req.contact_id);
-            assert!(seen_keys.insert(req.dial_key.clone()), "a dial key was used twice");
+            assert!(
+                window.is_open_in_all(now, &zones),
+                "contact {} ({zone}) dialed at {now}",
+                req.contact_id
+            );
+            assert!(
+                !dnc.contains(&req.contact_id),
+                "dialed DNC contact {}",
+                req.contact_id
+            );
+            assert!(
+                seen_keys.insert(req.dial_key.clone()),
+                "a dial key was used twice"
+            );
             let history = dials.entry(req.contact_id).or_default();
             history.push(now);
-            assert!(history.len() <= 3, "contact {} dialed more than max attempts", req.contact_id);
-            let today = history.iter().filter(|t| now.duration_since(**t) < SignedDuration::from_hours(24)).count();
-            assert!(today <= 3, "contact {} over the daily frequency cap", req.contact_id);
-            if zone.starts_with("Europe/") && zones.first().map(|z| z.to_datetime(now).date()) == Some(jiff::civil::date(2026, 3, 29)) {
+            assert!(
+                history.len() <= 3,
+                "contact {} dialed more than max attempts",
+                req.contact_id
+            );
+            let today = history
+                .iter()
+                .filter(|t| now.duration_since(**t) < SignedDuration::from_hours(24))
+                .count();
+            assert!(
+                today <= 3,
+                "contact {} over the daily frequency cap",
+                req.contact_id
+            );
+            if zone.starts_with("Europe/")
+                && zones.first().map(|z| z.to_datetime(now).date()) == Some(jiff::civil::date(2026, 3, 29))
+            {
                 change_day_dials += 1;
             }
             let (o, secs) = outcome_for(req.contact_id, history.len());
@@ -237,7 +273,10 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
         .await?;
         return Err(format!("the campaign did not complete within the week ({calls} calls): {why}").into());
     }
-    assert!(change_day_dials > 0, "nobody in Europe was called on their clock-change day");
+    assert!(
+        change_day_dials > 0,
+        "nobody in Europe was called on their clock-change day"
+    );
     let unexplained: i64 = t
         .app
         .store

@@ -9,12 +9,11 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
-use tokio_util::sync::CancellationToken;
 
 use super::{
     breaker::BreakerSettings,
     claim,
-    dialer::{CallRef, DialError, DialRequest, Dialer, Reconciled},
+    dialer::{CallRef, DialError, DialRequest, Dialer},
     outcome,
     pacing::{RateLimiter, free_slots},
     retry::Outcome,
@@ -27,6 +26,8 @@ use crate::{
     events::Event,
     store::{StoreResult, attempts, campaigns, engine_step},
 };
+
+mod reconcile;
 
 /// How often the loop runs when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(500);
@@ -362,85 +363,5 @@ impl Engine {
             let why = format!("watchdog: the call ran longer than {limit} s");
             plan.watchdog.push((call.call_id, campaign.id, o, why));
         }
-    }
-
-    /// Asks the providers about calls whose dial outcome was never recorded or whose lease ran out; an
-    /// answer frees the slot (the attempt did not happen, is still going, or ended with an outcome).
-    pub async fn reconcile_lost(&mut self) -> StoreResult<usize> {
-        let at = self.app.clock.now();
-        self.last_reconcile = Some(at);
-        let now = to_db(at);
-        let lost = self
-            .app
-            .store
-            .read(move |c| attempts::lost_calls(c, &now))
-            .await?;
-        let mut settled = 0;
-        for attempts::LostCall {
-            call_id,
-            dial_key,
-            provider_call_id,
-            provider,
-        } in lost
-        {
-            let Some(dialer) = self.dialers.get(&provider) else {
-                continue;
-            };
-            let call = CallRef {
-                call_id,
-                dial_key,
-                provider_call_id,
-            };
-            let answer = match dialer.reconcile(call).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(call_id, error = %e, "reconciliation failed; will retry");
-                    continue;
-                }
-            };
-            let at = self.app.clock.now();
-            self.app
-                .store
-                .with_tx(move |tx| -> StoreResult<()> {
-                    match answer {
-                        Reconciled::NotFound => attempts::release_unplaced(tx, call_id, &to_db(at)),
-                        Reconciled::InProgress { provider_call_id } => {
-                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))?;
-                            // A fresh lease, so the same call is not asked about again at once.
-                            attempts::renew_lease(tx, call_id, &to_db(at + claim::LEASE_MARGIN))
-                        }
-                        Reconciled::Ended {
-                            provider_call_id,
-                            outcome: o,
-                        } => {
-                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))?;
-                            outcome::record(tx, call_id, o, None, at).map(|_| ())
-                        }
-                    }
-                })
-                .await?;
-            settled += 1;
-        }
-        Ok(settled)
-    }
-
-    /// Runs the loop until `shutdown`: reconcile first (a restart after a crash), then step every tick.
-    pub fn spawn(mut self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            if let Err(e) = self.reconcile_lost().await {
-                tracing::error!(error = %e, "startup reconciliation failed");
-            }
-            let mut tick = tokio::time::interval(TICK);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    _ = tick.tick() => {}
-                }
-                if let Err(e) = self.step().await {
-                    tracing::error!(error = %e, "engine step failed");
-                }
-            }
-        })
     }
 }

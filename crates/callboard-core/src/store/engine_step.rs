@@ -178,3 +178,14 @@ pub fn set_callback(
     .execute(params![campaign_id, contact_id, at, now])?;
     Ok(())
 }
+
+/// Extends the lease of the contact whose current call is `call_id` (the provider says it is still going).
+pub fn renew_lease(conn: &Connection, call_id: i64, until: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET lease_expires_at = ?2
+         WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = ?1)
+           AND last_call_id = ?1 AND state = 'dialing'",
+    )?
+    .execute(params![call_id, until])?;
+    Ok(())
+}
