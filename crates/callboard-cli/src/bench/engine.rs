@@ -215,11 +215,12 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
                 .await
                 .map_err(err)?;
         }
-        if active.is_empty() && report.dialed == 0 {
-            if let Some(next) = report.next_due_at.filter(|n| *n > now) {
-                clock.set(next);
-                continue;
-            }
+        if active.is_empty()
+            && report.dialed == 0
+            && let Some(next) = report.next_due_at.filter(|n| *n > now)
+        {
+            clock.set(next);
+            continue;
         }
         clock.advance(SignedDuration::from_secs(5));
     }
