@@ -1,32 +1,34 @@
-//! The dialing loop. A step costs at most three trips to the store: one read gathering everything it decides
-//! on (`store::engine_step::snapshot`), one write transaction doing everything it decided (schedule
-//! transitions, watchdog endings, breaker pauses, claims for every campaign, completions), and, when calls
-//! were claimed, one write recording what the providers said. Claimed contacts are committed (call row with
+//! The dialing loop. A step costs at most two trips to the store's writer: one transaction that reads
+//! everything it decides on (`store::engine_step::snapshot`) and applies what it decided (schedule
+//! transitions, watchdog endings, breaker pauses, claims for every campaign, completions; `plan`), and,
+//! when calls were claimed, one recording what the providers said. Claimed contacts are committed (call row with
 //! its dial key, contact leased) before any provider is called; lost calls (a crash between claim and dial, an
 //! expired lease) are reconciled with the provider, never re-dialed blindly.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use futures_util::future::join_all;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    breaker::BreakerSettings,
-    claim,
-    dialer::{CallRef, DialError, DialRequest, Dialer},
+    dialer::{DialError, DialRequest, Dialer},
     outcome,
-    pacing::{RateLimiter, free_slots},
+    pacing::RateLimiter,
     retry::Outcome,
-    schedule,
 };
 use crate::{
     app::App,
-    campaign::{Campaign, CampaignStatus, Transition},
-    clock::{from_db, to_db},
+    campaign::CampaignStatus,
+    clock::to_db,
     events::Event,
-    store::{StoreResult, attempts, campaigns, engine_step},
+    store::{StoreResult, attempts},
 };
 
+mod plan;
 mod reconcile;
 
 /// How often the loop runs when nothing wakes it.
@@ -61,40 +63,6 @@ pub struct Engine {
     last_reconcile: Option<Timestamp>,
 }
 
-/// Everything a step decided before its write transaction.
-#[derive(Default)]
-struct Plan {
-    schedule: Vec<(i64, CampaignStatus, &'static str)>,
-    /// (call id, outcome, why) ended by the watchdog.
-    watchdog: Vec<(i64, i64, Outcome, String)>,
-    pauses: Vec<(i64, String)>,
-    /// (campaign, free slots).
-    claims: Vec<(attempts::EngineCampaign, usize)>,
-    complete: Vec<i64>,
-}
-
-impl Plan {
-    fn is_empty(&self) -> bool {
-        self.schedule.is_empty()
-            && self.watchdog.is_empty()
-            && self.pauses.is_empty()
-            && self.claims.is_empty()
-            && self.complete.is_empty()
-    }
-}
-
-/// What the step's write transaction did.
-#[derive(Default)]
-struct Done {
-    /// (provider, request).
-    claimed: Vec<(String, DialRequest)>,
-    changed: Vec<Campaign>,
-    completed: Vec<i64>,
-    deferred: usize,
-    suppressed: usize,
-    capped: usize,
-}
-
 impl Engine {
     /// `dialers` by provider name (`sim`, `twilio`, …); campaigns on a provider without one wait, and say why.
     pub fn new(app: Arc<App>, dialers: HashMap<String, Arc<dyn Dialer>>) -> Self {
@@ -106,7 +74,8 @@ impl Engine {
         }
     }
 
-    /// One pass over every campaign.
+    /// One pass over every campaign: one write transaction that reads, decides and claims, then the
+    /// provider calls (watchdog hang-ups, dials), then one write recording what the providers said.
     pub async fn step(&mut self) -> StoreResult<StepReport> {
         let mut report = StepReport::default();
         let at = self.app.clock.now();
@@ -116,168 +85,51 @@ impl Engine {
         {
             self.reconcile_lost().await?;
         }
-        let now = to_db(at);
-        let snap = self
+        // The limiters travel into the writer's closure and back (lost only if the store fails: they refill).
+        let mut limiters = std::mem::take(&mut self.limiters);
+        let providers: HashSet<String> = self.dialers.keys().cloned().collect();
+        let (done, limiters) = self
             .app
             .store
-            .read(move |c| {
-                engine_step::snapshot(c, &now, |campaign| {
-                    to_db(at - SignedDuration::from_secs(campaign.max_call_seconds.max(60)))
-                })
+            .with_tx(move |tx| -> StoreResult<_> {
+                let done = plan::step_tx(tx, at, &mut limiters, &providers)?;
+                Ok((done, limiters))
             })
             .await?;
-        report.next_due_at = snap.next_due_at.as_deref().and_then(from_db);
-        let mut plan = Plan {
-            schedule: snap
-                .scheduled
-                .iter()
-                .filter_map(|v| schedule::due(v, at).map(|(s, why)| (v.id, s, why)))
-                .collect(),
-            ..Plan::default()
-        };
-        let mut provider_in_flight = snap.provider_in_flight.clone();
-        for state in &snap.campaigns {
-            let c = &state.campaign;
-            if plan.schedule.iter().any(|(id, ..)| *id == c.id) {
-                continue;
-            }
-            let Some(dialer) = self.dialers.get(&c.provider).cloned() else {
-                continue;
-            };
-            let overdue = state.overdue.len();
-            self.watchdog(c, &dialer, &state.overdue, &mut plan).await;
-            report.hung_up += overdue;
-            let breaker: BreakerSettings = serde_json::from_str(&c.breaker).unwrap_or_default();
-            let recent: Vec<_> = state
-                .recent_endings
-                .iter()
-                .filter_map(|(t, f)| Some((from_db(t)?, *f)))
-                .collect();
-            if let Some(tripped) = breaker.evaluate(&recent, at) {
-                plan.pauses.push((c.id, tripped.to_string()));
-                continue;
-            }
-            let in_flight = state
-                .in_flight
-                .saturating_sub(u32::try_from(overdue).unwrap_or(0));
-            let limiter = self
-                .limiters
-                .entry(c.id)
-                .or_insert_with(|| RateLimiter::new(c.calls_per_second, at));
-            let provider_used = provider_in_flight.entry(c.provider.clone()).or_default();
-            let provider_free = snap
-                .settings
-                .provider_cap(&c.provider)
-                .map_or(u32::MAX, |cap| cap.saturating_sub(*provider_used));
-            let free = free_slots(c.max_concurrent, c.reserved_headroom, in_flight)
-                .min(limiter.available(at))
-                .min(provider_free);
-            if free > 0 && state.has_due {
-                // Reserve the provider slots now; unused ones are only lost for this step.
-                *provider_used += free;
-                plan.claims.push((c.clone(), free as usize));
-            } else if !state.unfinished && in_flight == 0 {
-                plan.complete.push(c.id);
-            }
-        }
-        if plan.is_empty() {
-            return Ok(report);
-        }
-        let done = self.commit_plan(plan, at, &mut report).await?;
-        for (id, n) in done
-            .claimed
-            .iter()
-            .fold(HashMap::<i64, u32>::new(), |mut m, (_, r)| {
-                *m.entry(r.campaign_id).or_default() += 1;
-                m
-            })
-        {
-            if let Some(limiter) = self.limiters.get_mut(&id) {
-                limiter.take(n, at);
-            }
-        }
-        report.deferred += done.deferred;
-        report.suppressed += done.suppressed;
-        report.capped += done.capped;
+        self.limiters = limiters;
+        report.next_due_at = done.next_due_at;
+        report.deferred = done.deferred;
+        report.suppressed = done.suppressed;
+        report.capped = done.capped;
         report.completed = done.completed;
-        for campaign in done.changed {
-            self.app.events.emit(Event::CampaignChanged { campaign });
-        }
-        self.dial(done.claimed, &mut report).await?;
-        Ok(report)
-    }
-
-    /// The step's one write transaction.
-    async fn commit_plan(&self, plan: Plan, at: Timestamp, report: &mut StepReport) -> StoreResult<Done> {
-        for (id, reason) in &plan.pauses {
+        report.scheduled = done.scheduled;
+        report.hung_up = done.overdue.len();
+        for (id, reason) in done.paused {
             tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
             self.app.events.emit(Event::Alert {
                 kind: "circuit_breaker".into(),
-                campaign_id: Some(*id),
-                message: reason.clone(),
+                campaign_id: Some(id),
+                message: reason,
             });
-            report.paused.push(*id);
+            report.paused.push(id);
         }
-        for (_, campaign_id, _, why) in &plan.watchdog {
+        for campaign in done.changed {
+            self.app.events.emit(Event::CampaignChanged { campaign });
+        }
+        for o in done.overdue {
+            if let Some(dialer) = self.dialers.get(&o.provider)
+                && let Err(e) = dialer.hang_up(o.call.clone()).await
+            {
+                tracing::warn!(call_id = o.call.call_id, error = %e, "watchdog hang-up failed; the call record is ended anyway");
+            }
             self.app.events.emit(Event::Alert {
                 kind: "stuck_call".into(),
-                campaign_id: Some(*campaign_id),
-                message: why.clone(),
+                campaign_id: Some(o.campaign_id),
+                message: o.why,
             });
         }
-        report.scheduled = plan.schedule.iter().map(|(id, s, _)| (*id, *s)).collect();
-        self.app
-            .store
-            .with_tx(move |tx| -> StoreResult<Done> {
-                let now = to_db(at);
-                let mut done = Done::default();
-                for (id, status, why) in plan.schedule {
-                    done.changed
-                        .push(campaigns::set_status(tx, id, status, why, &now)?);
-                }
-                for (call_id, _, o, why) in plan.watchdog {
-                    outcome::record(tx, call_id, o, Some(&why), at)?;
-                }
-                for (id, reason) in plan.pauses {
-                    done.changed.push(campaigns::set_status(
-                        tx,
-                        id,
-                        CampaignStatus::Paused,
-                        &reason,
-                        &now,
-                    )?);
-                }
-                let settings = crate::engine::settings::load(tx)?;
-                for (campaign, free) in plan.claims {
-                    let c = claim::claim(tx, &campaign, free, &settings.frequency_cap, at)?;
-                    done.deferred += c.deferred;
-                    done.suppressed += c.suppressed;
-                    done.capped += c.capped;
-                    if !c.requests.is_empty() || c.deferred + c.suppressed + c.capped > 0 {
-                        done.changed.push(campaigns::get(tx, campaign.id)?);
-                    }
-                    let provider = &campaign.provider;
-                    done.claimed
-                        .extend(c.requests.into_iter().map(|r| (provider.clone(), r)));
-                }
-                for id in plan.complete {
-                    if attempts::unfinished(tx, id)? > 0 || attempts::in_flight(tx, id)? > 0 {
-                        continue;
-                    }
-                    if campaigns::get(tx, id)?.status.apply(Transition::Complete).is_ok() {
-                        done.changed.push(campaigns::set_status(
-                            tx,
-                            id,
-                            CampaignStatus::Completed,
-                            "list exhausted",
-                            &now,
-                        )?);
-                        done.completed.push(id);
-                    }
-                }
-                Ok(done)
-            })
-            .await
+        self.dial(done.claimed, &mut report).await?;
+        Ok(report)
     }
 
     /// Places the claimed calls concurrently and records what the providers said, in one transaction.
@@ -335,33 +187,5 @@ impl Engine {
                 Ok(())
             })
             .await
-    }
-
-    /// Hangs up calls that ran past the campaign's max duration; their endings go into the step's write.
-    async fn watchdog(
-        &self,
-        campaign: &attempts::EngineCampaign,
-        dialer: &Arc<dyn Dialer>,
-        overdue: &[attempts::OverdueCall],
-        plan: &mut Plan,
-    ) {
-        let limit = campaign.max_call_seconds.max(60);
-        for call in overdue {
-            let r = CallRef {
-                call_id: call.call_id,
-                dial_key: call.dial_key.clone(),
-                provider_call_id: call.provider_call_id.clone(),
-            };
-            if let Err(e) = dialer.hang_up(r).await {
-                tracing::warn!(call_id = call.call_id, error = %e, "watchdog hang-up failed; ending the call record anyway");
-            }
-            let o = if call.answered {
-                Outcome::Answered
-            } else {
-                Outcome::NoAnswer
-            };
-            let why = format!("watchdog: the call ran longer than {limit} s");
-            plan.watchdog.push((call.call_id, campaign.id, o, why));
-        }
     }
 }
