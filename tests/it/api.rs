@@ -126,6 +126,32 @@ async fn every_command_round_trips() -> TestResult {
         why["summary"],
         "The campaign is draft; nobody is called until it runs."
     );
+    let campaign_id = id.as_i64().ok_or("no id")?;
+    let contact_id: i64 = s
+        .test
+        .app
+        .store
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT contact_id FROM campaign_contacts WHERE campaign_id = ?1 ORDER BY contact_id LIMIT 1",
+                [campaign_id],
+                |r| r.get(0),
+            )?)
+        })
+        .await?;
+    let callback = call(
+        "contact.callback",
+        json!({"campaign_id": id, "contact_id": contact_id, "at": "2099-01-01T09:00:00+03:00"}),
+    )
+    .await?;
+    assert_eq!(callback["callback_at"], "2099-01-01T06:00:00.000000Z");
+    let settings = call(
+        "engine.settings.set",
+        json!({"frequency_cap": {"per_day": 2}, "provider_caps": {"twilio": 30}}),
+    )
+    .await?;
+    assert_eq!(settings["frequency_cap"], json!({"per_day": 2, "per_week": 10}));
+    assert_eq!(call("engine.settings.get", json!({})).await?, settings);
     for (cmd, status) in [
         ("campaign.start", "running"),
         ("campaign.pause", "paused"),

@@ -7,6 +7,8 @@ mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;
 mod engine;
+mod engine_rules;
+mod engine_week;
 mod import;
 mod import_api;
 mod listeners;

@@ -105,17 +105,20 @@ pub enum Transition {
     Pause,
     Resume,
     Cancel,
-    /// The engine, when the list is exhausted.
+    /// The engine, when the list is exhausted or the end time is reached.
     Complete,
+    /// Start later: a draft with a start time in the future waits as `scheduled`.
+    Schedule,
 }
 
 impl Transition {
-    pub const ALL: [Transition; 5] = [
+    pub const ALL: [Transition; 6] = [
         Transition::Start,
         Transition::Pause,
         Transition::Resume,
         Transition::Cancel,
         Transition::Complete,
+        Transition::Schedule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +128,7 @@ impl Transition {
             Transition::Resume => "resume",
             Transition::Cancel => "cancel",
             Transition::Complete => "complete",
+            Transition::Schedule => "schedule",
         }
     }
 }
@@ -140,6 +144,7 @@ impl CampaignStatus {
             (S::Paused, Transition::Resume) => Some(S::Running),
             (S::Draft | S::Scheduled | S::Running | S::Paused, Transition::Cancel) => Some(S::Cancelled),
             (S::Running, Transition::Complete) => Some(S::Completed),
+            (S::Draft, Transition::Schedule) => Some(S::Scheduled),
             _ => None,
         };
         next.ok_or_else(|| format!("a {} campaign cannot {}", self.as_str(), t.as_str()))
@@ -170,6 +175,14 @@ pub struct Campaign {
     pub breaker: BreakerSettings,
     /// The watchdog ends calls longer than this.
     pub max_call_seconds: u32,
+    /// When a scheduled campaign starts by itself (RFC 3339 UTC).
+    pub start_at: Option<String>,
+    /// When the engine ends it (RFC 3339 UTC), doing `end_action`.
+    pub end_at: Option<String>,
+    /// `complete` or `pause` at `end_at`.
+    pub end_action: String,
+    /// Slots of `max_concurrent` kept free for inbound calls and other campaigns.
+    pub reserved_headroom: u32,
     pub contacts: i64,
     pub completed: i64,
     pub created_at: String,
@@ -196,6 +209,14 @@ pub struct CampaignInput {
     /// Partial, like `retry_policy`.
     pub breaker: Option<serde_json::Value>,
     pub max_call_seconds: Option<u32>,
+    /// RFC 3339; `null` clears.
+    #[serde(default, with = "double_option")]
+    pub start_at: Option<Option<String>>,
+    /// RFC 3339; `null` clears.
+    #[serde(default, with = "double_option")]
+    pub end_at: Option<Option<String>>,
+    pub end_action: Option<String>,
+    pub reserved_headroom: Option<u32>,
 }
 
 /// The validated settings of a campaign, ready to store.
@@ -213,6 +234,10 @@ pub struct CampaignSettings {
     pub retry_policy: RetryPolicy,
     pub breaker: BreakerSettings,
     pub max_call_seconds: u32,
+    pub start_at: Option<String>,
+    pub end_at: Option<String>,
+    pub end_action: String,
+    pub reserved_headroom: u32,
 }
 
 impl Default for CampaignSettings {
@@ -230,6 +255,10 @@ impl Default for CampaignSettings {
             retry_policy: RetryPolicy::default(),
             breaker: BreakerSettings::default(),
             max_call_seconds: 900,
+            start_at: None,
+            end_at: None,
+            end_action: "complete".into(),
+            reserved_headroom: 0,
         }
     }
 }
@@ -249,6 +278,10 @@ impl CampaignSettings {
             retry_policy: c.retry_policy.clone(),
             breaker: c.breaker,
             max_call_seconds: c.max_call_seconds,
+            start_at: c.start_at.clone(),
+            end_at: c.end_at.clone(),
+            end_action: c.end_action.clone(),
+            reserved_headroom: c.reserved_headroom,
         }
     }
 
@@ -358,6 +391,13 @@ impl CampaignSettings {
             }
             self.max_call_seconds = secs;
         }
+        crate::engine::schedule::apply_input(
+            &mut self,
+            input.start_at,
+            input.end_at,
+            input.end_action,
+            input.reserved_headroom,
+        )?;
         Ok(self)
     }
 }
@@ -384,7 +424,7 @@ fn patched<T: Serialize + serde::de::DeserializeOwned>(
 }
 
 /// Serde helper telling "absent" (outer `None`) from "null" (`Some(None)`).
-mod double_option {
+pub(crate) mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(

@@ -83,6 +83,13 @@ export interface Campaign {
   breaker: BreakerSettings;
   /** Watchdog: calls longer than this are hung up (60..=7200). */
   max_call_seconds: number;
+  /** When a scheduled campaign starts by itself (RFC 3339 UTC), null = when started. */
+  start_at?: string | null;
+  /** When the engine ends it (RFC 3339 UTC), doing `end_action`; null = no end. */
+  end_at?: string | null;
+  end_action?: EndAction;
+  /** Slots of `max_concurrent` kept free for inbound calls and other campaigns (< max_concurrent). */
+  reserved_headroom?: number;
   /** Contacts in the campaign; contacts done. */
   contacts: number;
   completed: number;
@@ -108,6 +115,21 @@ export interface CampaignInput {
   /** Same caveat as `retry_policy`: absent keys become defaults; the UI sends all three. */
   breaker?: BreakerSettings;
   max_call_seconds?: number;
+  /** RFC 3339 with an offset; null clears. */
+  start_at?: string | null;
+  end_at?: string | null;
+  end_action?: EndAction;
+  reserved_headroom?: number;
+}
+
+/** What the engine does at a campaign's end time. */
+export type EndAction = "complete" | "pause";
+
+/** Settings that span campaigns (`engine.settings.get|set`). 0 = no cap. */
+export interface EngineSettings {
+  frequency_cap: { per_day: number; per_week: number };
+  /** Most calls in flight per provider account across campaigns; absent = no global cap. */
+  provider_caps: Partial<Record<Provider, number>>;
 }
 
 /** The outcomes a retry rule exists for (answered and cancelled are never retried). */
@@ -168,6 +190,10 @@ export interface WhyReport {
   status: CampaignStatus;
   in_flight: number;
   max_concurrent: number;
+  reserved_headroom?: number;
+  /** Calls in flight on the campaign's provider account across campaigns, and its global cap. */
+  provider_in_flight?: number;
+  provider_cap?: number | null;
   next_due_at: string | null;
   by_reason: { state: string; reason: string; count: number; label: string }[];
   /** One sentence: the main reason, or "dialing". */
@@ -214,6 +240,12 @@ export interface Commands {
   "campaign.cancel": { args: { id: number }; response: Campaign };
   "campaign.why": { args: { id: number }; response: WhyReport };
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
+  "contact.callback": {
+    args: { campaign_id: number; contact_id: number; at: string | null };
+    response: { campaign_id: number; contact_id: number; callback_at: string | null };
+  };
+  "engine.settings.get": { args: Record<string, never>; response: EngineSettings };
+  "engine.settings.set": { args: Partial<EngineSettings>; response: EngineSettings };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
   "call.list": { args: CallListArgs; response: BoardCall[] };

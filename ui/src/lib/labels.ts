@@ -113,6 +113,13 @@ export function statusReasonText(reason: string): string {
     if (verb && actor) return `${verb} ${actor}`;
   }
   if (r === "list exhausted") return "Every contact is done (list exhausted)";
+  if (r === "schedule") return "Started by its schedule";
+  if (r === "schedule: end time reached") return "Ended at its scheduled end time";
+  const scheduled = /^scheduled by [a-z]+ to start at (.+)$/.exec(r);
+  if (scheduled?.[1]) {
+    const at = new Date(scheduled[1]);
+    return Number.isNaN(at.getTime()) ? `Scheduled to start at ${scheduled[1]}` : `Scheduled to start ${at.toLocaleString()}`;
+  }
   return r.charAt(0).toUpperCase() + r.slice(1);
 }
 

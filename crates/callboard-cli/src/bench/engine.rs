@@ -129,7 +129,9 @@ async fn seed(app: &Arc<App>, name: &str, n: usize, max_concurrent: u32) -> Resu
         RpcRequest {
             cmd: "campaign.create".into(),
             args: json!({"name": name, "hours_preset": "us", "max_concurrent": max_concurrent, "calls_per_second": 50,
-                         "time_zone": "America/Chicago"}),
+                         "time_zone": "America/Chicago",
+                         // Synthetic outcomes: the breaker must not pause the measured week.
+                         "breaker": {"failure_ratio": 1.0}}),
         },
     )
     .await
@@ -213,20 +215,12 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
                 .await
                 .map_err(err)?;
         }
-        if active.is_empty() && report.dialed == 0 {
-            let next = app
-                .store
-                .read(move |c| attempts::reasons(c, id))
-                .await
-                .map_err(err)?
-                .1;
-            if let Some(next) = next
-                .and_then(|n| n.parse::<Timestamp>().ok())
-                .filter(|n| *n > now)
-            {
-                clock.set(next);
-                continue;
-            }
+        if active.is_empty()
+            && report.dialed == 0
+            && let Some(next) = report.next_due_at.filter(|n| *n > now)
+        {
+            clock.set(next);
+            continue;
         }
         clock.advance(SignedDuration::from_secs(5));
     }

@@ -102,16 +102,28 @@ pub async fn delete(app: &App, actor: Actor, args: IdArgs) -> Result<IdArgs, Api
 
 /// `campaign.start|pause|resume|cancel`: one life-cycle step, audited, with the reason stored.
 pub async fn transition(app: &App, actor: Actor, id: i64, t: Transition) -> Result<Campaign, ApiError> {
-    let now = to_db(app.clock.now());
+    let at = app.clock.now();
+    let now = to_db(at);
     let campaign = app
         .store
         .with_tx(move |tx| -> Result<Campaign, ApiError> {
             let current = campaigns::get(tx, id)?;
+            let t = match t {
+                Transition::Start => {
+                    crate::engine::schedule::start_transition(current.status, current.start_at.as_deref(), at)
+                }
+                other => other,
+            };
             let next = current
                 .status
                 .apply(t)
                 .map_err(|m| ApiError::new(ErrorCode::Validation, m))?;
-            let reason = format!("{} by {}", t.as_str(), actor.as_str());
+            let reason = match (t, &current.start_at) {
+                (Transition::Schedule, Some(start)) => {
+                    format!("scheduled by {} to start at {start}", actor.as_str())
+                }
+                _ => format!("{} by {}", t.as_str(), actor.as_str()),
+            };
             let c = campaigns::set_status(tx, id, next, &reason, &now)?;
             let mut entry = audit_entry(actor, "campaign.transition", &c);
             entry.details =

@@ -8,6 +8,7 @@ mod calls;
 mod campaigns;
 mod demo;
 mod elevenlabs;
+mod engine;
 pub mod error;
 pub mod imports;
 mod info;
@@ -136,6 +137,9 @@ command_table! {
     "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
     "demo.start" => demo::start: NoArgs => info::AppInfo,
     "demo.leave" => demo::leave: NoArgs => info::AppInfo,
+    "contact.callback" => engine::callback: engine::CallbackArgs => engine::CallbackResult,
+    "engine.settings.get" => engine::settings_get: NoArgs => crate::engine::settings::EngineSettings,
+    "engine.settings.set" => engine::settings_set: serde_json::Value => crate::engine::settings::EngineSettings,
 }
 
 /// Runs one command.

@@ -3,11 +3,15 @@
 //! store, `outcome` ends calls and schedules retries, `dialer` is the seam to the providers.
 
 pub mod breaker;
+pub mod callback;
+pub mod claim;
 pub mod dialer;
 pub mod outcome;
 pub mod pacing;
 pub mod retry;
 pub mod run;
+pub mod schedule;
+pub mod settings;
 pub mod why;
 pub mod window;
 

@@ -5,6 +5,7 @@ use jiff::{Timestamp, tz::TimeZone};
 use rusqlite::Connection;
 
 use super::{
+    callback,
     retry::{NextStep, Outcome, RetryPolicy},
     window::CallingWindow,
 };
@@ -71,7 +72,8 @@ pub fn policy_from_json(json: &str) -> RetryPolicy {
 }
 
 /// Ends `call_id` with `outcome` and moves its contact on (retry later or done). Returns `false` when the
-/// call had already ended (a repeated or late event changes nothing).
+/// call had already ended (a repeated or late event changes nothing), though a contact still held by that
+/// call (it ended through a webhook, say) is moved on then too, so its slot is always freed.
 pub fn record(
     conn: &Connection,
     call_id: i64,
@@ -84,19 +86,32 @@ pub fn record(
         id: call_id.to_string(),
     })?;
     let now = to_db(at);
-    if !attempts::end_call(
+    let ended = attempts::end_call(
         conn,
         call_id,
         final_status(outcome),
         outcome_name(outcome),
         error,
         &now,
-    )? {
-        return Ok(false);
+    )?;
+    if ended || callback::contact_state_for_call(conn, &ctx)?.as_deref() == Some("dialing") {
+        move_contact_on(conn, &ctx, outcome, at)?;
     }
+    Ok(ended)
+}
+
+/// The retry step for the contact of an ended call: retry at a time in its window, a callback it asked for
+/// during the call, or done.
+fn move_contact_on(
+    conn: &Connection,
+    ctx: &attempts::CallContext,
+    outcome: Outcome,
+    at: Timestamp,
+) -> StoreResult<()> {
     let (Some(campaign_id), Some(contact_id)) = (ctx.campaign_id, ctx.contact_id) else {
-        return Ok(true);
+        return Ok(());
     };
+    let now = to_db(at);
     let policy = policy_from_json(&ctx.retry_policy);
     let window = window_for(&ctx.hours_preset);
     let zones = zones_for(ctx.contact_time_zone.as_deref(), &ctx.campaign_time_zone);
@@ -119,7 +134,25 @@ pub fn record(
         &reason,
         &now,
     )?;
-    Ok(true)
+    callback::capture(conn, ctx, &policy, at)
+}
+
+/// After a webhook was applied to `call_id`: if the call is over and its contact still holds the slot, the
+/// contact moves on by the call's outcome; a callback time the call captured is scheduled.
+pub fn settle_after_webhook(conn: &Connection, call_id: i64, at: Timestamp) -> StoreResult<()> {
+    let Some(ctx) = attempts::call_context(conn, call_id)? else {
+        return Ok(());
+    };
+    let Some(outcome) = callback::terminal_outcome(conn, call_id, &ctx.status)? else {
+        return Ok(());
+    };
+    match callback::contact_state_for_call(conn, &ctx)?.as_deref() {
+        Some("dialing") => move_contact_on(conn, &ctx, outcome, at),
+        Some("retry_wait" | "done") => {
+            callback::capture(conn, &ctx, &policy_from_json(&ctx.retry_policy), at)
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

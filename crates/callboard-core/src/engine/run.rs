@@ -1,34 +1,40 @@
-//! The dialing loop. Each step, for every running campaign: free slots = concurrency and rate limits; due
-//! contacts are checked against DNC and the calling window in their own zones (those outside are deferred
-//! to their next opening, so the next query does not see them again); the rest are claimed (call row + lease
-//! committed first) and then dialed. Lost calls (a crash between claim and dial, an expired lease) are
-//! reconciled with the provider, never re-dialed blindly. A campaign whose list is exhausted completes.
+//! The dialing loop. A step costs at most two trips to the store's writer: one transaction that reads
+//! everything it decides on (`store::engine_step::snapshot`) and applies what it decided (schedule
+//! transitions, watchdog endings, breaker pauses, claims for every campaign, completions; `plan`), and,
+//! when calls were claimed, one recording what the providers said. Claimed contacts are committed (call row with
+//! its dial key, contact leased) before any provider is called; lost calls (a crash between claim and dial, an
+//! expired lease) are reconciled with the provider, never re-dialed blindly.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use futures_util::future::join_all;
-use jiff::SignedDuration;
-use tokio_util::sync::CancellationToken;
+use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    breaker::BreakerSettings,
-    dialer::{CallRef, DialError, DialRequest, Dialer, Reconciled},
+    dialer::{DialError, DialRequest, Dialer},
     outcome,
-    pacing::{RateLimiter, free_slots},
+    pacing::RateLimiter,
     retry::Outcome,
 };
 use crate::{
     app::App,
-    campaign::{CampaignStatus, Transition},
-    clock::{from_db, to_db},
+    campaign::CampaignStatus,
+    clock::to_db,
     events::Event,
-    store::{StoreResult, attempts, campaigns},
+    store::{StoreResult, attempts},
 };
 
-/// How long a claimed contact stays leased beyond the campaign's max call duration before it is reconciled.
-const LEASE_MARGIN: SignedDuration = SignedDuration::from_mins(10);
+mod plan;
+mod reconcile;
+
 /// How often the loop runs when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(500);
+/// How often (clock time) a running engine asks providers about lost calls and expired leases.
+const RECONCILE_EVERY: SignedDuration = SignedDuration::from_secs(60);
 
 /// What one step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,18 +42,25 @@ pub struct StepReport {
     pub dialed: usize,
     pub deferred: usize,
     pub suppressed: usize,
+    /// Contacts deferred by the frequency cap.
+    pub capped: usize,
     pub failed_to_dial: usize,
     pub completed: Vec<i64>,
     /// Campaigns the circuit breaker paused.
     pub paused: Vec<i64>,
+    /// Campaigns the schedule started, completed or paused.
+    pub scheduled: Vec<(i64, CampaignStatus)>,
     /// Calls the watchdog ended for running too long.
     pub hung_up: usize,
+    /// The earliest time (as read at the start of the step) a waiting contact of a running campaign is due.
+    pub next_due_at: Option<Timestamp>,
 }
 
 pub struct Engine {
     app: Arc<App>,
     dialers: HashMap<String, Arc<dyn Dialer>>,
     limiters: HashMap<i64, RateLimiter>,
+    last_reconcile: Option<Timestamp>,
 }
 
 impl Engine {
@@ -57,141 +70,93 @@ impl Engine {
             app,
             dialers,
             limiters: HashMap::new(),
+            last_reconcile: None,
         }
     }
 
-    /// One pass over every running campaign.
+    /// One pass over every campaign: one write transaction that reads, decides and claims, then the
+    /// provider calls (watchdog hang-ups, dials), then one write recording what the providers said.
     pub async fn step(&mut self) -> StoreResult<StepReport> {
         let mut report = StepReport::default();
-        let running = self.app.store.read(attempts::running_campaigns).await?;
-        for campaign in running {
-            let Some(dialer) = self.dialers.get(&campaign.provider).cloned() else {
-                continue;
-            };
-            let id = campaign.id;
-            self.watchdog(&campaign, &dialer).await?;
-            if self.trip_breaker(&campaign).await? {
-                report.paused.push(id);
-                continue;
-            }
-            let now = self.app.clock.now();
-            let in_flight = self.app.store.read(move |c| attempts::in_flight(c, id)).await?;
-            let limiter = self
-                .limiters
-                .entry(id)
-                .or_insert_with(|| RateLimiter::new(campaign.calls_per_second, now));
-            let free = free_slots(campaign.max_concurrent, 0, in_flight).min(limiter.available(now));
-            if free > 0 {
-                let before = (
-                    report.dialed,
-                    report.deferred,
-                    report.suppressed,
-                    report.failed_to_dial,
-                );
-                let claimed = self.claim(&campaign, free as usize, &mut report).await?;
-                if let Some(limiter) = self.limiters.get_mut(&id) {
-                    limiter.take(u32::try_from(claimed.len()).unwrap_or(u32::MAX), now);
-                }
-                self.dial(dialer, claimed, &mut report).await?;
-                if before
-                    != (
-                        report.dialed,
-                        report.deferred,
-                        report.suppressed,
-                        report.failed_to_dial,
-                    )
-                {
-                    // Progress for the UI (the bus batches bursts).
-                    let campaign = self.app.store.read(move |c| campaigns::get(c, id)).await?;
-                    self.app.events.emit(Event::CampaignChanged { campaign });
-                }
-            }
-            if self.complete_if_done(id, in_flight).await? {
-                report.completed.push(id);
-            }
-        }
-        Ok(report)
-    }
-
-    /// Selects and claims up to `free` contacts of one campaign in one write transaction.
-    async fn claim(
-        &self,
-        campaign: &attempts::EngineCampaign,
-        free: usize,
-        report: &mut StepReport,
-    ) -> StoreResult<Vec<DialRequest>> {
         let at = self.app.clock.now();
-        let campaign = campaign.clone();
-        let window = outcome::window_for(&campaign.hours_preset);
-        let lease = SignedDuration::from_secs(campaign.max_call_seconds.max(60)) + LEASE_MARGIN;
-        let (claimed, deferred, suppressed) = self
+        if self
+            .last_reconcile
+            .is_none_or(|last| at.duration_since(last) >= RECONCILE_EVERY)
+        {
+            self.reconcile_lost().await?;
+        }
+        // The limiters travel into the writer's closure and back (lost only if the store fails: they refill).
+        let mut limiters = std::mem::take(&mut self.limiters);
+        let providers: HashSet<String> = self.dialers.keys().cloned().collect();
+        let (done, limiters) = self
             .app
             .store
             .with_tx(move |tx| -> StoreResult<_> {
-                let now = to_db(at);
-                let lease_until = to_db(at + lease);
-                let mut claimed = Vec::new();
-                let (mut deferred, mut suppressed) = (0, 0);
-                for c in attempts::candidates(tx, campaign.id, &now, free * 4 + 32)? {
-                    if claimed.len() == free {
-                        break;
-                    }
-                    if c.on_dnc {
-                        attempts::suppress(tx, campaign.id, c.contact_id, &now)?;
-                        suppressed += 1;
-                        continue;
-                    }
-                    let zones = outcome::zones_for(c.time_zone.as_deref(), &campaign.time_zone);
-                    if !window.is_open_in_all(at, &zones) {
-                        let next = window.next_open_in_all(at, &zones).map(to_db);
-                        let reason = if next.is_some() {
-                            "outside_window"
-                        } else {
-                            "window_never_opens"
-                        };
-                        attempts::defer(tx, campaign.id, c.contact_id, next.as_deref(), reason, &now)?;
-                        deferred += 1;
-                        continue;
-                    }
-                    let dial_key = uuid::Uuid::new_v4().to_string();
-                    let call_id = attempts::claim(tx, &campaign, &c, &dial_key, &now, &lease_until)?;
-                    claimed.push(DialRequest {
-                        dial_key,
-                        call_id,
-                        campaign_id: campaign.id,
-                        contact_id: c.contact_id,
-                        phone_e164: c.phone_e164,
-                        from_number: campaign.from_number.clone(),
-                        agent_id: campaign.agent_id,
-                        variables: serde_json::from_str(&c.variables).unwrap_or_default(),
-                    });
-                }
-                Ok((claimed, deferred, suppressed))
+                let done = plan::step_tx(tx, at, &mut limiters, &providers)?;
+                Ok((done, limiters))
             })
             .await?;
-        report.deferred += deferred;
-        report.suppressed += suppressed;
-        Ok(claimed)
+        self.limiters = limiters;
+        report.next_due_at = done.next_due_at;
+        report.deferred = done.deferred;
+        report.suppressed = done.suppressed;
+        report.capped = done.capped;
+        report.completed = done.completed;
+        report.scheduled = done.scheduled;
+        report.hung_up = done.overdue.len();
+        for (id, reason) in done.paused {
+            tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
+            self.app.events.emit(Event::Alert {
+                kind: "circuit_breaker".into(),
+                campaign_id: Some(id),
+                message: reason,
+            });
+            report.paused.push(id);
+        }
+        for campaign in done.changed {
+            self.app.events.emit(Event::CampaignChanged { campaign });
+        }
+        // The board shows calls as they change: those the watchdog ended here, those dialed below.
+        let overdue_ids: Vec<i64> = done.overdue.iter().map(|o| o.call.call_id).collect();
+        crate::live::publish_calls(&self.app, overdue_ids).await;
+        for o in done.overdue {
+            if let Some(dialer) = self.dialers.get(&o.provider)
+                && let Err(e) = dialer.hang_up(o.call.clone()).await
+            {
+                tracing::warn!(call_id = o.call.call_id, error = %e, "watchdog hang-up failed; the call record is ended anyway");
+            }
+            self.app.events.emit(Event::Alert {
+                kind: "stuck_call".into(),
+                campaign_id: Some(o.campaign_id),
+                message: o.why,
+            });
+        }
+        self.dial(done.claimed, &mut report).await?;
+        Ok(report)
     }
 
-    /// Places the claimed calls concurrently and records what the provider said.
-    async fn dial(
-        &self,
-        dialer: Arc<dyn Dialer>,
-        claimed: Vec<DialRequest>,
-        report: &mut StepReport,
-    ) -> StoreResult<()> {
-        let results = join_all(claimed.into_iter().map(|req| {
+    /// Places the claimed calls concurrently and records what the providers said, in one transaction.
+    async fn dial(&self, claimed: Vec<(String, DialRequest)>, report: &mut StepReport) -> StoreResult<()> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let results = join_all(claimed.into_iter().map(|(provider, req)| {
             let call_id = req.call_id;
-            let fut = dialer.dial(req);
-            async move { (call_id, fut.await) }
+            let campaign_id = req.campaign_id;
+            let dialer = self.dialers.get(&provider).cloned();
+            async move {
+                let result = match dialer {
+                    Some(d) => d.dial(req).await,
+                    None => Err(DialError::Unavailable("no dialer for this provider".into())),
+                };
+                (call_id, campaign_id, result)
+            }
         }))
         .await;
         let at = self.app.clock.now();
-        let changed: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
-        let mut unknown = Vec::new();
+        let changed: Vec<i64> = results.iter().map(|(id, ..)| *id).collect();
         let mut settled = Vec::new();
-        for (call_id, result) in results {
+        for (call_id, _, result) in results {
             match result {
                 Ok(dialed) => {
                     report.dialed += 1;
@@ -202,222 +167,32 @@ impl Engine {
                     settled.push((call_id, Err(reason)));
                 }
                 Err(DialError::Unavailable(reason)) => {
+                    // Unknown fate: the call stays queued; reconciliation asks the provider later.
                     report.failed_to_dial += 1;
-                    unknown.push((call_id, reason));
+                    tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
                 }
             }
         }
-        // One transaction for the whole batch: the writer thread is the bottleneck at high rates.
-        self.app
-            .store
-            .with_tx(move |tx| -> StoreResult<()> {
-                let now = to_db(at);
-                for (call_id, result) in settled {
-                    match result {
-                        Ok(provider_call_id) => attempts::mark_dialed(tx, call_id, &provider_call_id, &now)?,
-                        Err(reason) => {
-                            outcome::record(tx, call_id, Outcome::Failed, Some(&reason), at)?;
-                        }
-                    }
-                }
-                Ok(())
-            })
-            .await?;
-        crate::live::publish_calls(&self.app, changed).await;
-        // Unknown fate: leave those calls queued; `reconcile_lost` asks the provider later.
-        for (call_id, reason) in unknown {
-            tracing::warn!(call_id, %reason, "provider unavailable; the call will be reconciled");
-        }
-        Ok(())
-    }
-
-    /// Ends calls that ran past the campaign's max duration: hang up through the provider, record why.
-    async fn watchdog(
-        &self,
-        campaign: &attempts::EngineCampaign,
-        dialer: &Arc<dyn Dialer>,
-    ) -> StoreResult<()> {
-        let now = self.app.clock.now();
-        let limit = campaign.max_call_seconds.max(60);
-        let before = to_db(now - SignedDuration::from_secs(limit));
-        let id = campaign.id;
-        let overdue = self
-            .app
-            .store
-            .read(move |c| attempts::overdue_calls(c, id, &before))
-            .await?;
-        for call in overdue {
-            let r = CallRef {
-                call_id: call.call_id,
-                dial_key: call.dial_key,
-                provider_call_id: call.provider_call_id,
-            };
-            if let Err(e) = dialer.hang_up(r).await {
-                tracing::warn!(call_id = call.call_id, error = %e, "watchdog hang-up failed; ending the call record anyway");
-            }
-            let o = if call.answered {
-                Outcome::Answered
-            } else {
-                Outcome::NoAnswer
-            };
-            let why = format!("watchdog: the call ran longer than {limit} s");
-            let message = why.clone();
-            self.app
-                .store
-                .with_tx(move |tx| outcome::record(tx, call.call_id, o, Some(&why), now))
-                .await?;
-            crate::live::publish_calls(&self.app, vec![call.call_id]).await;
-            self.app.events.emit(Event::Alert {
-                kind: "stuck_call".into(),
-                campaign_id: Some(id),
-                message,
-            });
-        }
-        Ok(())
-    }
-
-    /// Pauses the campaign when the breaker trips; returns whether it did.
-    async fn trip_breaker(&self, campaign: &attempts::EngineCampaign) -> StoreResult<bool> {
-        let settings: BreakerSettings = serde_json::from_str(&campaign.breaker).unwrap_or_default();
-        let (id, since, n) = (campaign.id, campaign.updated_at.clone(), settings.min_dials);
-        let recent = self
-            .app
-            .store
-            .read(move |c| attempts::recent_endings(c, id, &since, n))
-            .await?;
-        let recent: Vec<_> = recent
-            .iter()
-            .filter_map(|(t, f)| Some((from_db(t)?, *f)))
-            .collect();
-        let now = self.app.clock.now();
-        let Some(tripped) = settings.evaluate(&recent, now) else {
-            return Ok(false);
-        };
-        let reason = tripped.to_string();
-        let stamp = to_db(now);
-        let status_reason = reason.clone();
-        let paused = self
-            .app
-            .store
-            .with_tx(move |tx| campaigns::set_status(tx, id, CampaignStatus::Paused, &status_reason, &stamp))
-            .await?;
-        tracing::warn!(campaign_id = id, %reason, "campaign paused by the circuit breaker");
-        self.app.events.emit(Event::CampaignChanged { campaign: paused });
-        self.app.events.emit(Event::Alert {
-            kind: "circuit_breaker".into(),
-            campaign_id: Some(id),
-            message: reason,
-        });
-        Ok(true)
-    }
-
-    async fn complete_if_done(&self, campaign_id: i64, in_flight_before: u32) -> StoreResult<bool> {
-        if in_flight_before > 0 {
-            return Ok(false);
-        }
-        let now = to_db(self.app.clock.now());
-        let completed = self
-            .app
-            .store
-            .with_tx(move |tx| -> StoreResult<Option<crate::campaign::Campaign>> {
-                if attempts::unfinished(tx, campaign_id)? > 0 || attempts::in_flight(tx, campaign_id)? > 0 {
-                    return Ok(None);
-                }
-                let current = campaigns::get(tx, campaign_id)?;
-                match current.status.apply(Transition::Complete) {
-                    Ok(CampaignStatus::Completed) => Ok(Some(campaigns::set_status(
-                        tx,
-                        campaign_id,
-                        CampaignStatus::Completed,
-                        "list exhausted",
-                        &now,
-                    )?)),
-                    _ => Ok(None),
-                }
-            })
-            .await?;
-        match completed {
-            Some(campaign) => {
-                self.app.events.emit(Event::CampaignChanged { campaign });
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    /// Asks the providers about calls whose dial outcome was never recorded or whose lease ran out.
-    pub async fn reconcile_lost(&self) -> StoreResult<usize> {
-        let now = to_db(self.app.clock.now());
-        let lost = self
-            .app
-            .store
-            .read(move |c| attempts::lost_calls(c, &now))
-            .await?;
-        let mut settled = 0;
-        for attempts::LostCall {
-            call_id,
-            dial_key,
-            provider_call_id,
-            provider,
-        } in lost
-        {
-            let Some(dialer) = self.dialers.get(&provider) else {
-                continue;
-            };
-            let call = CallRef {
-                call_id,
-                dial_key,
-                provider_call_id,
-            };
-            let answer = match dialer.reconcile(call).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(call_id, error = %e, "reconciliation failed; will retry");
-                    continue;
-                }
-            };
-            let at = self.app.clock.now();
+        if !settled.is_empty() {
             self.app
                 .store
                 .with_tx(move |tx| -> StoreResult<()> {
-                    match answer {
-                        Reconciled::NotFound => attempts::release_unplaced(tx, call_id, &to_db(at)),
-                        Reconciled::InProgress { provider_call_id } => {
-                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))
-                        }
-                        Reconciled::Ended {
-                            provider_call_id,
-                            outcome: o,
-                        } => {
-                            attempts::mark_dialed(tx, call_id, &provider_call_id, &to_db(at))?;
-                            outcome::record(tx, call_id, o, None, at).map(|_| ())
+                    let now = to_db(at);
+                    for (call_id, result) in settled {
+                        match result {
+                            Ok(provider_call_id) => {
+                                attempts::mark_dialed(tx, call_id, &provider_call_id, &now)?
+                            }
+                            Err(reason) => {
+                                outcome::record(tx, call_id, Outcome::Failed, Some(&reason), at)?;
+                            }
                         }
                     }
+                    Ok(())
                 })
                 .await?;
-            crate::live::publish_calls(&self.app, vec![call_id]).await;
-            settled += 1;
         }
-        Ok(settled)
-    }
-
-    /// Runs the loop until `shutdown`: reconcile first (a restart after a crash), then step every tick.
-    pub fn spawn(mut self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            if let Err(e) = self.reconcile_lost().await {
-                tracing::error!(error = %e, "startup reconciliation failed");
-            }
-            let mut tick = tokio::time::interval(TICK);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    _ = tick.tick() => {}
-                }
-                if let Err(e) = self.step().await {
-                    tracing::error!(error = %e, "engine step failed");
-                }
-            }
-        })
+        crate::live::publish_calls(&self.app, changed).await;
+        Ok(())
     }
 }

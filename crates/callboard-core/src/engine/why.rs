@@ -22,6 +22,11 @@ pub struct WhyReport {
     pub status: CampaignStatus,
     pub in_flight: u32,
     pub max_concurrent: u32,
+    /// Slots of `max_concurrent` kept free for others.
+    pub reserved_headroom: u32,
+    /// Calls in flight on this campaign's provider account, across campaigns, and its global cap.
+    pub provider_in_flight: u32,
+    pub provider_cap: Option<u32>,
     pub next_due_at: Option<String>,
     pub by_reason: Vec<ReasonCount>,
     /// One sentence: the main reason, or "dialing".
@@ -33,6 +38,8 @@ fn label(state: &str, reason: &str) -> String {
         ("pending", "") => "waiting for a free line",
         ("pending", "outside_window") | ("retry_wait", "outside_window") => "outside their calling hours",
         ("retry_wait", "retry_delay") | ("retry_wait", "") => "waiting for the retry delay",
+        (_, "callback_later") => "callback scheduled (called at the set time, before the list)",
+        (_, "frequency_cap") => "called often lately (frequency cap across campaigns)",
         ("dialing", _) => "being called now",
         ("suppressed", _) => "on a do-not-call list",
         ("done", "answered") => "done: answered",
@@ -50,6 +57,12 @@ fn label(state: &str, reason: &str) -> String {
 pub fn explain(conn: &rusqlite::Connection, campaign_id: i64, now: &str) -> StoreResult<WhyReport> {
     let campaign = campaigns::get(conn, campaign_id)?;
     let in_flight = attempts::in_flight(conn, campaign_id)?;
+    let provider = campaign.provider.as_str();
+    let provider_in_flight = crate::store::engine_step::provider_in_flight(conn)?
+        .get(provider)
+        .copied()
+        .unwrap_or(0);
+    let provider_cap = crate::engine::settings::load(conn)?.provider_cap(provider);
     let (counts, next_due_at) = attempts::reasons(conn, campaign_id)?;
     let by_reason: Vec<ReasonCount> = counts
         .into_iter()
@@ -74,10 +87,17 @@ pub fn explain(conn: &rusqlite::Connection, campaign_id: i64, now: &str) -> Stor
             "The campaign is {}; nobody is called until it runs.",
             campaign.status.as_str()
         )
-    } else if in_flight >= campaign.max_concurrent {
+    } else if in_flight + campaign.reserved_headroom >= campaign.max_concurrent {
         format!(
-            "All {} lines are busy; the next contact is called when a call ends.",
-            campaign.max_concurrent
+            "All {} lines are busy ({} kept free as headroom); the next contact is called when a call ends.",
+            campaign.max_concurrent.saturating_sub(campaign.reserved_headroom),
+            campaign.reserved_headroom
+        )
+    } else if provider_cap.is_some_and(|cap| provider_in_flight >= cap) {
+        format!(
+            "The {provider} account is at its global cap of {} calls across campaigns; the next contact is \
+             called when one ends.",
+            provider_cap.unwrap_or_default()
         )
     } else if waiting("pending") + waiting("retry_wait") + waiting("dialing") == 0 {
         "Every contact is done or suppressed.".to_owned()
@@ -94,6 +114,9 @@ pub fn explain(conn: &rusqlite::Connection, campaign_id: i64, now: &str) -> Stor
         status: campaign.status,
         in_flight,
         max_concurrent: campaign.max_concurrent,
+        reserved_headroom: campaign.reserved_headroom,
+        provider_in_flight,
+        provider_cap,
         next_due_at,
         by_reason,
         summary,

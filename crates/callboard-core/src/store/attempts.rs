@@ -27,12 +27,13 @@ pub struct EngineCampaign {
     /// When the campaign last changed (it cannot be edited while running, so: when it was last started or
     /// resumed). The breaker only counts calls since then.
     pub updated_at: String,
+    pub reserved_headroom: u32,
 }
 
 pub fn running_campaigns(conn: &Connection) -> StoreResult<Vec<EngineCampaign>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, provider, agent_id, from_number, max_concurrent, calls_per_second, hours_preset, time_zone,
-                retry_policy, max_call_seconds, breaker, updated_at
+                retry_policy, max_call_seconds, breaker, updated_at, reserved_headroom
          FROM campaigns WHERE status = 'running' ORDER BY id",
     )?;
     let rows = stmt
@@ -51,6 +52,7 @@ pub fn running_campaigns(conn: &Connection) -> StoreResult<Vec<EngineCampaign>> 
                 max_call_seconds: r.get(10)?,
                 breaker: r.get(11)?,
                 updated_at: r.get(12)?,
+                reserved_headroom: r.get(13)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -105,7 +107,7 @@ pub fn candidates(
     let mut callbacks = conn.prepare_cached(&format!(
         "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
          WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
-           AND cc.callback_at <= ?2
+           AND cc.callback_at <= ?2 AND cc.next_attempt_at <= ?2
          ORDER BY cc.callback_at LIMIT ?3"
     ))?;
     let mut rows = callbacks
@@ -274,7 +276,8 @@ pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResu
     conn.prepare_cached(
         "UPDATE campaign_contacts SET state = 'pending', attempts = MAX(attempts - 1, 0), lease_expires_at = NULL,
                 wait_reason = NULL, next_attempt_at = ?2, updated_at = ?2
-         WHERE last_call_id = ?1 AND state = 'dialing'")?.execute(params![call_id, now],
+         WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = ?1)
+           AND last_call_id = ?1 AND state = 'dialing'")?.execute(params![call_id, now],
     )?;
     conn.prepare_cached(
         "UPDATE calls SET status = 'not_placed', ended_at = ?2, updated_at = ?2 WHERE id = ?1",
@@ -305,7 +308,8 @@ pub struct LostCall {
 pub fn lost_calls(conn: &Connection, now: &str) -> StoreResult<Vec<LostCall>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT k.id, IFNULL(k.dial_key, ''), k.provider_call_id, k.provider FROM calls k
-         LEFT JOIN campaign_contacts cc ON cc.last_call_id = k.id
+         LEFT JOIN campaign_contacts cc
+           ON cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id AND cc.last_call_id = k.id
          WHERE k.status IN ({IN_FLIGHT}) AND (k.status = 'queued' OR cc.lease_expires_at < ?1)"
     ))?;
     let rows = stmt

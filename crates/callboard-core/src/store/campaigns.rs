@@ -8,7 +8,7 @@ use crate::campaign::{Campaign, CampaignSettings, CampaignStatus, Provider};
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.status, c.provider, c.agent_id, c.max_concurrent,
         c.calls_per_second, c.hours_preset, c.time_zone, c.created_at, c.updated_at, c.from_number, c.status_reason,
         c.retry_policy, c.breaker, c.max_call_seconds,
-        c.contacts_total, c.contacts_done
+        c.contacts_total, c.contacts_done, c.start_at, c.end_at, c.end_action, c.reserved_headroom
     FROM campaigns c";
 
 /// A JSON settings column; `{}` and missing fields take the defaults.
@@ -48,6 +48,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
         max_call_seconds: r.get(16)?,
         contacts: r.get(17)?,
         completed: r.get(18)?,
+        start_at: r.get(19)?,
+        end_at: r.get(20)?,
+        end_action: r.get(21)?,
+        reserved_headroom: r.get(22)?,
     })
 }
 
@@ -110,8 +114,8 @@ pub fn insert(
     conn.execute(
         "INSERT INTO campaigns(name, description, status, provider, agent_id, max_concurrent, calls_per_second,
                                hours_preset, time_zone, created_at, updated_at, from_number, retry_policy, breaker,
-                               max_call_seconds)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14)",
+                               max_call_seconds, start_at, end_at, end_action, reserved_headroom)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             s.name,
             s.description,
@@ -126,7 +130,11 @@ pub fn insert(
             s.from_number,
             to_json(&s.retry_policy)?,
             to_json(&s.breaker)?,
-            s.max_call_seconds
+            s.max_call_seconds,
+            s.start_at,
+            s.end_at,
+            s.end_action,
+            s.reserved_headroom
         ],
     )
     .map_err(|e| name_conflict(e, &s.name))?;
@@ -139,7 +147,8 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
         .execute(
             "UPDATE campaigns SET name = ?2, description = ?3, provider = ?4, agent_id = ?5, max_concurrent = ?6,
                 calls_per_second = ?7, hours_preset = ?8, time_zone = ?9, updated_at = ?10, from_number = ?11,
-                retry_policy = ?12, breaker = ?13, max_call_seconds = ?14
+                retry_policy = ?12, breaker = ?13, max_call_seconds = ?14, start_at = ?15, end_at = ?16,
+                end_action = ?17, reserved_headroom = ?18
              WHERE id = ?1",
             params![
                 id,
@@ -155,7 +164,11 @@ pub fn update(conn: &Connection, id: i64, s: &CampaignSettings, now: &str) -> St
                 s.from_number,
                 to_json(&s.retry_policy)?,
                 to_json(&s.breaker)?,
-                s.max_call_seconds
+                s.max_call_seconds,
+                s.start_at,
+                s.end_at,
+                s.end_action,
+                s.reserved_headroom
             ],
         )
         .map_err(|e| name_conflict(e, &s.name))?;

@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
 pub mod elevenlabs;
+pub mod engine_step;
 pub mod import_templates;
 mod migrate;
 pub mod settings;

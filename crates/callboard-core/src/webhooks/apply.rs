@@ -326,6 +326,10 @@ fn apply_tx(
     // The engine hears of the ending first (retry or done), while the call still counts as in flight.
     let ended_in = super::ending::end_if_terminal(tx, call_id, &mut derived, now)?;
     calls::update_derived(tx, call_id, &derived, now)?;
+    // An ended call frees its contact's slot (retry or done) and schedules a callback it captured.
+    if let Some(at) = crate::clock::from_db(now) {
+        crate::engine::outcome::settle_after_webhook(tx, call_id, at)?;
+    }
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),
         new_refs,

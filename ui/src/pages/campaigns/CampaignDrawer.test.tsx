@@ -120,3 +120,31 @@ describe("readableTimes", () => {
     expect(readableTimes("Dialing.")).toBe("Dialing.");
   });
 });
+
+describe("schedule and headroom in the drawer", () => {
+  it("shows the start, the end action and the headroom", () => {
+    vi.spyOn(api.campaigns, "why").mockResolvedValue(report("Dialing."));
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <CampaignDrawer
+          campaign={campaign({
+            status: "scheduled",
+            start_at: "2026-12-01T06:00:00.000000Z",
+            end_at: "2026-12-02T06:00:00.000000Z",
+            end_action: "pause",
+            reserved_headroom: 2,
+          })}
+          agent={undefined}
+          onClose={() => {}}
+          onEdit={() => {}}
+          onDelete={() => {}}
+          onTransition={() => {}}
+          onCancelCampaign={() => {}}
+        />
+      </QueryClientProvider>,
+    );
+    expect(screen.getByTestId("drawer-schedule").textContent).toMatch(/^Starts .*Pauses /);
+    expect(screen.getByTestId("drawer-headroom").textContent).toContain("2 kept free");
+  });
+});

@@ -125,7 +125,25 @@ export function CampaignDrawer({
         <dd>
           Up to {c.max_concurrent} {c.max_concurrent === 1 ? "call" : "calls"} at once, {formatRate(c.calls_per_second)} new{" "}
           {c.calls_per_second === 1 ? "call" : "calls"} per second
+          {c.reserved_headroom ? (
+            <div className="dd-sub" data-testid="drawer-headroom">
+              {c.reserved_headroom} kept free for inbound calls and other campaigns
+            </div>
+          ) : null}
         </dd>
+        {c.start_at || c.end_at ? (
+          <>
+            <dt>Schedule</dt>
+            <dd data-testid="drawer-schedule">
+              {c.start_at ? `Starts ${absoluteTime(c.start_at)}` : "Starts when started"}
+              {c.end_at ? (
+                <div className="dd-sub">
+                  {c.end_action === "pause" ? "Pauses" : "Completes"} {absoluteTime(c.end_at)}
+                </div>
+              ) : null}
+            </dd>
+          </>
+        ) : null}
         <dt>Calling window</dt>
         <dd>
           {hoursLabel(c.hours_preset)}

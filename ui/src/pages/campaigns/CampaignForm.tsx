@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "../../api/error";
-import type { Agent, HoursPreset, Provider } from "../../api/types";
+import type { Agent, EndAction, HoursPreset, Provider } from "../../api/types";
 import { IconChevronRight } from "../../components/Icons";
 import { hintFor, humanMinutes, humanSeconds } from "../../lib/duration";
 import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS, RETRY_OUTCOMES } from "../../lib/labels";
@@ -319,6 +319,64 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
               onChange={(e) => set("calls_per_second", e.target.value)}
             />,
             "0.1 to 50; new calls started per second",
+          )}
+          {field(
+            "reserved_headroom",
+            "Reserved headroom",
+            <input
+              {...aria("reserved_headroom")}
+              className="input"
+              type="number"
+              inputMode="numeric"
+              min={0}
+              step={1}
+              value={values.reserved_headroom}
+              data-testid="campaign-headroom"
+              onChange={(e) => set("reserved_headroom", e.target.value)}
+            />,
+            "Lines kept free for inbound calls and other campaigns",
+          )}
+
+          <div className="form-section field-wide">Schedule</div>
+          {field(
+            "start_at",
+            "Start at",
+            <input
+              {...aria("start_at")}
+              className="input"
+              type="datetime-local"
+              value={values.start_at}
+              data-testid="campaign-start-at"
+              onChange={(e) => set("start_at", e.target.value)}
+            />,
+            "Empty: starts when you press Start. Otherwise Start waits until then (status scheduled).",
+          )}
+          {field(
+            "end_at",
+            "End at",
+            <input
+              {...aria("end_at")}
+              className="input"
+              type="datetime-local"
+              value={values.end_at}
+              data-testid="campaign-end-at"
+              onChange={(e) => set("end_at", e.target.value)}
+            />,
+            "Empty: runs until the list is done",
+          )}
+          {field(
+            "end_action",
+            "At the end",
+            <select
+              {...aria("end_action")}
+              className="input select"
+              value={values.end_action}
+              data-testid="campaign-end-action"
+              onChange={(e) => set("end_action", e.target.value as EndAction)}
+            >
+              <option value="complete">Complete the campaign</option>
+              <option value="pause">Pause it</option>
+            </select>,
           )}
 
           <div className="form-section field-wide">Calling window</div>

@@ -197,3 +197,32 @@ describe("fieldForError", () => {
     expect(isAdvanced("name")).toBe(false);
   });
 });
+
+describe("schedule and headroom", () => {
+  const base = (): CampaignFormValues => ({ ...emptyValues("UTC"), name: "Later" });
+
+  it("checks the end after the start and headroom below the line count", () => {
+    expect(validate({ ...base(), start_at: "2026-12-01T09:00", end_at: "2026-12-01T08:00" }).end_at).toMatch(/after the start/);
+    expect(validate({ ...base(), start_at: "2026-12-01T09:00", end_at: "2026-12-01T10:00" })).toEqual({});
+    expect(validate({ ...base(), start_at: "not a time" }).start_at).toBeDefined();
+    expect(validate({ ...base(), max_concurrent: "5", reserved_headroom: "5" }).reserved_headroom).toMatch(/at most 4/);
+    expect(validate({ ...base(), reserved_headroom: "-1" }).reserved_headroom).toBeDefined();
+  });
+
+  it("sends instants in UTC and only when they changed", () => {
+    const v = { ...base(), start_at: "2026-12-01T09:00", reserved_headroom: "2", end_action: "pause" as const };
+    const input = toInput(v);
+    expect(input.start_at).toBe(new Date("2026-12-01T09:00").toISOString());
+    expect(input.end_at).toBeNull();
+    expect(input.reserved_headroom).toBe(2);
+    expect(input.end_action).toBe("pause");
+    const stored = campaign({ start_at: input.start_at!.replace(".000Z", ".000000Z"), end_at: null, end_action: "pause", reserved_headroom: 2 });
+    expect(changes(stored, valuesOf(stored))).toEqual({});
+    expect(changes(stored, { ...valuesOf(stored), start_at: "" })).toEqual({ start_at: null });
+  });
+
+  it("puts server errors next to the schedule fields", () => {
+    expect(fieldForError(new ApiError("validation", "end_at: must be after the start time"))).toBe("end_at");
+    expect(fieldForError(new ApiError("validation", "reserved_headroom: must leave at least one"))).toBe("reserved_headroom");
+  });
+});

@@ -2,7 +2,16 @@
 // caught before a round trip) and the mapping of server errors onto fields and sections.
 
 import type { ApiError } from "../../api/error";
-import type { BreakerSettings, Campaign, CampaignInput, HoursPreset, Provider, RetryOutcome, RetryPolicy } from "../../api/types";
+import type {
+  BreakerSettings,
+  Campaign,
+  CampaignInput,
+  EndAction,
+  HoursPreset,
+  Provider,
+  RetryOutcome,
+  RetryPolicy,
+} from "../../api/types";
 
 export const OUTCOME_KEYS: readonly RetryOutcome[] = ["no_answer", "busy", "voicemail", "failed"];
 
@@ -31,6 +40,12 @@ export interface CampaignFormValues extends Record<RetryKey, boolean>, Record<De
   breaker_percent: string;
   breaker_min_dials: string;
   breaker_window_s: string;
+  /** Schedule: `datetime-local` values in the browser's zone ("" = none). */
+  start_at: string;
+  end_at: string;
+  end_action: EndAction;
+  /** Slots kept free for inbound calls and other campaigns. */
+  reserved_headroom: string;
 }
 
 export type FieldName = keyof CampaignFormValues;
@@ -116,7 +131,32 @@ export function emptyValues(timeZone: string): CampaignFormValues {
     time_zone: timeZone,
     ...policyValues(DEFAULT_RETRY_POLICY),
     ...safetyValues(DEFAULT_BREAKER, DEFAULT_MAX_CALL_SECONDS),
+    start_at: "",
+    end_at: "",
+    end_action: "complete",
+    reserved_headroom: "0",
   };
+}
+
+/** An RFC 3339 instant as a `datetime-local` value in the browser's zone ("" for none). */
+export function toLocalInput(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A `datetime-local` value (browser zone) as RFC 3339 UTC; null for "", undefined if unreadable. */
+export function fromLocalInput(raw: string): string | null | undefined {
+  if (raw.trim() === "") return null;
+  const d = new Date(raw);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  return new Date(a).getTime() === new Date(b).getTime();
 }
 
 export function valuesOf(c: Campaign): CampaignFormValues {
@@ -133,6 +173,10 @@ export function valuesOf(c: Campaign): CampaignFormValues {
     // Older cores sent no retry/breaker/watchdog settings: show the defaults they apply.
     ...policyValues(c.retry_policy ?? DEFAULT_RETRY_POLICY),
     ...safetyValues(c.breaker ?? DEFAULT_BREAKER, c.max_call_seconds ?? DEFAULT_MAX_CALL_SECONDS),
+    start_at: toLocalInput(c.start_at),
+    end_at: toLocalInput(c.end_at),
+    end_action: c.end_action ?? "complete",
+    reserved_headroom: String(c.reserved_headroom ?? 0),
   };
 }
 
@@ -173,6 +217,17 @@ export function validate(v: CampaignFormValues): FieldErrors {
     errors.breaker_min_dials = "A whole number from 3 to 500.";
   if (inRange(v.breaker_window_s, LIMITS.breaker_window_s, true) === null)
     errors.breaker_window_s = "Whole seconds, 10 to 3600.";
+
+  const start = fromLocalInput(v.start_at);
+  const end = fromLocalInput(v.end_at);
+  if (start === undefined) errors.start_at = "A date and time, or leave it empty to start when you press Start.";
+  if (end === undefined) errors.end_at = "A date and time, or leave it empty for no end.";
+  else if (start && end && new Date(end) <= new Date(start)) errors.end_at = "Must be after the start time.";
+  const max = inRange(v.max_concurrent, LIMITS.max_concurrent, true);
+  const headroom = inRange(v.reserved_headroom, [0, 499], true);
+  if (headroom === null) errors.reserved_headroom = "A whole number of lines, 0 or more.";
+  else if (max !== null && headroom >= max)
+    errors.reserved_headroom = `Leave at least one of the ${max} lines free (at most ${max - 1}).`;
   return errors;
 }
 
@@ -218,6 +273,10 @@ export function toInput(v: CampaignFormValues): CampaignInput & { name: string }
     retry_policy: policyOf(v),
     breaker: breakerOf(v),
     max_call_seconds: maxCallSecondsOf(v),
+    start_at: fromLocalInput(v.start_at) ?? null,
+    end_at: fromLocalInput(v.end_at) ?? null,
+    end_action: v.end_action,
+    reserved_headroom: Number(v.reserved_headroom),
   };
 }
 
@@ -247,6 +306,12 @@ export function changes(original: Campaign, v: CampaignFormValues): CampaignInpu
       if (!samePolicy(next.retry_policy, original.retry_policy)) out.retry_policy = next.retry_policy;
     } else if (k === "breaker") {
       if (!sameBreaker(next.breaker, original.breaker)) out.breaker = next.breaker;
+    } else if (k === "start_at" || k === "end_at") {
+      if (!sameInstant(next[k], original[k])) out[k] = next[k];
+    } else if (k === "end_action") {
+      if (next.end_action !== (original.end_action ?? "complete")) out.end_action = next.end_action;
+    } else if (k === "reserved_headroom") {
+      if (next.reserved_headroom !== (original.reserved_headroom ?? 0)) out.reserved_headroom = next.reserved_headroom;
     } else if (next[k] !== original[k]) {
       (out as Record<string, unknown>)[k] = next[k];
     }
@@ -268,6 +333,10 @@ const TARGETS: Record<string, ErrorTarget> = {
   retry_policy: "retry_policy",
   breaker: "breaker",
   max_call_seconds: "max_call_minutes",
+  start_at: "start_at",
+  end_at: "end_at",
+  end_action: "end_action",
+  reserved_headroom: "reserved_headroom",
 };
 
 /**

@@ -229,3 +229,59 @@ proptest! {
         }
     }
 }
+
+/// The change days inside the engine's simulated week (29 March – 5 April 2026).
+#[test]
+fn europe_springs_forward_and_australia_falls_back_inside_the_simulated_week() {
+    let w = preset("us");
+    let london = zone("Europe/London");
+    // Sunday 29 March: clocks go 01:00 GMT → 02:00 BST; 08:00 BST is 07:00Z (the day before it was 08:00Z).
+    assert_eq!(
+        w.next_open(ts("2026-03-28T22:00:00Z"), &london),
+        Some(ts("2026-03-29T07:00:00Z"))
+    );
+    assert_eq!(
+        w.next_open(ts("2026-03-27T22:00:00Z"), &london),
+        Some(ts("2026-03-28T08:00:00Z"))
+    );
+    // 21:00 BST closes at 20:00Z: 13 hours, not 12 or 14.
+    assert!(w.is_open(ts("2026-03-29T19:59:00Z"), &london));
+    assert!(!w.is_open(ts("2026-03-29T20:00:00Z"), &london));
+    let sydney = zone("Australia/Sydney");
+    // Sunday 5 April: 03:00 AEDT → 02:00 AEST; 08:00 AEST is 22:00Z on the 4th (the day before: 21:00Z).
+    assert_eq!(
+        w.next_open(ts("2026-04-04T12:00:00Z"), &sydney),
+        Some(ts("2026-04-04T22:00:00Z"))
+    );
+    assert_eq!(
+        w.next_open(ts("2026-04-03T12:00:00Z"), &sydney),
+        Some(ts("2026-04-03T21:00:00Z"))
+    );
+    let lord_howe = zone("Australia/Lord_Howe"); // a half-hour change
+    assert_eq!(
+        w.next_open(ts("2026-04-04T12:00:00Z"), &lord_howe),
+        Some(ts("2026-04-04T21:30:00Z"))
+    );
+    // Across the whole change day the window is open exactly 13 hours in each zone.
+    for (tz, day) in [
+        (&london, "2026-03-29T00:00:00Z"),
+        (&sydney, "2026-04-04T13:00:00Z"),
+    ] {
+        let minutes = (0..24 * 60)
+            .filter(|m| w.is_open(ts(day) + SignedDuration::from_mins(*m), tz))
+            .count();
+        assert_eq!(minutes, 13 * 60);
+    }
+}
+
+#[test]
+fn a_retry_across_a_change_day_lands_inside_the_window() {
+    use crate::engine::retry::{NextStep, Outcome, RetryPolicy};
+    let london = zone("Europe/London");
+    let w = preset("us");
+    // No answer at 20:30 GMT on Saturday 28 March; two hours later the window is closed; the retry goes to the
+    // Sunday opening, 08:00 BST = 07:00Z (not 08:00Z, which a fixed offset would give).
+    let next =
+        RetryPolicy::default().next_step(Outcome::NoAnswer, 1, ts("2026-03-28T20:30:00Z"), &w, &[london]);
+    assert_eq!(next, NextStep::RetryAt(ts("2026-03-29T07:00:00Z")));
+}

@@ -1,0 +1,191 @@
+//! The engine's per-step reads gathered in one place, so a step costs one trip to a reader thread: the
+//! running campaigns with everything the step decides on (calls in flight, recent endings for the breaker,
+//! overdue calls for the watchdog, whether anyone is due), the campaigns whose schedule is due, the calls in
+//! flight per provider, the engine settings. Plus the frequency-cap lookup and scheduled callbacks.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    StoreError, StoreResult,
+    attempts::{self, EngineCampaign, IN_FLIGHT, OverdueCall},
+};
+use crate::{
+    campaign::CampaignStatus,
+    engine::{
+        breaker::BreakerSettings,
+        schedule::ScheduleView,
+        settings::{self, EngineSettings},
+    },
+};
+
+/// One running campaign and what the step needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignState {
+    pub campaign: EngineCampaign,
+    pub in_flight: u32,
+    /// (ended at, failed), newest first, since the campaign last changed.
+    pub recent_endings: Vec<(String, bool)>,
+    /// Placed calls past the campaign's max duration.
+    pub overdue: Vec<OverdueCall>,
+    /// Someone is due now (pending or waiting, due time passed).
+    pub has_due: bool,
+    /// Someone is not finished (pending, waiting or being dialed).
+    pub unfinished: bool,
+}
+
+/// Everything one engine step reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepSnapshot {
+    pub campaigns: Vec<CampaignState>,
+    /// Campaigns with a start or end time (scheduled, running).
+    pub scheduled: Vec<ScheduleView>,
+    pub provider_in_flight: HashMap<String, u32>,
+    pub settings: EngineSettings,
+    /// The earliest time a waiting contact of a running campaign becomes due.
+    pub next_due_at: Option<String>,
+}
+
+/// Reads a step's snapshot; `overdue_before(campaign)` is the start time before which a call is overdue.
+pub fn snapshot(
+    conn: &Connection,
+    now: &str,
+    overdue_before: impl Fn(&EngineCampaign) -> String,
+) -> StoreResult<StepSnapshot> {
+    let mut snap = StepSnapshot {
+        settings: settings::load(conn)?,
+        ..Default::default()
+    };
+    for campaign in attempts::running_campaigns(conn)? {
+        let id = campaign.id;
+        let breaker: BreakerSettings = serde_json::from_str(&campaign.breaker).unwrap_or_default();
+        let recent_endings = attempts::recent_endings(conn, id, &campaign.updated_at, breaker.min_dials)?;
+        let overdue = attempts::overdue_calls(conn, id, &overdue_before(&campaign))?;
+        let in_flight = attempts::in_flight(conn, id)?;
+        let next: Option<String> = conn
+            .prepare_cached(
+                "SELECT MIN(next_attempt_at) FROM campaign_contacts
+                 WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')",
+            )?
+            .query_row([id], |r| r.get(0))?;
+        let has_due = next.as_deref().is_some_and(|n| n <= now);
+        let unfinished = next.is_some()
+            || conn
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
+                )?
+                .query_row([id], |r| r.get::<_, bool>(0))?;
+        if let Some(n) = next
+            && snap.next_due_at.as_ref().is_none_or(|m| n < *m)
+        {
+            snap.next_due_at = Some(n);
+        }
+        snap.campaigns.push(CampaignState {
+            campaign,
+            in_flight,
+            recent_endings,
+            overdue,
+            has_due,
+            unfinished,
+        });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, status, start_at, end_at, end_action, updated_at FROM campaigns
+         WHERE (status = 'scheduled' AND start_at IS NOT NULL) OR (status = 'running' AND end_at IS NOT NULL)",
+    )?;
+    snap.scheduled = stmt
+        .query_map([], |r| {
+            let status: String = r.get(1)?;
+            Ok((r.get(0)?, status, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .map(|row| {
+            let (id, status, start_at, end_at, end_action, updated_at) = row?;
+            let status = CampaignStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("campaign {id} has status '{status}'")))?;
+            Ok(ScheduleView {
+                id,
+                status,
+                start_at,
+                end_at,
+                end_action,
+                updated_at,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    snap.provider_in_flight = provider_in_flight(conn)?;
+    Ok(snap)
+}
+
+/// Calls in flight per provider, across every campaign.
+pub fn provider_in_flight(conn: &Connection) -> StoreResult<HashMap<String, u32>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT provider, COUNT(*) FROM calls WHERE status IN ({IN_FLIGHT}) GROUP BY provider"
+    ))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<HashMap<_, _>, _>>()?;
+    Ok(rows)
+}
+
+/// Creation times (newest first) of a contact's placed calls since `since`, at most `limit`.
+pub fn recent_calls_of_contact(
+    conn: &Connection,
+    contact_id: i64,
+    since: &str,
+    limit: u32,
+) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT created_at FROM calls WHERE contact_id = ?1 AND created_at > ?2 AND status != 'not_placed'
+         ORDER BY created_at DESC LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![contact_id, since, limit], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A contact's place in a campaign, for a callback request.
+pub fn contact_state(conn: &Connection, campaign_id: i64, contact_id: i64) -> StoreResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT state FROM campaign_contacts WHERE campaign_id = ?1 AND contact_id = ?2",
+            params![campaign_id, contact_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Schedules a callback at `at` (it goes before the list order then); `None` clears one. A contact that was
+/// done waits again; suppressed and in-call contacts are refused by the caller.
+pub fn set_callback(
+    conn: &Connection,
+    campaign_id: i64,
+    contact_id: i64,
+    at: Option<&str>,
+    now: &str,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET
+            state = CASE WHEN ?3 IS NOT NULL AND state = 'done' THEN 'retry_wait' ELSE state END,
+            callback_at = ?3,
+            next_attempt_at = CASE WHEN ?3 IS NOT NULL THEN ?3 ELSE IFNULL(next_attempt_at, ?4) END,
+            wait_reason = CASE WHEN ?3 IS NOT NULL THEN 'callback_later'
+                               WHEN wait_reason = 'callback_later' THEN NULL ELSE wait_reason END,
+            updated_at = ?4
+         WHERE campaign_id = ?1 AND contact_id = ?2",
+    )?
+    .execute(params![campaign_id, contact_id, at, now])?;
+    Ok(())
+}
+
+/// Extends the lease of the contact whose current call is `call_id` (the provider says it is still going).
+pub fn renew_lease(conn: &Connection, call_id: i64, until: &str) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE campaign_contacts SET lease_expires_at = ?2
+         WHERE (campaign_id, contact_id) = (SELECT campaign_id, contact_id FROM calls WHERE id = ?1)
+           AND last_call_id = ?1 AND state = 'dialing'",
+    )?
+    .execute(params![call_id, until])?;
+    Ok(())
+}
