@@ -5,6 +5,7 @@ mod api;
 mod engine;
 mod import;
 mod import_api;
+mod import_files;
 mod listeners;
 mod phone;
 mod store;

@@ -4,6 +4,7 @@
 
 mod agents;
 mod campaigns;
+pub mod contacts;
 pub mod error;
 pub mod imports;
 mod info;
@@ -91,10 +92,12 @@ command_table! {
     "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
     "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
+    "import.errors" => imports::errors: imports::ImportIdArgs => imports::ErrorsOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
 }

@@ -52,6 +52,9 @@ pub struct RowError {
     pub row: u64,
     pub code: RowCode,
     pub message: String,
+    /// The row's cells as read, for the errors CSV (kept out of JSON: summaries stay small).
+    #[serde(skip)]
+    pub values: Vec<String>,
 }
 
 /// What the validator needs to know besides the row.
@@ -112,6 +115,7 @@ impl Validator {
             row: row.number,
             code,
             message,
+            values: original_values(row),
         };
         if let Some(extra) = row.cells.get(self.width..)
             && extra.iter().any(|c| !c.trim().is_empty())
@@ -266,6 +270,16 @@ impl Validator {
         self.zones.insert(raw.to_owned(), z.clone());
         z
     }
+}
+
+/// A failed row's cells for the errors CSV: trimmed (a CSV line's `\r` included), trailing empty cells
+/// dropped, so the same row reads the same from any format.
+fn original_values(row: &RawRow) -> Vec<String> {
+    let mut cells: Vec<String> = row.cells.iter().map(|c| c.trim().to_owned()).collect();
+    while cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    cells
 }
 
 fn or_unknown(s: &str) -> &str {

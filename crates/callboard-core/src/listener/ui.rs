@@ -40,6 +40,9 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
     let api = Router::new()
         .route("/rpc", post(rpc))
         .route("/events", get(events))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Uploads stream to disk under their own, larger limit.
+        .merge(super::ui_files::routes())
         .fallback(|req: Request| async move { super::not_found(req.uri().path()) })
         .route_layer(middleware::from_fn_with_state(app.clone(), require_token));
     let router = Router::new()
@@ -57,8 +60,7 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
         ServiceBuilder::new()
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::new())
-            .layer(middleware::from_fn(require_loopback_host))
-            .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+            .layer(middleware::from_fn(require_loopback_host)),
     )
 }
 
