@@ -1,7 +1,22 @@
 // The typed client: one function per command in docs/api.md, over whichever transport `platform()` picked.
 
 import { platform } from "../platform";
-import type { Agent, AgentInput, AppInfo, Campaign, CampaignInput, Commands, CommandName, Health, WhyReport } from "./types";
+import type {
+  Agent,
+  AgentInput,
+  AppInfo,
+  Campaign,
+  CampaignInput,
+  Commands,
+  CommandName,
+  ContactListArgs,
+  ContactPage,
+  Health,
+  ImportArgs,
+  ImportPreview,
+  Mapping,
+  WhyReport,
+} from "./types";
 
 /** Runs any command with its declared args and response types. */
 export function rpc<C extends CommandName>(cmd: C, args: Commands[C]["args"]): Promise<Commands[C]["response"]> {
@@ -32,6 +47,20 @@ export const api = {
     list: (): Promise<Agent[]> => rpc("agent.list", none),
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),
   },
+
+  contacts: {
+    list: (args: ContactListArgs): Promise<ContactPage> => rpc("contact.list", args),
+  },
+
+  imports: {
+    preview: (args: ImportArgs): Promise<ImportPreview> => rpc("import.preview", args),
+    commit: (args: ImportArgs) => rpc("import.commit", args),
+    cancel: (importId: number) => rpc("import.cancel", { import_id: importId }),
+    status: (importId: number) => rpc("import.status", { import_id: importId }),
+    errors: (importId: number) => rpc("import.errors", { import_id: importId }),
+    saveTemplate: (name: string, header: string[], mapping: Mapping) => rpc("import.template.save", { name, header, mapping }),
+    upload: (file: File, onProgress?: (sent: number) => void) => platform().upload(file, onProgress),
+  },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
@@ -41,4 +70,6 @@ export const keys = {
   campaign: (id: number) => ["campaign", id] as const,
   why: (id: number) => ["campaign.why", id] as const,
   agents: ["agents"] as const,
+  contacts: (filter: ContactListArgs) => ["contacts", filter] as const,
+  contactsAll: ["contacts"] as const,
 };

@@ -166,6 +166,15 @@ export type CampaignEvent =
   | { type: "agent_changed"; agent: Agent }
   /** Something a supervisor should look at: kind `circuit_breaker`, `stuck_call`, … */
   | { type: "alert"; kind: string; campaign_id: number | null; message: string }
+  | { type: "import_progress"; import_id: number; campaign_id: number; progress: ImportProgress }
+  | {
+      type: "import_finished";
+      import_id: number;
+      campaign_id: number;
+      /** Errors cut to the first 100; `import.status` / `import.errors` have them all. */
+      summary: ImportSummary | null;
+      error: ApiErrorBody | null;
+    }
   /**
    * Sent by the core when a subscriber fell behind; the UI also raises it itself after an event stream
    * reconnects. Either way: refetch everything.
@@ -192,6 +201,141 @@ export interface Commands {
   "campaign.copy_contacts": { args: { id: number; from: number }; response: { added: number; campaign: Campaign } };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
+  "contact.list": { args: ContactListArgs; response: ContactPage };
+  "import.preview": { args: ImportArgs; response: ImportPreview };
+  "import.commit": { args: ImportArgs; response: { import_id: number } };
+  "import.cancel": { args: { import_id: number }; response: { import_id: number; cancelled: boolean } };
+  "import.status": { args: { import_id: number }; response: ImportStatus };
+  "import.errors": { args: { import_id: number }; response: ImportErrors };
+  "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
+  "import.template.save": {
+    args: { name: string; header: string[]; mapping: Mapping };
+    response: { id: number; name: string; signature: string; mapping: string };
+  };
 }
 
 export type CommandName = keyof Commands;
+
+// ---------- Import (docs/api.md "import.*") ----------
+
+export type Field =
+  | "phone"
+  | "alt_phone"
+  | "first_name"
+  | "last_name"
+  | "full_name"
+  | "email"
+  | "language"
+  | "time_zone"
+  | "consent"
+  | "notes"
+  | "external_id";
+export type Target = { kind: "field"; name: Field } | { kind: "variable"; name: string } | { kind: "ignore" };
+export interface Mapping {
+  columns: { header: string; target: Target }[];
+}
+export type RowCode =
+  | "MISSING_PHONE"
+  | "INVALID_PHONE"
+  | "WRONG_REGION"
+  | "DUPLICATE_IN_FILE"
+  | "DUPLICATE_IN_CAMPAIGN"
+  | "ON_DNC"
+  | "INVALID_TIMEZONE"
+  | "BAD_ENCODING"
+  | "TOO_MANY_COLUMNS";
+
+/** Where the rows come from: exactly one of `path`, `upload_id`, `sheet_url`. */
+export interface ImportArgs {
+  path?: string;
+  upload_id?: string;
+  campaign_id: number;
+  region?: string;
+  allowed_regions?: string[];
+  sheet?: string;
+  mapping?: Mapping;
+  limit?: number;
+}
+export interface RowErrorItem {
+  row: number;
+  code: RowCode;
+  message: string;
+}
+export interface ImportSummary {
+  total: number;
+  imported: number;
+  invalid: number;
+  duplicates: number;
+  suppressed: number;
+  errors: RowErrorItem[];
+  errors_truncated: boolean;
+  cancelled: boolean;
+  header_row: number;
+  mapping: Mapping;
+  source: string;
+}
+export interface PreviewRow {
+  row: number;
+  code: RowCode | null;
+  message: string;
+  phone_e164: string;
+  name: string;
+  time_zone: string;
+}
+export interface ImportPreview {
+  summary: ImportSummary;
+  rows: PreviewRow[];
+  signature: string;
+}
+export interface ImportProgress {
+  total_rows: number;
+  rows_read: number;
+  committed: number;
+}
+export type ImportStatus = { import_id: number; campaign_id: number } & (
+  | { state: "running"; progress: ImportProgress | null }
+  | { state: "done"; summary: ImportSummary }
+  | { state: "failed"; code: string; message: string }
+);
+export interface ImportErrors {
+  import_id: number;
+  filename: string;
+  rows: number;
+  csv: string;
+}
+export interface Uploaded {
+  upload_id: string;
+  name: string;
+  bytes: number;
+}
+
+// ---------- Contacts ----------
+
+export type ContactStatus = "active" | "opted_out" | "deleted";
+export interface Contact {
+  id: number;
+  phone_e164: string;
+  name: string;
+  email: string;
+  language: string;
+  time_zone: string | null;
+  time_zone_source: string;
+  status: ContactStatus;
+  external_id: string;
+  variables: Record<string, unknown>;
+  /** State in the campaign filtered on; null without a campaign filter. */
+  campaign_state: string | null;
+  created_at: string;
+}
+export interface ContactListArgs {
+  search?: string;
+  status?: ContactStatus;
+  campaign_id?: number;
+  before?: number;
+  limit?: number;
+}
+export interface ContactPage {
+  contacts: Contact[];
+  next_before: number | null;
+  total: number | null;
+}

@@ -291,3 +291,49 @@ pub fn finished_summary(app: &App, import_id: u64) -> Result<Summary, ApiError> 
         )),
     }
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadPieceArgs {
+    /// None for the first piece (which starts the upload), then the id it answered.
+    #[serde(default)]
+    pub upload_id: Option<String>,
+    /// The file's name (its extension chooses the format); used with the first piece.
+    #[serde(default)]
+    pub name: String,
+    /// The piece, base64 (standard alphabet). Pieces up to 4 MB keep the request under the 8 MB limit.
+    pub data_base64: String,
+}
+
+/// Uploads a file in pieces through the command table: the desktop app's way (its IPC has no streaming
+/// body); a browser uses `POST /api/uploads`. Answers like that route.
+pub async fn upload_piece(
+    app: &App,
+    _actor: Actor,
+    args: UploadPieceArgs,
+) -> Result<crate::listener::ui_files::Uploaded, ApiError> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(args.data_base64.as_bytes())
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("data_base64: not base64: {e}")))?;
+    let uploads = Uploads::new(app.data_dir());
+    blocking(move || {
+        let (upload_id, name, bytes) = uploads
+            .append_piece(args.upload_id.as_deref(), &args.name, &bytes)
+            .map_err(|e| match e {
+                crate::import::uploads::UploadError::TooLarge => {
+                    ApiError::new(ErrorCode::Validation, e.to_string())
+                }
+                crate::import::uploads::UploadError::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                    ApiError::new(ErrorCode::NotFound, io.to_string())
+                }
+                other => ApiError::new(ErrorCode::Internal, other.to_string()),
+            })?;
+        Ok(crate::listener::ui_files::Uploaded {
+            upload_id,
+            name,
+            bytes,
+        })
+    })
+    .await
+}

@@ -97,6 +97,7 @@ command_table! {
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
+    "import.upload_piece" => imports::upload_piece: imports::UploadPieceArgs => crate::listener::ui_files::Uploaded,
     "import.errors" => imports::errors: imports::ImportIdArgs => imports::ErrorsOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,

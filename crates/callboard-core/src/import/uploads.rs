@@ -109,6 +109,38 @@ impl Uploads {
             .ok_or_else(missing)
     }
 
+    /// Appends a piece to upload `id`, or starts a new upload called `name` when `id` is `None` (for
+    /// transports without streaming bodies, such as the desktop IPC). Returns the id, stored name and size.
+    pub fn append_piece(&self, id: Option<&str>, name: &str, bytes: &[u8]) -> Result<(String, String, u64), UploadError> {
+        let path = match id {
+            None => {
+                let up = self.create(name)?;
+                let path = up.path.clone();
+                up.finish()?;
+                path
+            }
+            Some(id) => self
+                .path(id)
+                .map_err(|e| UploadError::Io(io::Error::new(io::ErrorKind::NotFound, e.to_string())))?,
+        };
+        let size = fs::metadata(&path)?.len() + bytes.len() as u64;
+        if size > MAX_UPLOAD_BYTES {
+            if let Some(dir) = path.parent() {
+                let _ = fs::remove_dir_all(dir);
+            }
+            return Err(UploadError::TooLarge);
+        }
+        let mut f = fs::OpenOptions::new().append(true).open(&path)?;
+        f.write_all(bytes)?;
+        let id = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok((id, name, size))
+    }
+
     /// Removes upload `id` (after its import).
     pub fn remove(&self, id: &str) {
         if let Ok(path) = self.path(id)
@@ -177,6 +209,13 @@ mod tests {
         assert!(uploads.path("../../etc").is_err());
         uploads.remove(&id);
         assert!(uploads.path(&id).is_err());
+        // In pieces, as the desktop app sends them.
+        let (id2, name, n) = uploads.append_piece(None, "b.csv", b"Phone\n")?;
+        assert_eq!((name.as_str(), n), ("b.csv", 6));
+        let (same, _, n) = uploads.append_piece(Some(&id2), "", b"55123456\n")?;
+        assert_eq!((same.as_str(), n), (id2.as_str(), 15));
+        assert_eq!(fs::read_to_string(uploads.path(&id2)?)?, "Phone\n55123456\n");
+        assert!(uploads.append_piece(Some("0123456789abcdef0123456789abcdef"), "", b"x").is_err());
         // An upload dropped unfinished leaves nothing behind.
         let up = uploads.create("x.csv")?;
         let id = up.id.clone();
