@@ -415,8 +415,12 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
                   <tr key={r.row} className={r.code ? "row-bad" : ""} data-testid="preview-row" data-bad={r.code ? "true" : "false"} data-row={r.row}>
                     <td className="tabular muted">{r.row}</td>
                     <td className="tabular">{r.phone_e164 || <span className="faint">—</span>}</td>
-                    <td className="cell-ellipsis">{r.name}</td>
-                    <td className="cell-ellipsis">{r.time_zone}</td>
+                    <td>
+                      <span className="cell-ellipsis">{r.name}</span>
+                    </td>
+                    <td>
+                      <span className="cell-ellipsis">{r.time_zone}</span>
+                    </td>
                     <td>
                       {r.code ? (
                         <span title={r.message}>
