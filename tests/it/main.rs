@@ -6,6 +6,7 @@ mod engine;
 mod import;
 mod import_api;
 mod import_files;
+mod import_sheets;
 mod listeners;
 mod phone;
 mod store;

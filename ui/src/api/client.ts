@@ -60,6 +60,8 @@ export const api = {
     errors: (importId: number) => rpc("import.errors", { import_id: importId }),
     saveTemplate: (name: string, header: string[], mapping: Mapping) => rpc("import.template.save", { name, header, mapping }),
     upload: (file: File, onProgress?: (sent: number) => void) => platform().upload(file, onProgress),
+    fetchSheet: (sheet: string, range?: string, apiKey?: string) =>
+      rpc("import.fetch_sheet", { sheet, ...(range ? { range } : {}), ...(apiKey ? { api_key: apiKey } : {}) }),
   },
 };
 

@@ -207,6 +207,10 @@ export interface Commands {
   "import.cancel": { args: { import_id: number }; response: { import_id: number; cancelled: boolean } };
   "import.status": { args: { import_id: number }; response: ImportStatus };
   "import.errors": { args: { import_id: number }; response: ImportErrors };
+  "import.fetch_sheet": {
+    args: { sheet: string; range?: string; api_key?: string; service_account_json?: string };
+    response: Uploaded & { rows: number };
+  };
   "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
   "import.template.save": {
     args: { name: string; header: string[]; mapping: Mapping };
@@ -245,7 +249,7 @@ export type RowCode =
   | "BAD_ENCODING"
   | "TOO_MANY_COLUMNS";
 
-/** Where the rows come from: exactly one of `path`, `upload_id`, `sheet_url`. */
+/** Where the rows come from: exactly one of `path` (a local file) and `upload_id` (an upload or a fetched sheet). */
 export interface ImportArgs {
   path?: string;
   upload_id?: string;

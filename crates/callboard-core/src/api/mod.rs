@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod error;
 pub mod imports;
 mod info;
+pub mod sheets;
 mod webhooks;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -98,6 +99,7 @@ command_table! {
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.upload_piece" => imports::upload_piece: imports::UploadPieceArgs => crate::listener::ui_files::Uploaded,
+    "import.fetch_sheet" => sheets::fetch_sheet: sheets::FetchSheetArgs => sheets::FetchedSheet,
     "import.errors" => imports::errors: imports::ImportIdArgs => imports::ErrorsOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,

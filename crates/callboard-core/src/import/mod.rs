@@ -10,6 +10,7 @@ mod delimited;
 pub mod encoding;
 mod error;
 pub mod errors_csv;
+pub mod gsheets;
 pub mod header;
 pub mod jobs;
 mod plan;

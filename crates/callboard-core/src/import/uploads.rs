@@ -111,7 +111,12 @@ impl Uploads {
 
     /// Appends a piece to upload `id`, or starts a new upload called `name` when `id` is `None` (for
     /// transports without streaming bodies, such as the desktop IPC). Returns the id, stored name and size.
-    pub fn append_piece(&self, id: Option<&str>, name: &str, bytes: &[u8]) -> Result<(String, String, u64), UploadError> {
+    pub fn append_piece(
+        &self,
+        id: Option<&str>,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(String, String, u64), UploadError> {
         let path = match id {
             None => {
                 let up = self.create(name)?;
@@ -137,7 +142,10 @@ impl Uploads {
             .and_then(|d| d.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Ok((id, name, size))
     }
 
@@ -215,7 +223,11 @@ mod tests {
         let (same, _, n) = uploads.append_piece(Some(&id2), "", b"55123456\n")?;
         assert_eq!((same.as_str(), n), (id2.as_str(), 15));
         assert_eq!(fs::read_to_string(uploads.path(&id2)?)?, "Phone\n55123456\n");
-        assert!(uploads.append_piece(Some("0123456789abcdef0123456789abcdef"), "", b"x").is_err());
+        assert!(
+            uploads
+                .append_piece(Some("0123456789abcdef0123456789abcdef"), "", b"x")
+                .is_err()
+        );
         // An upload dropped unfinished leaves nothing behind.
         let up = uploads.create("x.csv")?;
         let id = up.id.clone();

@@ -46,6 +46,7 @@ function fakePlatform() {
         "import.commit": { import_id: 41 },
         "import.status": { import_id: 41, campaign_id: 7, state: "done", summary },
         "import.errors": { import_id: 41, filename: "import-41-errors.csv", rows: 1, csv: "Error row\n" },
+        "import.fetch_sheet": { upload_id: "s1", name: "Leads.csv", bytes: 10, rows: 3 },
       };
       return answers[cmd] as T;
     },
@@ -103,6 +104,27 @@ describe("ImportWizard", () => {
     expect(screen.getByTestId("import-errors").textContent).toContain("Row 3");
     fireEvent.click(screen.getByTestId("import-done"));
     expect(onDone).toHaveBeenCalledWith(7);
+  });
+
+  it("reads a Google Sheet link into an upload and previews it like a file", async () => {
+    const fake = fakePlatform();
+    setPlatform(fake.p);
+    render(
+      <QueryClientProvider client={new QueryClient()}>
+        <ImportWizard campaignId={7} onClose={() => {}} onDone={() => {}} />
+      </QueryClientProvider>,
+    );
+    const next = screen.getByTestId("import-next") as HTMLButtonElement;
+    fireEvent.change(screen.getByTestId("import-sheet-url"), { target: { value: "https://example.com/x.csv" } });
+    expect(next.disabled).toBe(true);
+    const link = "https://docs.google.com/spreadsheets/d/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/edit#gid=0";
+    fireEvent.change(screen.getByTestId("import-sheet-url"), { target: { value: link } });
+    fireEvent.change(screen.getByTestId("import-sheet-key"), { target: { value: "AIza-k" } });
+    fireEvent.click(next);
+    await screen.findByTestId("mapping-table");
+    expect(fake.calls.find(([c]) => c === "import.fetch_sheet")?.[1]).toEqual({ sheet: link, api_key: "AIza-k" });
+    expect(fake.calls.find(([c]) => c === "import.preview")?.[1]).toMatchObject({ upload_id: "s1", campaign_id: 7 });
+    expect(screen.getByText(/Google Sheet “Leads”/)).toBeTruthy();
   });
 
   it("shows the core's error with its code and stays on the step", async () => {

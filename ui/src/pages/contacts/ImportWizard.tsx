@@ -34,8 +34,8 @@ const STEPS: { id: Step; label: string }[] = [
   { id: "done", label: "Summary" },
 ];
 
-/** Where the rows come from, once uploaded (or the sheet to read). */
-type Source = { upload_id: string; label: string } | { sheet_url: string; sheet_range?: string; label: string };
+/** Where the rows come from, once uploaded (a Google Sheet is fetched into an upload too). */
+type Source = { upload_id: string; label: string };
 
 export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: number; onClose(): void; onDone(campaignId: number): void }) {
   const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
@@ -47,6 +47,7 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
   const [file, setFile] = useState<File | null>(null);
   const [sheetUrl, setSheetUrl] = useState("");
   const [sheetRange, setSheetRange] = useState("");
+  const [apiKey, setApiKey] = useState("");
   const [source, setSource] = useState<Source | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [mapping, setMapping] = useState<Mapping | null>(null);
@@ -120,8 +121,7 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
 
   function args(extra: Partial<ImportArgs> = {}): ImportArgs | null {
     if (!source || campaign == null) return null;
-    const from = "upload_id" in source ? { upload_id: source.upload_id } : { sheet_url: source.sheet_url, sheet_range: source.sheet_range };
-    return { ...from, campaign_id: campaign, region, ...extra };
+    return { upload_id: source.upload_id, campaign_id: campaign, region, ...extra };
   }
 
   async function run(label: string, f: () => Promise<void>) {
@@ -138,16 +138,12 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
 
   const chooseSource = () =>
     run("Reading the file…", async () => {
-      let src: Source;
-      if (file) {
-        const up = await api.imports.upload(file);
-        src = { upload_id: up.upload_id, label: up.name };
-      } else {
-        src = { sheet_url: sheetUrl.trim(), sheet_range: sheetRange.trim() || undefined, label: "Google Sheet" };
-      }
+      const up = file
+        ? await api.imports.upload(file)
+        : await api.imports.fetchSheet(sheetUrl.trim(), sheetRange.trim() || undefined, apiKey.trim() || undefined);
+      const src: Source = { upload_id: up.upload_id, label: file ? up.name : `Google Sheet “${up.name.replace(/\.csv$/, "")}”` };
       setSource(src);
-      const from = "upload_id" in src ? { upload_id: src.upload_id } : { sheet_url: src.sheet_url, sheet_range: src.sheet_range };
-      const p = await api.imports.preview({ ...from, campaign_id: campaign ?? 0, region });
+      const p = await api.imports.preview({ upload_id: src.upload_id, campaign_id: campaign ?? 0, region });
       setPreview(p);
       setMapping(p.summary.mapping);
       setStep("mapping");
@@ -318,8 +314,19 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
               />
               <input className="input" placeholder="Range, e.g. Leads!A1:H" value={sheetRange} disabled={!!file} onChange={(e) => setSheetRange(e.target.value)} />
             </div>
+            <input
+              className="input"
+              type="password"
+              autoComplete="off"
+              placeholder="API key (only for a sheet anyone with the link can view)"
+              value={apiKey}
+              disabled={!!file}
+              onChange={(e) => setApiKey(e.target.value)}
+              data-testid="import-sheet-key"
+            />
             <span className="field-hint">
-              Share the sheet with the service account Callboard uses, or make it readable by anyone with the link.
+              Share the sheet with the service account set in CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON, or make it readable by
+              anyone with the link and give an API key. The key is used for this read only and not stored.
             </span>
           </div>
         </div>

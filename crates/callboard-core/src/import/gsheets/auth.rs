@@ -63,7 +63,10 @@ impl Credentials {
     }
 
     /// From the request (service-account JSON wins over an API key), else from the environment.
-    pub fn choose(service_account_json: Option<&str>, api_key: Option<&str>) -> Result<Credentials, SheetsError> {
+    pub fn choose(
+        service_account_json: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Result<Credentials, SheetsError> {
         let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         if let Some(json) = nonempty(service_account_json) {
             return Credentials::service_account(&json);
@@ -125,8 +128,12 @@ pub(super) async fn access_token(
     };
     let signing_key = jsonwebtoken::EncodingKey::from_rsa_pem(key.private_key.expose().as_bytes())
         .map_err(|_| SheetsError::BadKey("private_key is not a valid RSA key in PEM form".into()))?;
-    let assertion = jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256), &claims, &signing_key)
-        .map_err(|e| SheetsError::BadKey(format!("cannot sign with the key: {e}")))?;
+    let assertion = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &signing_key,
+    )
+    .map_err(|e| SheetsError::BadKey(format!("cannot sign with the key: {e}")))?;
     let body: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", JWT_GRANT)
         .append_pair("assertion", &assertion)
@@ -139,12 +146,19 @@ pub(super) async fn access_token(
         .await
         .map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
     if !status.is_success() {
         let e: TokenError = serde_json::from_str(&text).unwrap_or_default();
         return Err(SheetsError::TokenRefused {
             email: key.client_email.clone(),
-            reason: if e.error_description.is_empty() { e.error } else { e.error_description },
+            reason: if e.error_description.is_empty() {
+                e.error
+            } else {
+                e.error_description
+            },
         });
     }
     let answer: TokenAnswer = serde_json::from_str(&text)

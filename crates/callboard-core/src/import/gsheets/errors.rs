@@ -8,7 +8,9 @@ use super::{Credentials, SheetRef};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SheetsError {
-    #[error("'{0}' is not a Google Sheets link or spreadsheet id (expected https://docs.google.com/spreadsheets/d/…)")]
+    #[error(
+        "'{0}' is not a Google Sheets link or spreadsheet id (expected https://docs.google.com/spreadsheets/d/…)"
+    )]
     BadLink(String),
     #[error(
         "no Google credentials: give a service-account key (JSON) or an API key, or set \
@@ -52,11 +54,21 @@ struct GoogleError {
 /// Turns a non-2xx answer of the Sheets API into a message that says what to do.
 pub(super) fn explain(status: u16, body: &str, creds: &Credentials, sheet: &SheetRef) -> SheetsError {
     let e = serde_json::from_str::<Envelope>(body).unwrap_or_default().error;
-    let reasons: Vec<&str> = e.details.iter().filter_map(|d| d.get("reason").and_then(|r| r.as_str())).collect();
-    let disabled = reasons.iter().any(|r| *r == "SERVICE_DISABLED" || *r == "API_KEY_SERVICE_BLOCKED")
+    let reasons: Vec<&str> = e
+        .details
+        .iter()
+        .filter_map(|d| d.get("reason").and_then(|r| r.as_str()))
+        .collect();
+    let disabled = reasons
+        .iter()
+        .any(|r| *r == "SERVICE_DISABLED" || *r == "API_KEY_SERVICE_BLOCKED")
         || e.message.contains("has not been used in project")
         || e.message.contains("it is disabled");
-    let google = if e.message.is_empty() { String::new() } else { format!(" (Google said: {})", e.message) };
+    let google = if e.message.is_empty() {
+        String::new()
+    } else {
+        format!(" (Google said: {})", e.message)
+    };
     let text = match status {
         403 if disabled => format!(
             "the Google Sheets API is not enabled for the Cloud project of these credentials: enable it at \

@@ -34,7 +34,11 @@ pub struct SheetRef {
 /// Reads `https://docs.google.com/spreadsheets/d/<id>/edit#gid=<gid>` or a bare id.
 pub fn parse_ref(input: &str, range: Option<&str>) -> Result<SheetRef, SheetsError> {
     let t = input.trim();
-    let id_ok = |s: &str| s.len() >= 20 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let id_ok = |s: &str| {
+        s.len() >= 20
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     let (id, gid) = match t.split_once("/spreadsheets/d/") {
         Some((_, rest)) => {
             let id = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -93,13 +97,23 @@ impl SheetsClient {
 
     /// The rows of a sheet. `now` (Unix seconds) dates the service-account assertion.
     #[tracing::instrument(skip_all, fields(sheet = %sheet.id))]
-    pub async fn values(&self, sheet: &SheetRef, creds: &Credentials, now: i64) -> Result<SheetValues, SheetsError> {
+    pub async fn values(
+        &self,
+        sheet: &SheetRef,
+        creds: &Credentials,
+        now: i64,
+    ) -> Result<SheetValues, SheetsError> {
         let auth = match creds {
-            Credentials::ServiceAccount(key) => Auth::Bearer(auth::access_token(&self.http, key, self.token_url.as_deref(), now).await?),
+            Credentials::ServiceAccount(key) => {
+                Auth::Bearer(auth::access_token(&self.http, key, self.token_url.as_deref(), now).await?)
+            }
             Credentials::ApiKey(k) => Auth::Key(k.expose().to_owned()),
         };
         let (title, range) = match &sheet.range {
-            Some(r) => (r.split('!').next().unwrap_or(r).trim_matches('\'').to_owned(), r.clone()),
+            Some(r) => (
+                r.split('!').next().unwrap_or(r).trim_matches('\'').to_owned(),
+                r.clone(),
+            ),
             None => {
                 let title = self.tab_title(sheet, creds, &auth).await?;
                 let range = format!("'{}'", title.replace('\'', "''"));
@@ -123,7 +137,12 @@ impl SheetsClient {
     }
 
     /// The title of the tab the link's `gid` names, else of the first tab.
-    async fn tab_title(&self, sheet: &SheetRef, creds: &Credentials, auth: &Auth) -> Result<String, SheetsError> {
+    async fn tab_title(
+        &self,
+        sheet: &SheetRef,
+        creds: &Credentials,
+        auth: &Auth,
+    ) -> Result<String, SheetsError> {
         let url = format!(
             "{}/v4/spreadsheets/{}?fields=sheets.properties(sheetId%2Ctitle)",
             self.base_url, sheet.id
@@ -150,13 +169,20 @@ impl SheetsClient {
             Auth::Key(key) => self.http.get(format!("{url}&key={}", path_segment(key))),
         };
         // Errors without their URL: an API key travels in the query.
-        let resp = req.send().await.map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| SheetsError::Network(e.without_url().to_string()))?;
         if !(200..300).contains(&status) {
             return Err(errors::explain(status, &text, creds, sheet));
         }
-        serde_json::from_str(&text).map_err(|e| SheetsError::Unexpected(format!("unreadable answer from the Sheets API: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| SheetsError::Unexpected(format!("unreadable answer from the Sheets API: {e}")))
     }
 }
 
@@ -221,7 +247,8 @@ fn path_segment(s: &str) -> String {
 pub fn to_csv(rows: &[Vec<String>]) -> Result<Vec<u8>, SheetsError> {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     for r in rows {
-        w.write_record(r).map_err(|e| SheetsError::Unexpected(e.to_string()))?;
+        w.write_record(r)
+            .map_err(|e| SheetsError::Unexpected(e.to_string()))?;
     }
     w.into_inner().map_err(|e| SheetsError::Unexpected(e.to_string()))
 }
@@ -233,7 +260,10 @@ mod tests {
     #[test]
     fn links_and_ids_are_understood() -> Result<(), SheetsError> {
         let id = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms";
-        let r = parse_ref(&format!("https://docs.google.com/spreadsheets/d/{id}/edit#gid=123"), None)?;
+        let r = parse_ref(
+            &format!("https://docs.google.com/spreadsheets/d/{id}/edit#gid=123"),
+            None,
+        )?;
         assert_eq!((r.id.as_str(), r.gid, r.range), (id, Some(123), None));
         let r = parse_ref(&format!(" {id} "), Some(" Leads!A1:F "))?;
         assert_eq!((r.id.as_str(), r.range.as_deref()), (id, Some("Leads!A1:F")));
