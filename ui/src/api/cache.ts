@@ -57,6 +57,12 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         // Shown by the app shell (see App.tsx); its campaign's explanation is probably stale.
         if (e.campaign_id != null) void qc.invalidateQueries({ queryKey: keys.why(e.campaign_id), exact: true });
         break;
+      case "import_finished":
+        // New contacts: lists of contacts and the campaigns' contact counts are stale.
+        void qc.invalidateQueries({ queryKey: keys.contactsAll });
+        void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
+        void qc.invalidateQueries({ queryKey: keys.campaign(e.campaign_id), exact: true });
+        break;
       case "resync":
         void qc.invalidateQueries();
         break;
