@@ -426,6 +426,7 @@ test("screenshots of every page in light and dark", async () => {
       assert.equal(await page.getByTestId("page-title").textContent(), label);
       if (route === "campaigns") await page.getByTestId("campaign-row").first().waitFor();
       else if (route === "settings") await page.getByTestId("settings-version").getByText(/\d+\.\d+/).waitFor();
+      else if (route === "contacts") await page.getByTestId("contact-row").first().waitFor();
       else await page.getByTestId("empty-state").waitFor();
       await page.mouse.move(1, 1); // no hover highlight in the picture
       await page.screenshot({ path: join(artifacts, `${route}-${theme}.png`), animations: "disabled" });

@@ -166,7 +166,7 @@ export function ContactsPage() {
               </option>
             ))}
           </select>
-          <span className="muted tabular" data-testid="contacts-total">
+          <span className="muted tabular nowrap" data-testid="contacts-total">
             {total == null ? "…" : `${total.toLocaleString()} contact${total === 1 ? "" : "s"}`}
           </span>
           <div className="toolbar-spacer" />
