@@ -107,6 +107,22 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(finished["summary"]["imported"], 6);
     let status = call("import.status", json!({"import_id": started["import_id"]})).await?;
     assert_eq!(status["state"], "done");
+    let errors = call("import.errors", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(errors["rows"], 4);
+    assert!(
+        errors["csv"]
+            .as_str()
+            .is_some_and(|c| c.contains("INVALID_PHONE"))
+    );
+    let piece = call(
+        "import.upload_piece",
+        json!({"name": "p.csv", "data_base64": "UGhvbmUKNTUxMjM0NTYK"}),
+    )
+    .await?;
+    assert_eq!(piece["bytes"], 15);
+    let listed = call("contact.list", json!({"campaign_id": id, "limit": 2})).await?;
+    assert_eq!(listed["total"], 6);
+    assert_eq!(listed["contacts"].as_array().map(Vec::len), Some(2));
     let cancel = call("import.cancel", json!({"import_id": started["import_id"]})).await?;
     assert_eq!(cancel["cancelled"], false);
     let template = call(
@@ -143,6 +159,13 @@ async fn every_command_round_trips() -> TestResult {
     let hooks = call("webhook.list", json!({"limit": 10})).await?;
     assert_eq!(hooks["events"], json!([]));
     assert_eq!(hooks["rejected_since_start"], 0);
+
+    // import.fetch_sheet needs Google (import_sheets.rs runs it against a mock); here, its error shape.
+    let sheet = s
+        .rpc("import.fetch_sheet", json!({"sheet": "not a sheet link"}))
+        .await?;
+    assert_eq!(sheet.code(), "validation", "{:?}", sheet.body);
+    tested.insert("import.fetch_sheet");
 
     let all: BTreeSet<&str> = COMMANDS.iter().copied().collect();
     assert_eq!(tested, all, "every command in the table needs a round-trip here");
