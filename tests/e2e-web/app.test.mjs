@@ -456,6 +456,7 @@ test("screenshots of every page in light and dark", async () => {
       assert.equal(await page.getByTestId("page-title").textContent(), label);
       if (route === "campaigns") await page.getByTestId("campaign-row").first().waitFor();
       else if (route === "settings") await page.getByTestId("settings-version").getByText(/\d+\.\d+/).waitFor();
+      else if (route === "contacts") await page.getByTestId("contact-row").first().waitFor();
       else if (LOADED[route]) await page.getByTestId(LOADED[route]).waitFor();
       else await page.getByTestId("empty-state").waitFor();
       await page.mouse.move(1, 1); // no hover highlight in the picture

@@ -107,6 +107,22 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(finished["summary"]["imported"], 6);
     let status = call("import.status", json!({"import_id": started["import_id"]})).await?;
     assert_eq!(status["state"], "done");
+    let errors = call("import.errors", json!({"import_id": started["import_id"]})).await?;
+    assert_eq!(errors["rows"], 4);
+    assert!(
+        errors["csv"]
+            .as_str()
+            .is_some_and(|c| c.contains("INVALID_PHONE"))
+    );
+    let piece = call(
+        "import.upload_piece",
+        json!({"name": "p.csv", "data_base64": "UGhvbmUKNTUxMjM0NTYK"}),
+    )
+    .await?;
+    assert_eq!(piece["bytes"], 15);
+    let listed = call("contact.list", json!({"campaign_id": id, "limit": 2})).await?;
+    assert_eq!(listed["total"], 6);
+    assert_eq!(listed["contacts"].as_array().map(Vec::len), Some(2));
     let cancel = call("import.cancel", json!({"import_id": started["import_id"]})).await?;
     assert_eq!(cancel["cancelled"], false);
     let template = call(
@@ -286,6 +302,13 @@ async fn every_command_round_trips() -> TestResult {
     assert!(backup["bytes"].as_u64().unwrap_or_default() > 0);
     let wiped = call("data.wipe", json!({"confirm": "WIPE EVERYTHING"})).await?;
     assert!(wiped["safety_backup"].is_string());
+
+    // import.fetch_sheet needs Google (import_sheets.rs runs it against a mock); here, its error shape.
+    let sheet = s
+        .rpc("import.fetch_sheet", json!({"sheet": "not a sheet link"}))
+        .await?;
+    assert_eq!(sheet.code(), "validation", "{:?}", sheet.body);
+    tested.insert("import.fetch_sheet");
 
     // `elevenlabs.*` need a (mock) ElevenLabs: elevenlabs.rs round-trips each of them.
     let all: BTreeSet<&str> = COMMANDS

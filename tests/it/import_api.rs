@@ -150,7 +150,15 @@ async fn bad_import_requests_get_stable_codes() -> TestResult {
     let garbage = dir.path().join("garbage.xlsx");
     std::fs::write(&garbage, b"PK\x03\x04 not a zip")?;
     let cases: Vec<(&str, Value, u16, &str)> = vec![
-        ("import.preview", json!({"campaign_id": id}), 400, "bad_request"),
+        ("import.preview", json!({"campaign_id": id}), 422, "validation"),
+        (
+            "import.preview",
+            json!({"upload_id": "../../etc", "campaign_id": id}),
+            422,
+            "validation",
+        ),
+        ("import.errors", json!({"import_id": 999}), 404, "not_found"),
+        ("contact.list", json!({"status": "sleeping"}), 422, "validation"),
         (
             "import.preview",
             json!({"path": fixture("contacts.csv"), "campaign_id": id, "region": "XX"}),

@@ -11,6 +11,8 @@ mod engine_rules;
 mod engine_week;
 mod import;
 mod import_api;
+mod import_files;
+mod import_sheets;
 mod listeners;
 mod live;
 mod live_feeds;

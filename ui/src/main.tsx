@@ -10,6 +10,7 @@ import "./styles/base.css";
 import "./styles/components.css";
 import "./styles/layout.css";
 import "./styles/live.css";
+import "./styles/contacts.css";
 
 // Pick the transport first: in a browser it takes the token out of the address bar before routing reads it.
 platform();

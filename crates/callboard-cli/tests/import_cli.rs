@@ -106,3 +106,112 @@ fn import_text_output_and_failures() -> TestResult {
     assert_eq!(v["error"]["code"], "BAD_REQUEST");
     Ok(())
 }
+
+#[test]
+fn errors_file_lists_failed_rows_with_their_cells_and_merges_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let errors = dir.path().join("errors.csv");
+    let errors_arg = errors.display().to_string();
+    let (ok, v, out) = import(
+        dir.path(),
+        &[
+            "--campaign",
+            "Spring",
+            "--json",
+            "--errors",
+            &errors_arg,
+            &fixture("contacts.csv"),
+        ],
+    )?;
+    assert!(ok, "{out}");
+    assert_eq!(v["via"], "database");
+    let csv = std::fs::read_to_string(&errors)?;
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Error row,Error code,Error message,Name,Mobile,Email,Time Zone,Car Interest"
+    );
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        lines[1].starts_with("6,INVALID_PHONE,") && lines[1].ends_with(",Bad Number,12345"),
+        "{csv}"
+    );
+
+    // Fix the bad number and the bad zone; import only those rows back.
+    let fixed = csv
+        .replace(",Bad Number,12345", ",Bad Number,55123460")
+        .replace("Mars/Olympus", "Asia/Kuwait");
+    let corrected = dir.path().join("corrected.csv");
+    std::fs::write(&corrected, fixed)?;
+    let (ok, v, out) = import(
+        dir.path(),
+        &["--campaign", "Spring", "--json", &corrected.display().to_string()],
+    )?;
+    assert!(ok, "{out}");
+    assert_eq!(v["total"], 4);
+    assert_eq!(v["imported"], 2, "{v}");
+    Ok(())
+}
+
+/// `callboard serve` on port 0; returns once its runtime file is written (it prints the URLs after that).
+fn serve(data_dir: &Path) -> Result<std::process::Child, Box<dyn std::error::Error>> {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callboard"))
+        .args([
+            "serve",
+            "--ui-addr",
+            "127.0.0.1:0",
+            "--public-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    for line in BufReader::new(stdout).lines() {
+        if line?.trim().starts_with("Public:") {
+            return Ok(child);
+        }
+    }
+    let _ = child.kill();
+    Err("serve exited before printing its URLs".into())
+}
+
+#[test]
+fn import_goes_through_a_running_instance() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut child = serve(dir.path())?;
+    let errors = dir.path().join("errors.csv");
+    let result = import(
+        dir.path(),
+        &[
+            "--campaign",
+            "Through serve",
+            "--json",
+            "--errors",
+            &errors.display().to_string(),
+            &fixture("contacts.xlsx"),
+        ],
+    );
+    let text = import(
+        dir.path(),
+        &["--campaign", "Through serve", &fixture("contacts.csv")],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let (ok, v, out) = result?;
+    assert!(ok, "{out}");
+    assert_eq!(v["via"], "serve");
+    assert_eq!(v["campaign_created"], true);
+    assert_eq!(v["imported"], 6);
+    assert_eq!(v["errors"][0]["code"], "INVALID_PHONE");
+    let csv = std::fs::read_to_string(&errors)?;
+    assert!(csv.contains("6,INVALID_PHONE,"), "{csv}");
+    let (ok, _, out) = text?;
+    assert!(ok, "{out}");
+    assert!(out.contains("through the running instance"), "{out}");
+    assert!(out.contains("0 imported"), "{out}");
+    Ok(())
+}

@@ -148,4 +148,16 @@ describe("applyEvents", () => {
     applyEvents(qc, [{ type: "campaign_deleted", id: 2 }]);
     expect(qc.getQueryData(keys.why(2))).toBeUndefined();
   });
+
+  it("marks contact lists and campaign counts stale when an import finishes", () => {
+    const qc = setup();
+    qc.setQueryData(keys.contacts({ campaign_id: 1 }), { pages: [], pageParams: [] });
+    qc.setQueryData(keys.contacts({}), { pages: [], pageParams: [] });
+    applyEvents(qc, [{ type: "import_progress", import_id: 1, campaign_id: 1, progress: { total_rows: 1, rows_read: 1, committed: 0 } }]);
+    expect(qc.getQueryState(keys.contacts({}))?.isInvalidated).toBe(false);
+    applyEvents(qc, [{ type: "import_finished", import_id: 1, campaign_id: 1, summary: null, error: null }]);
+    expect(qc.getQueryState(keys.contacts({ campaign_id: 1 }))?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.contacts({}))?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(keys.campaigns)?.isInvalidated).toBe(true);
+  });
 });

@@ -65,6 +65,12 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         void qc.invalidateQueries({ queryKey: keys.webhooks, exact: true });
         void qc.invalidateQueries({ queryKey: keys.webhook(e.id), exact: true });
         break;
+      case "import_finished":
+        // New contacts: lists of contacts and the campaigns' contact counts are stale.
+        void qc.invalidateQueries({ queryKey: keys.contactsAll });
+        void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
+        void qc.invalidateQueries({ queryKey: keys.campaign(e.campaign_id), exact: true });
+        break;
       case "resync":
         void qc.invalidateQueries();
         break;

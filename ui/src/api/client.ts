@@ -15,7 +15,12 @@ import type {
   CampaignStats,
   CommandName,
   Commands,
+  ContactListArgs,
+  ContactPage,
   Health,
+  ImportArgs,
+  ImportPreview,
+  Mapping,
   Overview,
   WebhookEventDetail,
   WebhookList,
@@ -81,6 +86,22 @@ export const api = {
     list: (limit = 200): Promise<WebhookList> => rpc("webhook.list", { limit }),
     get: (id: number): Promise<WebhookEventDetail> => rpc("webhook.get", { id }),
   },
+
+  contacts: {
+    list: (args: ContactListArgs): Promise<ContactPage> => rpc("contact.list", args),
+  },
+
+  imports: {
+    preview: (args: ImportArgs): Promise<ImportPreview> => rpc("import.preview", args),
+    commit: (args: ImportArgs) => rpc("import.commit", args),
+    cancel: (importId: number) => rpc("import.cancel", { import_id: importId }),
+    status: (importId: number) => rpc("import.status", { import_id: importId }),
+    errors: (importId: number) => rpc("import.errors", { import_id: importId }),
+    saveTemplate: (name: string, header: string[], mapping: Mapping) => rpc("import.template.save", { name, header, mapping }),
+    upload: (file: File, onProgress?: (sent: number) => void) => platform().upload(file, onProgress),
+    fetchSheet: (sheet: string, range?: string, apiKey?: string) =>
+      rpc("import.fetch_sheet", { sheet, ...(range ? { range } : {}), ...(apiKey ? { api_key: apiKey } : {}) }),
+  },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
@@ -97,4 +118,6 @@ export const keys = {
   campaignStats: (id: number) => ["stats", "campaign", id] as const,
   webhooks: ["webhooks"] as const,
   webhook: (id: number) => ["webhook", id] as const,
+  contacts: (filter: ContactListArgs) => ["contacts", filter] as const,
+  contactsAll: ["contacts"] as const,
 };

@@ -216,6 +216,15 @@ export type CampaignEvent =
   | { type: "webhook_received"; id: number; provider: string; kind: string; status: WebhookStatus }
   /** Many deliveries failed their signature check in a short time: probably a wrong webhook secret. */
   | { type: "webhook_alert"; provider: string; route: string; rejected: number; message: string }
+  | { type: "import_progress"; import_id: number; campaign_id: number; progress: ImportProgress }
+  | {
+      type: "import_finished";
+      import_id: number;
+      campaign_id: number;
+      /** Errors cut to the first 100; `import.status` / `import.errors` have them all. */
+      summary: ImportSummary | null;
+      error: ApiErrorBody | null;
+    }
   /**
    * Sent by the core when a subscriber fell behind; the UI also raises it itself after an event stream
    * reconnects. Either way: refetch everything.
@@ -261,6 +270,21 @@ export interface Commands {
   "webhook.get": { args: { id: number }; response: WebhookEventDetail };
   "demo.start": { args: Record<string, never>; response: AppInfo };
   "demo.leave": { args: Record<string, never>; response: AppInfo };
+  "contact.list": { args: ContactListArgs; response: ContactPage };
+  "import.preview": { args: ImportArgs; response: ImportPreview };
+  "import.commit": { args: ImportArgs; response: { import_id: number } };
+  "import.cancel": { args: { import_id: number }; response: { import_id: number; cancelled: boolean } };
+  "import.status": { args: { import_id: number }; response: ImportStatus };
+  "import.errors": { args: { import_id: number }; response: ImportErrors };
+  "import.fetch_sheet": {
+    args: { sheet: string; range?: string; api_key?: string; service_account_json?: string };
+    response: Uploaded & { rows: number };
+  };
+  "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
+  "import.template.save": {
+    args: { name: string; header: string[]; mapping: Mapping };
+    response: { id: number; name: string; signature: string; mapping: string };
+  };
 }
 
 export type CommandName = keyof Commands;
@@ -595,4 +619,128 @@ export interface SetupCommands {
   "provider.test": { args: { provider: ProviderName }; response: ProviderCheck };
   "backup.create": { args: { path?: string }; response: BackupSummary };
   "data.wipe": { args: { confirm: string }; response: WipeSummary };
+}
+
+// ---------- Import (docs/api.md "import.*") ----------
+
+export type Field =
+  | "phone"
+  | "alt_phone"
+  | "first_name"
+  | "last_name"
+  | "full_name"
+  | "email"
+  | "language"
+  | "time_zone"
+  | "consent"
+  | "notes"
+  | "external_id";
+export type Target = { kind: "field"; name: Field } | { kind: "variable"; name: string } | { kind: "ignore" };
+export interface Mapping {
+  columns: { header: string; target: Target }[];
+}
+export type RowCode =
+  | "MISSING_PHONE"
+  | "INVALID_PHONE"
+  | "WRONG_REGION"
+  | "DUPLICATE_IN_FILE"
+  | "DUPLICATE_IN_CAMPAIGN"
+  | "ON_DNC"
+  | "INVALID_TIMEZONE"
+  | "BAD_ENCODING"
+  | "TOO_MANY_COLUMNS";
+
+/** Where the rows come from: exactly one of `path` (a local file) and `upload_id` (an upload or a fetched sheet). */
+export interface ImportArgs {
+  path?: string;
+  upload_id?: string;
+  campaign_id: number;
+  region?: string;
+  allowed_regions?: string[];
+  sheet?: string;
+  mapping?: Mapping;
+  limit?: number;
+}
+export interface RowErrorItem {
+  row: number;
+  code: RowCode;
+  message: string;
+}
+export interface ImportSummary {
+  total: number;
+  imported: number;
+  invalid: number;
+  duplicates: number;
+  suppressed: number;
+  errors: RowErrorItem[];
+  errors_truncated: boolean;
+  cancelled: boolean;
+  header_row: number;
+  mapping: Mapping;
+  source: string;
+}
+export interface PreviewRow {
+  row: number;
+  code: RowCode | null;
+  message: string;
+  phone_e164: string;
+  name: string;
+  time_zone: string;
+}
+export interface ImportPreview {
+  summary: ImportSummary;
+  rows: PreviewRow[];
+  signature: string;
+}
+export interface ImportProgress {
+  total_rows: number;
+  rows_read: number;
+  committed: number;
+}
+export type ImportStatus = { import_id: number; campaign_id: number } & (
+  | { state: "running"; progress: ImportProgress | null }
+  | { state: "done"; summary: ImportSummary }
+  | { state: "failed"; code: string; message: string }
+);
+export interface ImportErrors {
+  import_id: number;
+  filename: string;
+  rows: number;
+  csv: string;
+}
+export interface Uploaded {
+  upload_id: string;
+  name: string;
+  bytes: number;
+}
+
+// ---------- Contacts ----------
+
+export type ContactStatus = "active" | "opted_out" | "deleted";
+export interface Contact {
+  id: number;
+  phone_e164: string;
+  name: string;
+  email: string;
+  language: string;
+  time_zone: string | null;
+  time_zone_source: string;
+  status: ContactStatus;
+  external_id: string;
+  variables: Record<string, unknown>;
+  /** State in the campaign filtered on; null without a campaign filter. */
+  campaign_state: string | null;
+  created_at: string;
+}
+export interface ContactListArgs {
+  search?: string;
+  status?: ContactStatus;
+  campaign_id?: number;
+  before?: number;
+  limit?: number;
+}
+export interface ContactPage {
+  contacts: Contact[];
+  next_before: number | null;
+  total: number | null;
 }

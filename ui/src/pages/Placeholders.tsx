@@ -1,7 +1,7 @@
 // Pages whose features are still being built: each says what it will hold, so the console reads as one product.
 
 import { EmptyState } from "../components/EmptyState";
-import { IconAnalytics, IconCalls, IconContacts } from "../components/Icons";
+import { IconAnalytics, IconCalls } from "../components/Icons";
 import { href } from "../lib/router";
 
 const toCampaigns = (
@@ -9,27 +9,6 @@ const toCampaigns = (
     Go to campaigns
   </a>
 );
-
-export function ContactsPage() {
-  return (
-    <div className="page">
-      <EmptyState
-        icon={<IconContacts size={28} />}
-        title="No contacts to show yet"
-        action={toCampaigns}
-        features={[
-          "CSV, TSV, XLSX, XLS, ODS and Google Sheets, with header detection and saved column mappings",
-          "Numbers normalised to E.164, the recipient's time zone taken from the number",
-          "Duplicates and do-not-call entries set aside; every bad row reported with its reason",
-          "Extra columns become the agent's dynamic variables",
-        ]}
-      >
-        The people your campaigns call. Import a spreadsheet into a campaign, preview it, and the contacts appear here
-        with their status, time zone and call history.
-      </EmptyState>
-    </div>
-  );
-}
 
 export function CallsPage() {
   return (

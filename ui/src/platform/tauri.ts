@@ -5,6 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { ApiError } from "../api/error";
 import type { CampaignEvent } from "../api/types";
+import { uploadInPieces } from "./pieces";
 import type { Platform } from "./types";
 
 export const EVENT_NAME = "callboard://events";
@@ -14,15 +15,17 @@ export function isTauri(): boolean {
 }
 
 export function tauriPlatform(): Platform {
+  async function call<T>(cmd: string, args: object = {}): Promise<T> {
+    try {
+      return await invoke<T>("rpc", { request: { cmd, args } });
+    } catch (e) {
+      throw ApiError.from(e);
+    }
+  }
   return {
     transport: "desktop",
-    async call<T>(cmd: string, args: object = {}): Promise<T> {
-      try {
-        return await invoke<T>("rpc", { request: { cmd, args } });
-      } catch (e) {
-        throw ApiError.from(e);
-      }
-    },
+    call,
+    upload: (file, onProgress) => uploadInPieces(call, file, onProgress),
     subscribe(handler) {
       let unlisten: (() => void) | null = null;
       let done = false;

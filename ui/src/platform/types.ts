@@ -1,4 +1,4 @@
-import type { CampaignEvent } from "../api/types";
+import type { CampaignEvent, Uploaded } from "../api/types";
 
 /** The event stream's health, shown in the top bar. */
 export type ConnectionState =
@@ -14,6 +14,8 @@ export interface Platform {
   call<T>(cmd: string, args?: object): Promise<T>;
   /** Receives event batches until the returned function is called. */
   subscribe(handler: (events: CampaignEvent[]) => void): () => void;
+  /** Sends a file to the core for import; resolves with its upload id. `onProgress` gets bytes sent so far. */
+  upload(file: File, onProgress?: (sent: number) => void): Promise<Uploaded>;
   /** Connection state changes; the handler is called at once with the current state. */
   onConnection(handler: (state: ConnectionState) => void): () => void;
   /** The live-listen WebSocket URL for a call (binary PCM16LE 8 kHz frames), or null where unavailable. */

@@ -159,3 +159,24 @@ describe("event stream", () => {
     expect(FakeSocket.all).toHaveLength(1);
   });
 });
+
+describe("upload", () => {
+  it("posts the file's bytes to /api/uploads with its name and the token", async () => {
+    const fetch = vi.fn(async () => json(200, { upload_id: "abc", name: "leads.csv", bytes: 12 }));
+    const p = createWebPlatform({ token: "t0k", origin: "http://127.0.0.1:9", fetch });
+    const file = new File(["Phone\n55123456"], "leads (1).csv");
+    const sent: number[] = [];
+    await expect(p.upload(file, (n) => sent.push(n))).resolves.toEqual({ upload_id: "abc", name: "leads.csv", bytes: 12 });
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe("http://127.0.0.1:9/api/uploads?name=leads%20(1).csv");
+    expect((init.headers as Record<string, string>).authorization).toBe("Bearer t0k");
+    expect(init.body).toBe(file);
+    expect(sent).toEqual([file.size]);
+  });
+
+  it("rejects with the core's error", async () => {
+    const fetch = vi.fn(async () => json(422, { code: "validation", message: "the file is larger than 512 MB" }));
+    const p = createWebPlatform({ token: "t", origin: "http://x", fetch });
+    await expect(p.upload(new File(["x"], "x.csv"))).rejects.toMatchObject({ code: "validation" });
+  });
+});

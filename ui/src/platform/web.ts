@@ -2,7 +2,7 @@
 // with backoff. See docs/api.md.
 
 import { ApiError, isErrorBody } from "../api/error";
-import type { CampaignEvent } from "../api/types";
+import type { CampaignEvent, Uploaded } from "../api/types";
 import { captureToken } from "./token";
 import type { ConnectionState, Platform } from "./types";
 
@@ -148,9 +148,31 @@ export function createWebPlatform(opts: WebOptions): Platform {
     return (await res.json()) as T;
   }
 
+  /** `POST /api/uploads`: the file streams to the core's data dir (no base64, no size in memory). */
+  async function upload(file: File, onProgress?: (sent: number) => void): Promise<Uploaded> {
+    if (!token) {
+      setState("unauthorized");
+      throw new ApiError("unauthorized", "no access token: open the URL that `callboard serve` printed");
+    }
+    let res: Response;
+    try {
+      res = await doFetch(`${origin}/api/uploads?name=${encodeURIComponent(file.name)}`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream", authorization: `Bearer ${token}` },
+        body: file,
+      });
+    } catch (e) {
+      throw new ApiError("network", `cannot upload ${file.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    onProgress?.(file.size);
+    return (await res.json()) as Uploaded;
+  }
+
   return {
     transport: "browser",
     call,
+    upload,
     subscribe(handler) {
       handlers.add(handler);
       connect();

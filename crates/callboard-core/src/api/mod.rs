@@ -6,6 +6,7 @@ mod agents;
 mod attention;
 mod calls;
 mod campaigns;
+pub mod contacts;
 mod demo;
 mod elevenlabs;
 mod engine;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod imports;
 mod info;
 pub mod setup;
+pub mod sheets;
 mod stats;
 mod webhooks;
 
@@ -98,10 +100,14 @@ command_table! {
     "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
     "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
+    "import.upload_piece" => imports::upload_piece: imports::UploadPieceArgs => crate::listener::ui_files::Uploaded,
+    "import.fetch_sheet" => sheets::fetch_sheet: sheets::FetchSheetArgs => sheets::FetchedSheet,
+    "import.errors" => imports::errors: imports::ImportIdArgs => imports::ErrorsOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
     "call.list" => calls::list: calls::ListArgs => Vec<crate::store::call_board::BoardCall>,

@@ -241,6 +241,8 @@ impl Mapping {
             .enumerate()
             .map(|(i, h)| {
                 let target = match field_for(h) {
+                    // The errors CSV's own columns, when a corrected errors file is imported back.
+                    _ if is_error_column(h) => Target::Ignore,
                     Some(f) if !used.contains(&f) => {
                         used.push(f);
                         Target::Field(f)
@@ -294,10 +296,20 @@ pub fn slug(s: &str) -> String {
     out
 }
 
-/// A header's signature: the same columns (in order, normalised) give the same signature.
+/// The columns the errors CSV puts before a failed row's original cells (see `import::errors_csv`).
+pub const ERROR_COLUMNS: [&str; 3] = ["Error row", "Error code", "Error message"];
+
+/// Whether a header cell is one of [`ERROR_COLUMNS`].
+pub fn is_error_column(cell: &str) -> bool {
+    let n = norm(cell);
+    ERROR_COLUMNS.iter().any(|e| norm(e) == n)
+}
+
+/// A header's signature: the same columns (in order, normalised) give the same signature. The errors CSV's
+/// own columns are left out, so a corrected errors file gets the original file's saved template.
 pub fn signature(header: &[String]) -> String {
     let mut h = Sha256::new();
-    for cell in header {
+    for cell in header.iter().filter(|c| !is_error_column(c)) {
         h.update(norm(cell).as_bytes());
         h.update([0x1f]);
     }

@@ -9,11 +9,14 @@ mod commit;
 mod delimited;
 pub mod encoding;
 mod error;
+pub mod errors_csv;
+pub mod gsheets;
 pub mod header;
 pub mod jobs;
 mod plan;
 pub mod sheet;
 pub mod source;
+pub mod uploads;
 mod validate;
 
 use std::path::PathBuf;

@@ -52,6 +52,9 @@ pub struct RowError {
     pub row: u64,
     pub code: RowCode,
     pub message: String,
+    /// The row's cells as read, for the errors CSV (kept out of JSON: summaries stay small).
+    #[serde(skip)]
+    pub values: Vec<String>,
 }
 
 /// What the validator needs to know besides the row.
@@ -112,6 +115,7 @@ impl Validator {
             row: row.number,
             code,
             message,
+            values: original_values(row),
         };
         if let Some(extra) = row.cells.get(self.width..)
             && extra.iter().any(|c| !c.trim().is_empty())
@@ -210,21 +214,24 @@ impl Validator {
         zones: Vec<String>,
         source: &'static str,
     ) -> NewContact {
-        let mut variables = serde_json::Map::new();
+        // The variables object is written straight into one string (no map of JSON values per row: this runs
+        // a million times in a big import). A repeated key keeps its last value, as a map would.
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(self.width + 2);
         for (i, col) in self.mapping.columns.iter().enumerate() {
             if let Target::Variable(name) = &col.target
                 && let Some(v) = row.cells.get(i).map(|s| s.trim())
                 && !v.is_empty()
             {
-                variables.insert(name.clone(), v.into());
+                put(&mut pairs, name, v);
             }
         }
         let (first, last) = (self.cell(row, Field::FirstName), self.cell(row, Field::LastName));
         for (k, v) in [("first_name", first), ("last_name", last)] {
             if !v.is_empty() {
-                variables.insert(k.into(), v.into());
+                put(&mut pairs, k, v);
             }
         }
+        let variables = json_object(&pairs);
         let name = match self.cell(row, Field::FullName) {
             "" => format!("{first} {last}").trim().to_owned(),
             full => full.to_owned(),
@@ -249,7 +256,7 @@ impl Validator {
             consent_basis: self.cell(row, Field::Consent).to_owned(),
             external_id: self.cell(row, Field::ExternalId).to_owned(),
             notes: self.cell(row, Field::Notes).to_owned(),
-            variables: serde_json::Value::Object(variables).to_string(),
+            variables,
         }
     }
 
@@ -266,6 +273,60 @@ impl Validator {
         self.zones.insert(raw.to_owned(), z.clone());
         z
     }
+}
+
+/// Adds a key, or replaces its value if it is there already.
+fn put<'a>(pairs: &mut Vec<(&'a str, &'a str)>, k: &'a str, v: &'a str) {
+    match pairs.iter_mut().find(|(key, _)| *key == k) {
+        Some(p) => p.1 = v,
+        None => pairs.push((k, v)),
+    }
+}
+
+/// `{"k":"v",…}` from string pairs.
+fn json_object(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(2 + pairs.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
+    out.push('{');
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(&mut out, k);
+        out.push(':');
+        json_string(&mut out, v);
+    }
+    out.push('}');
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A failed row's cells for the errors CSV: trimmed (a CSV line's `\r` included), trailing empty cells
+/// dropped, so the same row reads the same from any format.
+fn original_values(row: &RawRow) -> Vec<String> {
+    let mut cells: Vec<String> = row.cells.iter().map(|c| c.trim().to_owned()).collect();
+    while cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    cells
 }
 
 fn or_unknown(s: &str) -> &str {

@@ -5,6 +5,7 @@
 pub mod public;
 mod serve;
 pub mod ui;
+pub mod ui_files;
 
 use std::{io, net::SocketAddr, path::PathBuf, sync::Arc};
 

@@ -41,6 +41,9 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .route("/calls/{id}/listen", get(listen))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Uploads stream to disk under their own, larger limit.
+        .merge(super::ui_files::routes())
         .fallback(|req: Request| async move { super::not_found(req.uri().path()) })
         .route_layer(middleware::from_fn_with_state(app.clone(), require_token));
     let router = Router::new()
@@ -58,8 +61,7 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
         ServiceBuilder::new()
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::new())
-            .layer(middleware::from_fn(require_loopback_host))
-            .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+            .layer(middleware::from_fn(require_loopback_host)),
     )
 }
 

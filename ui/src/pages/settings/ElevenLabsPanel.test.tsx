@@ -32,6 +32,9 @@ function fake(answers: Record<string, unknown>): { calls: [string, unknown][] } 
     },
     subscribe: () => () => {},
     onConnection: () => () => {},
+    upload: async () => {
+      throw new Error("no uploads in this test");
+    },
   };
   setPlatform(p);
   return log;

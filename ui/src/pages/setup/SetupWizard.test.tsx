@@ -56,6 +56,9 @@ function fakeCore(over: Record<string, (args: Record<string, unknown>) => unknow
     }) as Platform["call"],
     subscribe: () => () => {},
     onConnection: () => () => {},
+    upload: async () => {
+      throw new Error("no uploads in this test");
+    },
   };
   return { platform, calls, settings: () => settings };
 }

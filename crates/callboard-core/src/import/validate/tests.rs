@@ -143,3 +143,15 @@ proptest! {
         prop_assert_eq!(ok + failed, rows.len());
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn variables_json_is_what_serde_json_writes(k in "\\PC{0,8}", v in "(\\PC|[\"\\\\\n\r\t\u{1}\u{1f}])*") {
+        let ours = super::json_object(&[(&k, &v), ("last", "x\"y")]);
+        let mut want = serde_json::Map::new();
+        want.insert(k.clone(), v.clone().into());
+        want.insert("last".into(), "x\"y".into());
+        let parsed: serde_json::Value = serde_json::from_str(&ours).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+        proptest::prop_assert_eq!(parsed, serde_json::Value::Object(want));
+    }
+}
