@@ -43,6 +43,8 @@ pub struct App {
     pub webhooks: Hub,
     /// Live-listen audio of calls with a media stream.
     pub media_taps: crate::media_tap::MediaTaps,
+    /// Live media-bridge sessions and the bridge's configuration.
+    pub media_sessions: crate::media::MediaSessions,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -107,6 +109,7 @@ impl App {
             imports: Arc::default(),
             webhooks: Hub::new(ProviderSecrets::default()),
             media_taps: Default::default(),
+            media_sessions: Default::default(),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

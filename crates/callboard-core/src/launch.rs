@@ -84,7 +84,9 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         tracing::warn!("the built UI was not found; run `npm --prefix ui run build` or pass --ui-dir");
     }
     let listeners = listener::start(app.clone(), ui, public, ui_dir).map_err(|e| e.to_string())?;
-    let dialers = providers::dialers(&app, options.sim_speed);
+    let mut dialers = providers::dialers(&app, options.sim_speed);
+    // Carrier and agent accounts come from the environment until the keychain store lands.
+    providers::add_carriers(&app, providers::CarrierConfig::from_env(), &mut dialers);
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let runtime_file = RuntimeFile::write(
         &data_dir,

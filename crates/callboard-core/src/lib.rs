@@ -12,6 +12,7 @@ pub mod events;
 pub mod import;
 pub mod launch;
 pub mod listener;
+pub mod media;
 pub mod media_tap;
 pub mod paths;
 pub mod phone;

@@ -1,7 +1,10 @@
-//! Dialers for each provider. Only the simulator lives here so far; ElevenLabs, Twilio and Exotel plug into
-//! the same `engine::Dialer` seam.
+//! Dialers for each provider: the simulator, Twilio and Exotel (direct dialing with the media bridge);
+//! ElevenLabs plugs into the same `engine::Dialer` seam.
 
+pub mod exotel;
+pub mod http;
 pub mod sim;
+pub mod twilio;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -18,4 +21,44 @@ pub fn dialers(app: &Arc<App>, sim_speed: f64) -> HashMap<String, Arc<dyn Dialer
         seed,
     ));
     HashMap::from([("sim".to_owned(), sim)])
+}
+
+/// Carrier accounts read at launch (env now; the keychain later).
+#[derive(Debug, Clone, Default)]
+pub struct CarrierConfig {
+    pub twilio: Option<twilio::TwilioConfig>,
+    pub exotel: Option<exotel::ExotelConfig>,
+    pub elevenlabs: Option<crate::media::elevenlabs_ws::ElevenLabsConfig>,
+}
+
+impl CarrierConfig {
+    pub fn from_env() -> CarrierConfig {
+        CarrierConfig {
+            twilio: twilio::TwilioConfig::from_env(),
+            exotel: exotel::ExotelConfig::from_env(),
+            elevenlabs: crate::media::elevenlabs_ws::ElevenLabsConfig::from_env(),
+        }
+    }
+}
+
+/// Adds the Twilio and Exotel dialers for the configured accounts, and configures the media bridge (agent
+/// backend, Twilio client for transfers).
+pub fn add_carriers(app: &Arc<App>, config: CarrierConfig, dialers: &mut HashMap<String, Arc<dyn Dialer>>) {
+    let twilio_client = config.twilio.map(|c| Arc::new(twilio::TwilioClient::new(c)));
+    if let Some(client) = &twilio_client {
+        dialers.insert("twilio".into(), Arc::new(twilio::TwilioDialer::new(app.clone(), client.clone())));
+    }
+    if let Some(c) = config.exotel {
+        dialers.insert("exotel".into(), Arc::new(exotel::ExotelDialer::new(app.clone(), c)));
+    }
+    let bridge = crate::media::Bridge::default();
+    let agents = config.elevenlabs.map(|c| {
+        Arc::new(crate::media::elevenlabs_ws::ElevenLabsAgents::new(c, bridge.answer_timeout))
+            as Arc<dyn crate::media::agent::AgentBackend>
+    });
+    app.media_sessions.configure(crate::media::Bridge {
+        agents,
+        twilio: twilio_client,
+        ..bridge
+    });
 }

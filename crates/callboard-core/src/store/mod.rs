@@ -7,6 +7,7 @@ pub mod agents;
 pub mod attempts;
 pub mod audit;
 pub mod call_events;
+pub mod call_media;
 pub mod call_refs;
 pub mod calls;
 pub mod campaigns;
