@@ -6,6 +6,8 @@ mod engine;
 mod import;
 mod import_api;
 mod listeners;
+mod media;
+mod media_mock;
 mod phone;
 mod store;
 mod webhooks;
