@@ -2,6 +2,7 @@
 //! ports. One test binary for the whole crate keeps link time down.
 
 mod api;
+mod carriers;
 mod engine;
 mod import;
 mod import_api;
