@@ -36,9 +36,17 @@ fn clip_pcm() -> Vec<i16> {
 /// Opens `/media/twilio` signed as Twilio signs it (over the public `wss://` URL).
 async fn twilio_socket(s: &Served) -> Result<Socket, tungstenite::Error> {
     let ws_base = PUBLIC_BASE_URL.replace("https://", "wss://");
-    let sig = sig_twilio::sign(TWILIO_TOKEN, &format!("{ws_base}/media/twilio"), &[], sig_twilio::Algorithm::Sha1);
+    let sig = sig_twilio::sign(
+        TWILIO_TOKEN,
+        &format!("{ws_base}/media/twilio"),
+        &[],
+        sig_twilio::Algorithm::Sha1,
+    );
     let mut req = format!("ws://{}/media/twilio", s.running.public_addr).into_client_request()?;
-    req.headers_mut().insert("x-twilio-signature", sig.parse().map_err(|_| tungstenite::Error::Utf8(String::new()))?);
+    req.headers_mut().insert(
+        "x-twilio-signature",
+        sig.parse().map_err(|_| tungstenite::Error::Utf8(String::new()))?,
+    );
     Ok(tokio_tungstenite::connect_async(req).await?.0)
 }
 
@@ -109,9 +117,15 @@ async fn the_twilio_stream_reaches_the_agent_as_the_clip_and_is_recorded() -> Te
     let stream = lines("twilio/twilio_stream.jsonl");
     assert_eq!(stream.len(), 303);
     send(&mut ws, &stream[0]).await?;
-    send(&mut ws, &with_call(stream[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     // The agent gets the contact's variables first.
-    let Seen::Init(init) = media_mock::next_seen(&mut agent).await else { panic!("no init") };
+    let Seen::Init(init) = media_mock::next_seen(&mut agent).await else {
+        panic!("no init")
+    };
     assert_eq!(init["dynamic_variables"]["plan"], "gold");
     assert_eq!(init["dynamic_variables"]["name"], "Ana");
     for msg in &stream[2..] {
@@ -119,12 +133,18 @@ async fn the_twilio_stream_reaches_the_agent_as_the_clip_and_is_recorded() -> Te
     }
     let (heard, _) = media_mock::drain_until_closed(&mut agent).await;
     let heard: Vec<i16> = heard.iter().map(|&b| audio::ulaw_decode(b)).collect();
-    let clip: Vec<i16> = clip_pcm().iter().map(|&s| audio::ulaw_decode(audio::ulaw_encode(s))).collect();
+    let clip: Vec<i16> = clip_pcm()
+        .iter()
+        .map(|&s| audio::ulaw_decode(audio::ulaw_encode(s)))
+        .collect();
     assert_eq!(heard.len(), clip.len());
     assert!(heard == clip, "the agent heard the clip");
     until_closed(&mut ws).await;
     assert_eq!(wav_frames(&s, call_id)?, 48_000, "6 s at 8 kHz");
-    assert_eq!(recording_path(&s, call_id).await.as_deref(), Some(format!("recordings/call-{call_id}.wav").as_str()));
+    assert_eq!(
+        recording_path(&s, call_id).await.as_deref(),
+        Some(format!("recordings/call-{call_id}.wav").as_str())
+    );
     assert!(!s.test.app.media_taps.is_live(call_id));
     s.stop().await;
     Ok(())
@@ -139,19 +159,34 @@ async fn twilio_barge_in_clears_marks_come_back_discarded_and_dtmf_reaches_the_a
     let call_id = media_mock::seed_call(&s.test.app, "twilio").await?;
     let token = s.test.app.media_token(call_id);
     let session = lines("twilio/twilio_bidirectional_session.jsonl");
-    let from_twilio: Vec<Value> = session.iter().filter(|l| l["dir"] == "twilio->server").map(|l| l["msg"].clone()).collect();
-    let to_twilio: Vec<Value> = session.iter().filter(|l| l["dir"] == "server->twilio").map(|l| l["msg"].clone()).collect();
+    let from_twilio: Vec<Value> = session
+        .iter()
+        .filter(|l| l["dir"] == "twilio->server")
+        .map(|l| l["msg"].clone())
+        .collect();
+    let to_twilio: Vec<Value> = session
+        .iter()
+        .filter(|l| l["dir"] == "server->twilio")
+        .map(|l| l["msg"].clone())
+        .collect();
     let mut ws = twilio_socket(&s).await?;
     send(&mut ws, &from_twilio[0]).await?;
-    send(&mut ws, &with_call(from_twilio[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(from_twilio[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     assert!(matches!(media_mock::next_seen(&mut agent).await, Seen::Init(_)));
     // The agent greets: the fixture's first outbound payload, as ElevenLabs `audio`.
     let greeting = to_twilio[0]["media"]["payload"].as_str().unwrap_or("");
-    agent.say.send(json!({"type": "audio", "audio_event": {"audio_base_64": greeting, "event_id": 1}}).to_string())?;
+    agent.say.send(
+        json!({"type": "audio", "audio_event": {"audio_base_64": greeting, "event_id": 1}}).to_string(),
+    )?;
     let media = next_json(&mut ws).await.unwrap_or_default();
     assert_eq!(media["event"], "media");
     assert_eq!(media["streamSid"], to_twilio[0]["streamSid"]);
-    let sent = base64::engine::general_purpose::STANDARD.decode(media["media"]["payload"].as_str().unwrap_or(""))?;
+    let sent =
+        base64::engine::general_purpose::STANDARD.decode(media["media"]["payload"].as_str().unwrap_or(""))?;
     let want = base64::engine::general_purpose::STANDARD.decode(greeting)?;
     assert_eq!(sent.len(), want.len());
     let mark1 = next_json(&mut ws).await.unwrap_or_default();
@@ -164,7 +199,9 @@ async fn twilio_barge_in_clears_marks_come_back_discarded_and_dtmf_reaches_the_a
     send(&mut ws, &echo).await?;
     // The answer, then the caller presses 1 and talks over it.
     let answer = to_twilio[2]["media"]["payload"].as_str().unwrap_or("");
-    agent.say.send(json!({"type": "audio", "audio_event": {"audio_base_64": answer, "event_id": 2}}).to_string())?;
+    agent.say.send(
+        json!({"type": "audio", "audio_event": {"audio_base_64": answer, "event_id": 2}}).to_string(),
+    )?;
     assert_eq!(next_json(&mut ws).await.unwrap_or_default()["event"], "media");
     let mark2 = next_json(&mut ws).await.unwrap_or_default();
     send(&mut ws, &from_twilio[5]).await?; // dtmf 1
@@ -179,27 +216,44 @@ async fn twilio_barge_in_clears_marks_come_back_discarded_and_dtmf_reaches_the_a
     let dtmf = dtmf_seen.unwrap_or_default();
     assert_eq!(dtmf["type"], "user_message");
     assert!(dtmf["text"].as_str().unwrap_or("").contains('1'));
-    agent.say.send(json!({"type": "interruption", "interruption_event": {"event_id": 2}}).to_string())?;
+    agent
+        .say
+        .send(json!({"type": "interruption", "interruption_event": {"event_id": 2}}).to_string())?;
     let clear = next_json(&mut ws).await.unwrap_or_default();
     assert_eq!(clear, to_twilio[4], "the clear is exactly the protocol's");
     // Audio of the interrupted turn that arrives late is dropped; the pending mark comes back discarded.
-    agent.say.send(json!({"type": "audio", "audio_event": {"audio_base_64": answer, "event_id": 2}}).to_string())?;
-    agent.say.send(json!({"type": "agent_response", "agent_response_event": {"agent_response": "Sure.", "event_id": 3}}).to_string())?;
+    agent.say.send(
+        json!({"type": "audio", "audio_event": {"audio_base_64": answer, "event_id": 2}}).to_string(),
+    )?;
+    agent.say.send(
+        json!({"type": "agent_response", "agent_response_event": {"agent_response": "Sure.", "event_id": 3}})
+            .to_string(),
+    )?;
     let mut echo2 = from_twilio[6].clone();
     echo2["mark"]["name"] = mark2["mark"]["name"].clone();
     send(&mut ws, &echo2).await?;
     let mut transcript = None;
     while transcript.is_none() {
-        let Some(batch) = bus.next_batch().await else { break };
+        let Some(batch) = bus.next_batch().await else {
+            break;
+        };
         transcript = batch.into_iter().find_map(|e| match e {
-            Event::CallTranscript { call_id: c, role, text, .. } if c == call_id => Some((role, text)),
+            Event::CallTranscript {
+                call_id: c,
+                role,
+                text,
+                ..
+            } if c == call_id => Some((role, text)),
             _ => None,
         });
     }
     assert_eq!(transcript, Some(("agent".to_owned(), "Sure.".to_owned())));
     send(&mut ws, &from_twilio[7]).await?; // stop
     let rest = until_closed(&mut ws).await;
-    assert!(rest.iter().all(|m| m["event"] != "media"), "nothing from before the interruption is played: {rest:?}");
+    assert!(
+        rest.iter().all(|m| m["event"] != "media"),
+        "nothing from before the interruption is played: {rest:?}"
+    );
     media_mock::drain_until_closed(&mut agent).await;
     assert_eq!(wav_frames(&s, call_id)?, 320);
     s.stop().await;
@@ -240,15 +294,25 @@ async fn exotel_chunks_marks_clear_and_dtmf_follow_the_voicebot_rules() -> TestR
     let call_id = media_mock::seed_call(&s.test.app, "exotel").await?;
     let token = s.test.app.media_token(call_id);
     let session = lines("exotel/exotel_bidirectional_session.jsonl");
-    let from_exotel: Vec<Value> = session.iter().filter(|l| l["dir"] == "exotel->server").map(|l| l["msg"].clone()).collect();
+    let from_exotel: Vec<Value> = session
+        .iter()
+        .filter(|l| l["dir"] == "exotel->server")
+        .map(|l| l["msg"].clone())
+        .collect();
     // The call id and token may also come in `start` (Exotel copies URL query pairs there).
     let mut ws = exotel_socket(&s, EXOTEL_SECRET, "").await?;
     send(&mut ws, &from_exotel[0]).await?;
-    send(&mut ws, &with_call(from_exotel[1].clone(), "custom_parameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(from_exotel[1].clone(), "custom_parameters", call_id, &token),
+    )
+    .await?;
     assert!(matches!(media_mock::next_seen(&mut agent).await, Seen::Init(_)));
     // 250 ms of 16 kHz agent speech = 4000 bytes at 8 kHz: one 3840-byte chunk now, a padded tail later.
     let speech = base64::engine::general_purpose::STANDARD.encode(vec![0x11u8; 8000]);
-    agent.say.send(json!({"type": "audio", "audio_event": {"audio_base_64": speech, "event_id": 1}}).to_string())?;
+    agent.say.send(
+        json!({"type": "audio", "audio_event": {"audio_base_64": speech, "event_id": 1}}).to_string(),
+    )?;
     let mut sizes = Vec::new();
     let mut marks = Vec::new();
     while sizes.len() < 2 {
@@ -256,7 +320,8 @@ async fn exotel_chunks_marks_clear_and_dtmf_follow_the_voicebot_rules() -> TestR
         match m["event"].as_str() {
             Some("media") => {
                 assert!(m["stream_sid"].is_string());
-                let p = base64::engine::general_purpose::STANDARD.decode(m["media"]["payload"].as_str().unwrap_or(""))?;
+                let p = base64::engine::general_purpose::STANDARD
+                    .decode(m["media"]["payload"].as_str().unwrap_or(""))?;
                 sizes.push(p.len());
             }
             Some("mark") => marks.push(m["mark"]["name"].clone()),
@@ -277,7 +342,9 @@ async fn exotel_chunks_marks_clear_and_dtmf_follow_the_voicebot_rules() -> TestR
             other => panic!("expected the DTMF, got {other:?}"),
         }
     }
-    agent.say.send(json!({"type": "interruption", "interruption_event": {"event_id": 1}}).to_string())?;
+    agent
+        .say
+        .send(json!({"type": "interruption", "interruption_event": {"event_id": 1}}).to_string())?;
     let clear = loop {
         let m = next_json(&mut ws).await.unwrap_or_default();
         if m["event"] != "mark" {
@@ -297,7 +364,8 @@ async fn exotel_chunks_marks_clear_and_dtmf_follow_the_voicebot_rules() -> TestR
 async fn sockets_without_a_valid_signature_secret_or_token_are_refused() -> TestResult {
     let s = TestApp::new()?.serve().await?;
     let call_id = media_mock::seed_call(&s.test.app, "twilio").await?;
-    let unsigned = tokio_tungstenite::connect_async(format!("ws://{}/media/twilio", s.running.public_addr)).await;
+    let unsigned =
+        tokio_tungstenite::connect_async(format!("ws://{}/media/twilio", s.running.public_addr)).await;
     assert!(matches!(unsigned, Err(tungstenite::Error::Http(r)) if r.status() == 401));
     let wrong_secret = exotel_socket(&s, "guess", "").await;
     assert!(matches!(wrong_secret, Err(tungstenite::Error::Http(r)) if r.status() == 403));
@@ -307,10 +375,20 @@ async fn sockets_without_a_valid_signature_secret_or_token_are_refused() -> Test
     let mut ws = twilio_socket(&s).await?;
     let stream = lines("twilio/twilio_stream.jsonl");
     let other_token = s.test.app.media_token(call_id + 1);
-    send(&mut ws, &with_call(stream[1].clone(), "customParameters", call_id, &other_token)).await?;
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &other_token),
+    )
+    .await?;
     assert!(until_closed(&mut ws).await.is_empty());
     assert!(!s.test.app.media_sessions.is_live(call_id));
-    assert!(!s.test.dir.path().join(format!("recordings/call-{call_id}.wav")).exists());
+    assert!(
+        !s.test
+            .dir
+            .path()
+            .join(format!("recordings/call-{call_id}.wav"))
+            .exists()
+    );
     s.stop().await;
     Ok(())
 }
@@ -322,9 +400,17 @@ async fn bad_frames_are_skipped_and_a_sim_call_needs_no_agent() -> TestResult {
     let token = s.test.app.media_token(call_id);
     let mut ws = twilio_socket(&s).await?;
     let stream = lines("twilio/twilio_stream.jsonl");
-    send(&mut ws, &with_call(stream[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     ws.send(Message::text("{not json")).await?;
-    send(&mut ws, &json!({"event": "media", "streamSid": "MZother", "media": {"payload": "//8="}})).await?;
+    send(
+        &mut ws,
+        &json!({"event": "media", "streamSid": "MZother", "media": {"payload": "//8="}}),
+    )
+    .await?;
     send(&mut ws, &json!({"event": "media", "media": {"payload": "@@@"}})).await?;
     send(&mut ws, &json!({"event": "surprise"})).await?;
     ws.send(Message::binary(vec![1, 2, 3])).await?;
@@ -333,7 +419,11 @@ async fn bad_frames_are_skipped_and_a_sim_call_needs_no_agent() -> TestResult {
     }
     send(&mut ws, &stream[302]).await?;
     until_closed(&mut ws).await;
-    assert_eq!(wav_frames(&s, call_id)?, 50 * 160, "only the good frames are recorded");
+    assert_eq!(
+        wav_frames(&s, call_id)?,
+        50 * 160,
+        "only the good frames are recorded"
+    );
     s.stop().await;
     Ok(())
 }
@@ -347,12 +437,19 @@ async fn an_agent_that_never_answers_ends_the_call() -> TestResult {
     let token = s.test.app.media_token(call_id);
     let mut ws = twilio_socket(&s).await?;
     let stream = lines("twilio/twilio_stream.jsonl");
-    send(&mut ws, &with_call(stream[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     send(&mut ws, &stream[2]).await?;
     // The bridge gives up on the agent and closes the stream by itself (no `stop` is ever sent).
     until_closed(&mut ws).await;
     assert!(!s.test.app.media_sessions.is_live(call_id));
-    assert_eq!(recording_path(&s, call_id).await.as_deref(), Some(format!("recordings/call-{call_id}.wav").as_str()));
+    assert_eq!(
+        recording_path(&s, call_id).await.as_deref(),
+        Some(format!("recordings/call-{call_id}.wav").as_str())
+    );
     s.stop().await;
     Ok(())
 }
@@ -366,7 +463,11 @@ async fn a_terminal_status_first_ends_the_session_once() -> TestResult {
     let token = s.test.app.media_token(call_id);
     let mut ws = twilio_socket(&s).await?;
     let stream = lines("twilio/twilio_stream.jsonl");
-    send(&mut ws, &with_call(stream[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     // The session is live once its agent is asked in.
     assert!(matches!(media_mock::next_seen(&mut agent).await, Seen::Init(_)));
     send(&mut ws, &stream[2]).await?;
@@ -385,11 +486,19 @@ async fn a_terminal_status_first_ends_the_session_once() -> TestResult {
     until_closed(&mut ws).await;
     assert!(!s.test.app.media_sessions.is_live(call_id));
     let (heard, _) = media_mock::drain_until_closed(&mut agent).await;
-    assert_eq!(heard.len(), 320, "the agent got both frames before its conversation closed");
+    assert_eq!(
+        heard.len(),
+        320,
+        "the agent got both frames before its conversation closed"
+    );
     assert_eq!(wav_frames(&s, call_id)?, 320);
     // A late `stop` or a second socket for the ended call changes nothing.
     let mut again = twilio_socket(&s).await?;
-    send(&mut again, &with_call(stream[1].clone(), "customParameters", call_id, &token)).await?;
+    send(
+        &mut again,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
     assert!(until_closed(&mut again).await.is_empty());
     assert_eq!(wav_frames(&s, call_id)?, 320);
     s.stop().await;

@@ -5,7 +5,10 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::{State, ws::{Message as AxMessage, WebSocket, WebSocketUpgrade}},
+    extract::{
+        State,
+        ws::{Message as AxMessage, WebSocket, WebSocketUpgrade},
+    },
     response::IntoResponse,
     routing::get,
 };
@@ -53,7 +56,13 @@ pub async fn start_agent(format: &'static str, answer: bool) -> std::io::Result<
     let addr = listener.local_addr()?;
     let (seen_tx, seen) = mpsc::unbounded_channel();
     let (say, say_rx) = mpsc::unbounded_channel();
-    let state = MockState { addr, format, answer, seen: seen_tx, say: Arc::new(Mutex::new(Some(say_rx))) };
+    let state = MockState {
+        addr,
+        format,
+        answer,
+        seen: seen_tx,
+        say: Arc::new(Mutex::new(Some(say_rx))),
+    };
     let router = Router::new()
         .route("/v1/convai/conversation/get-signed-url", get(signed_url))
         .route("/agent-ws", get(agent_ws))
@@ -66,9 +75,15 @@ pub async fn start_agent(format: &'static str, answer: bool) -> std::io::Result<
 
 async fn signed_url(State(s): State<MockState>, headers: axum::http::HeaderMap) -> impl IntoResponse {
     if headers.get("xi-api-key").and_then(|v| v.to_str().ok()) != Some("xi-test-key") {
-        return (axum::http::StatusCode::UNAUTHORIZED, Json(json!({"detail": "bad key"})));
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            Json(json!({"detail": "bad key"})),
+        );
     }
-    (axum::http::StatusCode::OK, Json(json!({"signed_url": format!("ws://{}/agent-ws?conversation_signature=abc", s.addr)})))
+    (
+        axum::http::StatusCode::OK,
+        Json(json!({"signed_url": format!("ws://{}/agent-ws?conversation_signature=abc", s.addr)})),
+    )
 }
 
 async fn agent_ws(State(s): State<MockState>, ws: WebSocketUpgrade) -> impl IntoResponse {
@@ -76,7 +91,9 @@ async fn agent_ws(State(s): State<MockState>, ws: WebSocketUpgrade) -> impl Into
 }
 
 async fn conversation(s: MockState, mut socket: WebSocket) {
-    let Some(mut say) = s.say.lock().await.take() else { return };
+    let Some(mut say) = s.say.lock().await.take() else {
+        return;
+    };
     loop {
         tokio::select! {
             msg = socket.recv() => {
@@ -119,7 +136,11 @@ pub fn use_agent(app: &App, agent: &MockAgent, answer_timeout: Duration) {
         },
         answer_timeout,
     ));
-    app.media_sessions.configure(Bridge { agents: Some(agents), answer_timeout, ..Bridge::default() });
+    app.media_sessions.configure(Bridge {
+        agents: Some(agents),
+        answer_timeout,
+        ..Bridge::default()
+    });
 }
 
 /// A contact, an ElevenLabs agent and an in-progress call through `provider`; returns the call id.

@@ -53,18 +53,34 @@ pub enum AgentInput {
     Audio(Vec<u8>),
     /// The contact pressed a key.
     Dtmf(String),
-    ToolResult { id: String, result: String, is_error: bool },
+    ToolResult {
+        id: String,
+        result: String,
+        is_error: bool,
+    },
 }
 
 /// From the agent to the bridge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
     /// Speech in the agent's output format; `id` orders it against interruptions.
-    Audio { id: u64, bytes: Vec<u8> },
+    Audio {
+        id: u64,
+        bytes: Vec<u8>,
+    },
     /// The contact spoke over the agent: drop everything queued up to event `id`.
-    Interruption { id: u64 },
-    Transcript { role: &'static str, text: String },
-    ToolCall { id: String, name: String, parameters: Value },
+    Interruption {
+        id: u64,
+    },
+    Transcript {
+        role: &'static str,
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        parameters: Value,
+    },
     /// The agent's side is over (closed, error, …), with a reason for the log.
     Ended(String),
 }

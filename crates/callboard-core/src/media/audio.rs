@@ -40,7 +40,11 @@ const fn decode_table() -> [i16; 256] {
         let u = !(i as u8) as i32;
         let mut v = ((u & 0x0F) << 3) + BIAS;
         v <<= (u & 0x70) >> 4;
-        t[i] = if u & 0x80 != 0 { (BIAS - v) as i16 } else { (v - BIAS) as i16 };
+        t[i] = if u & 0x80 != 0 {
+            (BIAS - v) as i16
+        } else {
+            (v - BIAS) as i16
+        };
         i += 1;
     }
     t
@@ -71,7 +75,7 @@ pub fn pcm_to_ulaw(input: &[i16], out: &mut Vec<u8>) {
 pub fn le_bytes_to_pcm(input: &[u8], out: &mut Vec<i16>) -> bool {
     out.clear();
     out.extend(input.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])));
-    input.len() % 2 == 0
+    input.len().is_multiple_of(2)
 }
 
 /// Writes samples as PCM16LE, appending to `out`.

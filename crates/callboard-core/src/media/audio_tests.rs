@@ -43,7 +43,9 @@ fn sine(rate: u32, freq: f64, n: usize) -> Vec<i16> {
 
 /// Root-mean-square error between a resampled sine and the ideal one (skipping the start-up sample).
 fn rms_error(got: &[i16], rate: u32, freq: f64, delay: f64) -> f64 {
-    let ideal = |i: usize| 10_000.0 * (2.0 * std::f64::consts::PI * freq * (i as f64 - delay) / f64::from(rate)).sin();
+    let ideal = |i: usize| {
+        10_000.0 * (2.0 * std::f64::consts::PI * freq * (i as f64 - delay) / f64::from(rate)).sin()
+    };
     let n = got.len().saturating_sub(8);
     let sum: f64 = (8..n).map(|i| (f64::from(got[i]) - ideal(i)).powi(2)).sum();
     (sum / (n - 8) as f64).sqrt()

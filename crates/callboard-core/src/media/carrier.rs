@@ -60,7 +60,11 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::E
 struct WireFormat<'a> {
     #[serde(borrow)]
     encoding: Option<Cow<'a, str>>,
-    #[serde(alias = "sample_rate", alias = "sampleRate", deserialize_with = "string_or_number")]
+    #[serde(
+        alias = "sample_rate",
+        alias = "sampleRate",
+        deserialize_with = "string_or_number"
+    )]
     rate: Option<u32>,
 }
 
@@ -131,7 +135,10 @@ pub enum Inbound<'a> {
     Connected,
     Start(StartInfo),
     /// Base64 audio for the contact's track (`outbound` track frames are reported as `OtherTrack`).
-    Media { stream_sid: Option<Cow<'a, str>>, payload: Cow<'a, str> },
+    Media {
+        stream_sid: Option<Cow<'a, str>>,
+        payload: Cow<'a, str>,
+    },
     OtherTrack,
     Dtmf(String),
     Mark(String),
@@ -150,18 +157,13 @@ pub enum FrameError {
 
 fn encoding_of(carrier: Carrier, raw: Option<&str>) -> Encoding {
     let raw = raw.unwrap_or("").to_ascii_lowercase();
-    if raw.contains("mulaw") || raw.contains("ulaw") || raw.contains("pcmu") {
+    let ulaw = raw.contains("mulaw") || raw.contains("ulaw") || raw.contains("pcmu");
+    let pcm = raw.contains("raw") || raw.contains("l16") || raw.contains("linear") || raw.contains("slin");
+    // Unnamed or unknown: Twilio only ever sends µ-law; Exotel's classic Voicebot sends PCM16.
+    if ulaw || (!pcm && carrier == Carrier::Twilio) {
         Encoding::Ulaw
-    } else if raw.is_empty() && carrier == Carrier::Twilio {
-        Encoding::Ulaw
-    } else if raw.is_empty() || raw.contains("raw") || raw.contains("l16") || raw.contains("linear") || raw.contains("slin") {
-        Encoding::Pcm16
     } else {
-        // Twilio only ever sends µ-law; Exotel's classic Voicebot sends PCM16.
-        match carrier {
-            Carrier::Twilio => Encoding::Ulaw,
-            Carrier::Exotel => Encoding::Pcm16,
-        }
+        Encoding::Pcm16
     }
 }
 
@@ -189,7 +191,10 @@ pub fn parse(carrier: Carrier, text: &str) -> Result<Inbound<'_>, FrameError> {
                 call_sid: s.call.map(Cow::into_owned).unwrap_or_default(),
                 custom,
                 encoding: encoding_of(carrier, format.encoding.as_deref()),
-                rate: format.rate.filter(|r| [8_000, 16_000, 24_000].contains(r)).unwrap_or(8_000),
+                rate: format
+                    .rate
+                    .filter(|r| [8_000, 16_000, 24_000].contains(r))
+                    .unwrap_or(8_000),
             })
         }
         "media" => {
@@ -247,7 +252,11 @@ pub fn mark(carrier: Carrier, stream_sid: &str, name: &str) -> String {
 }
 
 pub fn clear(carrier: Carrier, stream_sid: &str) -> String {
-    format!(r#"{{"event":"clear","{}":{}}}"#, carrier.sid_key(), json_str(stream_sid))
+    format!(
+        r#"{{"event":"clear","{}":{}}}"#,
+        carrier.sid_key(),
+        json_str(stream_sid)
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::agent::{AgentAudio, AgentBackend, AgentError, AgentEvent, AgentInput, AgentLink, AgentStart, LINK_CAPACITY};
+use super::agent::{
+    AgentAudio, AgentBackend, AgentError, AgentEvent, AgentInput, AgentLink, AgentStart, LINK_CAPACITY,
+};
 use crate::secret::Secret;
 
 /// Where and how to reach ElevenLabs.
@@ -30,7 +32,8 @@ impl ElevenLabsConfig {
         let get = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
         Some(ElevenLabsConfig {
             api_key: Secret::new(get("CALLBOARD_ELEVENLABS_API_KEY")?),
-            base_url: get("CALLBOARD_ELEVENLABS_BASE_URL").unwrap_or_else(|| "https://api.elevenlabs.io".into()),
+            base_url: get("CALLBOARD_ELEVENLABS_BASE_URL")
+                .unwrap_or_else(|| "https://api.elevenlabs.io".into()),
             default_agent: get("CALLBOARD_ELEVENLABS_AGENT_ID"),
         })
     }
@@ -69,11 +72,17 @@ impl AgentBackend for ElevenLabsAgents {
     }
 }
 
-async fn signed_url(config: &ElevenLabsConfig, http: &reqwest::Client, agent: &str) -> Result<String, AgentError> {
+async fn signed_url(
+    config: &ElevenLabsConfig,
+    http: &reqwest::Client,
+    agent: &str,
+) -> Result<String, AgentError> {
     let url = format!(
         "{}/v1/convai/conversation/get-signed-url?{}",
         config.base_url.trim_end_matches('/'),
-        form_urlencoded::Serializer::new(String::new()).append_pair("agent_id", agent).finish()
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("agent_id", agent)
+            .finish()
     );
     let resp = http
         .get(url)
@@ -83,7 +92,9 @@ async fn signed_url(config: &ElevenLabsConfig, http: &reqwest::Client, agent: &s
         .map_err(|e| AgentError::Unreachable(e.without_url().to_string()))?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(AgentError::Refused(format!("signed URL request answered {status}")));
+        return Err(AgentError::Refused(format!(
+            "signed URL request answered {status}"
+        )));
     }
     let body: Value = resp
         .json()
@@ -110,7 +121,11 @@ fn dynamic_variables(vars: &Value) -> Value {
     Value::Object(out)
 }
 
-async fn connect(config: ElevenLabsConfig, http: reqwest::Client, start: AgentStart) -> Result<AgentLink, AgentError> {
+async fn connect(
+    config: ElevenLabsConfig,
+    http: reqwest::Client,
+    start: AgentStart,
+) -> Result<AgentLink, AgentError> {
     let agent = start
         .agent_ref
         .clone()
@@ -148,7 +163,8 @@ async fn connect(config: ElevenLabsConfig, http: reqwest::Client, start: AgentSt
             Some("conversation_initiation_metadata") => {
                 let m = &v["conversation_initiation_metadata_event"];
                 let fmt = |k: &str| AgentAudio::parse(m[k].as_str().unwrap_or("pcm_16000"));
-                let (Some(i), Some(o)) = (fmt("user_input_audio_format"), fmt("agent_output_audio_format")) else {
+                let (Some(i), Some(o)) = (fmt("user_input_audio_format"), fmt("agent_output_audio_format"))
+                else {
                     return Err(AgentError::Refused(format!(
                         "unsupported agent audio formats {} / {}",
                         m["user_input_audio_format"], m["agent_output_audio_format"]
@@ -215,10 +231,18 @@ fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
         "ping" => return Err(json!({"type": "pong", "event_id": v["ping_event"]["event_id"]}).to_string()),
         "user_transcript" => v["user_transcription_event"]["user_transcript"]
             .as_str()
-            .map(|t| AgentEvent::Transcript { role: "contact", text: t.to_owned() }),
-        "agent_response" => v["agent_response_event"]["agent_response"]
-            .as_str()
-            .map(|t| AgentEvent::Transcript { role: "agent", text: t.to_owned() }),
+            .map(|t| AgentEvent::Transcript {
+                role: "contact",
+                text: t.to_owned(),
+            }),
+        "agent_response" => {
+            v["agent_response_event"]["agent_response"]
+                .as_str()
+                .map(|t| AgentEvent::Transcript {
+                    role: "agent",
+                    text: t.to_owned(),
+                })
+        }
         "client_tool_call" => {
             let c = &v["client_tool_call"];
             Some(AgentEvent::ToolCall {
@@ -236,7 +260,12 @@ fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
     })
 }
 
-async fn pump(mut ws: Socket, mut input: mpsc::Receiver<AgentInput>, events: mpsc::Sender<AgentEvent>, call_id: i64) {
+async fn pump(
+    mut ws: Socket,
+    mut input: mpsc::Receiver<AgentInput>,
+    events: mpsc::Sender<AgentEvent>,
+    call_id: i64,
+) {
     let reason = loop {
         tokio::select! {
             next = input.recv() => match next {
@@ -280,23 +309,40 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Value {
-        let path = format!("{}/../../tests/fixtures/elevenlabs/ws/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../tests/fixtures/elevenlabs/ws/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default()).unwrap_or(Value::Null)
     }
 
     #[test]
     fn server_fixtures_become_bridge_events() {
-        assert!(matches!(incoming(&fixture("server_to_client/audio.json")), Ok(Some(AgentEvent::Audio { id: 3, bytes })) if !bytes.is_empty()));
-        assert_eq!(incoming(&fixture("server_to_client/interruption.json")), Ok(Some(AgentEvent::Interruption { id: 5 })));
-        assert_eq!(incoming(&fixture("server_to_client/ping.json")), Err(r#"{"event_id":7,"type":"pong"}"#.into()));
-        assert!(matches!(incoming(&fixture("server_to_client/user_transcript.json")), Ok(Some(AgentEvent::Transcript { role: "contact", .. }))));
-        assert!(matches!(incoming(&fixture("server_to_client/client_tool_call.json")), Ok(Some(AgentEvent::ToolCall { name, .. })) if name == "lookup_policy"));
+        assert!(
+            matches!(incoming(&fixture("server_to_client/audio.json")), Ok(Some(AgentEvent::Audio { id: 3, bytes })) if !bytes.is_empty())
+        );
+        assert_eq!(
+            incoming(&fixture("server_to_client/interruption.json")),
+            Ok(Some(AgentEvent::Interruption { id: 5 }))
+        );
+        assert_eq!(
+            incoming(&fixture("server_to_client/ping.json")),
+            Err(r#"{"event_id":7,"type":"pong"}"#.into())
+        );
+        assert!(matches!(
+            incoming(&fixture("server_to_client/user_transcript.json")),
+            Ok(Some(AgentEvent::Transcript { role: "contact", .. }))
+        ));
+        assert!(
+            matches!(incoming(&fixture("server_to_client/client_tool_call.json")), Ok(Some(AgentEvent::ToolCall { name, .. })) if name == "lookup_policy")
+        );
         assert_eq!(incoming(&fixture("server_to_client/vad_score.json")), Ok(None));
     }
 
     #[test]
     fn client_messages_match_the_fixture_shapes() {
-        let audio: Value = serde_json::from_str(&outgoing(AgentInput::Audio(vec![0xFF; 4]))).unwrap_or(Value::Null);
+        let audio: Value =
+            serde_json::from_str(&outgoing(AgentInput::Audio(vec![0xFF; 4]))).unwrap_or(Value::Null);
         assert_eq!(audio["user_audio_chunk"], "/////w==");
         let want = fixture("client_to_server/client_tool_result.json");
         let got: Value = serde_json::from_str(&outgoing(AgentInput::ToolResult {
@@ -307,6 +353,9 @@ mod tests {
         .unwrap_or(Value::Null);
         assert_eq!(got["type"], want["type"]);
         assert_eq!(got["tool_call_id"], want["tool_call_id"]);
-        assert_eq!(dynamic_variables(&json!({"a": 1, "b": [1]})), json!({"a": 1, "b": "[1]"}));
+        assert_eq!(
+            dynamic_variables(&json!({"a": 1, "b": [1]})),
+            json!({"a": 1, "b": "[1]"})
+        );
     }
 }

@@ -61,7 +61,7 @@ impl ExotelChunker {
 
 /// Whether a payload size follows Exotel's rule.
 pub fn conforms(len: usize) -> bool {
-    len % GRANULE == 0 && (MIN_CHUNK..=MAX_CHUNK).contains(&len)
+    len.is_multiple_of(GRANULE) && (MIN_CHUNK..=MAX_CHUNK).contains(&len)
 }
 
 #[cfg(test)]

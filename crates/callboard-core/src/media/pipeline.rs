@@ -120,7 +120,12 @@ impl Pipeline {
     }
 
     /// Records the frame just decoded next to the agent audio playing meanwhile, and feeds the live tap.
-    pub fn record_and_tap(&mut self, wav: Option<&mut StereoWav>, taps: &MediaTaps, call_id: i64) -> std::io::Result<()> {
+    pub fn record_and_tap(
+        &mut self,
+        wav: Option<&mut StereoWav>,
+        taps: &MediaTaps,
+        call_id: i64,
+    ) -> std::io::Result<()> {
         let n = self.pcm.len();
         self.right.clear();
         let take = n.min(self.playout.len());
@@ -166,7 +171,10 @@ impl Pipeline {
     pub fn early_for_agent(&mut self) -> Vec<Vec<u8>> {
         let early = std::mem::take(&mut self.early);
         let piece = audio::samples_for_ms(self.rate, 20).max(1);
-        early.chunks(piece).filter_map(|c| self.convert_for_agent(c)).collect()
+        early
+            .chunks(piece)
+            .filter_map(|c| self.convert_for_agent(c))
+            .collect()
     }
 
     fn convert_for_agent(&mut self, pcm: &[i16]) -> Option<Vec<u8>> {
@@ -186,7 +194,9 @@ impl Pipeline {
         if self.interrupted_upto.is_some_and(|upto| id <= upto) {
             return;
         }
-        let Some((format, resampler)) = self.from_agent.as_mut() else { return };
+        let Some((format, resampler)) = self.from_agent.as_mut() else {
+            return;
+        };
         self.agent_pcm.clear();
         match format {
             AgentAudio::Ulaw8k => audio::ulaw_to_pcm(bytes, &mut self.agent_pcm),
@@ -199,7 +209,9 @@ impl Pipeline {
         self.playout.extend(self.carrier_pcm.iter().copied());
         self.bytes.clear();
         match self.encoding {
-            Encoding::Ulaw => self.bytes.extend(self.carrier_pcm.iter().map(|&s| audio::ulaw_encode(s))),
+            Encoding::Ulaw => self
+                .bytes
+                .extend(self.carrier_pcm.iter().map(|&s| audio::ulaw_encode(s))),
             Encoding::Pcm16 => audio::pcm_to_le_bytes(&self.carrier_pcm, &mut self.bytes),
         }
         if self.carrier == Carrier::Exotel && self.encoding == Encoding::Pcm16 {

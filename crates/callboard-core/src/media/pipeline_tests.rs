@@ -35,7 +35,10 @@ fn bad_payloads_are_named() {
     let mut p = Pipeline::new(Carrier::Exotel, Encoding::Pcm16, 8_000, "S".into());
     assert_eq!(p.contact_frame("!!!"), Err(AudioError::Base64));
     assert_eq!(p.contact_frame(&b64(&[1, 2, 3])), Err(AudioError::OddLength(3)));
-    assert!(matches!(p.contact_frame(&"A".repeat(200_000)), Err(AudioError::Oversized(_))));
+    assert!(matches!(
+        p.contact_frame(&"A".repeat(200_000)),
+        Err(AudioError::Oversized(_))
+    ));
 }
 
 #[test]
@@ -88,7 +91,9 @@ fn the_recording_puts_agent_playout_on_the_right() {
     let mut p = Pipeline::new(Carrier::Exotel, Encoding::Pcm16, 8_000, "S".into());
     p.set_agent_formats(AgentAudio::Pcm(8_000), AgentAudio::Pcm(8_000));
     let mut out = Vec::new();
-    let agent: Vec<u8> = std::iter::repeat_n(1000i16.to_le_bytes(), 100).flatten().collect();
+    let agent: Vec<u8> = std::iter::repeat_n(1000i16.to_le_bytes(), 100)
+        .flatten()
+        .collect();
     p.agent_audio(1, &agent, &mut out);
     let contact: Vec<u8> = std::iter::repeat_n(200i16.to_le_bytes(), 160).flatten().collect();
     assert_eq!(p.contact_frame(&b64(&contact)), Ok(160));
@@ -96,5 +101,8 @@ fn the_recording_puts_agent_playout_on_the_right() {
     assert_eq!(wav.frames(), 160);
     let frame = listener.try_recv().expect("a tap frame");
     assert_eq!(frame.len(), 160);
-    assert_eq!(frame[150], 100, "past the agent's 100 samples only the contact is heard");
+    assert_eq!(
+        frame[150], 100,
+        "past the agent's 100 samples only the contact is heard"
+    );
 }

@@ -83,7 +83,9 @@ async fn twilio(
     let token = token.as_ref().map_or("", |s| s.expose());
     let signature = header_str(&headers, "x-twilio-signature");
     let algorithm = sig_twilio::Algorithm::from_settings_header(
-        headers.get("x-twilio-webhooks-signature-settings").and_then(|v| v.to_str().ok()),
+        headers
+            .get("x-twilio-webhooks-signature-settings")
+            .and_then(|v| v.to_str().ok()),
     );
     let public = app.info().public_base_url;
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
@@ -100,9 +102,16 @@ async fn twilio(
         return refuse(StatusCode::UNAUTHORIZED, "bad_signature", &e.to_string());
     }
     match upgrade {
-        Ok(ws) => ws
-            .max_message_size(MAX_MESSAGE)
-            .on_upgrade(move |socket| session::run(app, socket, Admitted { carrier: Carrier::Twilio, call_id: None })),
+        Ok(ws) => ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| {
+            session::run(
+                app,
+                socket,
+                Admitted {
+                    carrier: Carrier::Twilio,
+                    call_id: None,
+                },
+            )
+        }),
         Err(e) => refuse(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text()),
     }
 }
@@ -133,12 +142,25 @@ async fn exotel(
                 return refuse(StatusCode::FORBIDDEN, "forbidden", "wrong call token");
             }
         },
-        _ => return refuse(StatusCode::FORBIDDEN, "forbidden", "call_id and token go together"),
+        _ => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "call_id and token go together",
+            );
+        }
     };
     match upgrade {
-        Ok(ws) => ws
-            .max_message_size(MAX_MESSAGE)
-            .on_upgrade(move |socket| session::run(app, socket, Admitted { carrier: Carrier::Exotel, call_id })),
+        Ok(ws) => ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| {
+            session::run(
+                app,
+                socket,
+                Admitted {
+                    carrier: Carrier::Exotel,
+                    call_id,
+                },
+            )
+        }),
         Err(e) => refuse(StatusCode::BAD_REQUEST, "not_websocket", &e.body_text()),
     }
 }
@@ -149,8 +171,18 @@ mod tests {
 
     #[test]
     fn the_signed_url_is_the_public_base_as_wss() {
-        let c = signed_url_candidates(Some("https://calm-otter-42.ngrok-free.app/"), "127.0.0.1:9", "/media/twilio");
-        assert_eq!(c, ["wss://calm-otter-42.ngrok-free.app/media/twilio", "wss://calm-otter-42.ngrok-free.app/media/twilio/"]);
+        let c = signed_url_candidates(
+            Some("https://calm-otter-42.ngrok-free.app/"),
+            "127.0.0.1:9",
+            "/media/twilio",
+        );
+        assert_eq!(
+            c,
+            [
+                "wss://calm-otter-42.ngrok-free.app/media/twilio",
+                "wss://calm-otter-42.ngrok-free.app/media/twilio/"
+            ]
+        );
         let c = signed_url_candidates(None, "127.0.0.1:9", "/media/twilio");
         assert!(c.contains(&"ws://127.0.0.1:9/media/twilio".to_owned()));
         assert!(c.contains(&"wss://127.0.0.1:9/media/twilio".to_owned()));

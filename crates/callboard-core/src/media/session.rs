@@ -7,10 +7,7 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use tokio::{
-    sync::mpsc,
-    time::Instant,
-};
+use tokio::{sync::mpsc, time::Instant};
 
 use super::{
     SessionCommand,
@@ -59,7 +56,10 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, admitted: Admitted) {
     let call_id = match admitted.call_id.or_else(|| identify(&app, &start)) {
         Some(id) => id,
         None => {
-            tracing::warn!(carrier = carrier.as_str(), "media stream refused: missing or wrong call id / token");
+            tracing::warn!(
+                carrier = carrier.as_str(),
+                "media stream refused: missing or wrong call id / token"
+            );
             return close(socket, 1008, "bad token").await;
         }
     };
@@ -90,7 +90,10 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, admitted: Admitted) {
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
     let _ = socket
-        .send(Message::Close(Some(CloseFrame { code, reason: reason.into() })))
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
         .await;
 }
 
@@ -165,7 +168,7 @@ impl Session {
     }
 
     /// Sends `input` to the agent, or keeps it until the agent answers.
-    async fn to_agent(&mut self, input: AgentInput) {
+    async fn send_to_agent(&mut self, input: AgentInput) {
         match &self.link {
             Some(link) => {
                 if let Err(e) = link.input.try_send(input) {
@@ -174,7 +177,10 @@ impl Session {
                         mpsc::error::TrySendError::Closed(_) => return,
                     };
                     // A short wait absorbs a burst; an agent that stalls longer loses audio, not the call.
-                    if tokio::time::timeout(Duration::from_millis(200), link.input.send(input)).await.is_err() {
+                    if tokio::time::timeout(Duration::from_millis(200), link.input.send(input))
+                        .await
+                        .is_err()
+                    {
                         self.bad_frame(&"the agent is not keeping up; audio dropped");
                     }
                 }
@@ -207,7 +213,9 @@ impl Session {
                     variables: self.call.variables.clone(),
                 });
                 let timeout = bridge.answer_timeout;
-                Some(tokio::spawn(async move { tokio::time::timeout(timeout, connect).await }))
+                Some(tokio::spawn(async move {
+                    tokio::time::timeout(timeout, connect).await
+                }))
             }
             _ => None,
         };
@@ -269,10 +277,10 @@ impl Session {
                             self.pipeline.set_agent_formats(link.input_format, link.output_format);
                             self.link = Some(link);
                             for bytes in self.pipeline.early_for_agent() {
-                                self.to_agent(AgentInput::Audio(bytes)).await;
+                                self.send_to_agent(AgentInput::Audio(bytes)).await;
                             }
                             for input in std::mem::take(&mut self.early) {
-                                self.to_agent(input).await;
+                                self.send_to_agent(input).await;
                             }
                         }
                         Ok(Ok(Err(e))) => ending = Some((format!("agent unavailable: {e}"), Instant::now())),
@@ -325,7 +333,10 @@ impl Session {
         };
         match msg {
             Inbound::Media { stream_sid, payload } => {
-                if stream_sid.as_deref().is_some_and(|s| !s.is_empty() && s != self.start.stream_sid) {
+                if stream_sid
+                    .as_deref()
+                    .is_some_and(|s| !s.is_empty() && s != self.start.stream_sid)
+                {
                     self.bad_frame(&"a frame for another stream");
                     return None;
                 }
@@ -333,18 +344,21 @@ impl Session {
                     self.bad_frame(&e);
                     return None;
                 }
-                if let Err(e) = self.pipeline.record_and_tap(self.wav.as_mut(), &self.app.media_taps, self.call.id) {
+                if let Err(e) =
+                    self.pipeline
+                        .record_and_tap(self.wav.as_mut(), &self.app.media_taps, self.call.id)
+                {
                     tracing::error!(call_id = self.call.id, error = %e, "recording failed; the call goes on without");
                     self.wav = None;
                 }
                 // Before the agent answers the pipeline keeps the audio itself (formats unknown yet).
                 if let Some(bytes) = self.pipeline.for_agent() {
-                    self.to_agent(AgentInput::Audio(bytes)).await;
+                    self.send_to_agent(AgentInput::Audio(bytes)).await;
                 }
             }
             Inbound::Dtmf(digit) => {
                 tracing::info!(call_id = self.call.id, %digit, "DTMF");
-                self.to_agent(AgentInput::Dtmf(digit)).await;
+                self.send_to_agent(AgentInput::Dtmf(digit)).await;
             }
             Inbound::Mark(name) => {
                 if self.pipeline.marks.echoed(&name) == MarkEcho::Unknown {
@@ -359,7 +373,12 @@ impl Session {
         None
     }
 
-    fn agent_event(&mut self, ev: AgentEvent, bridge: &super::Bridge, ending: &mut Option<(String, Instant)>) -> Option<String> {
+    fn agent_event(
+        &mut self,
+        ev: AgentEvent,
+        bridge: &super::Bridge,
+        ending: &mut Option<(String, Instant)>,
+    ) -> Option<String> {
         match ev {
             AgentEvent::Audio { id, bytes } => self.pipeline.agent_audio(id, &bytes, &mut self.out),
             AgentEvent::Interruption { id } => {
@@ -373,25 +392,43 @@ impl Session {
                 text,
                 at: to_db(self.app.clock.now()),
             }),
-            AgentEvent::ToolCall { id, name, parameters } => return self.tool_call(id, &name, &parameters, bridge, ending),
+            AgentEvent::ToolCall { id, name, parameters } => {
+                return self.tool_call(id, &name, &parameters, bridge, ending);
+            }
             AgentEvent::Ended(why) => {
                 self.link = None;
-                ending.get_or_insert_with(|| (format!("agent: {why}"), Instant::now() + bridge.goodbye_timeout));
+                ending.get_or_insert_with(|| {
+                    (format!("agent: {why}"), Instant::now() + bridge.goodbye_timeout)
+                });
             }
         }
         None
     }
 
-    fn tool_call(&mut self, id: String, name: &str, params: &serde_json::Value, bridge: &super::Bridge, ending: &mut Option<(String, Instant)>) -> Option<String> {
+    fn tool_call(
+        &mut self,
+        id: String,
+        name: &str,
+        params: &serde_json::Value,
+        bridge: &super::Bridge,
+        ending: &mut Option<(String, Instant)>,
+    ) -> Option<String> {
         let reply = |link: &Option<AgentLink>, result: &str, is_error: bool| {
             if let Some(l) = link {
-                let _ = l.input.try_send(AgentInput::ToolResult { id: id.clone(), result: result.to_owned(), is_error });
+                let _ = l.input.try_send(AgentInput::ToolResult {
+                    id: id.clone(),
+                    result: result.to_owned(),
+                    is_error,
+                });
             }
         };
         match name {
             "end_call" | "end_conversation" | "hang_up" => {
                 reply(&self.link, "ok", false);
-                *ending = Some(("the agent ended the call".into(), Instant::now() + bridge.goodbye_timeout));
+                *ending = Some((
+                    "the agent ended the call".into(),
+                    Instant::now() + bridge.goodbye_timeout,
+                ));
             }
             "transfer" | "transfer_call" | "transfer_to_number" | "transfer_to_human" => {
                 let number = ["number", "phone_number", "to", "transfer_number"]
@@ -407,7 +444,8 @@ impl Session {
                     Carrier::Twilio => match (&bridge.twilio, number.is_empty()) {
                         (Some(twilio), false) => {
                             reply(&self.link, "transferring", false);
-                            let (twilio, sid, call_id) = (twilio.clone(), self.start.call_sid.clone(), self.call.id);
+                            let (twilio, sid, call_id) =
+                                (twilio.clone(), self.start.call_sid.clone(), self.call.id);
                             tokio::spawn(async move {
                                 if let Err(e) = twilio.redirect_to_dial(&sid, &number).await {
                                     tracing::warn!(call_id, error = %e, "transfer failed");
@@ -420,7 +458,11 @@ impl Session {
                 }
             }
             other => {
-                tracing::info!(call_id = self.call.id, tool = other, "the agent called a tool the bridge does not know");
+                tracing::info!(
+                    call_id = self.call.id,
+                    tool = other,
+                    "the agent called a tool the bridge does not know"
+                );
                 reply(&self.link, "unknown tool", true);
             }
         }
@@ -436,10 +478,20 @@ impl Session {
             match tokio::task::spawn_blocking(move || wav.finish()).await {
                 Ok(Ok(seconds)) => {
                     let (rel, at) = (self.recording_rel.clone(), to_db(self.app.clock.now()));
-                    if let Err(e) = self.app.store.with_tx(move |tx| call_media::set_recording(tx, call_id, &rel, &at)).await {
+                    if let Err(e) = self
+                        .app
+                        .store
+                        .with_tx(move |tx| call_media::set_recording(tx, call_id, &rel, &at))
+                        .await
+                    {
                         tracing::error!(call_id, error = %e, "cannot link the recording to the call");
                     }
-                    tracing::info!(call_id, seconds, played_ms = self.pipeline.played_ms(), "recording closed");
+                    tracing::info!(
+                        call_id,
+                        seconds,
+                        played_ms = self.pipeline.played_ms(),
+                        "recording closed"
+                    );
                 }
                 Ok(Err(e)) => tracing::error!(call_id, error = %e, "cannot close the recording"),
                 Err(e) => tracing::error!(call_id, error = %e, "recording task failed"),

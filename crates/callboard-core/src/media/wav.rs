@@ -106,7 +106,10 @@ mod tests {
         let bytes = std::fs::read(&path).expect("read");
         assert_eq!(bytes.len(), 44 + 16);
         assert_eq!(&bytes[0..4], b"RIFF");
-        assert_eq!(u32::from_le_bytes([bytes[40], bytes[41], bytes[42], bytes[43]]), 16);
+        assert_eq!(
+            u32::from_le_bytes([bytes[40], bytes[41], bytes[42], bytes[43]]),
+            16
+        );
         assert_eq!(u16::from_le_bytes([bytes[22], bytes[23]]), 2);
         let s = |i: usize| i16::from_le_bytes([bytes[44 + 2 * i], bytes[45 + 2 * i]]);
         assert_eq!((s(0), s(1), s(2), s(3), s(6), s(7)), (1, -1, 2, 0, 4, -4));

@@ -52,7 +52,11 @@ impl ExotelConfig {
     }
 
     fn url(&self, tail: &str) -> String {
-        format!("{}/v1/Accounts/{}/{tail}", self.base_url.trim_end_matches('/'), self.account_sid)
+        format!(
+            "{}/v1/Accounts/{}/{tail}",
+            self.base_url.trim_end_matches('/'),
+            self.account_sid
+        )
     }
 
     /// The connect-to-flow form, in the order of Exotel's documented example.
@@ -62,12 +66,21 @@ impl ExotelConfig {
         let mut add = |k: &str, v: String| f.push((k.to_owned(), v));
         add("From", request.phone_e164.clone());
         add("CallerId", request.from_number.clone());
-        add("Url", format!("http://my.exotel.com/{}/exoml/start_voice/{}", self.account_sid, self.flow_id));
+        add(
+            "Url",
+            format!(
+                "http://my.exotel.com/{}/exoml/start_voice/{}",
+                self.account_sid, self.flow_id
+            ),
+        );
         add("CallType", "trans".into());
         add("TimeLimit", self.time_limit_s.to_string());
         add("TimeOut", self.ring_timeout_s.to_string());
         add("Record", if self.record { "true" } else { "false" }.into());
-        add("StatusCallback", format!("{base}/webhooks/exotel/{}/status", self.webhook_secret.expose()));
+        add(
+            "StatusCallback",
+            format!("{base}/webhooks/exotel/{}/status", self.webhook_secret.expose()),
+        );
         add("StatusCallbackEvents[0]", "terminal".into());
         add("StatusCallbackEvents[1]", "answered".into());
         add("StatusCallbackContentType", "application/json".into());
@@ -79,14 +92,19 @@ impl ExotelConfig {
 /// How an Exotel call status maps onto the engine's view.
 pub fn reconciled(sid: &str, details: &Value) -> Reconciled {
     let call = &details["Call"];
-    let ended = |outcome| Reconciled::Ended { provider_call_id: sid.to_owned(), outcome };
+    let ended = |outcome| Reconciled::Ended {
+        provider_call_id: sid.to_owned(),
+        outcome,
+    };
     match call["Status"].as_str().unwrap_or("") {
         "completed" => ended(Outcome::Answered),
         "busy" => ended(Outcome::Busy),
         "no-answer" => ended(Outcome::NoAnswer),
         "failed" => ended(Outcome::Failed),
         "canceled" => ended(Outcome::Cancelled),
-        _ => Reconciled::InProgress { provider_call_id: sid.to_owned() },
+        _ => Reconciled::InProgress {
+            provider_call_id: sid.to_owned(),
+        },
     }
 }
 
@@ -98,7 +116,11 @@ pub struct ExotelDialer {
 
 impl ExotelDialer {
     pub fn new(app: Arc<App>, config: ExotelConfig) -> ExotelDialer {
-        ExotelDialer { app, config: Arc::new(config), http: http::client() }
+        ExotelDialer {
+            app,
+            config: Arc::new(config),
+            http: http::client(),
+        }
     }
 }
 
@@ -106,10 +128,11 @@ impl Dialer for ExotelDialer {
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
         let (app, config, http) = (self.app.clone(), self.config.clone(), self.http.clone());
         Box::pin(async move {
-            let public = app
-                .info()
-                .public_base_url
-                .ok_or_else(|| DialError::Rejected("no public URL is set (CALLBOARD_PUBLIC_URL): Exotel could not reach us".into()))?;
+            let public = app.info().public_base_url.ok_or_else(|| {
+                DialError::Rejected(
+                    "no public URL is set (CALLBOARD_PUBLIC_URL): Exotel could not reach us".into(),
+                )
+            })?;
             // Callbacks carry CustomField: link it first so even the earliest one finds the call.
             let (call_id, now) = (request.call_id, to_db(app.clock.now()));
             app.store
@@ -117,20 +140,30 @@ impl Dialer for ExotelDialer {
                 .await
                 .map_err(|e| DialError::Unavailable(e.to_string()))?;
             let form = config.connect_form(&public, &request);
-            let v = http::post_form(&http, &config.url("Calls/connect.json"), (&config.api_key, config.api_token.expose()), &form)
-                .await
-                .map_err(HttpError::into_dial)?;
+            let v = http::post_form(
+                &http,
+                &config.url("Calls/connect.json"),
+                (&config.api_key, config.api_token.expose()),
+                &form,
+            )
+            .await
+            .map_err(HttpError::into_dial)?;
             let sid = v["Call"]["Sid"]
                 .as_str()
                 .ok_or_else(|| DialError::Unavailable("no Call.Sid in Exotel's answer".into()))?;
-            Ok(Dialed { provider_call_id: sid.to_owned() })
+            Ok(Dialed {
+                provider_call_id: sid.to_owned(),
+            })
         })
     }
 
     fn hang_up(&self, call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
         let app = self.app.clone();
         Box::pin(async move {
-            if app.media_sessions.command(call.call_id, SessionCommand::End("hung up by the console".into())) {
+            if app
+                .media_sessions
+                .command(call.call_id, SessionCommand::End("hung up by the console".into()))
+            {
                 Ok(())
             } else {
                 Err(DialError::Unsupported(
@@ -144,9 +177,17 @@ impl Dialer for ExotelDialer {
         let (config, http) = (self.config.clone(), self.http.clone());
         Box::pin(async move {
             let Some(sid) = call.provider_call_id.clone() else {
-                return Err(DialError::Unavailable("an Exotel call without a CallSid cannot be looked up".into()));
+                return Err(DialError::Unavailable(
+                    "an Exotel call without a CallSid cannot be looked up".into(),
+                ));
             };
-            match http::get_json(&http, &config.url(&format!("Calls/{sid}.json")), (&config.api_key, config.api_token.expose())).await {
+            match http::get_json(
+                &http,
+                &config.url(&format!("Calls/{sid}.json")),
+                (&config.api_key, config.api_token.expose()),
+            )
+            .await
+            {
                 Ok(v) => Ok(reconciled(&sid, &v)),
                 Err(HttpError::Status(404, _)) => Ok(Reconciled::NotFound),
                 Err(e) => Err(e.into_dial()),
@@ -161,7 +202,9 @@ impl Dialer for ExotelDialer {
             if app.media_sessions.command(call.call_id, SessionCommand::HandOver) {
                 Ok(())
             } else {
-                Err(DialError::Unavailable("the call has no live stream to hand over".into()))
+                Err(DialError::Unavailable(
+                    "the call has no live stream to hand over".into(),
+                ))
             }
         })
     }

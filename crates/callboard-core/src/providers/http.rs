@@ -20,7 +20,9 @@ pub enum HttpError {
 impl HttpError {
     pub fn into_dial(self) -> DialError {
         match self {
-            HttpError::Status(s, m) if (400..500).contains(&s) && s != 429 => DialError::Rejected(format!("{s}: {m}")),
+            HttpError::Status(s, m) if (400..500).contains(&s) && s != 429 => {
+                DialError::Rejected(format!("{s}: {m}"))
+            }
             other => DialError::Unavailable(other.to_string()),
         }
     }
@@ -47,15 +49,25 @@ fn message_of(body: &str) -> String {
 async fn answer(resp: Result<reqwest::Response, reqwest::Error>) -> Result<Value, HttpError> {
     let resp = resp.map_err(|e| HttpError::Network(e.without_url().to_string()))?;
     let status = resp.status().as_u16();
-    let body = resp.text().await.map_err(|e| HttpError::Network(e.without_url().to_string()))?;
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| HttpError::Network(e.without_url().to_string()))?;
     if !(200..300).contains(&status) {
         return Err(HttpError::Status(status, message_of(&body)));
     }
     serde_json::from_str(&body).map_err(|_| HttpError::Shape("the body is not JSON"))
 }
 
-pub async fn post_form(http: &reqwest::Client, url: &str, auth: (&str, &str), form: &[(String, String)]) -> Result<Value, HttpError> {
-    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+pub async fn post_form(
+    http: &reqwest::Client,
+    url: &str,
+    auth: (&str, &str),
+    form: &[(String, String)],
+) -> Result<Value, HttpError> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
     answer(
         http.post(url)
             .basic_auth(auth.0, Some(auth.1))
@@ -69,5 +81,12 @@ pub async fn post_form(http: &reqwest::Client, url: &str, auth: (&str, &str), fo
 }
 
 pub async fn get_json(http: &reqwest::Client, url: &str, auth: (&str, &str)) -> Result<Value, HttpError> {
-    answer(http.get(url).basic_auth(auth.0, Some(auth.1)).header("accept", "application/json").send().await).await
+    answer(
+        http.get(url)
+            .basic_auth(auth.0, Some(auth.1))
+            .header("accept", "application/json")
+            .send()
+            .await,
+    )
+    .await
 }

@@ -46,15 +46,23 @@ impl CarrierConfig {
 pub fn add_carriers(app: &Arc<App>, config: CarrierConfig, dialers: &mut HashMap<String, Arc<dyn Dialer>>) {
     let twilio_client = config.twilio.map(|c| Arc::new(twilio::TwilioClient::new(c)));
     if let Some(client) = &twilio_client {
-        dialers.insert("twilio".into(), Arc::new(twilio::TwilioDialer::new(app.clone(), client.clone())));
+        dialers.insert(
+            "twilio".into(),
+            Arc::new(twilio::TwilioDialer::new(app.clone(), client.clone())),
+        );
     }
     if let Some(c) = config.exotel {
-        dialers.insert("exotel".into(), Arc::new(exotel::ExotelDialer::new(app.clone(), c)));
+        dialers.insert(
+            "exotel".into(),
+            Arc::new(exotel::ExotelDialer::new(app.clone(), c)),
+        );
     }
     let bridge = crate::media::Bridge::default();
     let agents = config.elevenlabs.map(|c| {
-        Arc::new(crate::media::elevenlabs_ws::ElevenLabsAgents::new(c, bridge.answer_timeout))
-            as Arc<dyn crate::media::agent::AgentBackend>
+        Arc::new(crate::media::elevenlabs_ws::ElevenLabsAgents::new(
+            c,
+            bridge.answer_timeout,
+        )) as Arc<dyn crate::media::agent::AgentBackend>
     });
     app.media_sessions.configure(crate::media::Bridge {
         agents,

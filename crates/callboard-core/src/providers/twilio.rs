@@ -90,7 +90,10 @@ pub struct TwilioClient {
 
 impl TwilioClient {
     pub fn new(config: TwilioConfig) -> TwilioClient {
-        TwilioClient { config, http: http::client() }
+        TwilioClient {
+            config,
+            http: http::client(),
+        }
     }
 
     fn calls_url(&self, sid: Option<&str>) -> String {
@@ -103,7 +106,12 @@ impl TwilioClient {
     }
 
     /// The create-call form for a request, in twilio-python's key order.
-    pub fn create_form(&self, public_base: &str, request: &DialRequest, token: &str) -> Vec<(String, String)> {
+    pub fn create_form(
+        &self,
+        public_base: &str,
+        request: &DialRequest,
+        token: &str,
+    ) -> Vec<(String, String)> {
         let base = public_base.trim_end_matches('/');
         let c = &self.config;
         let mut f: Vec<(String, String)> = Vec::new();
@@ -118,7 +126,10 @@ impl TwilioClient {
         add("Timeout", c.ring_timeout_s.to_string());
         if c.record {
             add("Record", "true".into());
-            add("RecordingStatusCallback", format!("{base}/webhooks/twilio/recording"));
+            add(
+                "RecordingStatusCallback",
+                format!("{base}/webhooks/twilio/recording"),
+            );
         }
         if c.machine_detection {
             add("MachineDetection", "Enable".into());
@@ -138,22 +149,44 @@ impl TwilioClient {
     }
 
     async fn post(&self, url: String, form: &[(String, String)]) -> Result<Value, HttpError> {
-        http::post_form(&self.http, &url, (&self.config.account_sid, self.config.auth_token.expose()), form).await
+        http::post_form(
+            &self.http,
+            &url,
+            (&self.config.account_sid, self.config.auth_token.expose()),
+            form,
+        )
+        .await
     }
 
-    pub async fn create(&self, public_base: &str, request: &DialRequest, token: &str) -> Result<String, HttpError> {
+    pub async fn create(
+        &self,
+        public_base: &str,
+        request: &DialRequest,
+        token: &str,
+    ) -> Result<String, HttpError> {
         let form = self.create_form(public_base, request, token);
         let v = self.post(self.calls_url(None), &form).await?;
-        v["sid"].as_str().map(str::to_owned).ok_or(HttpError::Shape("no sid in Twilio's answer"))
+        v["sid"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(HttpError::Shape("no sid in Twilio's answer"))
     }
 
     pub async fn update(&self, sid: &str, form: &[(&str, &str)]) -> Result<Value, HttpError> {
-        let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let form: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         self.post(self.calls_url(Some(sid)), &form).await
     }
 
     pub async fn fetch(&self, sid: &str) -> Result<Value, HttpError> {
-        http::get_json(&self.http, &self.calls_url(Some(sid)), (&self.config.account_sid, self.config.auth_token.expose())).await
+        http::get_json(
+            &self.http,
+            &self.calls_url(Some(sid)),
+            (&self.config.account_sid, self.config.auth_token.expose()),
+        )
+        .await
     }
 
     /// Sends the live call to a human: new TwiML `<Dial>`, which also ends the `<Connect><Stream>`.
@@ -166,8 +199,13 @@ impl TwilioClient {
 /// How a Twilio call status maps onto the engine's view.
 pub fn reconciled(sid: &str, call: &Value) -> Reconciled {
     let status = call["status"].as_str().unwrap_or("");
-    let machine = call["answered_by"].as_str().is_some_and(|a| a.starts_with("machine") || a == "fax");
-    let ended = |outcome| Reconciled::Ended { provider_call_id: sid.to_owned(), outcome };
+    let machine = call["answered_by"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("machine") || a == "fax");
+    let ended = |outcome| Reconciled::Ended {
+        provider_call_id: sid.to_owned(),
+        outcome,
+    };
     match status {
         "completed" if machine => ended(Outcome::Voicemail),
         "completed" => ended(Outcome::Answered),
@@ -175,7 +213,9 @@ pub fn reconciled(sid: &str, call: &Value) -> Reconciled {
         "no-answer" => ended(Outcome::NoAnswer),
         "failed" => ended(Outcome::Failed),
         "canceled" => ended(Outcome::Cancelled),
-        _ => Reconciled::InProgress { provider_call_id: sid.to_owned() },
+        _ => Reconciled::InProgress {
+            provider_call_id: sid.to_owned(),
+        },
     }
 }
 
@@ -201,13 +241,19 @@ impl Dialer for TwilioDialer {
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
         let (app, client) = (self.app.clone(), self.client.clone());
         Box::pin(async move {
-            let public = app
-                .info()
-                .public_base_url
-                .ok_or_else(|| DialError::Rejected("no public URL is set (CALLBOARD_PUBLIC_URL): Twilio could not reach us".into()))?;
+            let public = app.info().public_base_url.ok_or_else(|| {
+                DialError::Rejected(
+                    "no public URL is set (CALLBOARD_PUBLIC_URL): Twilio could not reach us".into(),
+                )
+            })?;
             let token = app.media_token(request.call_id);
-            let sid = client.create(&public, &request, &token).await.map_err(HttpError::into_dial)?;
-            Ok(Dialed { provider_call_id: sid })
+            let sid = client
+                .create(&public, &request, &token)
+                .await
+                .map_err(HttpError::into_dial)?;
+            Ok(Dialed {
+                provider_call_id: sid,
+            })
         })
     }
 
@@ -218,7 +264,11 @@ impl Dialer for TwilioDialer {
             // `completed` ends an answered call; a ringing one needs `canceled`.
             match client.update(&sid, &[("Status", "completed")]).await {
                 Ok(_) => Ok(()),
-                Err(HttpError::Status(..)) => client.update(&sid, &[("Status", "canceled")]).await.map(|_| ()).map_err(HttpError::into_dial),
+                Err(HttpError::Status(..)) => client
+                    .update(&sid, &[("Status", "canceled")])
+                    .await
+                    .map(|_| ())
+                    .map_err(HttpError::into_dial),
                 Err(e) => Err(e.into_dial()),
             }
         })
@@ -229,7 +279,9 @@ impl Dialer for TwilioDialer {
         Box::pin(async move {
             let Some(sid) = call.provider_call_id.clone() else {
                 // Twilio has no idempotency key on create; without the sid the call cannot be looked up.
-                return Err(DialError::Unavailable("a Twilio call without a CallSid cannot be looked up".into()));
+                return Err(DialError::Unavailable(
+                    "a Twilio call without a CallSid cannot be looked up".into(),
+                ));
             };
             match client.fetch(&sid).await {
                 Ok(v) => Ok(reconciled(&sid, &v)),
@@ -243,7 +295,10 @@ impl Dialer for TwilioDialer {
         let client = self.client.clone();
         Box::pin(async move {
             let sid = sid_of(&call)?;
-            client.redirect_to_dial(&sid, &to_number).await.map_err(HttpError::into_dial)
+            client
+                .redirect_to_dial(&sid, &to_number)
+                .await
+                .map_err(HttpError::into_dial)
         })
     }
 }

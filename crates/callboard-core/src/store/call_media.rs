@@ -44,29 +44,31 @@ pub fn lookup(conn: &Connection, call_id: i64) -> StoreResult<Option<MediaCall>>
             },
         )
         .optional()?;
-    Ok(row.map(|(id, provider, provider_call_id, in_flight, agent_provider, agent_ref, vars, name, phone)| {
-        let mut variables = vars
-            .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
-            .filter(serde_json::Value::is_object)
-            .unwrap_or_else(|| serde_json::json!({}));
-        if let Some(map) = variables.as_object_mut() {
-            if let Some(n) = name.filter(|n| !n.is_empty()) {
-                map.entry("name").or_insert(n.into());
+    Ok(row.map(
+        |(id, provider, provider_call_id, in_flight, agent_provider, agent_ref, vars, name, phone)| {
+            let mut variables = vars
+                .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok())
+                .filter(serde_json::Value::is_object)
+                .unwrap_or_else(|| serde_json::json!({}));
+            if let Some(map) = variables.as_object_mut() {
+                if let Some(n) = name.filter(|n| !n.is_empty()) {
+                    map.entry("name").or_insert(n.into());
+                }
+                if let Some(p) = phone {
+                    map.entry("phone").or_insert(p.into());
+                }
             }
-            if let Some(p) = phone {
-                map.entry("phone").or_insert(p.into());
+            MediaCall {
+                id,
+                provider,
+                provider_call_id,
+                in_flight,
+                agent_provider,
+                agent_ref: agent_ref.filter(|r| !r.is_empty()),
+                variables,
             }
-        }
-        MediaCall {
-            id,
-            provider,
-            provider_call_id,
-            in_flight,
-            agent_provider,
-            agent_ref: agent_ref.filter(|r| !r.is_empty()),
-            variables,
-        }
-    }))
+        },
+    ))
 }
 
 /// Links the call's recording (a path relative to the data dir).
