@@ -94,8 +94,8 @@ pub const fn samples_for_ms(rate: u32, ms: u32) -> usize {
 /// A streaming resampler between integer rates (8, 16, 24 kHz and any other pair). Linear interpolation on
 /// the input, after a short moving-average low-pass when going down. State (the last input sample, the
 /// fractional read position and the filter's history) carries across calls, so feeding a signal in frames
-/// of any size gives the same output as feeding it at once: no clicks at frame edges. Latency is one input
-/// sample.
+/// of any size gives the same output as feeding it at once: no clicks at frame edges. Latency is under one
+/// input sample.
 #[derive(Debug, Clone)]
 pub struct Resampler {
     from: u32,

@@ -11,7 +11,7 @@ use tokio::{sync::mpsc, time::Instant};
 
 use super::{
     SessionCommand,
-    agent::{AgentEvent, AgentInput, AgentLink, AgentStart},
+    agent::{AgentInput, AgentLink, AgentStart},
     carrier::{self, Carrier, Inbound, StartInfo},
     marks::MarkEcho,
     pipeline::Pipeline,
@@ -23,6 +23,8 @@ use crate::{
     events::Event,
     store::call_media::{self, MediaCall},
 };
+
+mod agent_events;
 
 /// Where recordings go, inside the data dir.
 pub const RECORDINGS_DIR: &str = "recordings";
@@ -53,7 +55,19 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, admitted: Admitted) {
             return close(socket, 1008, "no start").await;
         }
     };
-    let call_id = match admitted.call_id.or_else(|| identify(&app, &start)) {
+    let mut call_id = admitted.call_id.or_else(|| identify(&app, &start));
+    if call_id.is_none() && carrier == Carrier::Exotel && !start.call_sid.is_empty() {
+        // A fixed Voicebot URL carries no call id; the path secret was checked, so Exotel's CallSid (which
+        // the dialer recorded) identifies the call.
+        let sid = start.call_sid.clone();
+        call_id = app
+            .store
+            .read(move |c| crate::store::calls::find_by_ids(c, "exotel", Some(&sid), None))
+            .await
+            .ok()
+            .flatten();
+    }
+    let call_id = match call_id {
         Some(id) => id,
         None => {
             tracing::warn!(
@@ -318,7 +332,7 @@ impl Session {
         if let Some(h) = connecting {
             h.abort();
         }
-        self.finish(socket, &reason).await;
+        self.finish(socket).await;
         reason
     }
 
@@ -373,103 +387,7 @@ impl Session {
         None
     }
 
-    fn agent_event(
-        &mut self,
-        ev: AgentEvent,
-        bridge: &super::Bridge,
-        ending: &mut Option<(String, Instant)>,
-    ) -> Option<String> {
-        match ev {
-            AgentEvent::Audio { id, bytes } => self.pipeline.agent_audio(id, &bytes, &mut self.out),
-            AgentEvent::Interruption { id } => {
-                tracing::debug!(call_id = self.call.id, id, "barge-in");
-                let clear = self.pipeline.interrupt(id);
-                self.out.push(clear);
-            }
-            AgentEvent::Transcript { role, text } => self.app.events.emit(Event::CallTranscript {
-                call_id: self.call.id,
-                role: role.to_owned(),
-                text,
-                at: to_db(self.app.clock.now()),
-            }),
-            AgentEvent::ToolCall { id, name, parameters } => {
-                return self.tool_call(id, &name, &parameters, bridge, ending);
-            }
-            AgentEvent::Ended(why) => {
-                self.link = None;
-                ending.get_or_insert_with(|| {
-                    (format!("agent: {why}"), Instant::now() + bridge.goodbye_timeout)
-                });
-            }
-        }
-        None
-    }
-
-    fn tool_call(
-        &mut self,
-        id: String,
-        name: &str,
-        params: &serde_json::Value,
-        bridge: &super::Bridge,
-        ending: &mut Option<(String, Instant)>,
-    ) -> Option<String> {
-        let reply = |link: &Option<AgentLink>, result: &str, is_error: bool| {
-            if let Some(l) = link {
-                let _ = l.input.try_send(AgentInput::ToolResult {
-                    id: id.clone(),
-                    result: result.to_owned(),
-                    is_error,
-                });
-            }
-        };
-        match name {
-            "end_call" | "end_conversation" | "hang_up" => {
-                reply(&self.link, "ok", false);
-                *ending = Some((
-                    "the agent ended the call".into(),
-                    Instant::now() + bridge.goodbye_timeout,
-                ));
-            }
-            "transfer" | "transfer_call" | "transfer_to_number" | "transfer_to_human" => {
-                let number = ["number", "phone_number", "to", "transfer_number"]
-                    .iter()
-                    .find_map(|k| params[*k].as_str())
-                    .unwrap_or("")
-                    .to_owned();
-                match self.carrier {
-                    Carrier::Exotel => {
-                        reply(&self.link, "transferring", false);
-                        return Some("transferred: handed over to the flow's Connect applet".into());
-                    }
-                    Carrier::Twilio => match (&bridge.twilio, number.is_empty()) {
-                        (Some(twilio), false) => {
-                            reply(&self.link, "transferring", false);
-                            let (twilio, sid, call_id) =
-                                (twilio.clone(), self.start.call_sid.clone(), self.call.id);
-                            tokio::spawn(async move {
-                                if let Err(e) = twilio.redirect_to_dial(&sid, &number).await {
-                                    tracing::warn!(call_id, error = %e, "transfer failed");
-                                }
-                            });
-                        }
-                        (None, _) => reply(&self.link, "transfer is not configured", true),
-                        (_, true) => reply(&self.link, "no number to transfer to", true),
-                    },
-                }
-            }
-            other => {
-                tracing::info!(
-                    call_id = self.call.id,
-                    tool = other,
-                    "the agent called a tool the bridge does not know"
-                );
-                reply(&self.link, "unknown tool", true);
-            }
-        }
-        None
-    }
-
-    async fn finish(mut self, socket: WebSocket, reason: &str) {
+    async fn finish(mut self, socket: WebSocket) {
         // Dropping the link lets the backend send what is queued and close its socket.
         self.link = None;
         self.app.media_taps.close(self.call.id);
@@ -497,7 +415,6 @@ impl Session {
                 Err(e) => tracing::error!(call_id, error = %e, "recording task failed"),
             }
         }
-        let _ = reason;
         close(socket, 1000, "bye").await;
     }
 }
