@@ -78,6 +78,7 @@ pub enum SessionCommand {
 pub struct MediaSessions {
     bridge: RwLock<Arc<Bridge>>,
     live: Mutex<HashMap<i64, mpsc::Sender<SessionCommand>>>,
+    watching: std::sync::atomic::AtomicBool,
 }
 
 impl MediaSessions {
@@ -100,6 +101,35 @@ impl MediaSessions {
             Ok(b) => b.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// Starts (once) the task that ends a call's session when the bus says the call ended: one subscriber
+    /// for all sessions, so a busy bus costs the same with one call or a thousand.
+    pub(crate) fn watch_call_ends(&self, app: &Arc<crate::app::App>) {
+        use std::sync::atomic::Ordering;
+        if self.watching.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak = Arc::downgrade(app);
+        let mut bus = app.events.subscribe();
+        tokio::spawn(async move {
+            while let Some(batch) = bus.next_batch().await {
+                let Some(app) = weak.upgrade() else { return };
+                for event in batch {
+                    if let crate::events::Event::CallChanged { call } = event
+                        && !matches!(
+                            call.status.as_str(),
+                            "queued" | "dialing" | "ringing" | "in_progress"
+                        )
+                    {
+                        app.media_sessions.command(
+                            call.id,
+                            SessionCommand::End(format!("the call ended ({})", call.status)),
+                        );
+                    }
+                }
+            }
+        });
     }
 
     /// Claims the call for a new session; `None` when another session already carries it.

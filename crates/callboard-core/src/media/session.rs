@@ -1,8 +1,8 @@
 //! One carrier media socket from `start` to the end of the call. A single task owns the socket, the
 //! pipeline, the recording and the agent link, so nothing is locked on the per-frame path and the end runs
-//! exactly once, whichever comes first: the carrier's `stop`, the socket closing, the call's terminal status
-//! (seen on the event bus), a command, or the agent hanging up. Bad frames are logged with the call id and
-//! skipped; they never end the call and never touch another session.
+//! exactly once, whichever comes first: the carrier's `stop`, the socket closing, the call's terminal
+//! status (the registry's bus watcher turns it into a command), an operator command, or the agent hanging
+//! up. Bad frames are logged with the call id and skipped; they never end the call or touch another session.
 
 use std::{sync::Arc, time::Duration};
 
@@ -20,7 +20,6 @@ use super::{
 use crate::{
     app::App,
     clock::to_db,
-    events::Event,
     store::call_media::{self, MediaCall},
 };
 
@@ -92,6 +91,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, admitted: Admitted) {
             return close(socket, 1011, "store unavailable").await;
         }
     };
+    app.media_sessions.watch_call_ends(&app);
     let Some(commands) = app.media_sessions.register(call_id) else {
         tracing::warn!(call_id, "a second media stream for the same call was refused");
         return close(socket, 1008, "duplicate stream").await;
@@ -215,8 +215,6 @@ impl Session {
 
     async fn pump(mut self, mut socket: WebSocket, mut commands: mpsc::Receiver<SessionCommand>) -> String {
         let bridge = self.app.media_sessions.bridge();
-        let mut bus = self.app.events.subscribe();
-        let mut bus_open = true;
         let call_id = self.call.id;
         let wants_agent = self.call.provider != "sim" && self.call.agent_provider.as_deref() != Some("sim");
         let mut connecting = match (&bridge.agents, wants_agent) {
@@ -306,18 +304,6 @@ impl Session {
                     Some(SessionCommand::End(why)) => break why,
                     Some(SessionCommand::HandOver) => break "handed over to the carrier's flow".into(),
                     None => {}
-                },
-                batch = bus.next_batch(), if bus_open => match batch {
-                    Some(events) => {
-                        let ended = events.iter().find_map(|e| match e {
-                            Event::CallChanged { call } if call.id == call_id && !in_flight(&call.status) => Some(call.status.clone()),
-                            _ => None,
-                        });
-                        if let Some(status) = ended {
-                            break format!("the call ended ({status})");
-                        }
-                    }
-                    None => bus_open = false,
                 },
                 () = tokio::time::sleep_until(tail_deadline.unwrap_or(far)) => {
                     tail_deadline = None;
@@ -417,8 +403,4 @@ impl Session {
         }
         close(socket, 1000, "bye").await;
     }
-}
-
-fn in_flight(status: &str) -> bool {
-    matches!(status, "queued" | "dialing" | "ringing" | "in_progress")
 }
