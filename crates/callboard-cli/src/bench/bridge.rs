@@ -437,9 +437,10 @@ async fn bench(args: &BridgeBench, bridge_rt: &tokio::runtime::Runtime) -> Resul
     for c in &calls {
         c.abort();
     }
-    let (max_calls, p50, p99, cores) = best.unwrap_or((0, 0.0, 0.0, 0.0));
-    let calls_per_core = if cores > 0.0 {
-        max_calls as f64 / cores
+    let (max_calls, p50, p99, us_per_frame) = best.unwrap_or((0, 0.0, 0.0, 0.0));
+    // A call is 50 frames a second each way.
+    let calls_per_core = if us_per_frame > 0.0 {
+        1e6 / (50.0 * us_per_frame)
     } else {
         0.0
     };
