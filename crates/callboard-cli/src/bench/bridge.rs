@@ -166,6 +166,10 @@ async fn fake_agent() -> Result<String, String> {
             }),
         );
     tokio::spawn(async move {
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let _ = axum::serve(listener, router).await;
     });
     Ok(format!("http://{addr}"))
@@ -191,7 +195,7 @@ async fn carrier_call(
     };
     let Ok(value) = sig.parse() else { return fail() };
     req.headers_mut().insert("x-twilio-signature", value);
-    let Ok((ws, _)) = tokio_tungstenite::connect_async(req).await else {
+    let Ok((ws, _)) = tokio_tungstenite::connect_async_with_config(req, None, true).await else {
         return fail();
     };
     let (mut tx, mut rx) = ws.split();

@@ -42,6 +42,8 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Cancellation
                 continue;
             }
         };
+        // Media frames are small and real-time: never let Nagle hold one back for the next.
+        let _ = stream.set_nodelay(true);
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
             .into_owned();

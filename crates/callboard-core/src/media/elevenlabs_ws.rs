@@ -132,7 +132,7 @@ async fn connect(
         .or_else(|| config.default_agent.clone())
         .ok_or_else(|| AgentError::NotConfigured("the call's agent has no ElevenLabs agent id".into()))?;
     let url = signed_url(&config, &http, &agent).await?;
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
         .await
         .map_err(|e| AgentError::Unreachable(format!("agent socket: {e}")))?;
     let init = json!({
