@@ -3,6 +3,7 @@
 
 mod api;
 mod backup;
+mod carriers;
 mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;
@@ -16,6 +17,8 @@ mod import_sheets;
 mod listeners;
 mod live;
 mod live_feeds;
+mod media;
+mod media_mock;
 mod phone;
 mod provider_check;
 mod setup;

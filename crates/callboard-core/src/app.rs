@@ -62,6 +62,8 @@ pub struct App {
     pub call_controls: crate::live::CallControls,
     /// Credentials, public URL, tunnel and self-test state (issue 10).
     pub setup: crate::setup::SetupState,
+    /// Live media-bridge sessions and the bridge's configuration.
+    pub media_sessions: crate::media::MediaSessions,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -135,6 +137,7 @@ impl App {
             elevenlabs: std::sync::OnceLock::new(),
             call_controls: Default::default(),
             setup: crate::setup::SetupState::new(options.public_base_url, me.clone()),
+            media_sessions: Default::default(),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

@@ -75,31 +75,34 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let data_dir = options.app.data_dir.clone();
     let (app_options, overrides, secret_store) = (options.app, options.overrides, options.secret_store);
     let exotel_allowed = exotel_allow_list_from_env()?;
-    let launched = tokio::task::spawn_blocking(move || -> Result<(Arc<App>, Settings, ElConfig), String> {
-        let app = App::open(app_options).map_err(|e| e.to_string())?;
-        let (store, warning) = match secret_store {
-            Some(s) => (s, None),
-            None => crate::secret_store::open_default(app.data_dir()),
-        };
-        app.set_credentials(Credentials::new(store, overrides, warning));
-        if app.info().demo {
-            // The simulator signs its webhooks; a provider without a secret gets a random one for real checks.
-            app.set_provider_secrets(demo::random_secrets(app.webhooks.secrets()));
-        }
-        app.webhooks.set_exotel_allowed(exotel_allowed);
-        let settings = app
-            .store
-            .read_blocking(Settings::load)
-            .map_err(|e| e.to_string())?;
-        let elevenlabs = elevenlabs_config(&app);
-        if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
-            tracing::info!("seeded demo data");
-        }
-        Ok((app, settings, elevenlabs))
-    })
+    let launched = tokio::task::spawn_blocking(
+        move || -> Result<(Arc<App>, Settings, ElConfig, CarrierConfig), String> {
+            let app = App::open(app_options).map_err(|e| e.to_string())?;
+            let (store, warning) = match secret_store {
+                Some(s) => (s, None),
+                None => crate::secret_store::open_default(app.data_dir()),
+            };
+            app.set_credentials(Credentials::new(store, overrides, warning));
+            if app.info().demo {
+                // The simulator signs its webhooks; a provider without a secret gets a random one for real checks.
+                app.set_provider_secrets(demo::random_secrets(app.webhooks.secrets()));
+            }
+            app.webhooks.set_exotel_allowed(exotel_allowed);
+            let settings = app
+                .store
+                .read_blocking(Settings::load)
+                .map_err(|e| e.to_string())?;
+            let elevenlabs = elevenlabs_config(&app);
+            let carriers = carrier_config(&app);
+            if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
+                tracing::info!("seeded demo data");
+            }
+            Ok((app, settings, elevenlabs, carriers))
+        },
+    )
     .await
     .map_err(|e| e.to_string())??;
-    let (app, settings, elevenlabs_config) = launched;
+    let (app, settings, elevenlabs_config, carriers) = launched;
     let bind = |addr: SocketAddr, what: &'static str| async move {
         listener::bind(addr, options.fallback_to_any_port)
             .await
@@ -124,7 +127,8 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
         Arc::new(KeptWebhookSecret(app.clone())),
     ));
     let _ = app.elevenlabs.set(elevenlabs.clone());
-    let dialers = providers::dialers(&app, options.sim_speed);
+    let mut dialers = providers::dialers(&app, options.sim_speed);
+    providers::add_carriers(&app, carriers, &mut dialers);
     // The API acts on calls in flight through the same dialers as the engine.
     app.call_controls.set(dialers.clone());
     crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
@@ -191,4 +195,27 @@ impl providers::elevenlabs::WebhookSecretSink for KeptWebhookSecret {
             .set(SecretName::ElevenlabsWebhookSecret, secret)
             .map_err(|e| e.to_string())
     }
+}
+
+type CarrierConfig = providers::CarrierConfig;
+
+/// Twilio from the credentials (environment first, then the secret store); Exotel, which also needs a flow
+/// id and account sid, and the agent backend from the environment.
+fn carrier_config(app: &App) -> CarrierConfig {
+    let mut config = CarrierConfig::from_env();
+    if config.twilio.is_none() {
+        match app.credentials().twilio() {
+            Ok(c) => {
+                if let (Some(sid), Some(token)) = (c.account_sid, c.auth_token) {
+                    config.twilio = Some(providers::twilio::TwilioConfig::new(
+                        sid.expose().to_owned(),
+                        token,
+                        c.base_url,
+                    ));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the Twilio credentials; Twilio stays off"),
+        }
+    }
+    config
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod launch;
 pub mod listener;
 pub mod live;
+pub mod media;
 pub mod media_tap;
 pub mod paths;
 pub mod phone;

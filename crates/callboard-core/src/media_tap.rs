@@ -47,6 +47,13 @@ impl MediaTaps {
         }
     }
 
+    /// Whether anyone listens to the call now (the bridge skips mixing otherwise).
+    pub fn has_listeners(&self, call_id: i64) -> bool {
+        self.lock()
+            .get(&call_id)
+            .is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
     /// Listens to a call; `None` when it has no live media.
     pub fn subscribe(&self, call_id: i64) -> Option<broadcast::Receiver<TapFrame>> {
         self.lock().get(&call_id).map(broadcast::Sender::subscribe)

@@ -1,5 +1,5 @@
 //! The public listener: what the providers reach through the tunnel: `/healthz`, the webhook routes
-//! (`webhooks::routes`) and a JSON 404 for everything else; media routes mount here later. Hardened for the
+//! (`webhooks::routes`) and a JSON 404 for everything else; and the media WebSockets (`media::routes`). Hardened for the
 //! internet: per-route body limits, request timeout, concurrency cap with load shedding, panics turned into
 //! 500s, sensitive headers kept out of logs.
 
@@ -29,6 +29,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(app: Arc<App>) -> Router {
     let webhooks = crate::webhooks::routes::router(app.clone());
+    let app_for_media = app.clone();
     let sensitive = [
         header::AUTHORIZATION,
         header::HeaderName::from_static("x-twilio-signature"),
@@ -41,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(webhooks)
+        .merge(crate::media::routes::router(app_for_media))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new(sensitive))

@@ -43,6 +43,8 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: Cancellation
                 continue;
             }
         };
+        // Media frames are small and real-time: never let Nagle hold one back for the next.
+        let _ = stream.set_nodelay(true);
         // Handlers that care (Exotel's allow-list) read the peer as axum's `ConnectInfo`.
         let service = service
             .clone()

@@ -1,0 +1,116 @@
+//! The seam between the bridge and an AI voice agent. A backend connects one conversation per call and
+//! hands back a link: a channel of what the contact says (audio in the agent's input format, DTMF, tool
+//! results) and a channel of what the agent does (audio in its output format, transcripts, interruptions,
+//! tool calls, the end). The bridge converts audio and talks to the carrier; it does not care which agent
+//! this is. ElevenLabs' agent WebSocket is the first backend (`elevenlabs_ws`); OpenAI Realtime plugs in here.
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// An agent's audio format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentAudio {
+    Ulaw8k,
+    /// PCM16LE mono at this rate.
+    Pcm(u32),
+}
+
+impl AgentAudio {
+    /// Reads ElevenLabs-style names (`ulaw_8000`, `pcm_16000`); `None` for what the bridge cannot convert.
+    pub fn parse(name: &str) -> Option<AgentAudio> {
+        match name {
+            "ulaw_8000" => Some(AgentAudio::Ulaw8k),
+            "pcm_8000" => Some(AgentAudio::Pcm(8_000)),
+            "pcm_16000" => Some(AgentAudio::Pcm(16_000)),
+            "pcm_24000" => Some(AgentAudio::Pcm(24_000)),
+            _ => None,
+        }
+    }
+
+    pub fn rate(self) -> u32 {
+        match self {
+            AgentAudio::Ulaw8k => 8_000,
+            AgentAudio::Pcm(r) => r,
+        }
+    }
+}
+
+/// What the bridge tells an agent at the start of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentStart {
+    pub call_id: i64,
+    /// The provider's agent id (`agents.external_id`).
+    pub agent_ref: Option<String>,
+    /// Dynamic variables (the contact's columns), a flat JSON object.
+    pub variables: Value,
+}
+
+/// From the bridge to the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentInput {
+    /// The contact's audio, already in the agent's input format.
+    Audio(Vec<u8>),
+    /// The contact pressed a key.
+    Dtmf(String),
+    ToolResult {
+        id: String,
+        result: String,
+        is_error: bool,
+    },
+}
+
+/// From the agent to the bridge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentEvent {
+    /// Speech in the agent's output format; `id` orders it against interruptions.
+    Audio {
+        id: u64,
+        bytes: Vec<u8>,
+    },
+    /// The contact spoke over the agent: drop everything queued up to event `id`.
+    Interruption {
+        id: u64,
+    },
+    Transcript {
+        role: &'static str,
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        name: String,
+        parameters: Value,
+    },
+    /// The agent's side is over (closed, error, …), with a reason for the log.
+    Ended(String),
+}
+
+/// A connected conversation.
+#[derive(Debug)]
+pub struct AgentLink {
+    pub input_format: AgentAudio,
+    pub output_format: AgentAudio,
+    pub conversation_id: Option<String>,
+    /// Dropping it ends the conversation (the backend closes its socket after sending what is queued).
+    pub input: mpsc::Sender<AgentInput>,
+    pub events: mpsc::Receiver<AgentEvent>,
+}
+
+/// Why an agent could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgentError {
+    #[error("the agent is not configured: {0}")]
+    NotConfigured(String),
+    #[error("cannot reach the agent: {0}")]
+    Unreachable(String),
+    #[error("the agent refused the conversation: {0}")]
+    Refused(String),
+}
+
+/// Starts conversations with one kind of agent.
+pub trait AgentBackend: Send + Sync + 'static {
+    fn connect(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentLink, AgentError>>;
+}
+
+/// Queue depth between the bridge and a backend: two seconds of 20 ms frames.
+pub const LINK_CAPACITY: usize = 100;
