@@ -88,7 +88,10 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_once() -> TestResul
     }
     let mut pending: VecDeque<usize> = deliveries.into();
     let mut acked: HashSet<usize> = HashSet::new();
-    let http = reqwest::Client::new();
+    // A provider gives up on a delivery that takes too long and retries it later; so does this sender.
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()?;
     let mut kills = 0;
     while !pending.is_empty() {
         let (mut child, public) = start(dir.path())?;
