@@ -134,9 +134,11 @@ pub(super) fn step_tx(
         let free = free_slots(c.max_concurrent, c.reserved_headroom, in_flight)
             .min(limiter.available(at))
             .min(provider_free);
+        let mut claimed_now = 0;
         if free > 0 && state.has_due {
             let claimed = claim::claim(tx, c, free as usize, &snap.settings.frequency_cap, at)?;
             let n = u32::try_from(claimed.requests.len()).unwrap_or(u32::MAX);
+            claimed_now = n;
             limiter.take(n, at);
             *provider_used += n;
             done.deferred += claimed.deferred;
@@ -147,7 +149,10 @@ pub(super) fn step_tx(
             }
             done.claimed
                 .extend(claimed.requests.into_iter().map(|r| (c.provider.clone(), r)));
-        } else if !state.unfinished && in_flight == 0 {
+        }
+        // The last due contacts may have just been set aside (DNC, max attempts): the list can be exhausted
+        // in the very step that found them, so check then too (re-verified in the transaction below).
+        if claimed_now == 0 && in_flight == 0 && (!state.unfinished || state.has_due) {
             complete.push(c.id);
         }
     }
