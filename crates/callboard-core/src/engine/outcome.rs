@@ -108,6 +108,18 @@ fn move_contact_on(
     outcome: Outcome,
     at: Timestamp,
 ) -> StoreResult<()> {
+    apply_retry_rules(conn, ctx, outcome, at)?;
+    callback::capture(conn, ctx, &policy_from_json(&ctx.retry_policy), at)
+}
+
+/// Applies the campaign's retry policy to the contact of an ended call: retry at a time inside its window, or
+/// done with the reason. Callers check that the contact still waits on this call.
+pub(crate) fn apply_retry_rules(
+    conn: &Connection,
+    ctx: &attempts::CallContext,
+    outcome: Outcome,
+    at: Timestamp,
+) -> StoreResult<()> {
     let (Some(campaign_id), Some(contact_id)) = (ctx.campaign_id, ctx.contact_id) else {
         return Ok(());
     };
@@ -133,8 +145,7 @@ fn move_contact_on(
         next.as_deref(),
         &reason,
         &now,
-    )?;
-    callback::capture(conn, ctx, &policy, at)
+    )
 }
 
 /// After a webhook was applied to `call_id`: if the call is over and its contact still holds the slot, the

@@ -7,11 +7,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 use crate::{
-    clock::to_db,
-    engine::{
-        outcome::{outcome_name, policy_from_json, window_for, zones_for},
-        retry::{NextStep, Outcome},
-    },
+    engine::{outcome, retry::Outcome},
     store::{StoreResult, attempts},
 };
 
@@ -44,28 +40,7 @@ pub fn settle_contact(conn: &Connection, call_id: i64, outcome: Outcome, at: Tim
     if !waiting {
         return Ok(false);
     }
-    let policy = policy_from_json(&ctx.retry_policy);
-    let window = window_for(&ctx.hours_preset);
-    let zones = zones_for(ctx.contact_time_zone.as_deref(), &ctx.campaign_time_zone);
-    let (next, reason) = match policy.next_step(outcome, ctx.attempt, at, &window, &zones) {
-        NextStep::RetryAt(when) => (Some(to_db(when)), "retry_delay".to_owned()),
-        NextStep::Done(reason) => (
-            None,
-            serde_json::to_value(reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-        ),
-    };
-    attempts::after_attempt(
-        conn,
-        campaign_id,
-        contact_id,
-        outcome_name(outcome),
-        next.as_deref(),
-        &reason,
-        &to_db(at),
-    )?;
+    outcome::apply_retry_rules(conn, &ctx, outcome, at)?;
     Ok(true)
 }
 
