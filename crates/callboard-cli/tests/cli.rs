@@ -119,8 +119,16 @@ fn commands_go_through_a_running_instance() -> TestResult {
     let listed = callboard(dir.path(), &["campaign", "list", "--json"]);
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(json_of(&created?)["name"], "Through serve");
-    assert_eq!(json_of(&listed?).as_array().map(Vec::len), Some(1));
+    let (created, listed) = (created?, listed?);
+    assert_eq!(json_of(&created)["name"], "Through serve");
+    // Seen once in a full run (not reproduced): say what the command answered if it was not a list.
+    assert_eq!(
+        json_of(&listed).as_array().map(Vec::len),
+        Some(1),
+        "stdout: {} stderr: {}",
+        String::from_utf8_lossy(&listed.stdout),
+        String::from_utf8_lossy(&listed.stderr)
+    );
     Ok(())
 }
 
