@@ -1,6 +1,10 @@
 //! The `callboard import` command as scripts use it (design.md §3).
 
-use std::{path::Path, process::Command};
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+};
 
 use serde_json::Value;
 
@@ -155,7 +159,6 @@ fn errors_file_lists_failed_rows_with_their_cells_and_merges_back() -> TestResul
 
 /// `callboard serve` on port 0; returns once its runtime file is written (it prints the URLs after that).
 fn serve(data_dir: &Path) -> Result<std::process::Child, Box<dyn std::error::Error>> {
-    use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_callboard"))
         .args([
             "serve",
@@ -166,12 +169,15 @@ fn serve(data_dir: &Path) -> Result<std::process::Child, Box<dyn std::error::Err
             "--data-dir",
         ])
         .arg(data_dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(line) = lines.next() {
         if line?.trim().starts_with("Public:") {
+            // Keep reading what serve prints after its URLs, as a terminal would.
+            std::thread::spawn(move || for _ in lines {});
             return Ok(child);
         }
     }
@@ -213,5 +219,48 @@ fn import_goes_through_a_running_instance() -> TestResult {
     assert!(ok, "{out}");
     assert!(out.contains("through the running instance"), "{out}");
     assert!(out.contains("0 imported"), "{out}");
+    Ok(())
+}
+
+/// A launcher that stops reading serve's output (or a terminal that closed) must not stop the server:
+/// before, the banner's `println!` panicked on the broken pipe right after the runtime file was written,
+/// and imports fell back to the database behind the instance's back.
+#[test]
+fn serve_keeps_running_when_its_stdout_is_closed() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callboard"))
+        .args([
+            "serve",
+            "--ui-addr",
+            "127.0.0.1:0",
+            "--public-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    drop(child.stdout.take());
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let started = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.contains("instance started"));
+    std::thread::spawn(move || for _ in lines {});
+    let result = import(
+        dir.path(),
+        &["--campaign", "Still there", "--json", &fixture("contacts.csv")],
+    );
+    let alive = child.try_wait()?.is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(started, "serve never logged that it started");
+    assert!(alive, "serve exited after its stdout closed");
+    let (ok, v, out) = result?;
+    assert!(ok, "{out}");
+    assert_eq!(v["via"], "serve", "the import did not reach the instance");
     Ok(())
 }
