@@ -250,7 +250,7 @@ async fn a_shared_sheet_imports_through_a_service_account_and_errors_are_explain
     assert_eq!(finished(&mut events).await?["summary"]["imported"], 2);
 
     // An API key reaches a public sheet with an explicit range.
-    let key = Credentials::choose(None, Some(API_KEY))?;
+    let key = Credentials::choose(None, Some(API_KEY), None)?;
     let by_key = fetch_into_upload(
         &client,
         &uploads,
@@ -327,6 +327,64 @@ async fn a_shared_sheet_imports_through_a_service_account_and_errors_are_explain
         .rpc("import.fetch_sheet", json!({"sheet": "not a link"}))
         .await?;
     assert_eq!(no_creds.code(), "validation");
+    s.stop().await;
+    Ok(())
+}
+
+/// The service-account key saved once in Settings is what later imports use, and the UI learns which
+/// address to share sheets with; a value that is not a key file is refused before anything is stored.
+#[tokio::test]
+async fn a_saved_service_account_key_is_checked_and_named() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    let none = s.rpc("import.sheets_account", json!({})).await?;
+    assert_eq!(none.status, 200, "{:?}", none.body);
+    assert_eq!(none.body["client_email"], Value::Null);
+
+    let garbage = s
+        .rpc(
+            "secret.set",
+            json!({"name": "google.service_account_json", "value": "{\"type\": \"service_account\"}"}),
+        )
+        .await?;
+    assert_eq!(garbage.code(), "validation", "{:?}", garbage.body);
+    assert!(
+        garbage.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("client_email"),
+        "{:?}",
+        garbage.body
+    );
+    let status = s.rpc("secret.status", json!({})).await?;
+    let google = status.body["secrets"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == "google.service_account_json"))
+        .ok_or("no status for the Google key")?;
+    assert_eq!(google["set"], false, "a refused key is not stored");
+
+    let key_json = fixture("google_test_service_account.json")?;
+    let saved = s
+        .rpc(
+            "secret.set",
+            json!({"name": "google.service_account_json", "value": key_json}),
+        )
+        .await?;
+    assert_eq!(saved.status, 200, "{:?}", saved.body);
+    let account = s.rpc("import.sheets_account", json!({})).await?;
+    assert_eq!(account.body["client_email"], EMAIL);
+    // The test app keeps secrets in memory; the desktop app says "keychain" or "file".
+    assert_eq!(account.body["source"], "memory");
+    assert_eq!(account.body["problem"], Value::Null);
+
+    // With nothing in the request, the saved key is the one used; a key in the request still wins.
+    match Credentials::choose(None, None, Some(&key_json))? {
+        Credentials::ServiceAccount(k) => assert_eq!(k.client_email, EMAIL),
+        Credentials::ApiKey(_) => return Err("the saved key was not chosen".into()),
+    }
+    assert!(matches!(
+        Credentials::choose(None, Some(API_KEY), Some(&key_json))?,
+        Credentials::ApiKey(_)
+    ));
     s.stop().await;
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::{path::PathBuf, process::ExitCode};
 use callboard_core::{
     app::DATABASE_FILE,
     clock::{Clock, SystemClock, to_db},
-    import::{self, Control, ImportOptions, SheetChoice, Summary},
+    import::{self, Control, ImportOptions, SheetChoice, Summary, uploads::Uploads},
     phone::Region,
     store::Store,
 };
@@ -45,7 +45,26 @@ pub struct ImportArgs {
     #[arg(long)]
     pub errors: Option<PathBuf>,
     /// CSV, TSV, XLSX, XLSM, XLSB, XLS or ODS.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "google_sheet", conflicts_with = "google_sheet")]
+    pub file: Option<PathBuf>,
+    /// Import a Google Sheet instead of a file: its link or id. Read with the service-account key saved
+    /// in Settings (or CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON), else CALLBOARD_GOOGLE_API_KEY for a public sheet.
+    #[arg(long, value_name = "LINK")]
+    pub google_sheet: Option<String>,
+    /// With --google-sheet: the range in A1 notation (`Leads!A1:H`) [default: the tab the link names].
+    #[arg(long, requires = "google_sheet")]
+    pub range: Option<String>,
+}
+
+impl ImportArgs {
+    /// What is imported, for messages.
+    pub(crate) fn source_label(&self) -> String {
+        match (&self.file, &self.google_sheet) {
+            (Some(f), _) => f.display().to_string(),
+            (None, Some(s)) => format!("Google Sheet {s}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// A failed import: a stable code and a message naming the file.
@@ -122,18 +141,31 @@ fn direct(data_dir: &std::path::Path, args: &ImportArgs) -> Result<Outcome, Fail
         .region
         .parse()
         .map_err(|e: callboard_core::phone::UnknownRegion| Failure::new("BAD_REQUEST", e.to_string()))?;
+    // The sheet first: a sheet that cannot be read leaves no campaign behind.
+    let (file, fetched_upload) = match (&args.file, &args.google_sheet) {
+        (Some(f), _) => (f.clone(), None),
+        (None, Some(link)) => {
+            let upload = fetch_sheet(data_dir, link, args.range.as_deref())?;
+            (upload.1, Some(upload.0))
+        }
+        (None, None) => return Err(Failure::new("BAD_REQUEST", "give a file or --google-sheet")),
+    };
     let store =
         Store::open(&data_dir.join(DATABASE_FILE)).map_err(|e| Failure::new("STORE", e.to_string()))?;
     let now = to_db(SystemClock.now());
     let (campaign, created) = import::find_or_create_campaign(&store, &args.campaign, "cli", &now)
         .map_err(|e| Failure::new("CAMPAIGN", e.message))?;
-    let mut opts = ImportOptions::new(&args.file, campaign.id, region);
+    let mut opts = ImportOptions::new(&file, campaign.id, region);
     opts.allowed_regions = args.allow_regions.clone();
     if let Some(s) = &args.sheet {
         opts.sheet = SheetChoice::Named(s.clone());
     }
     let summary = import::commit(&store, &opts, &Control::default(), &now)
-        .map_err(|e| Failure::new(e.code(), e.to_string()))?;
+        .map_err(|e| Failure::new(e.code(), e.to_string()));
+    if let Some(id) = fetched_upload {
+        Uploads::new(data_dir).remove(&id);
+    }
+    let summary = summary?;
     Ok(Outcome {
         summary,
         campaign_name: campaign.name,
@@ -141,6 +173,42 @@ fn direct(data_dir: &std::path::Path, args: &ImportArgs) -> Result<Outcome, Fail
         created,
         via: "database",
     })
+}
+
+/// Reads a Google Sheet into an upload in the data dir, with the saved key (secret store, environment
+/// first) or an API key from the environment; returns the upload's id and path.
+fn fetch_sheet(
+    data_dir: &std::path::Path,
+    link: &str,
+    range: Option<&str>,
+) -> Result<(String, std::path::PathBuf), Failure> {
+    use callboard_core::{
+        import::gsheets::{self, Credentials, SheetsClient},
+        secret_store::{self, EnvOverrides, SecretName},
+    };
+    let sheet_error = |e: gsheets::SheetsError| Failure::new("SHEET", format!("Google Sheets: {e}"));
+    let sheet = gsheets::parse_ref(link, range).map_err(sheet_error)?;
+    let (store, _warning) = secret_store::open_default(data_dir);
+    let saved = secret_store::Credentials::new(store, EnvOverrides::from_env(), None)
+        .get(SecretName::GoogleServiceAccountJson)
+        .map_err(|e| Failure::new("SECRET_STORE", e.to_string()))?;
+    let creds = Credentials::choose(None, None, saved.as_ref().map(|s| s.expose())).map_err(sheet_error)?;
+    let client = SheetsClient::from_env().map_err(sheet_error)?;
+    let uploads = Uploads::new(data_dir);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("INTERNAL", format!("cannot start the async runtime: {e}")))?;
+    let now = SystemClock.now().as_second();
+    let fetched = runtime
+        .block_on(callboard_core::api::sheets::fetch_into_upload(
+            &client, &uploads, &sheet, &creds, now,
+        ))
+        .map_err(|e| Failure::new("SHEET", e.message))?;
+    let path = uploads
+        .path(&fetched.upload_id)
+        .map_err(|e| Failure::new("SHEET", e.to_string()))?;
+    Ok((fetched.upload_id, path))
 }
 
 fn print(args: &ImportArgs, o: &Outcome) {
@@ -168,7 +236,7 @@ fn print(args: &ImportArgs, o: &Outcome) {
     if o.via == "serve" {
         println!("imported through the running instance on this data dir");
     }
-    println!("{} ({})", args.file.display(), summary.source);
+    println!("{} ({})", args.source_label(), summary.source);
     println!(
         "{} rows: {} imported, {} invalid, {} duplicates, {} on the do-not-call list",
         summary.total, summary.imported, summary.invalid, summary.duplicates, summary.suppressed

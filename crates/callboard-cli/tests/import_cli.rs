@@ -264,3 +264,88 @@ fn serve_keeps_running_when_its_stdout_is_closed() -> TestResult {
     assert_eq!(v["via"], "serve", "the import did not reach the instance");
     Ok(())
 }
+
+/// A Sheets API v4 stand-in: one public sheet (API key `AIza-cli`) and one that is not shared.
+async fn sheets_mock() -> Result<String, Box<dyn std::error::Error>> {
+    use axum::{
+        Json, Router,
+        extract::{Path as UrlPath, Query},
+        http::StatusCode,
+        response::{IntoResponse, Response},
+        routing::get,
+    };
+    use std::collections::HashMap;
+    async fn values(
+        UrlPath((id, _range)): UrlPath<(String, String)>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Response {
+        if q.get("key").map(String::as_str) != Some("AIza-cli") || id == "1NotSharedNotSharedNotShared000000"
+        {
+            let body = serde_json::json!({"error": {"code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}});
+            return (StatusCode::FORBIDDEN, Json(body)).into_response();
+        }
+        Json(
+            serde_json::json!({"range": "Leads!A1:C3", "majorDimension": "ROWS", "values": [
+                ["Name", "Mobile", "Car Interest"],
+                ["Huda", 96555100001.0, "SUV"],
+                ["Bad", "123", "Sedan"],
+                ["Karim", "+965 5510 0002"]
+            ]}),
+        )
+        .into_response()
+    }
+    let app = Router::new().route("/v4/spreadsheets/{id}/values/{range}", get(values));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(base)
+}
+
+/// `callboard import --google-sheet` reads the sheet (here with an API key from the environment) and
+/// imports it like a file; a sheet that cannot be read fails with Google's reason and creates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_google_sheet_imports_from_the_command_line() -> TestResult {
+    let base = sheets_mock().await?;
+    let dir = tempfile::tempdir()?;
+    let run = |sheet: &str| {
+        Command::new(env!("CARGO_BIN_EXE_callboard"))
+            .args(["import", "--data-dir"])
+            .arg(dir.path())
+            .args([
+                "--campaign",
+                "From a sheet",
+                "--json",
+                "--google-sheet",
+                sheet,
+                "--range",
+                "Leads!A1:C",
+            ])
+            .env("RUST_LOG", "warn")
+            .env("CALLBOARD_GOOGLE_SHEETS_BASE_URL", &base)
+            .env("CALLBOARD_GOOGLE_API_KEY", "AIza-cli")
+            .env_remove("CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON")
+            .output()
+    };
+    // The command blocks this worker; the mock answers on the other.
+    let refused = run("1NotSharedNotSharedNotShared000000")?;
+    let v: Value = serde_json::from_slice(&refused.stdout).unwrap_or(Value::Null);
+    assert!(!refused.status.success());
+    let message = v["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("Google Sheets"), "{v}");
+    assert!(!message.contains("AIza-cli"), "the key leaked: {message}");
+
+    let link = "https://docs.google.com/spreadsheets/d/1SheetForTheCliSheetForTheCli000000/edit";
+    let out = run(link)?;
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        out.status.success(),
+        "{v} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(v["via"], "database");
+    assert_eq!(v["imported"], 2, "{v}");
+    assert_eq!(v["errors"][0]["code"], "INVALID_PHONE");
+    // The failed read before created no campaign: this import created it.
+    assert_eq!(v["campaign_created"], true);
+    Ok(())
+}

@@ -22,6 +22,7 @@ import type {
   ImportPreview,
   Mapping,
   Overview,
+  SheetsAccount,
   WebhookEventDetail,
   WebhookList,
   WhyReport,
@@ -101,12 +102,14 @@ export const api = {
     upload: (file: File, onProgress?: (sent: number) => void) => platform().upload(file, onProgress),
     fetchSheet: (sheet: string, range?: string, apiKey?: string) =>
       rpc("import.fetch_sheet", { sheet, ...(range ? { range } : {}), ...(apiKey ? { api_key: apiKey } : {}) }),
+    sheetsAccount: (): Promise<SheetsAccount> => rpc("import.sheets_account", {}),
   },
 };
 
 /** TanStack Query keys, in one place so the event reducer and the pages agree. */
 export const keys = {
   appInfo: ["app.info"] as const,
+  sheetsAccount: ["import.sheets_account"] as const,
   campaigns: ["campaigns"] as const,
   campaign: (id: number) => ["campaign", id] as const,
   why: (id: number) => ["campaign.why", id] as const,

@@ -280,6 +280,7 @@ export interface Commands {
     args: { sheet: string; range?: string; api_key?: string; service_account_json?: string };
     response: Uploaded & { rows: number };
   };
+  "import.sheets_account": { args: Record<string, never>; response: SheetsAccount };
   "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
   "import.template.save": {
     args: { name: string; header: string[]; mapping: Mapping };
@@ -547,6 +548,15 @@ export type SecretName =
   | "openai.webhook_secret"
   | "google.service_account_json"
   | "ngrok.authtoken";
+
+/** `import.sheets_account`: which Google account reads sheets when the request brings no key. */
+export interface SheetsAccount {
+  client_email: string | null;
+  source: SecretSource | null;
+  /** The saved key cannot be used, and why. */
+  problem: string | null;
+  api_key_from_env: boolean;
+}
 
 /** Never a value: whether it is set and where from. */
 export interface SecretStatus {

@@ -6,6 +6,7 @@ import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../componen
 import { useUi, type ThemePref } from "../state/ui";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { NotificationSettings } from "./NotificationSettings";
+import { GoogleSheetsCard } from "./settings/GoogleSheetsCard";
 import { WebhooksCard } from "./settings/WebhooksCard";
 import { BackupPanel, GeneralForm } from "./setup/MaintenancePanels";
 import { ProviderKeys, PublicUrlPanel, RegionForm, useSettings } from "./setup/SetupPanels";
@@ -109,6 +110,7 @@ export function SettingsPage() {
 
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
       <ElevenLabsPanel />
+      <GoogleSheetsCard />
 
       <section className="card settings-card">
         <header className="settings-head">

@@ -102,9 +102,24 @@ pub(crate) fn import(instance: &Instance, args: &ImportArgs) -> Result<Outcome, 
 }
 
 async fn run(instance: &Instance, args: &ImportArgs) -> Result<Outcome, Failure> {
-    // The instance reads the file itself: give it a path that does not depend on our working directory.
-    let file = std::path::absolute(&args.file)
-        .map_err(|e| Failure::new("FILE_OPEN", format!("{}: {e}", args.file.display())))?;
+    // What the instance reads: a path that does not depend on our working directory, or the sheet it
+    // fetched into an upload.
+    let source = match (&args.file, &args.google_sheet) {
+        (Some(f), _) => {
+            let file = std::path::absolute(f)
+                .map_err(|e| Failure::new("FILE_OPEN", format!("{}: {e}", f.display())))?;
+            json!({ "path": file })
+        }
+        (None, Some(link)) => {
+            let mut fetch = json!({ "sheet": link });
+            if let Some(r) = &args.range {
+                fetch["range"] = json!(r);
+            }
+            let fetched = instance.rpc("import.fetch_sheet", fetch).await?;
+            json!({ "upload_id": fetched["upload_id"] })
+        }
+        (None, None) => return Err(Failure::new("BAD_REQUEST", "give a file or --google-sheet")),
+    };
     let list = instance.rpc("campaign.list", json!({})).await?;
     let found = list.as_array().and_then(|l| {
         l.iter()
@@ -127,7 +142,9 @@ async fn run(instance: &Instance, args: &ImportArgs) -> Result<Outcome, Failure>
     let campaign_id = campaign["id"]
         .as_i64()
         .ok_or_else(|| Failure::new("INSTANCE", "the campaign has no id"))?;
-    let mut commit = json!({ "path": file, "campaign_id": campaign_id, "region": args.region });
+    let mut commit = source;
+    commit["campaign_id"] = json!(campaign_id);
+    commit["region"] = json!(args.region);
     if let Some(r) = &args.allow_regions {
         commit["allowed_regions"] = json!(r);
     }

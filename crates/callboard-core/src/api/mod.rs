@@ -107,6 +107,7 @@ command_table! {
     "import.status" => imports::status: imports::ImportIdArgs => imports::StatusOut,
     "import.upload_piece" => imports::upload_piece: imports::UploadPieceArgs => crate::listener::ui_files::Uploaded,
     "import.fetch_sheet" => sheets::fetch_sheet: sheets::FetchSheetArgs => sheets::FetchedSheet,
+    "import.sheets_account" => sheets::sheets_account: NoArgs => sheets::SheetsAccount,
     "import.errors" => imports::errors: imports::ImportIdArgs => imports::ErrorsOut,
     "import.template.save" => imports::save_template: imports::TemplateArgs => crate::store::import_templates::Template,
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,

@@ -189,6 +189,9 @@ pub async fn secret_set(app: &App, actor: Actor, args: SetSecretArgs) -> Result<
             crate::validation::ValidationError::new("value", "is empty; use secret.clear to remove a secret"),
         ]));
     }
+    if name == SecretName::GoogleServiceAccountJson {
+        super::sheets::check_service_account_json(&value)?;
+    }
     let creds = app.credentials();
     blocking(move || creds.set(name, &Secret::new(value))).await?;
     after_secret_change(app, actor, "secret.set", name).await

@@ -47,6 +47,7 @@ function fakePlatform() {
         "import.status": { import_id: 41, campaign_id: 7, state: "done", summary },
         "import.errors": { import_id: 41, filename: "import-41-errors.csv", rows: 1, csv: "Error row\n" },
         "import.fetch_sheet": { upload_id: "s1", name: "Leads.csv", bytes: 10, rows: 3 },
+        "import.sheets_account": { client_email: "importer@acme.iam.gserviceaccount.com", source: "keychain", problem: null, api_key_from_env: false },
       };
       return answers[cmd] as T;
     },
@@ -115,6 +116,8 @@ describe("ImportWizard", () => {
       </QueryClientProvider>,
     );
     const next = screen.getByTestId("import-next") as HTMLButtonElement;
+    // The saved service account is named, so the user knows whom to share the sheet with.
+    await waitFor(() => expect(screen.getByTestId("import-sheet-hint").textContent).toContain("importer@acme.iam.gserviceaccount.com"));
     fireEvent.change(screen.getByTestId("import-sheet-url"), { target: { value: "https://example.com/x.csv" } });
     expect(next.disabled).toBe(true);
     const link = "https://docs.google.com/spreadsheets/d/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/edit#gid=0";

@@ -9,6 +9,7 @@ import { ApiError } from "../../api/error";
 import type { CampaignEvent, ImportArgs, ImportPreview, ImportProgress, ImportSummary, Mapping } from "../../api/types";
 import { IconAlert, IconCheck, IconFile, IconUpload } from "../../components/Icons";
 import { Modal } from "../../components/Modal";
+import { href } from "../../lib/router";
 import { platform } from "../../platform";
 import { useUi } from "../../state/ui";
 import {
@@ -324,10 +325,7 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
               onChange={(e) => setApiKey(e.target.value)}
               data-testid="import-sheet-key"
             />
-            <span className="field-hint">
-              Share the sheet with the service account set in CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON, or make it readable by
-              anyone with the link and give an API key. The key is used for this read only and not stored.
-            </span>
+            <SheetAccessHint />
           </div>
         </div>
       )}
@@ -516,5 +514,26 @@ function Count({ label, value, tone }: { label: string; value: number; tone?: "o
       <div className="progress-num tabular">{value.toLocaleString()}</div>
       <div className="progress-label">{label}</div>
     </div>
+  );
+}
+
+/** Who reads the sheet: the saved service account (share the sheet with it) or an API key for public sheets. */
+function SheetAccessHint() {
+  const account = useQuery({ queryKey: keys.sheetsAccount, queryFn: api.imports.sheetsAccount });
+  const email = account.data?.client_email;
+  return (
+    <span className="field-hint" data-testid="import-sheet-hint">
+      {email ? (
+        <>
+          Private sheets are read as <code>{email}</code>: share the sheet with that address. A public sheet can use an API key
+          instead (used for this read only, not stored).
+        </>
+      ) : (
+        <>
+          Make the sheet readable by anyone with the link and give an API key (used for this read only, not stored), or save a
+          service-account key in <a href={href("settings")}>Settings › Google Sheets</a> to read private sheets.
+        </>
+      )}
+    </span>
   );
 }

@@ -62,10 +62,12 @@ impl Credentials {
         Ok(Credentials::ServiceAccount(key))
     }
 
-    /// From the request (service-account JSON wins over an API key), else from the environment.
+    /// From the request (service-account JSON wins over an API key), else the saved service-account key
+    /// (`saved`: the secret store's, which the environment overrides), else an API key from the environment.
     pub fn choose(
         service_account_json: Option<&str>,
         api_key: Option<&str>,
+        saved: Option<&str>,
     ) -> Result<Credentials, SheetsError> {
         let nonempty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
         if let Some(json) = nonempty(service_account_json) {
@@ -74,7 +76,8 @@ impl Credentials {
         if let Some(key) = nonempty(api_key) {
             return Ok(Credentials::ApiKey(Secret::new(key)));
         }
-        if let Some(json) = nonempty(std::env::var(ENV_SERVICE_ACCOUNT_JSON).ok().as_deref()) {
+        let env_json = std::env::var(ENV_SERVICE_ACCOUNT_JSON).ok();
+        if let Some(json) = nonempty(saved).or_else(|| nonempty(env_json.as_deref())) {
             return Credentials::service_account(&json);
         }
         if let Some(key) = nonempty(std::env::var(ENV_API_KEY).ok().as_deref()) {

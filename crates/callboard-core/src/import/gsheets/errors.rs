@@ -13,8 +13,9 @@ pub enum SheetsError {
     )]
     BadLink(String),
     #[error(
-        "no Google credentials: give a service-account key (JSON) or an API key, or set \
-         CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON or CALLBOARD_GOOGLE_API_KEY"
+        "no Google credentials: save a service-account key in Settings › Google Sheets, give an API key \
+         for a sheet anyone with the link can view, or set CALLBOARD_GOOGLE_SERVICE_ACCOUNT_JSON or \
+         CALLBOARD_GOOGLE_API_KEY"
     )]
     NoCredentials,
     #[error("the service-account key cannot be used: {0}")]
