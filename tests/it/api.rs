@@ -265,6 +265,22 @@ async fn every_command_round_trips() -> TestResult {
         2
     );
 
+    // The Calls page: both calls have ended (one transferred, one hung up).
+    let history = call("call.history", json!({"campaign_id": live_campaign})).await?;
+    assert_eq!(history["total"], 2, "{history}");
+    let export = call("call.export", json!({"campaign_id": live_campaign})).await?;
+    assert_eq!(export["rows"], 2);
+    assert!(
+        export["csv"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("call_id,ended_at,")
+    );
+    assert_eq!(
+        call("import.sheets_account", json!({})).await?["client_email"],
+        Value::Null
+    );
+
     let store = s.test.app.store.clone();
     let audited = store
         .read(|c| {

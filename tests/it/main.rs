@@ -3,6 +3,7 @@
 
 mod api;
 mod backup;
+mod call_history;
 mod carriers;
 mod elevenlabs;
 mod elevenlabs_flows;

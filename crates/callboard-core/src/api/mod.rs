@@ -4,6 +4,7 @@
 
 mod agents;
 mod attention;
+mod call_history;
 mod calls;
 mod campaigns;
 pub mod contacts;
@@ -113,6 +114,8 @@ command_table! {
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
     "call.list" => calls::list: calls::ListArgs => Vec<crate::store::call_board::BoardCall>,
     "call.get" => calls::get: IdArgs => calls::CallDetail,
+    "call.history" => call_history::history: call_history::HistoryArgs => call_history::HistoryPage,
+    "call.export" => call_history::export: call_history::HistoryArgs => call_history::CallExport,
     "call.hang_up" => calls::hang_up: IdArgs => calls::ActionOut,
     "call.whisper" => calls::whisper: calls::WhisperArgs => calls::ActionOut,
     "call.transfer" => calls::transfer: calls::TransferArgs => calls::ActionOut,

@@ -1,6 +1,7 @@
 //! File routes of the UI listener, next to `POST /api/rpc` and behind the same token: `POST /api/uploads`
 //! streams a file the browser picked into the data dir (the `import.*` commands then take its id), and
-//! `GET /api/imports/{id}/errors.csv` downloads a finished import's errors. Uploads are not held in memory
+//! `GET /api/imports/{id}/errors.csv` downloads a finished import's errors, and `GET /api/calls/{id}/recording`
+//! plays a call's recording (with `Range` support, so the player can seek). Uploads are not held in memory
 //! and have their own size limit (the 8 MB limit of `/api/rpc` does not apply here).
 
 use std::sync::Arc;
@@ -32,6 +33,50 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/uploads", post(upload))
         .route("/imports/{id}/errors.csv", get(errors_csv))
+        .route("/calls/{id}/recording", get(recording))
+}
+
+/// A call's recording file, only from the data dir's recordings folder.
+async fn recording(State(app): State<Arc<App>>, Path(id): Path<i64>, req: Request) -> Response {
+    let stored = app
+        .store
+        .read(move |c| {
+            Ok(
+                c.query_row("SELECT recording_path FROM calls WHERE id = ?1", [id], |r| {
+                    r.get::<_, Option<String>>(0)
+                })
+                .ok()
+                .flatten(),
+            )
+        })
+        .await;
+    let rel = match stored {
+        Ok(Some(rel)) => rel,
+        Ok(None) => {
+            return error_response(ApiError::new(
+                ErrorCode::NotFound,
+                format!("call {id} has no recording"),
+            ));
+        }
+        Err(e) => return error_response(e.into()),
+    };
+    let root = app.data_dir().join(crate::media::session::RECORDINGS_DIR);
+    let path = app.data_dir().join(&rel);
+    // The stored path is ours, but never serve anything outside the recordings folder.
+    let inside = match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r).then_some(p),
+        _ => None,
+    };
+    let Some(path) = inside else {
+        return error_response(ApiError::new(
+            ErrorCode::NotFound,
+            format!("call {id}'s recording file is missing"),
+        ));
+    };
+    match tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(path), req).await {
+        Ok(r) => r.map(Body::new),
+        Err(e) => error_response(ApiError::new(ErrorCode::Internal, e.to_string())),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -57,7 +57,7 @@ pub struct BoardFilter {
     pub limit: i64,
 }
 
-const SELECT: &str = "SELECT k.id, k.campaign_id, cp.name, k.contact_id, ct.name, ct.phone_e164, k.agent_id, ag.name, \
+pub(super) const SELECT: &str = "SELECT k.id, k.campaign_id, cp.name, k.contact_id, ct.name, ct.phone_e164, k.agent_id, ag.name, \
     k.provider, k.provider_call_id, k.status, k.outcome, k.disposition, k.started_at, k.answered_at, k.ended_at, \
     COALESCE(k.duration_s, CASE WHEN k.ended_at IS NOT NULL AND k.answered_at IS NOT NULL \
         THEN ROUND((julianday(k.ended_at) - julianday(k.answered_at)) * 86400.0, 1) END), \
@@ -72,7 +72,7 @@ const SELECT: &str = "SELECT k.id, k.campaign_id, cp.name, k.contact_id, ct.name
     LEFT JOIN call_transcript_lines tl ON tl.id = \
         (SELECT MAX(id) FROM call_transcript_lines WHERE call_id = k.id)";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<BoardCall> {
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<BoardCall> {
     let role: Option<String> = r.get(20)?;
     let last_line = match role {
         Some(role) => Some(TranscriptLine {

@@ -9,6 +9,7 @@ pub mod attention;
 pub mod audit;
 pub mod call_board;
 pub mod call_events;
+pub mod call_history;
 pub mod call_media;
 pub mod call_refs;
 pub mod calls;
