@@ -320,6 +320,41 @@ test("the campaign dashboard and the overview show live figures", async () => {
   await p.close();
 });
 
+test("the Calls page lists finished calls, finds words that were said, and exports them", async () => {
+  // A finished call with something said in it (the simulator's calls end within a minute or two at 3×).
+  let said = null;
+  for (let i = 0; i < 180 && !said; i++) {
+    const { body } = await rpc("call.history", { limit: 100 });
+    said = body.calls.find((c) => c.last_line && /[A-Za-z]{5,}/.test(c.last_line.text)) ?? null;
+    if (!said) await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(said, "a finished call with a transcript line");
+  const word = said.last_line.text.match(/[A-Za-z]{5,}/)[0];
+
+  const p = await newPage();
+  await go(p, "calls");
+  await p.getByTestId("history-row").first().waitFor();
+  assert.match(await p.getByTestId("calls-total").textContent(), /^\d[\d,]* calls?$/);
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "calls.png"), animations: "disabled" });
+
+  await p.getByTestId("calls-search").fill(word);
+  const row = p.locator(`[data-testid="history-row"][data-call-id="${said.id}"]`);
+  await row.waitFor();
+  await row.click();
+  const drawer = p.getByTestId("drawer");
+  await drawer.getByText(said.last_line.text, { exact: false }).first().waitFor();
+  await p.screenshot({ path: join(artifacts, "calls-drawer.png"), animations: "disabled" });
+  await closeDrawer(p);
+
+  const download = p.waitForEvent("download");
+  await p.getByTestId("calls-export").click();
+  const file = await download;
+  assert.match(file.suggestedFilename(), /^callboard-calls-\d{8}-\d{4}\.csv$/);
+  assert.match(await p.getByTestId("calls-export-note").textContent(), /^Exported [\d,]+ calls?\.$/);
+  await p.close();
+});
+
 test("load: 500 calls in flight and 50 updates a second stay smooth", async () => {
   const p = await newPage("?testHooks");
   await go(p, "live");

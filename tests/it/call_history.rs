@@ -104,6 +104,19 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
     assert_eq!(p2["total"], Value::Null);
     assert!(p2["calls"][0]["id"].as_i64() < p1["calls"][1]["id"].as_i64());
 
+    // Outcome filters match the final status: unanswered calls hung up by a supervisor are cancelled.
+    let by = async |outcome: &str| -> Result<Value, Box<dyn std::error::Error>> {
+        let a = s
+            .rpc(
+                "call.history",
+                json!({"campaign_id": campaign, "outcome": [outcome]}),
+            )
+            .await?;
+        Ok(a.body["total"].clone())
+    };
+    assert_eq!(by("cancelled").await?, 5);
+    assert_eq!(by("completed").await?, 0);
+
     let bad = s.rpc("call.history", json!({"since": "yesterday"})).await?;
     assert_eq!(bad.code(), "validation");
     assert!(bad.body["message"].as_str().unwrap_or("").contains("since"));
@@ -164,6 +177,12 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
         }
         req.send().await
     };
+    let detail = s.rpc("call.get", json!({"id": rec})).await?.body;
+    assert_eq!(detail["has_recording"], true);
+    assert_eq!(
+        s.rpc("call.get", json!({"id": first})).await?.body["has_recording"],
+        false
+    );
     let whole = get(rec, None).await?;
     assert_eq!(whole.status(), 200);
     assert_eq!(whole.bytes().await?.as_ref(), b"RIFF0123456789");

@@ -9,6 +9,9 @@ import type {
   AttentionList,
   BoardCall,
   CallDetail,
+  CallExport,
+  CallHistoryArgs,
+  CallHistoryPage,
   CallListArgs,
   Campaign,
   CampaignInput,
@@ -68,6 +71,8 @@ export const api = {
   calls: {
     list: (args: CallListArgs = {}): Promise<BoardCall[]> => rpc("call.list", args),
     get: (id: number): Promise<CallDetail> => rpc("call.get", { id }),
+    history: (args: CallHistoryArgs): Promise<CallHistoryPage> => rpc("call.history", args),
+    export: (args: CallHistoryArgs): Promise<CallExport> => rpc("call.export", args),
     hangUp: (id: number): Promise<BoardCall> => rpc("call.hang_up", { id }),
     whisper: (id: number, text: string): Promise<BoardCall> => rpc("call.whisper", { id, text }),
     transfer: (id: number, to: string): Promise<BoardCall> => rpc("call.transfer", { id, to }),
@@ -123,4 +128,6 @@ export const keys = {
   webhook: (id: number) => ["webhook", id] as const,
   contacts: (filter: ContactListArgs) => ["contacts", filter] as const,
   contactsAll: ["contacts"] as const,
+  callHistory: (filter: CallHistoryArgs) => ["call.history", filter] as const,
+  callHistoryAll: ["call.history"] as const,
 };

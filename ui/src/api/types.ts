@@ -280,6 +280,8 @@ export interface Commands {
     args: { sheet: string; range?: string; api_key?: string; service_account_json?: string };
     response: Uploaded & { rows: number };
   };
+  "call.history": { args: CallHistoryArgs; response: CallHistoryPage };
+  "call.export": { args: CallHistoryArgs; response: CallExport };
   "import.sheets_account": { args: Record<string, never>; response: SheetsAccount };
   "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
   "import.template.save": {
@@ -412,6 +414,8 @@ export interface CallDetail {
   /** The call has live audio now. */
   listenable: boolean;
   summary: string | null;
+  /** A recording is kept: `platform().recordingUrl` plays it. */
+  has_recording: boolean;
 }
 
 export interface AttentionItem {
@@ -548,6 +552,31 @@ export type SecretName =
   | "openai.webhook_secret"
   | "google.service_account_json"
   | "ngrok.authtoken";
+
+/** `call.history` / `call.export` filters. */
+export interface CallHistoryArgs {
+  search?: string;
+  campaign_id?: number;
+  agent_id?: number;
+  outcome?: string[];
+  since?: string;
+  until?: string;
+  before?: number;
+  limit?: number;
+}
+
+export interface CallHistoryPage {
+  calls: BoardCall[];
+  next_before: number | null;
+  total: number | null;
+}
+
+export interface CallExport {
+  filename: string;
+  rows: number;
+  truncated: boolean;
+  csv: string;
+}
 
 /** `import.sheets_account`: which Google account reads sheets when the request brings no key. */
 export interface SheetsAccount {

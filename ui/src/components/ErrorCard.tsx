@@ -1,7 +1,7 @@
 import { ApiError } from "../api/error";
 
-/** What failed to load and why, with the stable error code (for support and for tests). */
-export function ErrorCard({ title, error }: { title: string; error: unknown }) {
+/** What failed to load and why, with the stable error code (for support and for tests), and a retry. */
+export function ErrorCard({ title, error, onRetry }: { title: string; error: unknown; onRetry?(): void }) {
   const err = ApiError.from(error);
   return (
     <div className="card card-error" role="alert">
@@ -9,6 +9,11 @@ export function ErrorCard({ title, error }: { title: string; error: unknown }) {
         {title} <span className="code-pill">{err.code}</span>
       </div>
       <p className="muted">{err.message}</p>
+      {onRetry && (
+        <button className="btn btn-secondary" onClick={onRetry}>
+          Try again
+        </button>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // Pages whose features are still being built: each says what it will hold, so the console reads as one product.
 
 import { EmptyState } from "../components/EmptyState";
-import { IconAnalytics, IconCalls } from "../components/Icons";
+import { IconAnalytics } from "../components/Icons";
 import { href } from "../lib/router";
 
 const toCampaigns = (
@@ -9,26 +9,6 @@ const toCampaigns = (
     Go to campaigns
   </a>
 );
-
-export function CallsPage() {
-  return (
-    <div className="page">
-      <EmptyState
-        icon={<IconCalls size={28} />}
-        title="No finished calls yet"
-        action={toCampaigns}
-        features={[
-          "Outcome, disposition, duration and cost of every call",
-          "Transcript, summary, extracted data and sentiment",
-          "Recordings with a player",
-          "Search across transcripts; export to CSV or Excel",
-        ]}
-      >
-        Every call your campaigns make lands here once it ends, with what was said and what came out of it.
-      </EmptyState>
-    </div>
-  );
-}
 
 export function AnalyticsPage() {
   return (

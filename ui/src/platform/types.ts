@@ -20,4 +20,6 @@ export interface Platform {
   onConnection(handler: (state: ConnectionState) => void): () => void;
   /** The live-listen WebSocket URL for a call (binary PCM16LE 8 kHz frames), or null where unavailable. */
   listenUrl?(callId: number): string | null;
+  /** The URL of a call's recording for an <audio> element, or null where unavailable. */
+  recordingUrl?(callId: number): string | null;
 }

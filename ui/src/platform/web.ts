@@ -190,6 +190,10 @@ export function createWebPlatform(opts: WebOptions): Platform {
       if (!token) return null;
       return `${origin.replace(/^http/, "ws")}/api/calls/${callId}/listen?token=${encodeURIComponent(token)}`;
     },
+    recordingUrl(callId) {
+      if (!token) return null;
+      return `${origin}/api/calls/${callId}/recording?token=${encodeURIComponent(token)}`;
+    },
   };
 }
 

@@ -23,7 +23,7 @@ pub struct HistoryArgs {
     pub search: Option<String>,
     pub campaign_id: Option<i64>,
     pub agent_id: Option<i64>,
-    /// Outcomes (or final statuses): `completed`, `no_answer`, `busy`, `voicemail`, `failed`, …
+    /// Final statuses: `completed`, `transferred`, `voicemail`, `no_answer`, `busy`, `failed`, `cancelled`.
     #[serde(default)]
     pub outcome: Vec<String>,
     /// Ended at or after / before this time (RFC 3339).

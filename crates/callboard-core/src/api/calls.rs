@@ -75,23 +75,28 @@ pub struct CallDetail {
     /// Whether live audio can be listened to now (the call has a media tap).
     pub listenable: bool,
     pub summary: Option<String>,
+    /// A recording is kept (`GET /api/calls/{id}/recording` plays it).
+    pub has_recording: bool,
 }
 
 pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, ApiError> {
     let id = args.id;
-    let (call, contact, transcript, audit, provider_events, summary) = app
+    let (call, contact, transcript, audit, provider_events, (summary, has_recording)) = app
         .store
         .read(move |c| -> StoreResult<_> {
             let call = call_board::get(c, id)?;
-            let summary: Option<String> =
-                c.query_row("SELECT summary FROM calls WHERE id = ?1", [id], |r| r.get(0))?;
+            let (summary, has_recording): (Option<String>, bool) = c.query_row(
+                "SELECT summary, recording_path IS NOT NULL FROM calls WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             Ok((
                 call,
                 call_board::contact_of(c, id)?,
                 call_board::transcript(c, id)?,
                 audit::for_subject(c, "call", &id.to_string())?,
                 call_board::provider_events(c, id)?,
-                summary,
+                (summary, has_recording),
             ))
         })
         .await?;
@@ -106,6 +111,7 @@ pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, A
         audit,
         provider_events,
         summary,
+        has_recording,
     })
 }
 

@@ -16,6 +16,7 @@ pub struct HistoryFilter {
     pub search: Option<String>,
     pub campaign_id: Option<i64>,
     pub agent_id: Option<i64>,
+    /// Final statuses: `completed`, `transferred`, `voicemail`, `no_answer`, `busy`, `failed`, `cancelled`.
     pub outcomes: Vec<String>,
     /// Ended at or after / before (RFC 3339, UTC as stored).
     pub since: Option<String>,
@@ -67,10 +68,7 @@ fn where_clause(f: &HistoryFilter, keyset: bool) -> (String, Vec<SqlValue>) {
         args.push(SqlValue::Integer(a));
     }
     if !f.outcomes.is_empty() {
-        clauses.push(format!(
-            "COALESCE(k.outcome, k.status) IN ({})",
-            vec!["?"; f.outcomes.len()].join(",")
-        ));
+        clauses.push(format!("k.status IN ({})", vec!["?"; f.outcomes.len()].join(",")));
         args.extend(f.outcomes.iter().map(|s| SqlValue::Text(s.clone())));
     }
     if let Some(s) = &f.since {

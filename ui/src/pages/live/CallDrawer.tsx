@@ -9,6 +9,7 @@ import { IconHeadphones } from "../../components/Icons";
 import { providerLabel } from "../../lib/labels";
 import { absoluteTime } from "../../lib/time";
 import { HangUpDialog, TransferDialog, WhisperForm } from "./CallActions";
+import { RecordingPlayer } from "./RecordingPlayer";
 import { CallStatusBadge, Duration, Sentiment } from "./CallRow";
 import { useListen, type Listen } from "./listen";
 
@@ -64,7 +65,8 @@ export function CallDrawer({ callId, onClose }: { callId: number; onClose(): voi
         )
       }
       onClose={onClose}
-      footer={d && <Controls detail={d} listen={listen} onDialog={setDialog} onWhisper={() => setWhisperOpen((o) => !o)} />}
+      // A finished call has nothing to act on: no buttons that can only be disabled.
+      footer={d && live && <Controls detail={d} listen={listen} onDialog={setDialog} onWhisper={() => setWhisperOpen((o) => !o)} />}
     >
       {detail.isPending && <span className="skeleton-text" aria-busy="true" />}
       {detail.isError && (
@@ -123,6 +125,14 @@ export function CallDrawer({ callId, onClose }: { callId: number; onClose(): voi
               <>
                 <dt>Summary</dt>
                 <dd>{d.summary}</dd>
+              </>
+            )}
+            {d.has_recording && (
+              <>
+                <dt>Recording</dt>
+                <dd>
+                  <RecordingPlayer callId={call.id} />
+                </dd>
               </>
             )}
             {call.cost != null && (

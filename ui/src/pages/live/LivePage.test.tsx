@@ -18,6 +18,7 @@ function detail(id: number, over: Partial<CallDetail> = {}): CallDetail {
     capabilities: { hang_up: true, whisper: false, transfer: true },
     listenable: false,
     summary: null,
+    has_recording: false,
     ...over,
   };
 }
