@@ -265,6 +265,9 @@ async fn every_command_round_trips() -> TestResult {
         2
     );
 
+    let analytics = call("stats.analytics", json!({"campaign_id": live_campaign})).await?;
+    assert_eq!(analytics["totals"]["dials"], 2, "{analytics}");
+    assert_eq!(analytics["days"].as_array().map(Vec::len), Some(30));
     // The Calls page: both calls have ended (one transferred, one hung up).
     let history = call("call.history", json!({"campaign_id": live_campaign})).await?;
     assert_eq!(history["total"], 2, "{history}");

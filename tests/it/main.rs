@@ -1,6 +1,7 @@
 //! Black-box integration tests: the store on real files, the command table, and both listeners on real
 //! ports. One test binary for the whole crate keeps link time down.
 
+mod analytics;
 mod api;
 mod backup;
 mod call_history;

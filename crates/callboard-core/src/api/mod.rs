@@ -3,6 +3,7 @@
 //! two transports cannot drift apart.
 
 mod agents;
+mod analytics;
 mod attention;
 mod call_history;
 mod calls;
@@ -114,6 +115,7 @@ command_table! {
     "webhook.list" => webhooks::list: webhooks::ListArgs => webhooks::WebhookList,
     "call.list" => calls::list: calls::ListArgs => Vec<crate::store::call_board::BoardCall>,
     "call.get" => calls::get: IdArgs => calls::CallDetail,
+    "stats.analytics" => analytics::analytics: analytics::AnalyticsArgs => analytics::Analytics,
     "call.history" => call_history::history: call_history::HistoryArgs => call_history::HistoryPage,
     "call.export" => call_history::export: call_history::HistoryArgs => call_history::CallExport,
     "call.hang_up" => calls::hang_up: IdArgs => calls::ActionOut,

@@ -4,6 +4,7 @@
 //! Queries live in one module per table; handlers never write SQL.
 
 pub mod agents;
+pub mod analytics;
 pub mod attempts;
 pub mod attention;
 pub mod audit;
