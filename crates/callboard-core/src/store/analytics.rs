@@ -134,9 +134,12 @@ pub enum By {
     Agent,
 }
 
+/// `[label, count]` pairs, most first.
+pub type LabelCounts = Vec<(String, i64)>;
+
 /// Counts by disposition and by sentiment of the calls that have one.
-pub fn labels(conn: &Connection, s: &Scope) -> StoreResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
-    let count = |expr: &str| -> StoreResult<Vec<(String, i64)>> {
+pub fn labels(conn: &Connection, s: &Scope) -> StoreResult<(LabelCounts, LabelCounts)> {
+    let count = |expr: &str| -> StoreResult<LabelCounts> {
         let sql = format!(
             "SELECT {expr} AS l, COUNT(*) FROM calls k WHERE {WHERE} AND {expr} IS NOT NULL \
              GROUP BY l ORDER BY COUNT(*) DESC, l LIMIT 20"
