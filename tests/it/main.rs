@@ -21,6 +21,8 @@ mod media;
 mod media_mock;
 mod phone;
 mod provider_check;
+mod realtime;
+mod realtime_mock;
 mod setup;
 mod sim_endings;
 mod store;
