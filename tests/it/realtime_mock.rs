@@ -17,12 +17,13 @@ use axum::{
 };
 use callboard_core::{
     app::App,
+    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Reconciled, dialer::Capabilities},
     media::agent::AgentError,
     openai::realtime::{self, EscalationPolicy, RealtimeConfig, RealtimeProfiles, RealtimeSetup},
     secret::Secret,
 };
 use callboard_testkit::{PUBLIC_BASE_URL, Served, TWILIO_TOKEN};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt, future::BoxFuture};
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
@@ -253,4 +254,51 @@ pub fn with_call(mut start: Value, carrier_key: &str, call_id: i64, token: &str)
     start["start"][carrier_key]["call_id"] = json!(call_id.to_string());
     start["start"][carrier_key]["token"] = json!(token);
     start
+}
+
+/// Call controls that only record transfers.
+#[derive(Debug, Default)]
+pub struct TransferLog {
+    transfers: std::sync::Mutex<Vec<(i64, String)>>,
+}
+
+impl TransferLog {
+    pub fn transfers(&self) -> Vec<(i64, String)> {
+        self.transfers.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Registers a new log as the call controls of `provider`.
+    pub fn install(app: &App, provider: &str) -> Arc<TransferLog> {
+        let log = Arc::new(TransferLog::default());
+        let dialers: std::collections::HashMap<String, Arc<dyn Dialer>> =
+            std::collections::HashMap::from([(provider.to_owned(), log.clone() as Arc<dyn Dialer>)]);
+        app.call_controls.set(dialers);
+        log
+    }
+}
+
+impl Dialer for TransferLog {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            hang_up: true,
+            whisper: false,
+            transfer: true,
+        }
+    }
+    fn dial(&self, _r: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
+        Box::pin(async { Err(DialError::Unsupported("not in this test".into())) })
+    }
+    fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
+        Box::pin(async { Ok(()) })
+    }
+    fn reconcile(&self, _call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>> {
+        Box::pin(async { Ok(Reconciled::NotFound) })
+    }
+    fn transfer(&self, call: CallRef, to: String) -> BoxFuture<'static, Result<(), DialError>> {
+        self.transfers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((call.call_id, to));
+        Box::pin(async { Ok(()) })
+    }
 }
