@@ -23,6 +23,7 @@ mod phone;
 mod provider_check;
 mod realtime;
 mod realtime_mock;
+mod realtime_tools;
 mod setup;
 mod sim_endings;
 mod store;

@@ -172,11 +172,16 @@ pub fn setup(escalation: EscalationPolicy) -> RealtimeSetup {
 
 /// Points the app's bridge at the mock for `openai-realtime` agents.
 pub fn use_realtime(app: &Arc<App>, mock: &MockRealtime, setup: RealtimeSetup) {
+    use_realtime_limited(app, mock, setup, realtime::SESSION_LIMIT);
+}
+
+/// As [`use_realtime`], winding sessions down after `limit`.
+pub fn use_realtime_limited(app: &Arc<App>, mock: &MockRealtime, setup: RealtimeSetup, limit: Duration) {
     let config = RealtimeConfig {
         api_key: Secret::new(API_KEY),
         base_url: format!("http://{}", mock.addr),
         handshake_timeout: Duration::from_secs(5),
-        session_limit: realtime::SESSION_LIMIT,
+        session_limit: limit,
         prices: None,
     };
     let backend = realtime::backend(app.clone(), config, Arc::new(FixtureProfiles(setup)));
@@ -301,4 +306,41 @@ impl Dialer for TransferLog {
             .push((call.call_id, to));
         Box::pin(async { Ok(()) })
     }
+}
+
+/// The fixture's messages in one direction, in order.
+pub fn from(lines: &[Value], dir: &str) -> Vec<Value> {
+    lines
+        .iter()
+        .filter(|l| l["dir"] == dir)
+        .map(|l| l["msg"].clone())
+        .collect()
+}
+
+pub fn say(mock: &MockRealtime, msgs: &[Value]) -> TestResult {
+    for m in msgs {
+        mock.say.send(m.to_string())?;
+    }
+    Ok(())
+}
+
+/// Sends a caller frame and waits until the mock has it: everything the carrier sent before it has
+/// reached the backend (the bridge handles one socket's frames in order).
+pub async fn barrier(ws: &mut Socket, mock: &mut MockRealtime, frame: &Value) -> TestResult {
+    send(ws, frame).await?;
+    loop {
+        let v = next_any(mock).await.ok_or("the mock heard nothing")?;
+        if v["type"] == "input_audio_buffer.append" {
+            return Ok(());
+        }
+    }
+}
+
+pub async fn agent_state(
+    s: &callboard_testkit::Served,
+    call_id: i64,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    let a = s.rpc("call.agent_state", json!({"id": call_id})).await?;
+    assert_eq!(a.status, 200, "{}", a.body);
+    Ok(a.body)
 }

@@ -110,8 +110,8 @@ async fn call_info(app: &App, id: i64) -> Result<actions::CallInfo, ApiError> {
         .ok_or_else(|| not_found(id))?;
     Ok(actions::CallInfo {
         call_id: id,
-        campaign_id: ctx.1,
-        provider: ctx.2,
+        campaign_id: ctx.campaign_id,
+        provider: ctx.provider,
     })
 }
 

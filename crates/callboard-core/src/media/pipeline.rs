@@ -273,7 +273,7 @@ impl Pipeline {
     /// A mark echoed as played: the agent event it closes and the ms of it played (carrier rate).
     pub fn mark_played(&mut self, name: &str) -> Option<(u64, u64)> {
         let i = self.mark_events.iter().position(|(n, _, _)| n == name)?;
-        let (_, event, samples) = self.mark_events.drain(..=i).last()?;
+        let (_, event, samples) = self.mark_events.drain(..=i).next_back()?;
         Some((event, samples * 1000 / u64::from(self.rate.max(1))))
     }
 

@@ -17,16 +17,27 @@ pub struct RealtimeCall {
     pub started_at: String,
 }
 
-/// The call's agent, campaign and carrier, for a backend that only knows the call id.
-pub fn call_context(
-    conn: &Connection,
-    call_id: i64,
-) -> StoreResult<Option<(Option<i64>, Option<i64>, String)>> {
+/// What a backend that only knows the call id needs about the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallContext {
+    pub agent_id: Option<i64>,
+    pub campaign_id: Option<i64>,
+    /// The carrier (`twilio`, `exotel`).
+    pub provider: String,
+}
+
+pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallContext>> {
     Ok(conn
         .query_row(
             "SELECT agent_id, campaign_id, provider FROM calls WHERE id = ?1",
             [call_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| {
+                Ok(CallContext {
+                    agent_id: r.get(0)?,
+                    campaign_id: r.get(1)?,
+                    provider: r.get(2)?,
+                })
+            },
         )
         .optional()?)
 }

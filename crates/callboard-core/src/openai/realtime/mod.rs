@@ -3,10 +3,12 @@
 //! the audio formats and the call tools itself, and runs the conversation: audio both ways, transcripts,
 //! barge-in with truncation at the played position, tools (escalate, intake, end), the safety rules on the
 //! live transcript, phases, usage and cost. `session_config`, `playback`, `rules`, `phase`, `intake` and
-//! `cost` are pure; `connection` owns the socket; `actions` touches the store, the bus and call controls.
+//! `cost` are pure; `connection` opens the session, `conversation` runs it (its `tools` the model's tools and
+//! the rules); `actions` touches the store, the bus and call controls.
 
 pub mod actions;
 pub mod connection;
+pub mod conversation;
 pub mod cost;
 pub mod intake;
 pub mod phase;
