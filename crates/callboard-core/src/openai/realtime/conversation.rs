@@ -126,9 +126,12 @@ impl Conversation {
                 self.outbox
                     .push(json!({"type": "input_audio_buffer.append", "audio": audio}));
             }
-            AgentInput::Dtmf(digit) => self.outbox.push(json!({"type": "conversation.item.create",
-                "item": {"type": "message", "role": "user", "content": [{"type": "input_text",
-                    "text": format!("(The caller pressed the key {digit} on their keypad.)")}]}})),
+            AgentInput::Dtmf(digit) => {
+                self.outbox.push(json!({"type": "conversation.item.create",
+                    "item": {"type": "message", "role": "user", "content": [{"type": "input_text",
+                        "text": format!("(The caller pressed the key {digit} on their keypad.)")}]}}));
+                self.request_response(json!({"type": "response.create"}));
+            }
             AgentInput::Played { event_id, ms } => self.playback.played(event_id, ms, self.app.clock.now()),
             // The bridge answers the end-of-call request it was given; nothing goes back to the model.
             AgentInput::ToolResult { .. } => {}

@@ -161,6 +161,16 @@ pub fn backend(
     })
 }
 
+/// Installs the backend when an OpenAI key is configured (see [`RealtimeConfig::resolve`]); false without
+/// one, when `openai-realtime` calls end politely. Call after `providers::add_carriers`.
+pub fn install_from_credentials(app: &Arc<App>, profiles: Arc<dyn RealtimeProfiles>) -> bool {
+    let Some(config) = RealtimeConfig::resolve(app) else {
+        return false;
+    };
+    install(app, backend(app.clone(), config, profiles));
+    true
+}
+
 /// Makes the bridge use `backend` for calls whose agent's provider is `openai-realtime`.
 pub fn install(app: &App, backend: Arc<dyn AgentBackend>) {
     let mut bridge = (*app.media_sessions.bridge()).clone();
