@@ -317,3 +317,96 @@ async fn the_session_says_goodbye_and_ends_before_its_time_limit() -> TestResult
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_emergency_word_escalates_and_transfers_without_the_tool_and_cost_sums_per_campaign() -> TestResult
+{
+    let s = TestApp::new()?.serve().await?;
+    let transfers = realtime_mock::TransferLog::install(&s.test.app, "twilio");
+    let mut mock = realtime_mock::start().await?;
+    use_realtime(&s.test.app, &mock, setup(transferring()));
+    let (mut ws, call_id) = twilio_call(&s, &mut mock).await?;
+    let campaign_id = s
+        .test
+        .app
+        .store
+        .with_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO campaigns(name, status, provider, max_concurrent, calls_per_second, created_at, updated_at) \
+                 VALUES ('Intake line', 'running', 'twilio', 5, 1, '2026-01-05T10:00:00Z', '2026-01-05T10:00:00Z')",
+                [],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute("UPDATE calls SET campaign_id = ?1 WHERE id = ?2", [id, call_id])?;
+            Ok::<_, callboard_core::store::StoreError>(id)
+        })
+        .await?;
+    let done = realtime_mock::fixture("ws/server_to_client/response_done_function_call.json");
+    say(
+        &mock,
+        &[
+            json!({"type": "response.created", "response": {"id": "resp_FAKEresponse000000002"}}),
+            done,
+            json!({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u1",
+                "content_index": 0, "transcript": "There's smoke everywhere, the kitchen is on FIRE!",
+                "usage": {"type": "tokens", "input_tokens": 12}}),
+        ],
+    )?;
+    let system = next_event(&mut mock).await.ok_or("no system message")?;
+    assert_eq!(system["item"]["role"], "system");
+    assert!(
+        system["item"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("emergency keyword \"fire\""),
+        "{system}"
+    );
+    assert_eq!(
+        next_event(&mut mock).await.ok_or("no response.create")?["type"],
+        "response.create"
+    );
+    assert_eq!(transfers.transfers(), vec![(call_id, TRANSFER_TO.to_owned())]);
+    let att = s.rpc("attention.list", json!({})).await?;
+    let item = att.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["call_id"] == call_id)
+        .cloned()
+        .ok_or("no attention item")?;
+    assert_eq!(item["kind"], "escalation");
+    assert_eq!(item["severity"], "critical");
+
+    send(
+        &mut ws,
+        from(&session_lines("twilio_bridge_call.jsonl"), "twilio->bridge")
+            .last()
+            .ok_or("stop")?,
+    )
+    .await?;
+    until_closed(&mut ws).await;
+    let state = agent_state(&s, call_id).await?;
+    assert_eq!(state["phase"], "escalation");
+    assert_eq!(
+        state["phases"][2]["source"], "rule",
+        "greeting, intake, then the rule"
+    );
+    assert!(
+        state["tool_calls"].as_array().is_some_and(Vec::is_empty),
+        "no tool was called"
+    );
+    let cost = s
+        .rpc("campaign.realtime_cost", json!({"id": campaign_id}))
+        .await?;
+    assert_eq!(cost.status, 200, "{}", cost.body);
+    assert_eq!(cost.body["calls"], 1);
+    assert!(
+        (cost.body["cost_micros"].as_f64().unwrap_or(0.0) - 3_230.4).abs() < 1e-6,
+        "{}",
+        cost.body
+    );
+    let missing = s.rpc("campaign.realtime_cost", json!({"id": 999_999})).await?;
+    assert_eq!(missing.code(), "not_found");
+    s.stop().await;
+    Ok(())
+}
