@@ -120,6 +120,7 @@ pub(super) async fn connect(
         pending_create: None,
         end_pending: None,
         response_had_audio: false,
+        transferred: false,
         outbox: Vec::new(),
     };
     let limit = config.session_limit;

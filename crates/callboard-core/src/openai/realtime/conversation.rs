@@ -49,6 +49,8 @@ pub(super) struct Conversation {
     /// End the call (after its audio plays) once the running response is done.
     pub(super) end_pending: Option<String>,
     pub(super) response_had_audio: bool,
+    /// A transfer was started: never a second one for the same call.
+    pub(super) transferred: bool,
     pub(super) outbox: Vec<Value>,
 }
 
@@ -105,7 +107,12 @@ impl Conversation {
         tracing::warn!(call_id, %reason, "Realtime session over");
         let _ = ws.close(None).await;
         actions::ended(&self.app, call_id, &reason).await;
-        if let Some(number) = self.setup.escalation.transfer_number() {
+        if let Some(number) = self
+            .setup
+            .escalation
+            .transfer_number()
+            .filter(|_| !self.transferred)
+        {
             // The policy prefers a person to a dead line.
             if let Err(e) = actions::transfer(&self.app, &self.call, number).await {
                 tracing::warn!(call_id, error = %e, "fallback transfer failed");

@@ -16,6 +16,15 @@ use crate::{
 };
 
 impl Conversation {
+    /// The profile's policy, without the transfer once one was started.
+    fn escalation_policy(&self) -> crate::openai::realtime::EscalationPolicy {
+        if self.transferred {
+            crate::openai::realtime::EscalationPolicy::default()
+        } else {
+            self.setup.escalation.clone()
+        }
+    }
+
     pub(super) async fn apply_rules(&mut self, said: &str) {
         for finding in self.rules.assess(&mut self.rules_state, said) {
             let why = finding.describe();
@@ -24,15 +33,16 @@ impl Conversation {
                 continue;
             }
             self.phase = Phase::Escalation;
-            let (_, line) = actions::escalate(
+            let (transferring, line) = actions::escalate(
                 &self.app,
                 &self.call,
-                &self.setup.escalation,
+                &self.escalation_policy(),
                 &why,
                 finding.urgency(),
                 "rule",
             )
             .await;
+            self.transferred |= transferring;
             self.outbox.push(json!({"type": "conversation.item.create", "item": {"type": "message",
                 "role": "system", "content": [{"type": "input_text",
                 "text": format!("Safety rule: {why}. The call has been escalated. {line} Tell the caller so, briefly and calmly.")}]}}));
@@ -90,12 +100,13 @@ impl Conversation {
                 let (transferring, line) = actions::escalate(
                     &self.app,
                     &self.call,
-                    &self.setup.escalation,
+                    &self.escalation_policy(),
                     reason,
                     urgency,
                     "agent",
                 )
                 .await;
+                self.transferred |= transferring;
                 (
                     true,
                     json!({"ok": true, "transferring": transferring, "message": line}),
@@ -149,9 +160,17 @@ impl Conversation {
     pub(super) async fn wind_down(&mut self) {
         let call_id = self.call.call_id;
         tracing::info!(call_id, "Realtime session near its time limit");
-        if let Some(number) = self.setup.escalation.transfer_number() {
+        if let Some(number) = self
+            .setup
+            .escalation
+            .transfer_number()
+            .filter(|_| !self.transferred)
+        {
             match actions::transfer(&self.app, &self.call, number).await {
-                Ok(()) => return,
+                Ok(()) => {
+                    self.transferred = true;
+                    return;
+                }
                 Err(e) => tracing::warn!(call_id, error = %e, "transfer at the time limit failed"),
             }
         }
