@@ -67,7 +67,7 @@ impl Conversation {
         let reason = loop {
             tokio::select! {
                 next = input.recv() => match next {
-                    Some(i) => self.input(i, &mut ws).await,
+                    Some(i) => self.input(i),
                     None => {
                         // The bridge hung up: close normally.
                         let _ = ws.close(None).await;
@@ -126,7 +126,7 @@ impl Conversation {
         let _ = self.events.send(ev).await;
     }
 
-    async fn input(&mut self, input: AgentInput, _ws: &mut Socket) {
+    fn input(&mut self, input: AgentInput) {
         match input {
             AgentInput::Audio(bytes) => {
                 let audio = base64::engine::general_purpose::STANDARD.encode(bytes);
