@@ -78,6 +78,15 @@ pub enum Event {
         item: crate::store::attention::AttentionItem,
         open: i64,
     },
+    /// An AI agent call moved to another conversation phase (`greeting`, `intake`, `clarification`,
+    /// `escalation`, `completed`); `source` is `agent`, `rule` or `supervisor`.
+    CallPhase {
+        call_id: i64,
+        phase: String,
+        reason: String,
+        source: String,
+        at: String,
+    },
     /// The receiver fell behind and missed events: the UI should refetch everything.
     Resync,
 }

@@ -71,6 +71,10 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         void qc.invalidateQueries({ queryKey: keys.campaigns, exact: true });
         void qc.invalidateQueries({ queryKey: keys.campaign(e.campaign_id), exact: true });
         break;
+      case "call_phase":
+        // The drawer's agent panel refetches if it is open.
+        void qc.invalidateQueries({ queryKey: keys.callAgent(e.call_id), exact: true });
+        break;
       case "resync":
         void qc.invalidateQueries();
         break;

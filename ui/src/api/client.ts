@@ -4,6 +4,7 @@ import { platform } from "../platform";
 import type {
   Agent,
   AgentInput,
+  AgentState,
   AppInfo,
   AttentionItem,
   AttentionList,
@@ -76,6 +77,8 @@ export const api = {
     hangUp: (id: number): Promise<BoardCall> => rpc("call.hang_up", { id }),
     whisper: (id: number, text: string): Promise<BoardCall> => rpc("call.whisper", { id, text }),
     transfer: (id: number, to: string): Promise<BoardCall> => rpc("call.transfer", { id, to }),
+    agentState: (id: number): Promise<AgentState> => rpc("call.agent_state", { id }),
+    escalate: (id: number, reason?: string): Promise<AgentState> => rpc("call.escalate", reason ? { id, reason } : { id }),
   },
 
   attention: {
@@ -121,6 +124,7 @@ export const keys = {
   agents: ["agents"] as const,
   board: ["calls", "board"] as const,
   call: (id: number) => ["call", id] as const,
+  callAgent: (id: number) => ["call", id, "agent"] as const,
   attention: ["attention"] as const,
   overview: ["stats", "overview"] as const,
   campaignStats: (id: number) => ["stats", "campaign", id] as const,

@@ -212,6 +212,8 @@ export type CampaignEvent =
   | { type: "call_transcript"; call_id: number; role: "agent" | "contact" | (string & {}); text: string; at: string }
   /** A "needs attention" item was raised, bumped or acknowledged; `open` is how many are open now. */
   | { type: "attention_changed"; item: AttentionItem; open: number }
+  /** An AI agent call moved to another conversation phase. */
+  | { type: "call_phase"; call_id: number; phase: string; reason: string; source: PhaseSource; at: string }
   /** A webhook delivery was journaled or changed status. */
   | { type: "webhook_received"; id: number; provider: string; kind: string; status: WebhookStatus }
   /** Many deliveries failed their signature check in a short time: probably a wrong webhook secret. */
@@ -235,6 +237,52 @@ export type CampaignEvent =
 export type { CampaignEvent as Event };
 
 /** Every command: its args and its response. */
+export type PhaseSource = "agent" | "rule" | "supervisor";
+export type CallPhase = "greeting" | "intake" | "clarification" | "escalation" | "completed";
+export interface PhaseChange {
+  phase: CallPhase | (string & {});
+  reason: string;
+  source: PhaseSource;
+  at: string;
+}
+export interface AgentToolCall {
+  tool_call_id: string;
+  name: string;
+  /** As the model sent it (may not be JSON). */
+  arguments: string;
+  ok: boolean;
+  /** What went back to the model (JSON text). */
+  output: string;
+  at: string;
+}
+export interface RealtimeUsage {
+  text_in: number;
+  text_cached_in: number;
+  audio_in: number;
+  audio_cached_in: number;
+  text_out: number;
+  audio_out: number;
+  transcription_ms: number;
+}
+/** The AI agent side of a call (`call.agent_state`). */
+export interface AgentState {
+  call_id: number;
+  /** null: no agent session yet. */
+  phase: CallPhase | (string & {}) | null;
+  phases: PhaseChange[];
+  intake: { data: Record<string, unknown>; validated_at: string } | null;
+  tool_calls: AgentToolCall[];
+  realtime: {
+    model: string;
+    prompt_version: number | null;
+    usage: RealtimeUsage;
+    /** Micro-USD. */
+    cost_micros: number;
+    ended_reason: string | null;
+    started_at: string;
+  } | null;
+}
+
 export interface Commands {
   health: { args: Record<string, never>; response: Health };
   "app.info": { args: Record<string, never>; response: AppInfo };
@@ -259,6 +307,10 @@ export interface Commands {
   "agent.create": { args: AgentInput; response: Agent };
   "call.list": { args: CallListArgs; response: BoardCall[] };
   "call.get": { args: { id: number }; response: CallDetail };
+  "call.agent_state": { args: { id: number }; response: AgentState };
+  "call.escalate": { args: { id: number; reason?: string; transfer_to?: string }; response: AgentState };
+  "call.set_phase": { args: { id: number; phase: string; reason?: string }; response: AgentState };
+  "campaign.realtime_cost": { args: { id: number }; response: { campaign_id: number; calls: number; cost_micros: number } };
   "call.hang_up": { args: { id: number }; response: BoardCall };
   "call.whisper": { args: { id: number; text: string }; response: BoardCall };
   "call.transfer": { args: { id: number; to: string }; response: BoardCall };

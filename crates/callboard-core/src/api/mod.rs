@@ -2,6 +2,7 @@
 //! response types. Tauri's `rpc` command and the UI listener's `POST /api/rpc` both call [`dispatch`], so the
 //! two transports cannot drift apart.
 
+mod agent_state;
 mod agents;
 mod analytics;
 mod attention;
@@ -121,6 +122,10 @@ command_table! {
     "call.hang_up" => calls::hang_up: IdArgs => calls::ActionOut,
     "call.whisper" => calls::whisper: calls::WhisperArgs => calls::ActionOut,
     "call.transfer" => calls::transfer: calls::TransferArgs => calls::ActionOut,
+    "call.agent_state" => agent_state::agent_state: IdArgs => agent_state::AgentState,
+    "call.escalate" => agent_state::escalate: agent_state::EscalateArgs => agent_state::AgentState,
+    "call.set_phase" => agent_state::set_phase: agent_state::SetPhaseArgs => agent_state::AgentState,
+    "campaign.realtime_cost" => agent_state::campaign_cost: IdArgs => agent_state::CampaignCost,
     "attention.list" => attention::list: attention::ListArgs => attention::AttentionList,
     "attention.ack" => attention::ack: IdArgs => crate::store::attention::AttentionItem,
     "stats.overview" => stats::overview: stats::OverviewArgs => stats::Overview,

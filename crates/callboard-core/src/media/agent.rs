@@ -58,6 +58,9 @@ pub enum AgentInput {
         result: String,
         is_error: bool,
     },
+    /// The carrier confirmed (mark echo) that the agent's audio event `event_id` played up to `ms` into
+    /// it, and everything before it: backends that truncate on barge-in (OpenAI Realtime) need it.
+    Played { event_id: u64, ms: u64 },
 }
 
 /// From the agent to the bridge.

@@ -193,8 +193,8 @@ async fn connect(
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn outgoing(input: AgentInput) -> String {
-    match input {
+fn outgoing(input: AgentInput) -> Option<String> {
+    Some(match input {
         AgentInput::Audio(bytes) => {
             let mut s = String::with_capacity(24 + bytes.len() * 4 / 3);
             s.push_str(r#"{"user_audio_chunk":""#);
@@ -211,7 +211,9 @@ fn outgoing(input: AgentInput) -> String {
             "type": "client_tool_result", "tool_call_id": id, "result": result, "is_error": is_error,
         })
         .to_string(),
-    }
+        // ElevenLabs tracks playback itself.
+        AgentInput::Played { .. } => return None,
+    })
 }
 
 /// What one server message means for the bridge; `Err` carries a reply to send (pong).
@@ -270,7 +272,8 @@ async fn pump(
         tokio::select! {
             next = input.recv() => match next {
                 Some(i) => {
-                    if let Err(e) = ws.send(Message::text(outgoing(i))).await {
+                    let Some(text) = outgoing(i) else { continue };
+                    if let Err(e) = ws.send(Message::text(text)).await {
                         break format!("agent socket: {e}");
                     }
                 }
@@ -342,14 +345,18 @@ mod tests {
     #[test]
     fn client_messages_match_the_fixture_shapes() {
         let audio: Value =
-            serde_json::from_str(&outgoing(AgentInput::Audio(vec![0xFF; 4]))).unwrap_or(Value::Null);
+            serde_json::from_str(&outgoing(AgentInput::Audio(vec![0xFF; 4])).unwrap_or_default())
+                .unwrap_or(Value::Null);
         assert_eq!(audio["user_audio_chunk"], "/////w==");
         let want = fixture("client_to_server/client_tool_result.json");
-        let got: Value = serde_json::from_str(&outgoing(AgentInput::ToolResult {
-            id: want["tool_call_id"].as_str().unwrap_or("").into(),
-            result: want["result"].as_str().unwrap_or("").into(),
-            is_error: false,
-        }))
+        let got: Value = serde_json::from_str(
+            &outgoing(AgentInput::ToolResult {
+                id: want["tool_call_id"].as_str().unwrap_or("").into(),
+                result: want["result"].as_str().unwrap_or("").into(),
+                is_error: false,
+            })
+            .unwrap_or_default(),
+        )
         .unwrap_or(Value::Null);
         assert_eq!(got["type"], want["type"]);
         assert_eq!(got["tool_call_id"], want["tool_call_id"]);

@@ -32,6 +32,9 @@ use crate::providers::twilio::TwilioClient;
 pub struct Bridge {
     /// The agent for calls that have one (every provider but `sim`); `None`: such calls end politely.
     pub agents: Option<Arc<dyn AgentBackend>>,
+    /// The agent for calls whose agent's provider is `openai-realtime` (`openai::realtime::backend`);
+    /// `None`: such calls end politely.
+    pub realtime: Option<Arc<dyn AgentBackend>>,
     /// For transfers on Twilio (a redirect to `<Dial>`).
     pub twilio: Option<Arc<TwilioClient>>,
     /// How long an agent may take to answer before the call is ended politely.
@@ -46,6 +49,7 @@ impl Default for Bridge {
     fn default() -> Self {
         Bridge {
             agents: None,
+            realtime: None,
             twilio: None,
             answer_timeout: Duration::from_secs(5),
             start_timeout: Duration::from_secs(10),
@@ -58,6 +62,7 @@ impl std::fmt::Debug for Bridge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Bridge")
             .field("agents", &self.agents.is_some())
+            .field("realtime", &self.realtime.is_some())
             .field("twilio", &self.twilio.is_some())
             .field("answer_timeout", &self.answer_timeout)
             .finish_non_exhaustive()

@@ -58,6 +58,10 @@ pub struct Pipeline {
     chunker: ExotelChunker,
     interrupted_upto: Option<u64>,
     early: Vec<i16>,
+    /// Sent marks that close agent audio: (mark, agent event id, samples of that event sent up to it).
+    mark_events: VecDeque<(String, u64, u64)>,
+    /// Exotel: agent events whose audio waits in the chunker: (event id, samples left, samples sent).
+    chunk_events: VecDeque<(u64, u64, u64)>,
 }
 
 impl Pipeline {
@@ -86,6 +90,8 @@ impl Pipeline {
             chunker: ExotelChunker::default(),
             interrupted_upto: None,
             early: Vec::new(),
+            mark_events: VecDeque::new(),
+            chunk_events: VecDeque::new(),
         }
     }
 
@@ -204,17 +210,23 @@ impl Pipeline {
                 audio::le_bytes_to_pcm(bytes, &mut self.agent_pcm);
             }
         }
+        let passthrough =
+            *format == AgentAudio::Ulaw8k && self.encoding == Encoding::Ulaw && self.rate == 8_000;
         self.carrier_pcm.clear();
         resampler.process(&self.agent_pcm, &mut self.carrier_pcm);
         self.playout.extend(self.carrier_pcm.iter().copied());
         self.bytes.clear();
         match self.encoding {
+            // µ-law both ways at 8 kHz: the agent's bytes go out untouched.
+            Encoding::Ulaw if passthrough => self.bytes.extend_from_slice(bytes),
             Encoding::Ulaw => self
                 .bytes
                 .extend(self.carrier_pcm.iter().map(|&s| audio::ulaw_encode(s))),
             Encoding::Pcm16 => audio::pcm_to_le_bytes(&self.carrier_pcm, &mut self.bytes),
         }
         if self.carrier == Carrier::Exotel && self.encoding == Encoding::Pcm16 {
+            self.chunk_events
+                .push_back((id, self.carrier_pcm.len() as u64, 0));
             self.chunker.push(&self.bytes);
             while self.chunker.next_chunk(&mut self.chunk) {
                 self.send_chunk(out);
@@ -226,6 +238,7 @@ impl Pipeline {
             out.push(carrier::media(self.carrier, &self.stream_sid, &self.b64));
             let name = self.marks.after_audio(samples);
             out.push(carrier::mark(self.carrier, &self.stream_sid, &name));
+            self.mark_events.push_back((name, id, samples as u64));
         }
     }
 
@@ -233,8 +246,35 @@ impl Pipeline {
         self.b64.clear();
         base64::engine::general_purpose::STANDARD.encode_string(&self.chunk, &mut self.b64);
         out.push(carrier::media(self.carrier, &self.stream_sid, &self.b64));
-        let name = self.marks.after_audio(self.chunk.len() / 2);
+        let samples = self.chunk.len() / 2;
+        let name = self.marks.after_audio(samples);
         out.push(carrier::mark(self.carrier, &self.stream_sid, &name));
+        // Which agent event this chunk ends in, and how far into it (padding belongs to no event).
+        let mut left = samples as u64;
+        let mut last = None;
+        while left > 0 {
+            let Some(front) = self.chunk_events.front_mut() else {
+                break;
+            };
+            let take = left.min(front.1);
+            front.1 -= take;
+            front.2 += take;
+            left -= take;
+            last = Some((front.0, front.2));
+            if front.1 == 0 {
+                self.chunk_events.pop_front();
+            }
+        }
+        if let Some((event, at)) = last {
+            self.mark_events.push_back((name, event, at));
+        }
+    }
+
+    /// A mark echoed as played: the agent event it closes and the ms of it played (carrier rate).
+    pub fn mark_played(&mut self, name: &str) -> Option<(u64, u64)> {
+        let i = self.mark_events.iter().position(|(n, _, _)| n == name)?;
+        let (_, event, samples) = self.mark_events.drain(..=i).next_back()?;
+        Some((event, samples * 1000 / u64::from(self.rate.max(1))))
     }
 
     /// Whether agent audio waits for more before it can go out (Exotel's minimum chunk).
@@ -255,6 +295,8 @@ impl Pipeline {
         self.marks.cleared();
         self.playout.clear();
         self.chunker.clear();
+        self.mark_events.clear();
+        self.chunk_events.clear();
         carrier::clear(self.carrier, &self.stream_sid)
     }
 

@@ -1,6 +1,7 @@
 use base64::Engine as _;
 
 use super::*;
+use crate::media::marks::MarkEcho;
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -104,5 +105,52 @@ fn the_recording_puts_agent_playout_on_the_right() {
     assert_eq!(
         frame[150], 100,
         "past the agent's 100 samples only the contact is heard"
+    );
+}
+
+fn mark_name(msg: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(msg).unwrap_or_default();
+    v["mark"]["name"].as_str().unwrap_or("").to_owned()
+}
+
+#[test]
+fn twilio_marks_say_which_agent_event_played_and_ulaw_goes_out_untouched() {
+    let mut p = Pipeline::new(Carrier::Twilio, Encoding::Ulaw, 8_000, "MZ1".into());
+    p.set_agent_formats(AgentAudio::Ulaw8k, AgentAudio::Ulaw8k);
+    let mut out = Vec::new();
+    // 0x7F and 0xFF both decode to silence: a decode/encode round trip would change the first.
+    let speech: Vec<u8> = (0..800u32)
+        .map(|i| if i % 2 == 0 { 0x7F } else { (i % 256) as u8 })
+        .collect();
+    p.agent_audio(1, &speech, &mut out);
+    p.agent_audio(2, &speech[..400], &mut out);
+    assert_eq!(payload_of(&out[0]), speech, "passthrough");
+    let (m1, m2) = (mark_name(&out[1]), mark_name(&out[3]));
+    assert_eq!(p.marks.echoed(&m1), MarkEcho::Played);
+    assert_eq!(p.mark_played(&m1), Some((1, 100)));
+    assert_eq!(p.mark_played(&m1), None, "reported once");
+    p.interrupt(2);
+    assert_eq!(p.mark_played(&m2), None, "a cleared mark played nothing");
+}
+
+#[test]
+fn exotel_chunks_map_back_to_the_agent_events_they_carry() {
+    let mut p = Pipeline::new(Carrier::Exotel, Encoding::Pcm16, 8_000, "S".into());
+    p.set_agent_formats(AgentAudio::Ulaw8k, AgentAudio::Ulaw8k);
+    let mut out = Vec::new();
+    // 150 ms + 125 ms of speech (4400 bytes of PCM): one 4160-byte chunk (260 ms, the most in 320-byte
+    // steps) ends 110 ms into the second event; the 240 bytes left go out padded.
+    p.agent_audio(1, &[0x55; 1200], &mut out);
+    p.agent_audio(2, &[0x55; 1000], &mut out);
+    assert_eq!(out.len(), 2);
+    assert_eq!(payload_of(&out[0]).len(), 4160);
+    let first = mark_name(&out[1]);
+    p.flush_tail(&mut out);
+    let tail = mark_name(&out[3]);
+    assert_eq!(p.mark_played(&first), Some((2, 110)));
+    assert_eq!(
+        p.mark_played(&tail),
+        Some((2, 125)),
+        "the padding belongs to no event"
     );
 }

@@ -217,7 +217,13 @@ impl Session {
         let bridge = self.app.media_sessions.bridge();
         let call_id = self.call.id;
         let wants_agent = self.call.provider != "sim" && self.call.agent_provider.as_deref() != Some("sim");
-        let mut connecting = match (&bridge.agents, wants_agent) {
+        // The agent's provider picks the backend: OpenAI Realtime agents have their own.
+        let backend = if self.call.agent_provider.as_deref() == Some("openai-realtime") {
+            &bridge.realtime
+        } else {
+            &bridge.agents
+        };
+        let mut connecting = match (backend, wants_agent) {
             (Some(agents), true) => {
                 let connect = agents.connect(AgentStart {
                     call_id,
@@ -360,11 +366,15 @@ impl Session {
                 tracing::info!(call_id = self.call.id, %digit, "DTMF");
                 self.send_to_agent(AgentInput::Dtmf(digit)).await;
             }
-            Inbound::Mark(name) => {
-                if self.pipeline.marks.echoed(&name) == MarkEcho::Unknown {
-                    self.bad_frame(&"a mark we did not send");
+            Inbound::Mark(name) => match self.pipeline.marks.echoed(&name) {
+                MarkEcho::Unknown => self.bad_frame(&"a mark we did not send"),
+                MarkEcho::Played => {
+                    if let Some((event_id, ms)) = self.pipeline.mark_played(&name) {
+                        self.send_to_agent(AgentInput::Played { event_id, ms }).await;
+                    }
                 }
-            }
+                MarkEcho::Discarded => {}
+            },
             Inbound::Stop(reason) => return Some(format!("the carrier stopped the stream ({reason})")),
             Inbound::Start(_) => self.bad_frame(&"a second start"),
             Inbound::Connected | Inbound::OtherTrack => {}

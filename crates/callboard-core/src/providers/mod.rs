@@ -73,7 +73,11 @@ pub fn add_carriers(app: &Arc<App>, config: CarrierConfig, dialers: &mut HashMap
             Arc::new(exotel::ExotelDialer::new(app.clone(), c)),
         );
     }
-    let bridge = crate::media::Bridge::default();
+    // The OpenAI Realtime backend may have been installed already (`openai::realtime::install`): keep it.
+    let bridge = crate::media::Bridge {
+        realtime: app.media_sessions.bridge().realtime.clone(),
+        ..crate::media::Bridge::default()
+    };
     let agents = config.elevenlabs.map(|c| {
         Arc::new(crate::media::elevenlabs_ws::ElevenLabsAgents::new(
             c,

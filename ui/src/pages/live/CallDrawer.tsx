@@ -8,6 +8,7 @@ import { Drawer } from "../../components/Drawer";
 import { IconHeadphones } from "../../components/Icons";
 import { providerLabel } from "../../lib/labels";
 import { absoluteTime } from "../../lib/time";
+import { AgentPanel } from "./AgentPanel";
 import { HangUpDialog, TransferDialog, WhisperForm } from "./CallActions";
 import { RecordingPlayer } from "./RecordingPlayer";
 import { CallStatusBadge, Duration, Sentiment } from "./CallRow";
@@ -102,6 +103,7 @@ export function CallDrawer({ callId, onClose }: { callId: number; onClose(): voi
               </ol>
             </section>
           </div>
+          <AgentPanel callId={call.id} live={live} />
           <h3 className="drawer-section">Contact</h3>
           <ContactDetails detail={d} />
           <h3 className="drawer-section">Call</h3>
