@@ -24,4 +24,5 @@ mod provider_check;
 mod setup;
 mod sim_endings;
 mod store;
+mod talk;
 mod webhooks;
