@@ -20,4 +20,9 @@ export interface Platform {
   onConnection(handler: (state: ConnectionState) => void): () => void;
   /** The live-listen WebSocket URL for a call (binary PCM16LE 8 kHz frames), or null where unavailable. */
   listenUrl?(callId: number): string | null;
+  /**
+   * A WebSocket URL (with the token) for a path on the UI listener, e.g. `/api/agents/3/talk`; null where
+   * there is none. The desktop window asks the core for the listener's address (`ui.endpoint`).
+   */
+  socketUrl?(path: string): Promise<string | null>;
 }

@@ -190,6 +190,10 @@ export function createWebPlatform(opts: WebOptions): Platform {
       if (!token) return null;
       return `${origin.replace(/^http/, "ws")}/api/calls/${callId}/listen?token=${encodeURIComponent(token)}`;
     },
+    socketUrl(path) {
+      if (!token) return Promise.resolve(null);
+      return Promise.resolve(`${origin.replace(/^http/, "ws")}${path}?token=${encodeURIComponent(token)}`);
+    },
   };
 }
 
