@@ -12,7 +12,10 @@
 use tauri::webview::{PermissionKind, PermissionResponse};
 
 /// Grants the microphone to the app's own webview; everything else gets the platform's default answer.
-pub fn permission<R: tauri::Runtime>(_webview: tauri::Webview<R>, kind: PermissionKind) -> PermissionResponse {
+pub fn permission<R: tauri::Runtime>(
+    _webview: tauri::Webview<R>,
+    kind: PermissionKind,
+) -> PermissionResponse {
     match kind {
         PermissionKind::Microphone => PermissionResponse::Allow,
         _ => PermissionResponse::Default,

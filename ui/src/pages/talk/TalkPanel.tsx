@@ -91,7 +91,7 @@ export function TalkView({
       <label className="field">
         <span className="field-label">Agent</span>
         <select
-          className="select"
+          className="input select"
           value={chosen ?? ""}
           onChange={(e) => onChoose(Number(e.target.value))}
           disabled={locked || agents.length === 0}
@@ -171,7 +171,9 @@ function Lines({ lines, agentName, live }: { lines: TalkLine[]; agentName: strin
             <div className="turn-head">
               <span className="turn-who">{l.role === "agent" ? agentName : "You"}</span>
             </div>
-            <div className="turn-text">{l.text}</div>
+            <div className="turn-text" dir="auto">
+              {l.text}
+            </div>
           </div>
         ) : (
           <div key={i} className="talk-tool" data-testid="talk-tool" data-name={l.name}>
