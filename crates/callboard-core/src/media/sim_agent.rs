@@ -116,20 +116,17 @@ pub struct TurnDetector {
 /// What a piece of input audio meant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Heard {
-    Nothing,
     /// The user has been speaking long enough to count (sent once per turn).
     Speaking,
     /// The user spoke and then fell silent: their turn is over, after this much speech.
-    TurnEnded {
-        speech_ms: u32,
-    },
+    TurnEnded { speech_ms: u32 },
 }
 
 impl TurnDetector {
-    /// Feeds µ-law audio; returns the most significant thing it heard.
-    pub fn feed(&mut self, ulaw: &[u8]) -> Heard {
+    /// Feeds µ-law audio; returns what it heard, in order (usually nothing).
+    pub fn feed(&mut self, ulaw: &[u8]) -> Vec<Heard> {
         self.pending.extend_from_slice(ulaw);
-        let mut heard = Heard::Nothing;
+        let mut heard = Vec::new();
         let whole = self.pending.len() / FRAME * FRAME;
         let frames: Vec<u8> = self.pending.drain(..whole).collect();
         for frame in frames.chunks_exact(FRAME) {
@@ -143,7 +140,7 @@ impl TurnDetector {
                 self.speech_ms += 20;
                 self.silence_ms = 0;
                 if before < MIN_SPEECH_MS && self.speech_ms >= MIN_SPEECH_MS {
-                    heard = Heard::Speaking;
+                    heard.push(Heard::Speaking);
                 }
             } else if self.speech_ms > 0 {
                 self.silence_ms += 20;
@@ -152,7 +149,7 @@ impl TurnDetector {
                     self.speech_ms = 0;
                     self.silence_ms = 0;
                     if speech_ms >= MIN_SPEECH_MS {
-                        return Heard::TurnEnded { speech_ms };
+                        heard.push(Heard::TurnEnded { speech_ms });
                     }
                 }
             }
@@ -261,16 +258,28 @@ async fn converse(
     }
     while let Some(msg) = input.recv().await {
         let AgentInput::Audio(bytes) = msg else { continue };
-        match ears.feed(&bytes) {
-            Heard::Nothing => {}
+        for heard in ears.feed(&bytes) {
+            if !talk.hear(heard).await {
+                talk.finish(&persona).await;
+                // Wait for the far side to hang up; the talk session ends on `end_call`.
+                while input.recv().await.is_some() {}
+                return;
+            }
+        }
+    }
+}
+
+impl Conversation {
+    /// Reacts to the user; false when the conversation is over (script done, or the link closed).
+    async fn hear(&mut self, heard: Heard) -> bool {
+        match heard {
             Heard::Speaking => {
-                if talk.is_speaking() {
-                    talk.speaking_until = None;
-                    let id = talk.next_id;
-                    if talk.events.send(AgentEvent::Interruption { id }).await.is_err() {
-                        return;
-                    }
+                if self.is_speaking() {
+                    self.speaking_until = None;
+                    let id = self.next_id;
+                    return self.events.send(AgentEvent::Interruption { id }).await.is_ok();
                 }
+                true
             }
             Heard::TurnEnded { speech_ms } => {
                 let said = format!("(you spoke for {:.1} s)", f64::from(speech_ms) / 1000.0);
@@ -278,124 +287,12 @@ async fn converse(
                     role: "contact",
                     text: said,
                 };
-                if talk.events.send(heard).await.is_err() {
-                    return;
-                }
-                if !talk.say_next().await {
-                    talk.finish(&persona).await;
-                    // Wait for the far side to hang up; the talk session ends on `end_call`.
-                    while input.recv().await.is_some() {}
-                    return;
-                }
+                self.events.send(heard).await.is_ok() && self.say_next().await
             }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::media::audio::ulaw_encode;
-
-    fn tone(ms: usize, amplitude: i16) -> Vec<u8> {
-        (0..ms * 8)
-            .map(|i| ulaw_encode(if i % 16 < 8 { amplitude } else { -amplitude }))
-            .collect()
-    }
-
-    #[test]
-    fn a_turn_is_speech_then_half_a_second_of_silence() {
-        let mut d = TurnDetector::default();
-        assert_eq!(d.feed(&tone(100, 4000)), Heard::Nothing);
-        assert_eq!(d.feed(&tone(100, 4000)), Heard::Speaking);
-        assert_eq!(d.feed(&tone(400, 0)), Heard::Nothing);
-        assert_eq!(d.feed(&tone(100, 0)), Heard::TurnEnded { speech_ms: 200 });
-        // A short click is not a turn.
-        assert_eq!(d.feed(&tone(40, 4000)), Heard::Nothing);
-        assert_eq!(d.feed(&tone(600, 0)), Heard::Nothing);
-    }
-
-    #[test]
-    fn input_in_odd_sizes_counts_the_same() {
-        let mut d = TurnDetector::default();
-        let mut all = tone(300, 4000);
-        all.extend(tone(520, 0));
-        let mut last = Heard::Nothing;
-        for piece in all.chunks(37) {
-            let h = d.feed(piece);
-            if h != Heard::Nothing {
-                last = h;
-            }
-        }
-        assert_eq!(last, Heard::TurnEnded { speech_ms: 300 });
-    }
-
-    #[test]
-    fn the_first_message_opens_and_the_language_picks_the_script() {
-        let persona = SimPersona {
-            language: "hi-IN".into(),
-            first_message: "Namaste!".into(),
-        };
-        let lines = lines_for(&persona);
-        assert_eq!(lines[0], "Namaste!");
-        assert!(lines.len() > 1);
-        assert_eq!(script_for("xx").language, "en");
-        assert_eq!(speech_frames("hi"), 50);
-        assert_eq!(speech_frames(&"a".repeat(500)), 250);
-    }
-
-    #[tokio::test]
-    async fn it_greets_answers_a_turn_and_yields_when_talked_over() {
-        let agents = SimAgents::new(SimPersona {
-            language: "en".into(),
-            first_message: "Hello from the test.".into(),
-        });
-        let mut link = agents
-            .connect(AgentStart {
-                call_id: 0,
-                agent_ref: None,
-                variables: json!({}),
-            })
-            .await
-            .expect("sim agents always connect");
-        let first = link.events.recv().await;
-        assert_eq!(
-            first,
-            Some(AgentEvent::Transcript {
-                role: "agent",
-                text: "Hello from the test.".into()
-            })
-        );
-        let mut audio = 0;
-        while audio < speech_frames("Hello from the test.") {
-            match link.events.recv().await {
-                Some(AgentEvent::Audio { bytes, .. }) => audio += bytes.len() / FRAME,
-                other => panic!("expected audio, got {other:?}"),
-            }
-        }
-        // Talking over the greeting (it is still "playing") interrupts it.
-        link.input
-            .send(AgentInput::Audio(tone(200, 4000)))
-            .await
-            .expect("send");
-        assert!(matches!(
-            link.events.recv().await,
-            Some(AgentEvent::Interruption { .. })
-        ));
-        link.input
-            .send(AgentInput::Audio(tone(500, 0)))
-            .await
-            .expect("send");
-        assert_eq!(
-            link.events.recv().await,
-            Some(AgentEvent::Transcript {
-                role: "contact",
-                text: "(you spoke for 0.2 s)".into()
-            })
-        );
-        assert!(matches!(
-            link.events.recv().await,
-            Some(AgentEvent::Transcript { role: "agent", .. })
-        ));
-    }
-}
+#[path = "sim_agent_tests.rs"]
+mod tests;
