@@ -44,7 +44,7 @@ export function micError(e: unknown): { code: string; message: string } {
 export async function openMic(ctx: AudioContext, on: MicHandlers): Promise<Mic> {
   const media = navigator.mediaDevices;
   if (!media?.getUserMedia) {
-    throw Object.assign(new Error("this window has no microphone access (getUserMedia is missing)"), { name: "SecurityError" });
+    throw Object.assign(new Error("this window has no microphone access (getUserMedia is missing)"), { name: "NotSupportedError" });
   }
   const stream = await media.getUserMedia({
     audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },

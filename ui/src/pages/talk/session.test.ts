@@ -123,3 +123,14 @@ describe("playback scheduling", () => {
     expect(nextStart(12, 5)).toBe(12);
   });
 });
+
+describe("micError", () => {
+  it("names what went wrong with the microphone", async () => {
+    const { micError } = await import("./audio");
+    expect(micError(Object.assign(new Error("x"), { name: "NotAllowedError" })).code).toBe("microphone_denied");
+    expect(micError(Object.assign(new Error("x"), { name: "NotFoundError" })).code).toBe("microphone_missing");
+    expect(micError(Object.assign(new Error("x"), { name: "NotReadableError" })).code).toBe("microphone_busy");
+    const missing = micError(Object.assign(new Error("this window has no microphone access (getUserMedia is missing)"), { name: "NotSupportedError" }));
+    expect(missing).toEqual({ code: "microphone", message: "Cannot open the microphone: this window has no microphone access (getUserMedia is missing)" });
+  });
+});
