@@ -7,6 +7,7 @@
 
 mod events;
 mod logging;
+mod media;
 mod rpc;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
@@ -84,8 +85,10 @@ pub fn run() {
             let shell = tauri::async_runtime::block_on(start_core(data_dir))?;
             events::forward(shell.app.clone(), tauri_app.handle().clone());
             tauri_app.manage(shell);
+            media::enable_media_stream(tauri_app);
             Ok(())
         })
+        .on_permission_request(media::permission)
         .invoke_handler(tauri::generate_handler![rpc::rpc])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

@@ -29,4 +29,5 @@ mod realtime_tools;
 mod setup;
 mod sim_endings;
 mod store;
+mod talk;
 mod webhooks;

@@ -303,6 +303,7 @@ export interface Commands {
   };
   "engine.settings.get": { args: Record<string, never>; response: EngineSettings };
   "engine.settings.set": { args: Partial<EngineSettings>; response: EngineSettings };
+  "ui.endpoint": { args: Record<string, never>; response: UiEndpoint };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
   "call.list": { args: CallListArgs; response: BoardCall[] };
@@ -834,4 +835,13 @@ export interface ContactPage {
   contacts: Contact[];
   next_before: number | null;
   total: number | null;
+}
+
+/** `ui.endpoint`: the UI listener for WebSockets (live audio) from the desktop window. */
+export interface UiEndpoint {
+  /** `http://127.0.0.1:PORT` */
+  base_url: string;
+  /** `ws://127.0.0.1:PORT` */
+  ws_url: string;
+  token: string;
 }

@@ -4,7 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { ApiError } from "../api/error";
-import type { CampaignEvent } from "../api/types";
+import type { CampaignEvent, UiEndpoint } from "../api/types";
 import { uploadInPieces } from "./pieces";
 import type { Platform } from "./types";
 
@@ -22,8 +22,21 @@ export function tauriPlatform(): Platform {
       throw ApiError.from(e);
     }
   }
+  // Live audio (listen, talk) streams over the UI listener's WebSockets, not IPC: ask once where it is.
+  let endpoint: Promise<UiEndpoint> | null = null;
+  async function socketUrl(path: string): Promise<string | null> {
+    endpoint ??= call<UiEndpoint>("ui.endpoint");
+    try {
+      const e = await endpoint;
+      return `${e.ws_url}${path}?token=${encodeURIComponent(e.token)}`;
+    } catch (err) {
+      endpoint = null;
+      throw err;
+    }
+  }
   return {
     transport: "desktop",
+    socketUrl,
     call,
     upload: (file, onProgress) => uploadInPieces(call, file, onProgress),
     subscribe(handler) {

@@ -22,4 +22,9 @@ export interface Platform {
   listenUrl?(callId: number): string | null;
   /** The URL of a call's recording for an <audio> element, or null where unavailable. */
   recordingUrl?(callId: number): string | null;
+  /**
+   * A WebSocket URL (with the token) for a path on the UI listener, e.g. `/api/agents/3/talk`; null where
+   * there is none. The desktop window asks the core for the listener's address (`ui.endpoint`).
+   */
+  socketUrl?(path: string): Promise<string | null>;
 }

@@ -180,3 +180,12 @@ describe("upload", () => {
     await expect(p.upload(new File(["x"], "x.csv"))).rejects.toMatchObject({ code: "validation" });
   });
 });
+
+describe("socketUrl", () => {
+  it("points live-audio sockets at this origin with the token", async () => {
+    const p = createWebPlatform({ token: "a/b", origin: "http://127.0.0.1:9" });
+    await expect(p.socketUrl?.("/api/agents/3/talk")).resolves.toBe("ws://127.0.0.1:9/api/agents/3/talk?token=a%2Fb");
+    const none = createWebPlatform({ token: null, origin: "http://127.0.0.1:9" });
+    await expect(none.socketUrl?.("/api/agents/3/talk")).resolves.toBeNull();
+  });
+});

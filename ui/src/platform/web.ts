@@ -194,6 +194,10 @@ export function createWebPlatform(opts: WebOptions): Platform {
       if (!token) return null;
       return `${origin}/api/calls/${callId}/recording?token=${encodeURIComponent(token)}`;
     },
+    socketUrl(path) {
+      if (!token) return Promise.resolve(null);
+      return Promise.resolve(`${origin.replace(/^http/, "ws")}${path}?token=${encodeURIComponent(token)}`);
+    },
   };
 }
 

@@ -12,6 +12,7 @@ mod campaigns;
 pub mod contacts;
 mod demo;
 mod elevenlabs;
+mod endpoint;
 mod engine;
 pub mod error;
 pub mod imports;
@@ -157,6 +158,7 @@ command_table! {
     "contact.callback" => engine::callback: engine::CallbackArgs => engine::CallbackResult,
     "engine.settings.get" => engine::settings_get: NoArgs => crate::engine::settings::EngineSettings,
     "engine.settings.set" => engine::settings_set: serde_json::Value => crate::engine::settings::EngineSettings,
+    "ui.endpoint" => endpoint::ui_endpoint: NoArgs => endpoint::UiEndpoint,
 }
 
 /// Runs one command.

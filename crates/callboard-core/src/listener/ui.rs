@@ -41,6 +41,7 @@ pub fn router(app: Arc<App>, ui_dir: Option<PathBuf>) -> Router {
         .route("/rpc", post(rpc))
         .route("/events", get(events))
         .route("/calls/{id}/listen", get(listen))
+        .route("/agents/{id}/talk", get(talk))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // Uploads stream to disk under their own, larger limit.
         .merge(super::ui_files::routes())
@@ -152,6 +153,13 @@ async fn listen(State(app): State<Arc<App>>, Path(id): Path<i64>, ws: WebSocketU
             format!("call {id} has no live audio (it has ended, or its provider sends no media stream)"),
         )),
     }
+}
+
+/// "Talk to agent" (see `media::talk`): always upgrades, so the browser can read why a session could not
+/// start (an `error` frame with `{code, message}`; a refused upgrade shows a browser nothing).
+async fn talk(State(app): State<Arc<App>>, Path(id): Path<i64>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(crate::media::routes::MAX_MESSAGE)
+        .on_upgrade(move |socket| crate::media::talk::run(app, socket, id))
 }
 
 /// Pushes event batches to one UI until it goes away.

@@ -14,6 +14,9 @@ pub mod marks;
 pub mod pipeline;
 pub mod routes;
 pub mod session;
+pub mod sim_agent;
+pub mod talk;
+pub mod talk_audio;
 pub mod wav;
 
 use std::{

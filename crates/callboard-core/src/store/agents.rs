@@ -59,3 +59,12 @@ pub fn insert(conn: &Connection, a: &AgentSettings, now: &str) -> StoreResult<Ag
     )?;
     get(conn, conn.last_insert_rowid())
 }
+
+/// An agent and its id at its provider (`external_id`), for starting a conversation outside a call
+/// ("Talk to agent").
+pub fn with_external_id(conn: &Connection, id: i64) -> StoreResult<(Agent, Option<String>)> {
+    let agent = get(conn, id)?;
+    let external: Option<String> =
+        conn.query_row("SELECT external_id FROM agents WHERE id = ?1", [id], |r| r.get(0))?;
+    Ok((agent, external.filter(|e| !e.trim().is_empty())))
+}

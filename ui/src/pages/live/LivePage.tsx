@@ -7,6 +7,7 @@ import { IconLive, IconSearch, IconX } from "../../components/Icons";
 import { href } from "../../lib/router";
 import { providerLabel } from "../../lib/labels";
 import { useSecond } from "../../lib/ticker";
+import { TalkLauncher } from "../talk/TalkLauncher";
 import { CallDrawer } from "./CallDrawer";
 import { CallRow } from "./CallRow";
 import { counts, DEFAULT_FILTERS, moveSelection, visibleCalls, type BoardFilters, type Scope, type SortKey } from "./board";
@@ -153,6 +154,7 @@ export function LivePage() {
 
   return (
     <div className="page page-wide" data-testid="live-page">
+      <TalkLauncher />
       <div className="stats">
         <div className="stat">
           <div className="stat-label">

@@ -59,10 +59,17 @@ export function useListen(callId: number): Listen {
   const [error, setError] = useState<string | null>(null);
   const live = useRef<{ ws: WebSocket; ctx: AudioContext | null; timer: ReturnType<typeof setInterval> } | null>(null);
 
+  // Bumped by stop(), so a socket URL that arrives after the user stopped is not used.
+  const attempt = useRef(0);
+
   const stop = useCallback(() => {
+    attempt.current += 1;
     const l = live.current;
     live.current = null;
-    if (!l) return;
+    if (!l) {
+      setState((s) => (s === "connecting" ? "off" : s));
+      return;
+    }
     clearInterval(l.timer);
     l.ws.onclose = null;
     l.ws.close();
@@ -70,14 +77,8 @@ export function useListen(callId: number): Listen {
     setState((s) => (s === "error" ? s : "off"));
   }, []);
 
-  const start = useCallback(() => {
+  const begin = useCallback((url: string) => {
     if (live.current) return;
-    const url = platform().listenUrl?.(callId);
-    if (!url) {
-      setState("error");
-      setError("Listening is not available in this window.");
-      return;
-    }
     let ctx: AudioContext | null = null;
     try {
       ctx = new AudioContext({ sampleRate: 48000, latencyHint: "interactive" });
@@ -135,7 +136,35 @@ export function useListen(callId: number): Listen {
     live.current = { ws, ctx, timer };
     setError(null);
     setState("connecting");
-  }, [callId]);
+  }, []);
+
+  const start = useCallback(() => {
+    if (live.current) return;
+    const unavailable = () => {
+      setState("error");
+      setError("Listening is not available in this window.");
+    };
+    const p = platform();
+    const direct = p.listenUrl?.(callId);
+    if (direct) return begin(direct);
+    if (!p.socketUrl) return unavailable();
+    // The desktop window asks the core where the UI listener is first.
+    const mine = ++attempt.current;
+    setError(null);
+    setState("connecting");
+    p.socketUrl(`/api/calls/${callId}/listen`).then(
+      (url) => {
+        if (mine !== attempt.current) return;
+        if (url) begin(url);
+        else unavailable();
+      },
+      (e: unknown) => {
+        if (mine !== attempt.current) return;
+        setState("error");
+        setError(`Cannot reach the call's audio: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
+  }, [callId, begin]);
 
   useEffect(() => stop, [stop]);
   return { state, ...stats, error, start, stop };
