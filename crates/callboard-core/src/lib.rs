@@ -16,6 +16,7 @@ pub mod listener;
 pub mod live;
 pub mod media;
 pub mod media_tap;
+pub mod openai;
 pub mod paths;
 pub mod phone;
 pub mod providers;

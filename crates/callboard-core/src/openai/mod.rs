@@ -1,0 +1,14 @@
+//! OpenAI Realtime agents: the profile and its validation (`profile`, `intake`), the rendered and versioned
+//! system prompt (`prompt`), the GA session object built from them (`session_config`), what a call needs to
+//! start a session (`setup`), model prices and SIP settings (`settings`), and Realtime SIP: the REST client
+//! for accept/reject/refer/hangup (`rest`) and the `/webhooks/openai` route that decides incoming calls
+//! (`sip`).
+
+pub mod intake;
+pub mod profile;
+pub mod prompt;
+pub mod rest;
+pub mod session_config;
+pub mod settings;
+pub mod setup;
+pub mod sip;
