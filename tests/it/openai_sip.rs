@@ -10,6 +10,7 @@ use std::{
 
 use axum::{Router, body::Bytes, extract::Path, http::HeaderMap, routing::post};
 use callboard_core::{
+    clock::Clock,
     secret_store::{Credentials, EnvOverrides, MemoryStore},
     webhooks::sig_openai,
 };
@@ -17,6 +18,9 @@ use callboard_testkit::{Served, TestApp};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+
+/// The command prefixes this file round-trips (api.rs leaves them to it).
+pub const OPENAI_COMMAND: [&str; 3] = ["openai.", "agent.openai.", "agent.prompt_"];
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -92,7 +96,13 @@ async fn served(base: &str) -> Result<Served, Box<dyn std::error::Error>> {
     Ok(t.serve().await?)
 }
 
-async fn post(s: &Served, id: &str, ts: i64, sig: &str, body: &str) -> Result<(u16, Value), reqwest::Error> {
+async fn deliver(
+    s: &Served,
+    id: &str,
+    ts: i64,
+    sig: &str,
+    body: &str,
+) -> Result<(u16, Value), reqwest::Error> {
     let resp = s
         .http
         .post(format!("{}/webhooks/openai", s.public_base()))
@@ -115,7 +125,7 @@ async fn incoming(
     let body = fixture("webhooks/realtime_call_incoming.json").replace(FIXTURE_CALL, call_id);
     let ts = s.test.clock.now().as_second();
     let sig = sig_openai::sign(SECRET, webhook_id, ts, body.as_bytes())?;
-    Ok(post(s, webhook_id, ts, &sig, &body).await?)
+    Ok(deliver(s, webhook_id, ts, &sig, &body).await?)
 }
 
 /// An OpenAI Realtime agent with the given weekly hours, set to answer SIP calls.
@@ -183,7 +193,7 @@ async fn an_incoming_call_is_journaled_then_accepted_with_the_profile_session() 
     let req: Value = serde_json::from_str(&fixture("webhooks/realtime_call_incoming.request.json"))?;
     let h = &req["headers"];
     let body = fixture("webhooks/realtime_call_incoming.json");
-    let (status, answer) = post(
+    let (status, answer) = deliver(
         &s,
         h["webhook-id"].as_str().unwrap_or(""),
         1_795_000_000,
@@ -244,7 +254,7 @@ async fn an_incoming_call_is_journaled_then_accepted_with_the_profile_session() 
     );
 
     // The same delivery again: 200 duplicate. The same call under a new webhook-id: not decided twice.
-    let (status, answer) = post(
+    let (status, answer) = deliver(
         &s,
         h["webhook-id"].as_str().unwrap_or(""),
         1_795_000_000,
@@ -278,12 +288,12 @@ async fn outside_hours_is_rejected_or_referred_and_bad_signatures_apply_nothing(
         now,
         body.as_bytes(),
     )?;
-    let (status, answer) = post(&s, "wh_forged", now, &forged, &body).await?;
+    let (status, answer) = deliver(&s, "wh_forged", now, &forged, &body).await?;
     assert_eq!((status, answer["code"].as_str()), (401, Some("bad_signature")));
     // Stale: signed six minutes ago with the right secret.
     let old = now - 360;
     let stale = sig_openai::sign(SECRET, "wh_stale", old, body.as_bytes())?;
-    assert_eq!(post(&s, "wh_stale", old, &stale, &body).await?.0, 401);
+    assert_eq!(deliver(&s, "wh_stale", old, &stale, &body).await?.0, 401);
     assert!(sip_calls(&s).await?.is_empty());
     assert_eq!(s.test.app.webhooks.guard.rejected_total(), 2);
 
@@ -352,6 +362,20 @@ async fn profiles_are_validated_and_prices_have_published_defaults() -> TestResu
     let again = s.rpc("openai.prices.get", json!({})).await?.body;
     assert_eq!(again["models"]["gpt-realtime-2.1-mini"]["audio_input"], 9.5);
 
+    let sip = s.rpc("openai.sip.get", json!({})).await?;
+    assert_eq!(sip.body["agent_id"].as_i64(), Some(agent_id));
+    let preview = s
+        .rpc(
+            "agent.prompt_preview",
+            json!({ "agent_id": agent_id, "profile": profile }),
+        )
+        .await?;
+    assert_eq!(preview.code(), "validation", "a draft is checked like a save");
+    let versions = s
+        .rpc("agent.prompt_versions", json!({ "agent_id": agent_id }))
+        .await?;
+    assert_eq!(versions.body, json!([]), "no call has used it yet");
+
     // A non-OpenAI agent cannot answer SIP calls.
     let sim = s
         .rpc("agent.create", json!({ "name": "Sim", "provider": "sim" }))
@@ -364,6 +388,22 @@ async fn profiles_are_validated_and_prices_have_published_defaults() -> TestResu
         )
         .await?;
     assert_eq!(refused.status, 400);
+    let covered = [
+        "agent.openai.get",
+        "agent.openai.set",
+        "agent.prompt_preview",
+        "agent.prompt_versions",
+        "openai.prices.get",
+        "openai.prices.set",
+        "openai.sip.get",
+        "openai.sip.set",
+    ];
+    let all: Vec<&str> = callboard_core::api::COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| OPENAI_COMMAND.iter().any(|p| c.starts_with(p)))
+        .collect();
+    assert_eq!(all, covered, "every OpenAI command is round-tripped in this file");
     s.stop().await;
     Ok(())
 }

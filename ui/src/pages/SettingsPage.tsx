@@ -5,6 +5,7 @@ import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
+import { OpenAiPanel } from "./settings/OpenAiPanel";
 import { NotificationSettings } from "./NotificationSettings";
 import { WebhooksCard } from "./settings/WebhooksCard";
 import { BackupPanel, GeneralForm } from "./setup/MaintenancePanels";
@@ -109,6 +110,7 @@ export function SettingsPage() {
 
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
       <ElevenLabsPanel />
+      <OpenAiPanel />
 
       <section className="card settings-card">
         <header className="settings-head">
