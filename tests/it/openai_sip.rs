@@ -8,7 +8,16 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, body::Bytes, extract::Path, http::HeaderMap, routing::post};
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{
+        Path,
+        ws::{Message, WebSocketUpgrade},
+    },
+    http::HeaderMap,
+    routing::{get, post},
+};
 use callboard_core::{
     clock::Clock,
     secret_store::{Credentials, EnvOverrides, MemoryStore},
@@ -41,11 +50,45 @@ struct Seen {
     body: Value,
 }
 
-/// OpenAI's call-control endpoints on `127.0.0.1:0`; every request is sent down the channel.
+/// OpenAI's call-control endpoints on `127.0.0.1:0`; every request is sent down the channel. The control
+/// socket (`GET /v1/realtime?call_id=`) says one caller line and one agent line, reports what the client sends
+/// (path `ws`), and closes once the call is hung up.
 async fn mock_openai() -> std::io::Result<(String, mpsc::UnboundedReceiver<Seen>)> {
     let (tx, rx) = mpsc::unbounded_channel();
     let tx = Arc::new(Mutex::new(tx));
-    let app = Router::new().route(
+    let hung_up = Arc::new(tokio::sync::Notify::new());
+    let (ws_tx, ws_hung_up) = (tx.clone(), hung_up.clone());
+    let control = get(move |upgrade: WebSocketUpgrade| {
+        let (tx, hung_up) = (ws_tx.clone(), ws_hung_up.clone());
+        async move {
+            upgrade.on_upgrade(move |mut socket| async move {
+                for event in [
+                    json!({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1",
+                           "content_index": 0, "transcript": "My basement is flooding."}),
+                    json!({"type": "response.output_audio_transcript.done", "response_id": "resp_1", "item_id": "item_2",
+                           "output_index": 0, "content_index": 0, "transcript": "I am sorry to hear that."}),
+                ] {
+                    let _ = socket.send(Message::Text(event.to_string().into())).await;
+                }
+                loop {
+                    tokio::select! {
+                        () = hung_up.notified() => break,
+                        frame = socket.recv() => match frame {
+                            Some(Ok(Message::Text(t))) => {
+                                let seen = Seen { path: "ws".into(), auth: String::new(),
+                                    body: serde_json::from_str(t.as_str()).unwrap_or(Value::Null) };
+                                let _ = tx.lock().map(|t| t.send(seen));
+                            }
+                            Some(Ok(_)) => {}
+                            _ => break,
+                        },
+                    }
+                }
+                let _ = socket.send(Message::Close(None)).await;
+            })
+        }
+    });
+    let app = Router::new().route("/v1/realtime", control).route(
         "/v1/realtime/calls/{id}/{action}",
         post(
             move |Path((id, action)): Path<(String, String)>, headers: HeaderMap, body: Bytes| {
@@ -76,6 +119,16 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn st
     Ok(tokio::time::timeout(Duration::from_secs(20), rx.recv())
         .await?
         .ok_or("the mock stopped")?)
+}
+
+/// The next REST request (control socket frames skipped).
+async fn next_rest(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn std::error::Error>> {
+    loop {
+        let seen = next(rx).await?;
+        if seen.path != "ws" {
+            return Ok(seen);
+        }
+    }
 }
 
 async fn served(base: &str) -> Result<Served, Box<dyn std::error::Error>> {
@@ -207,7 +260,7 @@ async fn an_incoming_call_is_journaled_then_accepted_with_the_profile_session() 
         "{answer}"
     );
 
-    let seen = next(&mut rx).await?;
+    let seen = next_rest(&mut rx).await?;
     assert_eq!(seen.path, format!("/v1/realtime/calls/{FIXTURE_CALL}/accept"));
     assert_eq!(seen.auth, format!("Bearer {API_KEY}"));
     let preview = s
@@ -267,7 +320,10 @@ async fn an_incoming_call_is_journaled_then_accepted_with_the_profile_session() 
     assert_eq!(status, 200);
     // A different call afterwards is the next request the mock sees: nothing was sent for the repeats.
     incoming(&s, "wh_second_call", "rtc_second").await?;
-    assert_eq!(next(&mut rx).await?.path, "/v1/realtime/calls/rtc_second/accept");
+    assert_eq!(
+        next_rest(&mut rx).await?.path,
+        "/v1/realtime/calls/rtc_second/accept"
+    );
     assert_eq!(sip_calls(&s).await?.len(), 2);
     s.stop().await;
     Ok(())
@@ -299,7 +355,7 @@ async fn outside_hours_is_rejected_or_referred_and_bad_signatures_apply_nothing(
 
     // Closed: rejected with 480 (the fixture's reject shape).
     incoming(&s, "wh_closed", "rtc_closed").await?;
-    let seen = next(&mut rx).await?;
+    let seen = next_rest(&mut rx).await?;
     assert_eq!(seen.path, "/v1/realtime/calls/rtc_closed/reject");
     assert_eq!(seen.body, json!({ "status_code": 480 }));
     let documented: Value = serde_json::from_str(&fixture("rest/calls_reject_request.json"))?;
@@ -310,7 +366,7 @@ async fn outside_hours_is_rejected_or_referred_and_bad_signatures_apply_nothing(
     sip["agent_id"] = json!(agent_id);
     assert_eq!(s.rpc("openai.sip.set", sip).await?.status, 200);
     incoming(&s, "wh_refer", "rtc_refer").await?;
-    let seen = next(&mut rx).await?;
+    let seen = next_rest(&mut rx).await?;
     assert_eq!(seen.path, "/v1/realtime/calls/rtc_refer/refer");
     let documented: Value = serde_json::from_str(&fixture("rest/calls_refer_request.json"))?;
     assert_eq!(seen.body, documented, "tel:+14155550123, as documented");
@@ -404,6 +460,68 @@ async fn profiles_are_validated_and_prices_have_published_defaults() -> TestResu
         .filter(|c| OPENAI_COMMAND.iter().any(|p| c.starts_with(p)))
         .collect();
     assert_eq!(all, covered, "every OpenAI command is round-tripped in this file");
+    s.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_accepted_call_feeds_the_live_view_and_hangs_up_from_the_console() -> TestResult {
+    let (base, mut rx) = mock_openai().await?;
+    let s = served(&base).await?;
+    sip_agent(&s, ALWAYS, sip_settings(true)).await?;
+    // What launch does: the console acts on SIP calls through their dialer.
+    let mut controls = HashMap::new();
+    callboard_core::openai::sip_dialer::add_to(&s.test.app, &mut controls);
+    s.test.app.call_controls.set(controls);
+    let mut events = s.test.app.events.subscribe();
+    incoming(&s, "wh_live", "rtc_live").await?;
+    assert_eq!(
+        next_rest(&mut rx).await?.path,
+        "/v1/realtime/calls/rtc_live/accept"
+    );
+    // The control socket opens with the call id and asks the agent to speak first.
+    let first = next(&mut rx).await?;
+    assert_eq!(
+        (first.path.as_str(), &first.body),
+        ("ws", &json!({ "type": "response.create" }))
+    );
+
+    let mut lines = Vec::new();
+    while lines.len() < 2 {
+        let batch = tokio::time::timeout(Duration::from_secs(20), events.next_batch())
+            .await?
+            .ok_or("the bus closed")?;
+        for e in batch {
+            if let callboard_core::events::Event::CallTranscript { role, text, .. } = e {
+                lines.push((role, text));
+            }
+        }
+    }
+    assert_eq!(
+        lines,
+        [
+            ("contact".to_owned(), "My basement is flooding.".to_owned()),
+            ("agent".to_owned(), "I am sorry to hear that.".to_owned())
+        ]
+    );
+
+    // Hang up from the console: the REST hangup reaches OpenAI and the call ends on the board.
+    let board = s
+        .rpc("call.list", json!({ "provider": "openai-sip" }))
+        .await?
+        .body;
+    let id = board[0]["id"].as_i64().ok_or("no SIP call on the board")?;
+    assert_eq!(board[0]["status"], "in_progress");
+    let detail = s.rpc("call.get", json!({ "id": id })).await?.body;
+    assert_eq!(detail["capabilities"]["hang_up"], true, "{detail}");
+    let hung = s.rpc("call.hang_up", json!({ "id": id })).await?;
+    assert_eq!(hung.status, 200, "{:?}", hung.body);
+    assert_eq!(
+        next_rest(&mut rx).await?.path,
+        "/v1/realtime/calls/rtc_live/hangup"
+    );
+    let after = s.rpc("call.get", json!({ "id": id })).await?.body;
+    assert_eq!(after["call"]["status"], "completed", "{after}");
     s.stop().await;
     Ok(())
 }

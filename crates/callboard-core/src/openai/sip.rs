@@ -15,16 +15,11 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    profile::OpenaiProfile,
-    rest::CallsClient,
-    settings::{self, SipSettings},
-    setup,
-};
+pub use super::sip_decide::{Decision, decide};
+use super::{rest::CallsClient, settings, setup};
 use crate::{
     app::App,
     clock::to_db,
@@ -36,7 +31,6 @@ use crate::{
         calls, openai_profiles,
         openai_profiles::SipCall,
     },
-    validation,
     webhooks::{SignatureError, routes::BODY_LIMIT, sig_openai},
 };
 
@@ -52,72 +46,6 @@ pub fn router(app: Arc<App>) -> Router {
             post(incoming).layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .with_state(app)
-}
-
-/// What to do with an incoming SIP call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    Accept,
-    Reject { status_code: u16, reason: String },
-    Refer { target_uri: String, reason: String },
-}
-
-impl Decision {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::Reject { .. } => "reject",
-            Decision::Refer { .. } => "refer",
-        }
-    }
-
-    fn reason(&self) -> &str {
-        match self {
-            Decision::Accept => "",
-            Decision::Reject { reason, .. } | Decision::Refer { reason, .. } => reason,
-        }
-    }
-}
-
-/// Decides a call from the SIP settings, the answering agent's profile, the time and the SIP calls already
-/// in progress. Pure: the engine's calling-window rules evaluate the org's hours in its own zone.
-pub fn decide(
-    sip: &SipSettings,
-    profile: Option<&OpenaiProfile>,
-    now: Timestamp,
-    in_flight: i64,
-) -> Decision {
-    let Some(profile) = profile else {
-        return Decision::Reject {
-            status_code: 480,
-            reason: "no OpenAI Realtime agent is set to answer SIP calls".into(),
-        };
-    };
-    let hours = &profile.org.hours;
-    let open = validation::zone(&hours.timezone).is_some_and(|tz| hours.window.is_open(now, &tz));
-    if !open {
-        let reason = format!("outside {}'s opening hours", profile.org.name);
-        return match (&profile.escalation.transfer_to, sip.reject_outside_hours) {
-            (Some(to), false) => Decision::Refer {
-                target_uri: format!("tel:{to}"),
-                reason,
-            },
-            _ => Decision::Reject {
-                status_code: 480,
-                reason,
-            },
-        };
-    }
-    if in_flight >= i64::from(sip.max_concurrent) {
-        return Decision::Reject {
-            status_code: 486,
-            reason: format!(
-                "{in_flight} SIP calls in progress (the limit is {})",
-                sip.max_concurrent
-            ),
-        };
-    }
-    Decision::Accept
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,9 +148,10 @@ async fn incoming(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         match record_decision(&app, id, call_id.clone(), now).await {
             Ok(Some((decision, call, session))) => {
                 emit(&app, id, &kind, "applied");
+                let row = call.id;
                 app.events.emit(Event::CallChanged { call });
                 let app = app.clone();
-                tokio::spawn(async move { send_decision(&app, &call_id, decision, session).await });
+                tokio::spawn(async move { send_decision(&app, &call_id, row, decision, session).await });
             }
             Ok(None) => emit(&app, id, &kind, "applied"),
             Err(e) => tracing::error!(error = %e, "cannot record the SIP call decision"),
@@ -320,14 +249,15 @@ async fn record_decision(
 }
 
 /// Sends the decision to OpenAI and records how it went (a failed accept ends the call row).
-async fn send_decision(app: &Arc<App>, call_id: &str, decision: Decision, session: Option<Value>) {
+async fn send_decision(app: &Arc<App>, call_id: &str, row: i64, decision: Decision, session: Option<Value>) {
     let credentials = app.credentials();
     let creds = tokio::task::spawn_blocking(move || credentials.openai()).await;
+    let mut follow = None;
     let result = match creds {
         Ok(Ok(c)) => match c.api_key {
             Some(key) => {
-                let client = CallsClient::new(&c.base_url, key);
-                match &decision {
+                let client = CallsClient::new(&c.base_url, key.clone());
+                let sent = match &decision {
                     Decision::Accept => {
                         client
                             .accept(call_id, session.as_ref().unwrap_or(&Value::Null))
@@ -335,13 +265,26 @@ async fn send_decision(app: &Arc<App>, call_id: &str, decision: Decision, sessio
                     }
                     Decision::Reject { status_code, .. } => client.reject(call_id, *status_code).await,
                     Decision::Refer { target_uri, .. } => client.refer(call_id, target_uri).await,
+                };
+                if sent.is_ok() && decision == Decision::Accept {
+                    follow = Some((c.base_url.clone(), key));
                 }
-                .map_err(|e| e.to_string())
+                sent.map_err(|e| e.to_string())
             }
             None => Err("no OpenAI API key is set".to_owned()),
         },
         _ => Err("cannot read the OpenAI credentials".to_owned()),
     };
+    if let Some((base_url, key)) = follow {
+        // The live view: transcripts and the end of the call, from the call's control socket.
+        tokio::spawn(super::sip_control::follow(
+            app.clone(),
+            base_url,
+            key,
+            call_id.to_owned(),
+            row,
+        ));
+    }
     if let Err(e) = &result {
         tracing::warn!(call_id, decision = decision.name(), error = %e, "OpenAI did not take the SIP decision");
     }
@@ -408,45 +351,4 @@ async fn reject(app: &Arc<App>, e: SignatureError, kept: Value, now: String) -> 
         StatusCode::UNAUTHORIZED,
         json!({ "code": "bad_signature", "message": e.to_string() }),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> Timestamp {
-        s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
-    #[test]
-    fn decisions_follow_hours_capacity_and_settings() {
-        let mut p = OpenaiProfile::starter("Clinic", "marin", "en", "");
-        p.org.hours.timezone = "Asia/Kuwait".into();
-        let sip = SipSettings::default();
-        let open = at("2026-11-23T08:00:00Z"); // Monday 11:00 in Kuwait
-        let closed = at("2026-11-23T16:00:00Z"); // 19:00
-        assert_eq!(decide(&sip, Some(&p), open, 0), Decision::Accept);
-        assert!(matches!(
-            decide(&sip, None, open, 0),
-            Decision::Reject { status_code: 480, .. }
-        ));
-        assert!(matches!(
-            decide(&sip, Some(&p), open, 5),
-            Decision::Reject { status_code: 486, .. }
-        ));
-        assert!(matches!(
-            decide(&sip, Some(&p), closed, 0),
-            Decision::Reject { status_code: 480, .. }
-        ));
-        p.escalation.transfer_to = Some("+96550001234".into());
-        let refer_after_hours = SipSettings {
-            reject_outside_hours: false,
-            ..SipSettings::default()
-        };
-        assert_eq!(decide(&refer_after_hours, Some(&p), closed, 0).name(), "refer");
-        assert!(matches!(
-            decide(&refer_after_hours, Some(&p), closed, 0),
-            Decision::Refer { target_uri, .. } if target_uri == "tel:+96550001234"
-        ));
-    }
 }
