@@ -470,7 +470,7 @@ export interface CampaignStats {
   per_minute: Bucket[];
 }
 
-export type WebhookProvider = "elevenlabs" | "twilio" | "exotel";
+export type WebhookProvider = "elevenlabs" | "twilio" | "exotel" | "openai";
 export type WebhookStatus = "pending" | "applied" | "duplicate" | "rejected" | "failed";
 
 /** One row of the webhook journal. */

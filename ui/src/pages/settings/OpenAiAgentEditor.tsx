@@ -308,7 +308,7 @@ function Editor({ agentId, initial, stored }: { agentId: number; initial: Openai
             Version {preview.data.version_id ?? "new (created when a call first uses it)"} ·{" "}
             <span className="mono">{preview.data.hash.slice(0, 12)}</span>
           </div>
-          <pre className="pre-wrap">{preview.data.text}</pre>
+          <pre className="pre-wrap mono">{preview.data.text}</pre>
         </div>
       )}
       <h4>Prompt versions</h4>

@@ -9,6 +9,7 @@ import { ApiError } from "../../api/error";
 import { openaiApi, openaiKeys } from "../../api/openai";
 import type { ModelPrices, OpenaiPrices, OpenaiSip } from "../../api/types";
 import { OpenAiAgentEditor } from "./OpenAiAgentEditor";
+import "../../styles/openai.css";
 
 const PRICE_FIELDS: [keyof ModelPrices, string][] = [
   ["text_input", "Text in"],
