@@ -177,6 +177,8 @@ test("an OpenAI Realtime agent is edited, previewed, chosen for SIP, and answers
   await page.getByTestId("openai-sip-agent").selectOption(String(agent.id));
   for (let i = 0; i < 50 && (await rpc("openai.sip.get")).body.agent_id !== agent.id; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal((await rpc("openai.sip.get")).body.agent_id, agent.id);
+  // Tall enough for the whole panel, so the sticky header does not cover it in the shot.
+  await page.setViewportSize({ width: 1280, height: 3000 });
   await panel.screenshot({ path: join(artifacts, "openai-agent-editor.png") });
 
   // A signed realtime.call.incoming (Standard Webhooks) → accept with the profile's session.

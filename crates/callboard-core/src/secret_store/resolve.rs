@@ -325,7 +325,11 @@ mod tests {
         };
         assert_eq!(key(&[("OPENAI_API_KEY", "sk-sdk")])?.as_deref(), Some("sk-sdk"));
         assert_eq!(
-            key(&[("OPENAI_API_KEY", "sk-sdk"), ("CALLBOARD_OPENAI_API_KEY", "sk-ours")])?.as_deref(),
+            key(&[
+                ("OPENAI_API_KEY", "sk-sdk"),
+                ("CALLBOARD_OPENAI_API_KEY", "sk-ours")
+            ])?
+            .as_deref(),
             Some("sk-ours")
         );
         assert_eq!(key(&[("OPENAI_API_KEY", "  ")])?, None);

@@ -228,7 +228,9 @@ function Editor({ agentId, initial, stored }: { agentId: number; initial: Openai
         ))}
       </fieldset>
       <label className="block">
-        Intake schema (JSON Schema, must have an <code>urgency</code> property)
+        <span>
+          Intake schema (JSON Schema, must have an <code>urgency</code> property)
+        </span>
         <textarea
           className="input mono"
           rows={10}

@@ -45,6 +45,7 @@ export function OpenAiPanel() {
         </p>
       </header>
       <SipForm agents={realtime.map((a) => ({ id: a.id, name: a.name }))} />
+      <div className="openai-body">
       <PricesForm />
       <h3 className="settings-sub">Agents</h3>
       <ul className="plain-list" data-testid="openai-agents">
@@ -82,6 +83,7 @@ export function OpenAiPanel() {
         {createError && <span className="field-error">{createError.message}</span>}
       </div>
       {editing !== null && <OpenAiAgentEditor key={editing} agentId={editing} />}
+      </div>
     </section>
   );
 }
