@@ -112,4 +112,21 @@ mod tests {
             Decision::Refer { target_uri, .. } if target_uri == "tel:+96550001234"
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_accepts_when_closed_full_or_unset(secs in 1_700_000_000i64..1_900_000_000, in_flight in 0i64..20, max in 1u32..10, refer in proptest::bool::ANY) {
+            let p = OpenaiProfile::starter("Clinic", "marin", "en", "");
+            let sip = SipSettings { agent_id: Some(1), max_concurrent: max, reject_outside_hours: !refer };
+            let now = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
+            let open = p.org.hours.window.is_open(now, &jiff::tz::TimeZone::UTC);
+            let d = decide(&sip, Some(&p), now, in_flight);
+            proptest::prop_assert_eq!(d == Decision::Accept, open && in_flight < i64::from(max));
+            // No transfer number: never a refer, whatever the settings.
+            let referred = matches!(d, Decision::Refer { .. });
+            proptest::prop_assert!(!referred, "referred without a number");
+            let unset = matches!(decide(&sip, None, now, in_flight), Decision::Reject { status_code: 480, .. });
+            proptest::prop_assert!(unset, "no agent must reject with 480");
+        }
+    }
 }
