@@ -41,7 +41,8 @@ export function OpenAiPanel() {
         <h2>OpenAI Realtime</h2>
         <p className="muted">
           Speech-to-speech agents with an organisation's rules, structured intake and escalation, and calls arriving through
-          OpenAI's Realtime SIP (webhook <span className="mono">/webhooks/openai</span>).
+          OpenAI's Realtime SIP (webhook <span className="mono">/webhooks/openai</span>). The API key and the webhook secret
+          (<span className="mono">whsec_…</span>) are set under Providers above.
         </p>
       </header>
       <SipForm agents={realtime.map((a) => ({ id: a.id, name: a.name }))} />
