@@ -21,6 +21,7 @@ mod live;
 mod live_feeds;
 mod media;
 mod media_mock;
+mod openai_sip;
 mod phone;
 mod provider_check;
 mod realtime;

@@ -130,7 +130,10 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let mut dialers = providers::dialers(&app, options.sim_speed);
     providers::add_carriers(&app, carriers, &mut dialers);
     // The API acts on calls in flight through the same dialers as the engine.
-    app.call_controls.set(dialers.clone());
+    let mut controls = dialers.clone();
+    // Realtime SIP calls come in; the console still hangs them up and transfers them.
+    crate::openai::sip_dialer::add_to(&app, &mut controls);
+    app.call_controls.set(controls);
     crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
     let engine = Engine::new(app.clone(), dialers).spawn(listeners.shutdown.clone());
     let _elevenlabs_task = providers::elevenlabs::spawn(app.clone(), elevenlabs, listeners.shutdown.clone());

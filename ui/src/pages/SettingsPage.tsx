@@ -5,6 +5,7 @@ import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
+import { OpenAiPanel } from "./settings/OpenAiPanel";
 import { NotificationSettings } from "./NotificationSettings";
 import { GoogleSheetsCard } from "./settings/GoogleSheetsCard";
 import { WebhooksCard } from "./settings/WebhooksCard";
@@ -111,6 +112,7 @@ export function SettingsPage() {
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
       <ElevenLabsPanel />
       <GoogleSheetsCard />
+      <OpenAiPanel />
 
       <section className="card settings-card">
         <header className="settings-head">

@@ -17,6 +17,7 @@ mod engine;
 pub mod error;
 pub mod imports;
 mod info;
+mod openai;
 pub mod setup;
 pub mod sheets;
 mod stats;
@@ -159,6 +160,14 @@ command_table! {
     "engine.settings.get" => engine::settings_get: NoArgs => crate::engine::settings::EngineSettings,
     "engine.settings.set" => engine::settings_set: serde_json::Value => crate::engine::settings::EngineSettings,
     "ui.endpoint" => endpoint::ui_endpoint: NoArgs => endpoint::UiEndpoint,
+    "agent.openai.get" => openai::profile_get: openai::AgentArgs => openai::ProfileOut,
+    "agent.openai.set" => openai::profile_set: openai::SetProfileArgs => openai::ProfileOut,
+    "agent.prompt_preview" => openai::prompt_preview: openai::PreviewArgs => openai::PromptPreview,
+    "agent.prompt_versions" => openai::prompt_versions: openai::AgentArgs => Vec<crate::store::openai_profiles::PromptVersion>,
+    "openai.prices.get" => openai::prices_get: NoArgs => crate::openai::settings::Prices,
+    "openai.prices.set" => openai::prices_set: crate::openai::settings::Prices => crate::openai::settings::Prices,
+    "openai.sip.get" => openai::sip_get: NoArgs => crate::openai::settings::SipSettings,
+    "openai.sip.set" => openai::sip_set: crate::openai::settings::SipSettings => crate::openai::settings::SipSettings,
 }
 
 /// Runs one command.

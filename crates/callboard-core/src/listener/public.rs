@@ -30,10 +30,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn router(app: Arc<App>) -> Router {
     let webhooks = crate::webhooks::routes::router(app.clone());
     let app_for_media = app.clone();
+    let app_for_sip = app.clone();
     let sensitive = [
         header::AUTHORIZATION,
         header::HeaderName::from_static("x-twilio-signature"),
         header::HeaderName::from_static("elevenlabs-signature"),
+        header::HeaderName::from_static("webhook-signature"),
     ];
     // Body limits are per route: the webhook routes set their own (ElevenLabs' audio needs more).
     Router::new()
@@ -42,6 +44,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .merge(webhooks)
+        .merge(crate::openai::sip::router(app_for_sip))
         .merge(crate::media::routes::router(app_for_media))
         .layer(
             ServiceBuilder::new()

@@ -38,11 +38,18 @@ impl EnvOverrides {
     /// Builds overrides from a lookup (a map in tests; clap's parsed flags in the CLI).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> EnvOverrides {
         let present = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let mut secrets: HashMap<SecretName, Secret> = SecretName::ALL
+            .into_iter()
+            .filter_map(|n| present(n.env_var()).map(|v| (n, Secret::new(v))))
+            .collect();
+        // OpenAI's own SDKs read OPENAI_API_KEY; honour it when ours is not set.
+        if !secrets.contains_key(&SecretName::OpenaiApiKey)
+            && let Some(v) = present("OPENAI_API_KEY")
+        {
+            secrets.insert(SecretName::OpenaiApiKey, Secret::new(v));
+        }
         EnvOverrides {
-            secrets: SecretName::ALL
-                .into_iter()
-                .filter_map(|n| present(n.env_var()).map(|v| (n, Secret::new(v))))
-                .collect(),
+            secrets,
             base_urls: BASE_URLS
                 .into_iter()
                 .filter_map(|(p, var, _)| present(var).map(|v| (p, v.trim_end_matches('/').to_owned())))
@@ -307,6 +314,25 @@ mod tests {
         creds.set(SecretName::ElevenlabsApiKey, &Secret::new("xi-abc"))?;
         let shown = format!("{creds:?} {:?} {:?}", creds.openai()?, creds.elevenlabs()?);
         assert!(!shown.contains("sk-xyz") && !shown.contains("xi-abc"), "{shown}");
+        Ok(())
+    }
+
+    #[test]
+    fn openai_api_key_is_read_from_openai_s_own_variable_too() -> Result<(), SecretStoreError> {
+        let key = |pairs: &[(&str, &str)]| -> Result<Option<String>, SecretStoreError> {
+            let creds = Credentials::new(MemoryStore::new(), overrides(pairs), None);
+            Ok(creds.openai()?.api_key.map(|k| k.expose().to_owned()))
+        };
+        assert_eq!(key(&[("OPENAI_API_KEY", "sk-sdk")])?.as_deref(), Some("sk-sdk"));
+        assert_eq!(
+            key(&[
+                ("OPENAI_API_KEY", "sk-sdk"),
+                ("CALLBOARD_OPENAI_API_KEY", "sk-ours")
+            ])?
+            .as_deref(),
+            Some("sk-ours")
+        );
+        assert_eq!(key(&[("OPENAI_API_KEY", "  ")])?, None);
         Ok(())
     }
 }

@@ -25,6 +25,7 @@ pub mod elevenlabs;
 pub mod engine_step;
 pub mod import_templates;
 mod migrate;
+pub mod openai_profiles;
 pub mod settings;
 pub mod stats;
 

@@ -16,6 +16,7 @@ pub mod payload_telephony;
 pub mod routes;
 pub mod sig_elevenlabs;
 pub mod sig_exotel;
+pub mod sig_openai;
 pub mod sig_twilio;
 pub mod source_ip;
 

@@ -6,6 +6,7 @@ export const PROVIDER_NAMES: Record<WebhookProvider, string> = {
   elevenlabs: "ElevenLabs",
   twilio: "Twilio",
   exotel: "Exotel",
+  openai: "OpenAI",
 };
 
 export const STATUS_TEXT: Record<WebhookStatus, string> = {

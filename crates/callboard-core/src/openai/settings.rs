@@ -1,0 +1,192 @@
+//! OpenAI settings kept in the `settings` table: model prices (USD per 1M tokens, per model, editable) and
+//! Realtime SIP (which agent answers, how many SIP calls at once).
+//!
+//! Default prices are OpenAI's published list prices from the model pages
+//! (<https://developers.openai.com/api/docs/models/gpt-realtime-2.1> and `/gpt-realtime-2.1-mini`), as
+//! recorded in our protocol notes (docs/protocols/openai-realtime.md §1.3, researched 2026-11).
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    store::{StoreResult, settings},
+    validation::ValidationError,
+};
+
+pub const PRICES_KEY: &str = "openai.prices";
+pub const SIP_KEY: &str = "openai.sip";
+/// Where the default prices come from (shown in the UI next to them).
+pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/docs/models/gpt-realtime-2.1, gpt-realtime-2.1-mini), 2026-11";
+
+/// USD per 1M tokens for one model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrices {
+    pub text_input: f64,
+    pub text_cached_input: f64,
+    pub text_output: f64,
+    pub audio_input: f64,
+    pub audio_cached_input: f64,
+    pub audio_output: f64,
+}
+
+impl ModelPrices {
+    fn fields(&self) -> [(&'static str, f64); 6] {
+        [
+            ("text_input", self.text_input),
+            ("text_cached_input", self.text_cached_input),
+            ("text_output", self.text_output),
+            ("audio_input", self.audio_input),
+            ("audio_cached_input", self.audio_cached_input),
+            ("audio_output", self.audio_output),
+        ]
+    }
+}
+
+/// Prices by model id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prices {
+    pub models: BTreeMap<String, ModelPrices>,
+    /// Where the numbers come from; `defaults` says whether they are still OpenAI's list prices.
+    #[serde(default)]
+    pub source: String,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        let mut models = BTreeMap::new();
+        models.insert(
+            "gpt-realtime-2.1".to_owned(),
+            ModelPrices {
+                text_input: 4.0,
+                text_cached_input: 0.40,
+                text_output: 24.0,
+                audio_input: 32.0,
+                audio_cached_input: 0.40,
+                audio_output: 64.0,
+            },
+        );
+        models.insert(
+            "gpt-realtime-2.1-mini".to_owned(),
+            ModelPrices {
+                text_input: 0.60,
+                text_cached_input: 0.06,
+                text_output: 2.40,
+                audio_input: 10.0,
+                audio_cached_input: 0.30,
+                audio_output: 20.0,
+            },
+        );
+        Prices {
+            models,
+            source: PRICES_SOURCE.to_owned(),
+        }
+    }
+}
+
+impl Prices {
+    pub fn validate(self) -> Result<Prices, ValidationError> {
+        if self.models.is_empty() || self.models.len() > 20 {
+            return Err(ValidationError::new("models", "give prices for 1 to 20 models"));
+        }
+        for (model, p) in &self.models {
+            if model.trim().is_empty() || model.len() > 64 {
+                return Err(ValidationError::new("models", "a model id is empty or too long"));
+            }
+            for (field, v) in p.fields() {
+                if !v.is_finite() || !(0.0..=10_000.0).contains(&v) {
+                    return Err(ValidationError::new(
+                        "models",
+                        format!("{model}.{field} must be a price between 0 and 10000 USD per 1M tokens"),
+                    ));
+                }
+            }
+        }
+        Ok(Prices {
+            source: self.source.trim().chars().take(300).collect(),
+            ..self
+        })
+    }
+}
+
+/// The stored prices, or the defaults.
+pub fn prices(conn: &Connection) -> StoreResult<Prices> {
+    Ok(settings::get(conn, PRICES_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+/// Realtime SIP settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipSettings {
+    /// The OpenAI Realtime agent that answers SIP calls; `None` rejects every call.
+    pub agent_id: Option<i64>,
+    /// SIP calls in progress at once; more are rejected as busy.
+    pub max_concurrent: u32,
+    /// Reject calls outside the org's opening hours (else they are referred to the transfer number, if any).
+    pub reject_outside_hours: bool,
+}
+
+impl Default for SipSettings {
+    fn default() -> Self {
+        SipSettings {
+            agent_id: None,
+            max_concurrent: 5,
+            reject_outside_hours: true,
+        }
+    }
+}
+
+impl SipSettings {
+    pub fn validate(self) -> Result<SipSettings, ValidationError> {
+        if !(1..=500).contains(&self.max_concurrent) {
+            return Err(ValidationError::new(
+                "max_concurrent",
+                "must be between 1 and 500",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+pub fn sip(conn: &Connection) -> StoreResult<SipSettings> {
+    Ok(settings::get(conn, SIP_KEY)?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_published_prices_and_bad_ones_are_refused() {
+        let p = Prices::default();
+        assert_eq!(p.models["gpt-realtime-2.1"].audio_output, 64.0);
+        assert_eq!(p.models["gpt-realtime-2.1-mini"].text_cached_input, 0.06);
+        assert!(p.clone().validate().is_ok());
+        let mut bad = p.clone();
+        if let Some(m) = bad.models.get_mut("gpt-realtime-2.1") {
+            m.audio_input = -1.0;
+        }
+        let e = bad.validate().err().map(|e| e.message).unwrap_or_default();
+        assert!(e.contains("gpt-realtime-2.1.audio_input"), "{e}");
+        let mut nan = p;
+        if let Some(m) = nan.models.get_mut("gpt-realtime-2.1-mini") {
+            m.text_output = f64::NAN;
+        }
+        assert!(nan.validate().is_err());
+        assert!(
+            SipSettings {
+                max_concurrent: 0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}
