@@ -62,7 +62,12 @@ async fn analytics_count_what_the_calls_did() -> TestResult {
     assert!((cps - 0.35).abs() < 1e-9, "{cps}");
     // Ten days; the 20th is the sixth.
     assert_eq!(a["days"].as_array().map(Vec::len), Some(10));
-    assert!(a["days"][5]["key"].as_str().unwrap_or("").starts_with("2026-11-20T00:00:00"));
+    assert!(
+        a["days"][5]["key"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("2026-11-20T00:00:00")
+    );
     assert_eq!(a["days"][5]["dials"], 2);
     assert_eq!(a["days"][6]["dials"], 2);
     assert_eq!(a["by_campaign"][0]["name"], "Renewals");
@@ -71,7 +76,11 @@ async fn analytics_count_what_the_calls_did() -> TestResult {
     // A tie on dials goes by name.
     assert_eq!(a["by_agent"][0]["name"], "Omar");
     assert_eq!(a["by_agent"][0]["connect_rate"], 0.0);
-    assert_eq!(a["by_agent"][0]["success_rate"], Value::Null, "no connects, no success rate");
+    assert_eq!(
+        a["by_agent"][0]["success_rate"],
+        Value::Null,
+        "no connects, no success rate"
+    );
     assert_eq!(a["by_agent"][1]["success_rate"], 0.5);
     assert_eq!(a["dispositions"], json!([["booked", 1], ["not_interested", 1]]));
     assert_eq!(a["sentiment"], json!([["negative", 1], ["positive", 1]]));

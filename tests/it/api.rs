@@ -265,6 +265,31 @@ async fn every_command_round_trips() -> TestResult {
         2
     );
 
+    // The AI agent's side of a call (realtime.rs runs these with a mock OpenAI Realtime session).
+    let phase = call("call.set_phase", json!({"id": ids[0], "phase": "intake"})).await?;
+    assert_eq!(phase["phase"], "intake", "{phase}");
+    let escalated = call(
+        "call.escalate",
+        json!({"id": ids[0], "reason": "asked for a person"}),
+    )
+    .await?;
+    assert_eq!(escalated["phase"], "escalation", "{escalated}");
+    assert_eq!(
+        call("call.agent_state", json!({"id": ids[0]})).await?["phase"],
+        "escalation"
+    );
+    assert_eq!(
+        call("campaign.realtime_cost", json!({"id": live_campaign})).await?["cost_micros"],
+        0.0
+    );
+    let endpoint = call("ui.endpoint", json!({})).await?;
+    assert!(
+        endpoint["ws_url"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("ws://127.0.0.1:")
+    );
+
     let analytics = call("stats.analytics", json!({"campaign_id": live_campaign})).await?;
     assert_eq!(analytics["totals"]["dials"], 2, "{analytics}");
     assert_eq!(analytics["days"].as_array().map(Vec::len), Some(30));

@@ -132,8 +132,9 @@ pub async fn next_any(mock: &mut MockRealtime) -> Option<Value> {
 pub struct FixtureProfiles(pub RealtimeSetup);
 
 impl RealtimeProfiles for FixtureProfiles {
-    fn setup(&self, _agent_id: i64) -> Result<RealtimeSetup, AgentError> {
-        Ok(self.0.clone())
+    fn setup(&self, _agent_id: i64) -> BoxFuture<'static, Result<RealtimeSetup, AgentError>> {
+        let setup = self.0.clone();
+        Box::pin(async move { Ok(setup) })
     }
 }
 

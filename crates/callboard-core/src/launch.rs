@@ -129,6 +129,11 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let _ = app.elevenlabs.set(elevenlabs.clone());
     let mut dialers = providers::dialers(&app, options.sim_speed);
     providers::add_carriers(&app, carriers, &mut dialers);
+    // Calls whose agent is an OpenAI Realtime profile are bridged to OpenAI when a key is set.
+    let profiles = Arc::new(crate::openai::realtime::StoredProfiles(app.clone()));
+    if !crate::openai::realtime::install_from_credentials(&app, profiles) {
+        tracing::info!("no OpenAI key: calls with OpenAI Realtime agents will end with a clear reason");
+    }
     // The API acts on calls in flight through the same dialers as the engine.
     let mut controls = dialers.clone();
     // Realtime SIP calls come in; the console still hangs them up and transfers them.

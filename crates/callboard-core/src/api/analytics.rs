@@ -24,7 +24,7 @@ const PHRASE_LINES: i64 = 20_000;
 pub struct AnalyticsArgs {
     /// The first day's start (RFC 3339; the UI sends its local midnight). Default: 30 days before `until`.
     pub since: Option<String>,
-    /// The end (exclusive). Default: now.
+    /// The end (exclusive). Default: now (the calls placed this instant included).
     pub until: Option<String>,
     pub campaign_id: Option<i64>,
     pub agent_id: Option<i64>,
@@ -96,7 +96,9 @@ fn rows(groups: Vec<Group>) -> Vec<Row> {
 }
 
 pub async fn analytics(app: &App, _actor: Actor, args: AnalyticsArgs) -> Result<Analytics, ApiError> {
-    let until = time("until", args.until.as_deref())?.unwrap_or_else(|| app.clock.now());
+    // `until` is exclusive: by default just after now, so a call placed this instant counts.
+    let until = time("until", args.until.as_deref())?
+        .unwrap_or_else(|| app.clock.now() + SignedDuration::from_secs(1));
     let since = time("since", args.since.as_deref())?.unwrap_or(until - SignedDuration::from_hours(24 * 30));
     if since >= until {
         return Err(ApiError::new(

@@ -69,7 +69,7 @@ pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &
         None => Err(ApiError::new(
             ErrorCode::Validation,
             format!(
-                "talking to {} agents is not available in this build yet",
+                "talking to {} agents from this computer is not available yet; place a test call instead",
                 agent.provider
             ),
         )),

@@ -68,17 +68,12 @@ pub fn check_schema(schema: &Value) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Checks `data` against the intake schema; `Err` lists every problem as `"<path>: <message>"`.
+/// Checks `data` against the intake schema; `Err` lists the problems as `"<path>: <message>"` (the same
+/// check the Realtime backend runs on `complete_intake`, where the schema is compiled once per call).
 pub fn validate_intake(schema: &Value, data: &Value) -> Result<(), Vec<String>> {
-    let validator = compile(schema).map_err(|e| vec![e.to_string()])?;
-    let errors: Vec<String> = validator
-        .iter_errors(data)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            format!("{}: {e}", if at.is_empty() { "/" } else { at.as_str() })
-        })
-        .collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    crate::openai::realtime::intake::IntakeSchema::compile(schema)
+        .map_err(|e| vec![e])?
+        .validate(data)
 }
 
 #[cfg(test)]

@@ -6,49 +6,13 @@
 
 use serde_json::{Value, json};
 
-use super::profile::{OpenaiProfile, TurnDetection, URGENCY_LEVELS};
+use super::profile::{OpenaiProfile, TurnDetection};
 
-/// The tool definitions for `profile`.
+/// The tool definitions for `profile` (the Realtime backend's three call tools, with the org's schema).
 pub fn tools(profile: &OpenaiProfile) -> Value {
-    json!([
-        {
-            "type": "function",
-            "name": "escalate_to_human",
-            "description": "Escalate the call to a human at once: emergencies, danger, a request for a person, \
-                            distress, or when you are unsure twice in a row.",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "reason": { "type": "string", "description": "Why, in one sentence" },
-                    "urgency": { "type": "string", "enum": URGENCY_LEVELS }
-                },
-                "required": ["reason", "urgency"],
-                "additionalProperties": false
-            }
-        },
-        {
-            "type": "function",
-            "name": "complete_intake",
-            "description": "Submit the caller's details once collected. Errors come back: fix them and call again.",
-            "parameters": {
-                "type": "object",
-                "properties": { "data": profile.org.intake_schema },
-                "required": ["data"],
-                "additionalProperties": false
-            }
-        },
-        {
-            "type": "function",
-            "name": "end_call",
-            "description": "Hang up after you have said goodbye.",
-            "parameters": {
-                "type": "object",
-                "properties": { "reason": { "type": "string" } },
-                "required": ["reason"],
-                "additionalProperties": false
-            }
-        }
-    ])
+    Value::Array(crate::openai::realtime::session_config::call_tools(Some(
+        &profile.org.intake_schema,
+    )))
 }
 
 fn turn_detection(t: &TurnDetection) -> Value {

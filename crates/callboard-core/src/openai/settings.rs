@@ -56,33 +56,52 @@ pub struct Prices {
 }
 
 impl Default for Prices {
+    /// The published prices the Realtime backend's cost figures start from (`realtime::cost`).
     fn default() -> Self {
-        let mut models = BTreeMap::new();
-        models.insert(
-            "gpt-realtime-2.1".to_owned(),
-            ModelPrices {
-                text_input: 4.0,
-                text_cached_input: 0.40,
-                text_output: 24.0,
-                audio_input: 32.0,
-                audio_cached_input: 0.40,
-                audio_output: 64.0,
-            },
-        );
-        models.insert(
-            "gpt-realtime-2.1-mini".to_owned(),
-            ModelPrices {
-                text_input: 0.60,
-                text_cached_input: 0.06,
-                text_output: 2.40,
-                audio_input: 10.0,
-                audio_cached_input: 0.30,
-                audio_output: 20.0,
-            },
-        );
+        use crate::openai::realtime::cost::Prices as Rates;
+        let models = [
+            ("gpt-realtime-2.1", Rates::REALTIME_2_1),
+            ("gpt-realtime-2.1-mini", Rates::REALTIME_2_1_MINI),
+        ]
+        .into_iter()
+        .map(|(m, r)| (m.to_owned(), ModelPrices::from(r)))
+        .collect();
         Prices {
             models,
             source: PRICES_SOURCE.to_owned(),
+        }
+    }
+}
+
+impl From<crate::openai::realtime::cost::Prices> for ModelPrices {
+    fn from(r: crate::openai::realtime::cost::Prices) -> Self {
+        ModelPrices {
+            text_input: r.text_in,
+            text_cached_input: r.text_cached_in,
+            text_output: r.text_out,
+            audio_input: r.audio_in,
+            audio_cached_input: r.audio_cached_in,
+            audio_output: r.audio_out,
+        }
+    }
+}
+
+impl Prices {
+    /// What a call on `model` costs per token: the edited prices when the model has some, else the
+    /// published defaults (transcription is priced per minute, not edited here).
+    pub fn for_call(&self, model: &str) -> crate::openai::realtime::cost::Prices {
+        let defaults = crate::openai::realtime::cost::Prices::for_model(model);
+        match self.models.get(model) {
+            Some(p) => crate::openai::realtime::cost::Prices {
+                text_in: p.text_input,
+                text_cached_in: p.text_cached_input,
+                text_out: p.text_output,
+                audio_in: p.audio_input,
+                audio_cached_in: p.audio_cached_input,
+                audio_out: p.audio_output,
+                ..defaults
+            },
+            None => defaults,
         }
     }
 }

@@ -9,12 +9,8 @@ use serde_json::Value;
 use super::{profile::OpenaiProfile, prompt, session_config::session_config};
 use crate::store::{StoreError, StoreResult, agents, openai_profiles};
 
-/// Where an escalated call goes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EscalationTarget {
-    pub transfer_to: Option<String>,
-    pub transfer_on_escalation: bool,
-}
+/// Where an escalated call goes (the Realtime backend's own policy type).
+pub use crate::openai::realtime::EscalationPolicy as EscalationTarget;
 
 /// Everything a Realtime session for one agent is started with.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -55,7 +55,7 @@ pub(super) async fn connect(
         .ok_or_else(|| AgentError::NotConfigured(format!("call #{call_id} does not exist")))?;
     let agent_id =
         agent_id.ok_or_else(|| AgentError::NotConfigured(format!("call #{call_id} has no agent")))?;
-    let setup = profiles.setup(agent_id)?;
+    let setup = profiles.setup(agent_id).await?;
     let schema = setup
         .intake_schema
         .as_ref()
@@ -80,7 +80,17 @@ pub(super) async fn connect(
         .await
         .map_err(unreachable)?;
     let session = confirmed_session(&mut ws).await?;
-    let prices = config.prices.unwrap_or_else(|| Prices::for_model(&setup.model));
+    // The prices in Settings (editable), unless the config fixes them (tests).
+    let prices = match config.prices {
+        Some(p) => p,
+        None => {
+            let model = setup.model.clone();
+            app.store
+                .read(move |c| crate::openai::settings::prices(c).map(|p| p.for_call(&model)))
+                .await
+                .unwrap_or_else(|_| Prices::for_model(&setup.model))
+        }
+    };
     actions::start_session(&app, call_id, &setup.model, setup.prompt_version).await;
     actions::set_phase(
         &app,

@@ -23,9 +23,10 @@ const MAX_PROBLEMS: usize = 20;
 impl IntakeSchema {
     /// Compiles `schema`; the message names what is wrong with it.
     pub fn compile(schema: &Value) -> Result<IntakeSchema, String> {
-        jsonschema::validator_for(schema)
+        // The same rules as when the profile was saved (`openai::intake::compile`).
+        crate::openai::intake::compile(schema)
             .map(|validator| IntakeSchema { validator })
-            .map_err(|e| format!("the intake schema is not a valid JSON Schema: {e}"))
+            .map_err(|e| format!("the intake schema {}", e.message))
     }
 
     /// `Ok` when `data` conforms; else each problem as `"<pointer>: <message>"` (`/` is the whole object).

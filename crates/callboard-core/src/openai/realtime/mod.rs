@@ -64,9 +64,38 @@ pub struct RealtimeSetup {
     pub first_message: Option<String>,
 }
 
-/// Resolves an agent id to its session configuration (the coordinator implements it over the profiles).
+/// Resolves an agent id to its session configuration ([`StoredProfiles`]: the saved profiles).
 pub trait RealtimeProfiles: Send + Sync {
-    fn setup(&self, agent_id: i64) -> Result<RealtimeSetup, AgentError>;
+    fn setup(&self, agent_id: i64) -> BoxFuture<'static, Result<RealtimeSetup, AgentError>>;
+}
+
+/// The profiles saved with `agent.openai.set`: renders the prompt and records its version (a call runs
+/// with the version it was given).
+pub struct StoredProfiles(pub Arc<App>);
+
+impl RealtimeProfiles for StoredProfiles {
+    fn setup(&self, agent_id: i64) -> BoxFuture<'static, Result<RealtimeSetup, AgentError>> {
+        let app = self.0.clone();
+        Box::pin(async move {
+            let now = crate::clock::to_db(app.clock.now());
+            let s = crate::openai::setup::load(&app.store, agent_id, now)
+                .await
+                .map_err(|e| match e {
+                    crate::store::StoreError::NotFound { .. } => AgentError::NotConfigured(format!(
+                        "agent {agent_id} has no OpenAI Realtime profile: {e}"
+                    )),
+                    other => AgentError::Unreachable(other.to_string()),
+                })?;
+            Ok(RealtimeSetup {
+                model: s.model,
+                session: s.session,
+                intake_schema: s.intake_schema,
+                escalation: s.escalation,
+                prompt_version: s.prompt_version,
+                first_message: Some(s.first_message).filter(|m| !m.trim().is_empty()),
+            })
+        })
+    }
 }
 
 /// Where and how to reach OpenAI, and the limits the backend keeps.

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::RealtimeSetup;
+use crate::openai::profile::URGENCY_LEVELS;
 
 pub const TOOL_ESCALATE: &str = "escalate_to_human";
 pub const TOOL_INTAKE: &str = "complete_intake";
@@ -15,24 +16,27 @@ pub const TOOL_END: &str = "end_call";
 /// The transcription model used when the profile names none (its transcripts feed the safety rules).
 const DEFAULT_TRANSCRIPTION: &str = "gpt-realtime-whisper";
 
-fn tools(intake_schema: Option<&Value>) -> Vec<Value> {
+/// The three call tools the backend carries out; `complete_intake`'s `data` is the org's intake schema.
+pub fn call_tools(intake_schema: Option<&Value>) -> Vec<Value> {
     let data = intake_schema
         .cloned()
         .unwrap_or_else(|| json!({"type": "object"}));
     vec![
         json!({"type": "function", "name": TOOL_ESCALATE,
-            "description": "Hand the call to a human now: the caller asked for a person, it is an emergency, or you cannot help.",
+            "description": "Escalate the call to a human at once: emergencies, danger, a request for a person, \
+                            distress, or when you are unsure twice in a row.",
             "parameters": {"type": "object", "properties": {
-                "reason": {"type": "string", "description": "Why, in one sentence."},
-                "urgency": {"type": "string", "enum": ["low", "normal", "high", "emergency"]}},
-                "required": ["reason", "urgency"]}}),
+                "reason": {"type": "string", "description": "Why, in one sentence"},
+                "urgency": {"type": "string", "enum": URGENCY_LEVELS}},
+                "required": ["reason", "urgency"], "additionalProperties": false}}),
         json!({"type": "function", "name": TOOL_INTAKE,
-            "description": "Submit the caller's completed intake. If it is rejected, fix what the error lists and call again.",
-            "parameters": {"type": "object", "properties": {"data": data}, "required": ["data"]}}),
+            "description": "Submit the caller's details once collected. Errors come back: fix them and call again.",
+            "parameters": {"type": "object", "properties": {"data": data}, "required": ["data"],
+                "additionalProperties": false}}),
         json!({"type": "function", "name": TOOL_END,
-            "description": "End the call after you have said goodbye.",
-            "parameters": {"type": "object", "properties": {
-                "reason": {"type": "string"}}, "required": ["reason"]}}),
+            "description": "Hang up after you have said goodbye.",
+            "parameters": {"type": "object", "properties": {"reason": {"type": "string"}},
+                "required": ["reason"], "additionalProperties": false}}),
     ]
 }
 
@@ -63,7 +67,7 @@ pub fn session_update(setup: &RealtimeSetup) -> Value {
         .into_iter()
         .filter(|t| !matches!(t["name"].as_str(), Some(TOOL_ESCALATE | TOOL_INTAKE | TOOL_END)))
         .collect();
-    all.extend(tools(setup.intake_schema.as_ref()));
+    all.extend(call_tools(setup.intake_schema.as_ref()));
     session["tools"] = Value::Array(all);
     json!({"type": "session.update", "event_id": "cb_session_update", "session": session})
 }

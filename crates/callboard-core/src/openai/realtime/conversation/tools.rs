@@ -94,7 +94,7 @@ impl Conversation {
                 let reason = args["reason"].as_str().unwrap_or("the agent escalated the call");
                 let urgency = args["urgency"]
                     .as_str()
-                    .filter(|u| ["low", "normal", "high", "emergency"].contains(u))
+                    .filter(|u| crate::openai::profile::URGENCY_LEVELS.contains(u))
                     .unwrap_or("normal");
                 self.phase = Phase::Escalation;
                 let (transferring, line) = actions::escalate(
