@@ -4,6 +4,7 @@
 mod api;
 mod backup;
 mod carriers;
+mod carriers_live;
 mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;

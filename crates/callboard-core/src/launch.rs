@@ -93,7 +93,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
                 .read_blocking(Settings::load)
                 .map_err(|e| e.to_string())?;
             let elevenlabs = elevenlabs_config(&app);
-            let carriers = carrier_config(&app);
+            let carriers = providers::carriers::resolve_for(&app)?;
             if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
                 tracing::info!("seeded demo data");
             }
@@ -128,7 +128,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     ));
     let _ = app.elevenlabs.set(elevenlabs.clone());
     let mut dialers = providers::dialers(&app, options.sim_speed);
-    providers::add_carriers(&app, carriers, &mut dialers);
+    providers::carriers::install(&app, carriers, &mut dialers);
     // The API acts on calls in flight through the same dialers as the engine.
     app.call_controls.set(dialers.clone());
     crate::live::recorder::spawn(app.clone(), listeners.shutdown.clone());
@@ -197,25 +197,4 @@ impl providers::elevenlabs::WebhookSecretSink for KeptWebhookSecret {
     }
 }
 
-type CarrierConfig = providers::CarrierConfig;
-
-/// Twilio from the credentials (environment first, then the secret store); Exotel, which also needs a flow
-/// id and account sid, and the agent backend from the environment.
-fn carrier_config(app: &App) -> CarrierConfig {
-    let mut config = CarrierConfig::from_env();
-    if config.twilio.is_none() {
-        match app.credentials().twilio() {
-            Ok(c) => {
-                if let (Some(sid), Some(token)) = (c.account_sid, c.auth_token) {
-                    config.twilio = Some(providers::twilio::TwilioConfig::new(
-                        sid.expose().to_owned(),
-                        token,
-                        c.base_url,
-                    ));
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot read the Twilio credentials; Twilio stays off"),
-        }
-    }
-    config
-}
+type CarrierConfig = providers::carriers::Resolved;
