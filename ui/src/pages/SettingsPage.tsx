@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { CarrierPanel } from "./settings/CarrierPanel";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { NotificationSettings } from "./NotificationSettings";
 import { WebhooksCard } from "./settings/WebhooksCard";
@@ -109,6 +110,8 @@ export function SettingsPage() {
 
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
       <ElevenLabsPanel />
+      <CarrierPanel provider="twilio" />
+      <CarrierPanel provider="exotel" />
 
       <section className="card settings-card">
         <header className="settings-head">

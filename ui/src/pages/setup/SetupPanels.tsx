@@ -140,6 +140,8 @@ function SecretRow({ status, label, hint }: { status: SecretStatus | undefined; 
     onSuccess: () => {
       setValue("");
       void qc.invalidateQueries({ queryKey: setupKeys.secrets });
+      // A carrier key changes the carrier's status (the dialer reloads on the server).
+      void qc.invalidateQueries({ queryKey: setupKeys.carriers });
     },
     onError: (e) => setError(ApiError.from(e)),
   });
