@@ -33,28 +33,30 @@ export function CarrierPanel({ provider }: { provider: CarrierStatus["provider"]
         </h2>
         <p className="muted">{BLURB[provider]}</p>
       </header>
-      {loadError && (
-        <div className="callout callout-warning" role="alert">
-          <span className="code-pill">{loadError.code}</span> {loadError.message}
-        </div>
-      )}
-      {env.length > 0 && (
-        <p className="field-hint" data-testid={`carrier-env-${provider}`}>
-          Set by environment: {joinAnd(env)}. These win over what is saved here; change them where the app is started.
-        </p>
-      )}
-      {q.data && !q.data.live && (
-        <p className="field-hint" data-testid={`carrier-restart-${provider}`}>
-          This instance does not reload carriers: changes apply after a restart.
-        </p>
-      )}
-      <ProviderKeys providers={[provider]} />
-      {q.data &&
-        (provider === "twilio" ? (
-          <TwilioSettingsForm settings={q.data.settings} />
-        ) : (
-          <ExotelSettingsForm settings={q.data.settings} flowFromEnv={(status?.from_env ?? []).includes("exotel.flow_id")} baseUrl={status?.base_url ?? ""} />
-        ))}
+      <div className="carrier-body">
+        {loadError && (
+          <div className="callout callout-warning" role="alert">
+            <span className="code-pill">{loadError.code}</span> {loadError.message}
+          </div>
+        )}
+        {env.length > 0 && (
+          <p className="field-hint" data-testid={`carrier-env-${provider}`}>
+            Set by environment: {joinAnd(env)}. These win over what is saved here; change them where the app is started.
+          </p>
+        )}
+        {q.data && !q.data.live && (
+          <p className="field-hint" data-testid={`carrier-restart-${provider}`}>
+            This instance does not reload carriers: changes apply after a restart.
+          </p>
+        )}
+        <ProviderKeys providers={[provider]} storeWarning={false} />
+        {q.data &&
+          (provider === "twilio" ? (
+            <TwilioSettingsForm settings={q.data.settings} />
+          ) : (
+            <ExotelSettingsForm settings={q.data.settings} flowFromEnv={(status?.from_env ?? []).includes("exotel.flow_id")} baseUrl={status?.base_url ?? ""} />
+          ))}
+      </div>
     </section>
   );
 }
