@@ -93,7 +93,10 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
                 .read_blocking(Settings::load)
                 .map_err(|e| e.to_string())?;
             let elevenlabs = elevenlabs_config(&app);
-            let carriers = providers::carriers::resolve_for(&app)?;
+            let carriers = providers::carriers::resolve_for(&app).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the carrier credentials; Twilio and Exotel stay off");
+                providers::carriers::Resolved::unreadable(&e)
+            });
             if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
                 tracing::info!("seeded demo data");
             }

@@ -83,6 +83,27 @@ pub struct Resolved {
     pub statuses: Vec<CarrierStatus>,
 }
 
+impl Resolved {
+    /// Both carriers off because the credentials could not be read (a locked keychain): the instance still
+    /// starts, and the status says why; the next reload tries again.
+    pub fn unreadable(why: &str) -> Resolved {
+        let status = |provider: &str| CarrierStatus {
+            provider: provider.into(),
+            configured: false,
+            missing: vec![format!("readable credentials ({why})")],
+            from_env: Vec::new(),
+            base_url: String::new(),
+            numbers: Vec::new(),
+        };
+        Resolved {
+            twilio: None,
+            exotel: None,
+            agents: None,
+            statuses: vec![status("twilio"), status("exotel")],
+        }
+    }
+}
+
 /// Builds the configuration from the credentials, the saved settings and the environment (blocking: the
 /// keychain is an IPC round trip).
 pub fn resolve(
