@@ -340,6 +340,14 @@ async fn every_command_round_trips() -> TestResult {
         false,
         "the test URL is not reachable"
     );
+    let carriers = call("carrier.status", json!({})).await?;
+    assert_eq!(carriers["carriers"][0]["provider"], "twilio");
+    let saved = call(
+        "carrier.settings.set",
+        json!({"twilio": {"from_numbers": ["+14155550100"]}}),
+    )
+    .await?;
+    assert_eq!(saved["settings"]["twilio"]["from_numbers"][0], "+14155550100");
     let check = call("provider.test", json!({"provider": "openai"})).await?;
     assert_eq!(check["status"], "not_configured");
     let backup = call("backup.create", json!({})).await?;

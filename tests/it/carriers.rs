@@ -28,11 +28,11 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/telephony");
 
 /// Method, path, Authorization header and body of one request.
-type Request = (String, String, String, String);
+pub(crate) type Request = (String, String, String, String);
 
 #[derive(Clone, Default)]
-struct Recorded {
-    requests: Arc<Mutex<Vec<Request>>>,
+pub(crate) struct Recorded {
+    pub(crate) requests: Arc<Mutex<Vec<Request>>>,
     reply: Arc<Mutex<Vec<(u16, String)>>>,
 }
 
@@ -68,7 +68,7 @@ async fn record(
     )
 }
 
-async fn mock_server(replies: Vec<(u16, String)>) -> std::io::Result<(String, Recorded)> {
+pub(crate) async fn mock_server(replies: Vec<(u16, String)>) -> std::io::Result<(String, Recorded)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let recorded = Recorded {
@@ -82,7 +82,7 @@ async fn mock_server(replies: Vec<(u16, String)>) -> std::io::Result<(String, Re
     Ok((format!("http://{addr}"), recorded))
 }
 
-fn request(call_id: i64, to: &str, from: &str) -> DialRequest {
+pub(crate) fn request(call_id: i64, to: &str, from: &str) -> DialRequest {
     DialRequest {
         dial_key: format!("k-{call_id}"),
         call_id,
@@ -99,7 +99,7 @@ fn keys(form: &[(String, String)]) -> Vec<&str> {
     form.iter().map(|(k, _)| k.as_str()).collect()
 }
 
-fn value<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
+pub(crate) fn value<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == key)
         .map_or("", |(_, v)| v.as_str())

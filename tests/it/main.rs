@@ -6,6 +6,7 @@ mod api;
 mod backup;
 mod call_history;
 mod carriers;
+mod carriers_live;
 mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;

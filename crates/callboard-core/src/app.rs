@@ -64,6 +64,8 @@ pub struct App {
     pub setup: crate::setup::SetupState,
     /// Live media-bridge sessions and the bridge's configuration.
     pub media_sessions: crate::media::MediaSessions,
+    /// Twilio and Exotel, reloaded when their keys or settings change (installed by `launch`).
+    pub carriers: crate::providers::carriers::Carriers,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -138,6 +140,7 @@ impl App {
             call_controls: Default::default(),
             setup: crate::setup::SetupState::new(options.public_base_url, me.clone()),
             media_sessions: Default::default(),
+            carriers: Default::default(),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

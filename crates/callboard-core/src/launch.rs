@@ -93,7 +93,10 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
                 .read_blocking(Settings::load)
                 .map_err(|e| e.to_string())?;
             let elevenlabs = elevenlabs_config(&app);
-            let carriers = carrier_config(&app);
+            let carriers = providers::carriers::resolve_for(&app).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the carrier credentials; Twilio and Exotel stay off");
+                providers::carriers::Resolved::unreadable(&e)
+            });
             if app.info().demo && demo::seed(&app.store, &SystemClock).map_err(|e| e.to_string())? {
                 tracing::info!("seeded demo data");
             }
@@ -128,12 +131,10 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     ));
     let _ = app.elevenlabs.set(elevenlabs.clone());
     let mut dialers = providers::dialers(&app, options.sim_speed);
-    providers::add_carriers(&app, carriers, &mut dialers);
-    // Calls whose agent is an OpenAI Realtime profile are bridged to OpenAI when a key is set.
+    providers::carriers::install(&app, carriers, &mut dialers);
+    // Calls whose agent is an OpenAI Realtime profile are bridged to OpenAI (with the key set at the time).
     let profiles = Arc::new(crate::openai::realtime::StoredProfiles(app.clone()));
-    if !crate::openai::realtime::install_from_credentials(&app, profiles) {
-        tracing::info!("no OpenAI key: calls with OpenAI Realtime agents will end with a clear reason");
-    }
+    crate::openai::realtime::install_from_credentials(&app, profiles);
     // The API acts on calls in flight through the same dialers as the engine.
     let mut controls = dialers.clone();
     // Realtime SIP calls come in; the console still hangs them up and transfers them.
@@ -205,25 +206,4 @@ impl providers::elevenlabs::WebhookSecretSink for KeptWebhookSecret {
     }
 }
 
-type CarrierConfig = providers::CarrierConfig;
-
-/// Twilio from the credentials (environment first, then the secret store); Exotel, which also needs a flow
-/// id and account sid, and the agent backend from the environment.
-fn carrier_config(app: &App) -> CarrierConfig {
-    let mut config = CarrierConfig::from_env();
-    if config.twilio.is_none() {
-        match app.credentials().twilio() {
-            Ok(c) => {
-                if let (Some(sid), Some(token)) = (c.account_sid, c.auth_token) {
-                    config.twilio = Some(providers::twilio::TwilioConfig::new(
-                        sid.expose().to_owned(),
-                        token,
-                        c.base_url,
-                    ));
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot read the Twilio credentials; Twilio stays off"),
-        }
-    }
-    config
-}
+type CarrierConfig = providers::carriers::Resolved;

@@ -2,7 +2,7 @@
 // checks, backup and wipe. `demo.start` / `demo.leave` belong to the demo work and are called by name.
 
 import { platform } from "../platform";
-import type { ProviderName, SecretName, SettingsPatch, SetupCommands } from "./types";
+import type { CarrierSettingsPatch, ProviderName, SecretName, SettingsPatch, SetupCommands } from "./types";
 
 function call<C extends keyof SetupCommands>(cmd: C, args: SetupCommands[C]["args"]): Promise<SetupCommands[C]["response"]> {
   return platform().call<SetupCommands[C]["response"]>(cmd, args);
@@ -19,6 +19,8 @@ export const setupApi = {
   status: () => call("setup.status", none),
   selftest: () => call("setup.selftest", none),
   testProvider: (provider: ProviderName) => call("provider.test", { provider }),
+  carriers: () => call("carrier.status", none),
+  setCarrierSettings: (patch: CarrierSettingsPatch) => call("carrier.settings.set", patch),
   backup: (path?: string) => call("backup.create", path ? { path } : {}),
   wipe: (confirm: string) => call("data.wipe", { confirm }),
   /** Seeds demo data into the current data dir (the demo work's command). */
@@ -31,6 +33,7 @@ export const setupKeys = {
   settings: ["settings"] as const,
   secrets: ["secrets"] as const,
   status: ["setup.status"] as const,
+  carriers: ["carrier.status"] as const,
 };
 
 /** What the user calls each secret, and which provider it belongs to. */

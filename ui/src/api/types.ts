@@ -700,6 +700,33 @@ export interface WipeSummary {
   safety_backup: string | null;
 }
 
+export interface CarrierStatus {
+  provider: "twilio" | "exotel";
+  configured: boolean;
+  /** What is missing, as the user names it ("Auth token", "flow id"). */
+  missing: string[];
+  /** Set by the environment: secret names, "exotel.flow_id", "base_url". */
+  from_env: string[];
+  base_url: string;
+  /** Caller numbers campaigns may pick; the first is the default. */
+  numbers: string[];
+}
+
+export type ExotelRegion = "singapore" | "mumbai";
+
+export interface CarrierSettings {
+  twilio: { from_numbers: string[] };
+  exotel: { region: ExotelRegion; caller_ids: string[]; flow_id: string };
+}
+
+export interface CarriersOut {
+  live: boolean;
+  carriers: CarrierStatus[];
+  settings: CarrierSettings;
+}
+
+export type CarrierSettingsPatch = { twilio?: Partial<CarrierSettings["twilio"]>; exotel?: Partial<CarrierSettings["exotel"]> };
+
 export interface SetupCommands {
   "settings.get": { args: Record<string, never>; response: Settings };
   "settings.update": { args: SettingsPatch; response: Settings };
@@ -709,6 +736,8 @@ export interface SetupCommands {
   "setup.status": { args: Record<string, never>; response: SetupStatus };
   "setup.selftest": { args: Record<string, never>; response: SelfTestResult };
   "provider.test": { args: { provider: ProviderName }; response: ProviderCheck };
+  "carrier.status": { args: Record<string, never>; response: CarriersOut };
+  "carrier.settings.set": { args: CarrierSettingsPatch; response: CarriersOut };
   "backup.create": { args: { path?: string }; response: BackupSummary };
   "data.wipe": { args: { confirm: string }; response: WipeSummary };
 }

@@ -4,6 +4,7 @@ import { api, keys } from "../api/client";
 import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
+import { CarrierPanel } from "./settings/CarrierPanel";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { OpenAiPanel } from "./settings/OpenAiPanel";
 import { NotificationSettings } from "./NotificationSettings";
@@ -111,6 +112,8 @@ export function SettingsPage() {
 
       <h2 className="settings-group" data-testid="settings-providers">Providers</h2>
       <ElevenLabsPanel />
+      <CarrierPanel provider="twilio" />
+      <CarrierPanel provider="exotel" />
       <GoogleSheetsCard />
       <OpenAiPanel />
 

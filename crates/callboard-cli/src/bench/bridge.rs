@@ -119,6 +119,13 @@ fn thread_cpu_of(pid: &str, prefix: &str) -> Vec<(String, f64)> {
     out
 }
 
+/// `/proc/loadavg`'s 1, 5 and 15 minute figures (the machine may be shared: read the figures with it).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -355,7 +362,7 @@ async fn bench(args: &BridgeBench, bridge_rt: &tokio::runtime::Runtime) -> Resul
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let agent_base = fake_agent().await?;
     let agent_ws = format!("{}/ws", agent_base.replace("http://", "ws://"));
-    let max = args.max_calls.max(1);
+    let (max, fd_note) = super::fd_limit::room_for(args.max_calls.max(1));
     let target = match (&args.external_url, args.external_pid) {
         (Some(url), Some(pid)) => Target {
             url: url.clone(),
@@ -381,6 +388,10 @@ async fn bench(args: &BridgeBench, bridge_rt: &tokio::runtime::Runtime) -> Resul
         },
         args.cpu_limit * 100.0
     );
+    if let Some(note) = fd_note {
+        println!("  {note}");
+    }
+    println!("  load average at start: {}", load_average());
     for level in LEVELS.into_iter().filter(|l| *l <= max) {
         while calls.len() < level {
             let id = target.ids[calls.len()];
@@ -452,6 +463,7 @@ async fn bench(args: &BridgeBench, bridge_rt: &tokio::runtime::Runtime) -> Resul
         .python_calls_per_core
         .filter(|p| *p > 0.0)
         .map(|p| calls_per_core / p);
+    println!("  load average at the end: {}", load_average());
     println!(
         "  highest level under the limit: {max_calls} calls, loop latency p50 {p50:.2} ms, p99 {p99:.2} ms, {calls_per_core:.0} calls per bridge core"
     );

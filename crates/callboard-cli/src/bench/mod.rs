@@ -3,6 +3,7 @@
 
 mod bridge;
 mod engine;
+mod fd_limit;
 mod import;
 mod webhooks;
 

@@ -139,7 +139,20 @@ pub async fn transition(app: &App, actor: Actor, id: i64, t: Transition) -> Resu
 }
 
 pub async fn start(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    carrier_ready(app, args.id).await?;
     transition(app, actor, args.id, Transition::Start).await
+}
+
+/// A campaign on Twilio or Exotel starts only when that carrier is configured and the campaign has an agent
+/// and a caller number; the error names what is missing and where to add it.
+async fn carrier_ready(app: &App, id: i64) -> Result<(), ApiError> {
+    let c = app.store.read(move |conn| campaigns::get(conn, id)).await?;
+    match app.carriers.start_problem(c.provider, c.agent_id, &c.from_number) {
+        Some((field, message)) => Err(ApiError::invalid_fields(vec![
+            crate::validation::ValidationError::new(field, format!("campaign '{}': {message}", c.name)),
+        ])),
+        None => Ok(()),
+    }
 }
 
 pub async fn pause(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
@@ -147,6 +160,7 @@ pub async fn pause(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, Ap
 }
 
 pub async fn resume(app: &App, actor: Actor, args: IdArgs) -> Result<Campaign, ApiError> {
+    carrier_ready(app, args.id).await?;
     transition(app, actor, args.id, Transition::Resume).await
 }
 

@@ -9,6 +9,7 @@ mod attention;
 mod call_history;
 mod calls;
 mod campaigns;
+mod carriers;
 pub mod contacts;
 mod demo;
 mod elevenlabs;
@@ -151,6 +152,8 @@ command_table! {
     "secret.clear" => setup::secret_clear: setup::SecretNameArgs => crate::secret_store::SecretStatus,
     "setup.status" => setup::status: NoArgs => setup::SetupStatus,
     "setup.selftest" => setup::selftest: NoArgs => crate::setup::selftest::SelfTestResult,
+    "carrier.status" => carriers::status: NoArgs => carriers::CarriersOut,
+    "carrier.settings.set" => carriers::settings_set: serde_json::Value => carriers::CarriersOut,
     "provider.test" => setup::provider_test: setup::ProviderArgs => crate::setup::provider_check::ProviderCheck,
     "backup.create" => setup::backup_create: setup::BackupArgs => crate::setup::backup::BackupSummary,
     "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,

@@ -174,6 +174,8 @@ async fn after_secret_change(
     let c = creds.clone();
     let secrets = blocking(move || c.provider_secrets()).await?;
     app.set_provider_secrets(secrets);
+    // Carrier keys take effect for the next call, without a restart.
+    crate::providers::carriers::reload(app).await;
     let statuses = blocking(move || creds.statuses()).await?;
     statuses
         .into_iter()
@@ -255,7 +257,18 @@ pub async fn provider_test(
             ),
         ));
     }
-    Ok(provider_check::check(&app.setup.http, &app.credentials(), &args.provider).await)
+    let creds = app.credentials();
+    // Exotel's API lives in the region chosen in Settings unless the environment points elsewhere.
+    let base = if args.provider == "exotel" && creds.base_url_override("exotel").is_none() {
+        let s = app
+            .store
+            .read(crate::providers::carriers::settings::CarrierSettings::load)
+            .await?;
+        Some(s.exotel.region.base_url().to_owned())
+    } else {
+        None
+    };
+    Ok(provider_check::check_with_base(&app.setup.http, &creds, &args.provider, base.as_deref()).await)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -216,6 +216,37 @@ fn outgoing(input: AgentInput) -> Option<String> {
     })
 }
 
+/// An `audio` message read straight off its text into borrowed fields (no `Value` tree, no copy of the
+/// base64 text); `None` for every other message, which [`incoming`] then reads.
+fn audio_event(text: &str) -> Option<AgentEvent> {
+    #[derive(serde::Deserialize)]
+    struct Message<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        audio_event: Option<Audio<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Audio<'a> {
+        #[serde(borrow)]
+        audio_base_64: std::borrow::Cow<'a, str>,
+        #[serde(default)]
+        event_id: u64,
+    }
+    let m: Message<'_> = serde_json::from_str(text).ok()?;
+    if m.kind != "audio" {
+        return None;
+    }
+    let audio = m.audio_event?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(audio.audio_base_64.as_bytes())
+        .unwrap_or_default();
+    Some(AgentEvent::Audio {
+        id: audio.event_id,
+        bytes,
+    })
+}
+
 /// What one server message means for the bridge; `Err` carries a reply to send (pong).
 fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
     let id = |obj: &Value| obj["event_id"].as_u64().unwrap_or(0);
@@ -284,11 +315,18 @@ async fn pump(
             },
             msg = ws.next() => match msg {
                 Some(Ok(Message::Text(text))) => {
-                    let Ok(v) = serde_json::from_str::<Value>(&text) else {
-                        tracing::warn!(call_id, "the agent sent a frame that is not JSON");
-                        continue;
+                    // Audio is nearly every frame: read it without building a JSON tree first.
+                    let event = match audio_event(&text) {
+                        Some(audio) => Ok(Some(audio)),
+                        None => match serde_json::from_str::<Value>(&text) {
+                            Ok(v) => incoming(&v),
+                            Err(_) => {
+                                tracing::warn!(call_id, "the agent sent a frame that is not JSON");
+                                continue;
+                            }
+                        },
                     };
-                    match incoming(&v) {
+                    match event {
                         Ok(Some(ev)) => if events.send(ev).await.is_err() { let _ = ws.close(None).await; return; },
                         Ok(None) => {}
                         Err(reply) => if let Err(e) = ws.send(Message::text(reply)).await { break format!("agent socket: {e}"); },
@@ -340,6 +378,35 @@ mod tests {
             matches!(incoming(&fixture("server_to_client/client_tool_call.json")), Ok(Some(AgentEvent::ToolCall { name, .. })) if name == "lookup_policy")
         );
         assert_eq!(incoming(&fixture("server_to_client/vad_score.json")), Ok(None));
+    }
+
+    #[test]
+    fn the_audio_fast_path_reads_what_the_tree_reads_and_leaves_the_rest() {
+        let dir = format!(
+            "{}/../../tests/fixtures/elevenlabs/ws/server_to_client",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(format!("{dir}/audio.json")).unwrap_or_default();
+        let via_tree = incoming(&serde_json::from_str(&text).unwrap_or(Value::Null));
+        assert_eq!(audio_event(&text), via_tree.ok().flatten());
+        assert!(matches!(
+            audio_event(&text),
+            Some(AgentEvent::Audio { id: 3, .. })
+        ));
+        for other in [
+            "interruption.json",
+            "ping.json",
+            "user_transcript.json",
+            "vad_score.json",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}/{other}")).unwrap_or_default();
+            assert_eq!(audio_event(&text), None, "{other}");
+        }
+        assert_eq!(audio_event("not json"), None);
+        assert_eq!(
+            audio_event(r#"{"type":"audio","audio_event":{"audio_base_64":"AA==","event_id":"x"}}"#),
+            None
+        );
     }
 
     #[test]

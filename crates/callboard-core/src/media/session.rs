@@ -311,7 +311,9 @@ impl Session {
                     Some(SessionCommand::HandOver) => break "handed over to the carrier's flow".into(),
                     None => {}
                 },
-                () = tokio::time::sleep_until(tail_deadline.unwrap_or(far)) => {
+                // Guarded, so an idle timer is not registered in the runtime's timer wheel (a shared lock)
+                // on every frame of every call.
+                () = tokio::time::sleep_until(tail_deadline.unwrap_or(far)), if tail_deadline.is_some() => {
                     tail_deadline = None;
                     self.pipeline.flush_tail(&mut self.out);
                 }

@@ -23,7 +23,8 @@ pub struct ExotelConfig {
     pub account_sid: String,
     pub api_key: String,
     pub api_token: Secret,
-    /// `https://api.exotel.com` (Singapore) or `https://api.in.exotel.com` (Mumbai); `CALLBOARD_EXOTEL_BASE_URL`.
+    /// `https://api.exotel.com` (Singapore) or `https://api.in.exotel.com` (Mumbai): the region in Settings,
+    /// unless `CALLBOARD_EXOTEL_BASE_URL` overrides it.
     pub base_url: String,
     /// The flow (app) id whose first applet is the Voicebot.
     pub flow_id: String,
@@ -35,22 +36,6 @@ pub struct ExotelConfig {
 }
 
 impl ExotelConfig {
-    /// From `CALLBOARD_EXOTEL_{ACCOUNT_SID,API_KEY,API_TOKEN,FLOW_ID,WEBHOOK_SECRET,BASE_URL}`.
-    pub fn from_env() -> Option<ExotelConfig> {
-        let get = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-        Some(ExotelConfig {
-            account_sid: get("CALLBOARD_EXOTEL_ACCOUNT_SID")?,
-            api_key: get("CALLBOARD_EXOTEL_API_KEY")?,
-            api_token: Secret::new(get("CALLBOARD_EXOTEL_API_TOKEN")?),
-            base_url: get("CALLBOARD_EXOTEL_BASE_URL").unwrap_or_else(|| "https://api.exotel.com".into()),
-            flow_id: get("CALLBOARD_EXOTEL_FLOW_ID")?,
-            webhook_secret: Secret::new(get("CALLBOARD_EXOTEL_WEBHOOK_SECRET")?),
-            ring_timeout_s: 30,
-            time_limit_s: 900,
-            record: true,
-        })
-    }
-
     fn url(&self, tail: &str) -> String {
         format!(
             "{}/v1/Accounts/{}/{tail}",

@@ -16,7 +16,7 @@ use crate::{
     secret::Secret,
 };
 
-/// Account and call options (from the environment for now; the keychain later).
+/// Account and call options (from the credential resolver; see `providers::carriers`).
 #[derive(Debug, Clone)]
 pub struct TwilioConfig {
     pub account_sid: String,
@@ -32,16 +32,6 @@ pub struct TwilioConfig {
 }
 
 impl TwilioConfig {
-    /// From `CALLBOARD_TWILIO_ACCOUNT_SID`, `CALLBOARD_TWILIO_AUTH_TOKEN`, `CALLBOARD_TWILIO_BASE_URL`.
-    pub fn from_env() -> Option<TwilioConfig> {
-        let get = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-        Some(TwilioConfig::new(
-            get("CALLBOARD_TWILIO_ACCOUNT_SID")?,
-            Secret::new(get("CALLBOARD_TWILIO_AUTH_TOKEN")?),
-            get("CALLBOARD_TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".into()),
-        ))
-    }
-
     /// An account with the default call settings (30 s ring, 15 min limit, recording and AMD on).
     pub fn new(account_sid: String, auth_token: Secret, base_url: String) -> TwilioConfig {
         TwilioConfig {

@@ -190,6 +190,11 @@ impl Credentials {
             .collect()
     }
 
+    /// The base URL set by `CALLBOARD_{PROVIDER}_BASE_URL`, if any (it wins over a region chosen in the UI).
+    pub fn base_url_override(&self, provider: &str) -> Option<&str> {
+        self.env.base_urls.get(provider).map(String::as_str)
+    }
+
     /// The API base URL for `provider` (`elevenlabs`, `twilio`, `exotel`, `openai`), without a trailing `/`.
     pub fn base_url(&self, provider: &str) -> String {
         if let Some(url) = self.env.base_urls.get(provider) {

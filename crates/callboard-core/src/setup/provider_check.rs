@@ -45,7 +45,17 @@ enum Auth<'a> {
 
 /// Runs the check for `provider` (one of [`PROVIDERS`]).
 pub async fn check(http: &reqwest::Client, creds: &Credentials, provider: &str) -> ProviderCheck {
-    match check_inner(http, creds, provider).await {
+    check_with_base(http, creds, provider, None).await
+}
+
+/// [`check`] against `base` instead of the resolver's base URL (Exotel's region from Settings).
+pub async fn check_with_base(
+    http: &reqwest::Client,
+    creds: &Credentials,
+    provider: &str,
+    base: Option<&str>,
+) -> ProviderCheck {
+    match check_inner(http, creds, provider, base).await {
         Ok(c) => c,
         Err(e) => result(
             provider,
@@ -78,6 +88,7 @@ async fn check_inner(
     http: &reqwest::Client,
     creds: &Credentials,
     provider: &str,
+    base: Option<&str>,
 ) -> Result<ProviderCheck, SecretStoreError> {
     Ok(match provider {
         "elevenlabs" => {
@@ -120,7 +131,11 @@ async fn check_inner(
             let (Some(sid), Some(key), Some(token)) = (&c.account_sid, &c.api_key, &c.api_token) else {
                 return Ok(missing(provider, "Exotel Account SID, API key and API token"));
             };
-            let url = format!("{}/v1/Accounts/{}.json", c.base_url, sid.expose());
+            let url = format!(
+                "{}/v1/Accounts/{}.json",
+                base.unwrap_or(&c.base_url).trim_end_matches('/'),
+                sid.expose()
+            );
             call(http, provider, "Exotel", &url, Auth::Basic(key, token), |v| {
                 let name = v
                     .pointer("/Account/Name")

@@ -210,3 +210,24 @@ describe("CampaignForm", () => {
     expect((screen.getByTestId("breaker-min-dials") as HTMLInputElement).value).toBe("50");
   });
 });
+
+describe("CampaignForm on a carrier", () => {
+  const carriers = [
+    { provider: "twilio" as const, configured: false, missing: ["Account SID", "Auth token"], from_env: [], base_url: "https://api.twilio.com", numbers: [] },
+    { provider: "exotel" as const, configured: true, missing: [], from_env: [], base_url: "https://api.exotel.com", numbers: ["08047112233", "08047112244"] },
+  ];
+
+  it("warns when the chosen carrier is not configured and offers the carrier's caller numbers", () => {
+    render(<CampaignForm mode="create" initial={emptyValues("UTC")} agents={agents} carriers={carriers} onSubmit={vi.fn()} onCancel={() => {}} />);
+    expect(screen.queryByTestId("campaign-carrier-notice")).toBeNull();
+    fireEvent.change(screen.getByTestId("campaign-provider"), { target: { value: "twilio" } });
+    expect(screen.getByTestId("campaign-carrier-notice").textContent).toContain("add the Account SID and Auth token in Settings › Twilio");
+    fireEvent.change(screen.getByTestId("campaign-provider"), { target: { value: "exotel" } });
+    expect(screen.queryByTestId("campaign-carrier-notice")).toBeNull();
+    const from = screen.getByTestId("campaign-from") as HTMLInputElement;
+    expect(from.placeholder).toContain("Default: 08047112233");
+    const options = [...screen.getByTestId("campaign-from-options").querySelectorAll("option")].map((o) => o.getAttribute("value"));
+    expect(options).toEqual(["08047112233", "08047112244"]);
+    expect(from.getAttribute("list")).toBe(screen.getByTestId("campaign-from-options").id);
+  });
+});

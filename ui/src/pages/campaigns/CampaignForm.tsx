@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "../../api/error";
-import type { Agent, EndAction, HoursPreset, Provider } from "../../api/types";
+import type { Agent, CarrierStatus, EndAction, HoursPreset, Provider } from "../../api/types";
 import { IconChevronRight } from "../../components/Icons";
 import { hintFor, humanMinutes, humanSeconds } from "../../lib/duration";
 import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS, RETRY_OUTCOMES } from "../../lib/labels";
@@ -25,11 +25,14 @@ import {
   type Section,
 } from "./formModel";
 import { advancedSummary, breakerText } from "./policyText";
+import { CallerNumbers, CarrierNotice, callerPlaceholder, carrierOf } from "./CarrierChoice";
 
 interface CampaignFormProps {
   mode: "create" | "edit";
   initial: CampaignFormValues;
   agents: Agent[] | undefined;
+  /** Twilio's and Exotel's status (`carrier.status`), for the carrier warning and caller numbers. */
+  carriers?: CarrierStatus[];
   /** Saves; rejects with an ApiError to show in the form. */
   onSubmit(values: CampaignFormValues): Promise<unknown>;
   onCancel(): void;
@@ -42,7 +45,7 @@ const FIRST_OF: Record<Section, FieldName> = { retry_policy: "max_attempts", bre
  * Create or edit a campaign. Checks what it can locally; shows the core's `validation`/`conflict` in place.
  * Retries and safety settings sit behind "Advanced" so the everyday form stays short.
  */
-export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: CampaignFormProps) {
+export function CampaignForm({ mode, initial, agents, carriers, onSubmit, onCancel }: CampaignFormProps) {
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverError, setServerError] = useState<ApiError | null>(null);
@@ -172,6 +175,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
     );
   };
 
+  const carrier = carrierOf(values.provider, carriers);
   const agentMissing = values.agent_id !== "" && agents !== undefined && !agents.some((a) => String(a.id) === values.agent_id);
   const advancedErrors = (Object.keys(errors) as ErrorTarget[]).filter(isAdvanced).length + (serverField && isAdvanced(serverField) ? 1 : 0);
   const maxAttempts = inRange(values.max_attempts, LIMITS.max_attempts, true);
@@ -247,6 +251,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
             </select>,
             PROVIDERS.find((p) => p.value === values.provider)?.hint,
           )}
+          <CarrierNotice provider={values.provider} carriers={carriers} fromNumber={values.from_number} />
           {field(
             "agent_id",
             "Agent",
@@ -266,7 +271,13 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
                 </option>
               ))}
             </select>,
-            agents === undefined ? "Loading agents…" : agents.length === 0 ? "No agents exist yet." : "Speaks for this campaign",
+            agents === undefined
+              ? "Loading agents…"
+              : agents.length === 0
+                ? "No agents exist yet."
+                : carrier
+                  ? "The AI agent each call is bridged to (required to start)"
+                  : "Speaks for this campaign",
           )}
           {field(
             "from_number",
@@ -275,7 +286,8 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
               {...aria("from_number")}
               className="input mono"
               value={values.from_number}
-              placeholder="Provider default: an E.164 number (+965…) or the provider's number id"
+              placeholder={callerPlaceholder(carrier)}
+              list={carrier && carrier.numbers.length > 0 ? `${ids}-from-options` : undefined}
               autoComplete="off"
               spellCheck={false}
               data-testid="campaign-from"
@@ -285,6 +297,7 @@ export function CampaignForm({ mode, initial, agents, onSubmit, onCancel }: Camp
             true,
           )}
 
+          <CallerNumbers id={`${ids}-from-options`} carrier={carrier} />
           <div className="form-section field-wide">Pacing</div>
           {field(
             "max_concurrent",

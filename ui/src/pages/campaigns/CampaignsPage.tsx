@@ -12,6 +12,7 @@ import { hoursLabel, isDeletable, isEditable, providerLabel, STATUSES, STATUS_LA
 import { absoluteTime, localTimeZone, relativeTime, useNow } from "../../lib/time";
 import { CampaignDrawer } from "./CampaignDrawer";
 import { CampaignForm } from "./CampaignForm";
+import { setupApi, setupKeys } from "../../api/setup";
 import { changes, emptyValues, toInput, valuesOf } from "./formModel";
 import { formatRate, nextStep } from "./steps";
 import { useCampaignActions, type Transition } from "./useCampaignActions";
@@ -28,6 +29,7 @@ export function CampaignsPage() {
   const agents = useQuery({ queryKey: keys.agents, queryFn: api.agents.list });
   const actions = useCampaignActions();
   const [dialog, setDialog] = useState<Dialog>(null);
+  const carriers = useQuery({ queryKey: setupKeys.carriers, queryFn: setupApi.carriers, enabled: dialog?.kind === "create" || dialog?.kind === "edit" });
   const [openId, setOpenId] = useState<number | null>(null);
   const [query, setQuery] = useState("");
   const [status, setStatus] = useState<CampaignStatus | "all">("all");
@@ -56,6 +58,7 @@ export function CampaignsPage() {
             mode="create"
             initial={emptyValues(localTimeZone())}
             agents={agents.data}
+            carriers={carriers.data?.carriers}
             onCancel={() => setDialog(null)}
             onSubmit={async (v) => {
               const c = await actions.create(toInput(v));
@@ -71,6 +74,7 @@ export function CampaignsPage() {
             mode="edit"
             initial={valuesOf(dialog.campaign)}
             agents={agents.data}
+            carriers={carriers.data?.carriers}
             onCancel={() => setDialog(null)}
             onSubmit={async (v) => {
               // Send only what the user changed since the form opened, so an edit another tab saved meanwhile

@@ -140,6 +140,8 @@ function SecretRow({ status, label, hint }: { status: SecretStatus | undefined; 
     onSuccess: () => {
       setValue("");
       void qc.invalidateQueries({ queryKey: setupKeys.secrets });
+      // A carrier key changes the carrier's status (the dialer reloads on the server).
+      void qc.invalidateQueries({ queryKey: setupKeys.carriers });
     },
     onError: (e) => setError(ApiError.from(e)),
   });
@@ -180,7 +182,7 @@ export function checkTone(c: ProviderCheck): "ok" | "warn" | "error" {
 }
 
 /** Keys for each provider (write-only) and a "Test connection" per provider. */
-export function ProviderKeys({ providers }: { providers?: ProviderName[] }) {
+export function ProviderKeys({ providers, storeWarning = true }: { providers?: ProviderName[]; storeWarning?: boolean }) {
   const secrets = useQuery({ queryKey: setupKeys.secrets, queryFn: setupApi.secrets });
   const [checks, setChecks] = useState<Partial<Record<ProviderName, ProviderCheck>>>({});
   const test = useMutation({
@@ -190,7 +192,7 @@ export function ProviderKeys({ providers }: { providers?: ProviderName[] }) {
   const byName = new Map((secrets.data?.secrets ?? []).map((s) => [s.name, s]));
   return (
     <div className="provider-keys" data-testid="provider-keys">
-      {secrets.data?.warning && (
+      {storeWarning && secrets.data?.warning && (
         <div className="banner banner-warning" role="alert" data-testid="secret-store-warning">
           {secrets.data.warning}
         </div>

@@ -157,7 +157,8 @@ impl RealtimeConfig {
 /// The backend: one Realtime session per call.
 pub struct RealtimeBackend {
     app: Arc<App>,
-    config: RealtimeConfig,
+    /// `None`: read the key from the credentials at each call, so a key saved in Settings works at once.
+    config: Option<RealtimeConfig>,
     profiles: Arc<dyn RealtimeProfiles>,
 }
 
@@ -165,6 +166,14 @@ impl AgentBackend for RealtimeBackend {
     fn connect(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentLink, AgentError>> {
         let (app, config, profiles) = (self.app.clone(), self.config.clone(), self.profiles.clone());
         Box::pin(async move {
+            let config = match config {
+                Some(c) => c,
+                None => RealtimeConfig::resolve(&app).ok_or_else(|| {
+                    AgentError::NotConfigured(
+                        "no OpenAI API key: add it in Settings › Providers (or set OPENAI_API_KEY)".into(),
+                    )
+                })?,
+            };
             let timeout = config.handshake_timeout;
             match tokio::time::timeout(timeout, connection::connect(app, config, profiles, start)).await {
                 Ok(r) => r,
@@ -185,19 +194,23 @@ pub fn backend(
 ) -> Arc<dyn AgentBackend> {
     Arc::new(RealtimeBackend {
         app,
-        config,
+        config: Some(config),
         profiles,
     })
 }
 
-/// Installs the backend when an OpenAI key is configured (see [`RealtimeConfig::resolve`]); false without
-/// one, when `openai-realtime` calls end politely. Call after `providers::add_carriers`.
-pub fn install_from_credentials(app: &Arc<App>, profiles: Arc<dyn RealtimeProfiles>) -> bool {
-    let Some(config) = RealtimeConfig::resolve(app) else {
-        return false;
-    };
-    install(app, backend(app.clone(), config, profiles));
-    true
+/// Installs the backend with the key read from the credentials at each call (a key saved later works
+/// without a restart; without one, `openai-realtime` calls end with a clear reason). Call after
+/// `providers::carriers::install`.
+pub fn install_from_credentials(app: &Arc<App>, profiles: Arc<dyn RealtimeProfiles>) {
+    install(
+        app,
+        Arc::new(RealtimeBackend {
+            app: app.clone(),
+            config: None,
+            profiles,
+        }),
+    );
 }
 
 /// Makes the bridge use `backend` for calls whose agent's provider is `openai-realtime`.
