@@ -11,71 +11,20 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::Arc,
 };
 
 use callboard_core::{
     api::{self, Actor, RpcRequest},
     clock::{Clock, to_db},
-    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Engine, Reconciled, outcome, retry::Outcome},
+    engine::{Dialer, Engine, outcome, retry::Outcome},
     store::StoreResult,
 };
-use callboard_testkit::TestApp;
-use futures_util::future::BoxFuture;
+use callboard_testkit::{InstantDialer, TestApp, WEEK_ZONES};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-pub const ZONES: [&str; 24] = [
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Phoenix",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Sao_Paulo",
-    "America/Santiago",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Istanbul",
-    "Africa/Cairo",
-    "Africa/Lagos",
-    "Asia/Kuwait",
-    "Asia/Riyadh",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Dhaka",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Australia/Lord_Howe",
-    "Pacific/Auckland",
-];
-
-/// Accepts every call at once; the test drains what was placed each step.
-#[derive(Default)]
-struct InstantDialer {
-    placed: Mutex<Vec<DialRequest>>,
-}
-
-impl Dialer for InstantDialer {
-    fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
-        let id = format!("week-{}", request.call_id);
-        self.placed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(request);
-        Box::pin(async move { Ok(Dialed { provider_call_id: id }) })
-    }
-    fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn reconcile(&self, _call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>> {
-        Box::pin(async { Ok(Reconciled::NotFound) })
-    }
-}
 
 fn outcome_for(contact_id: i64, attempt: usize) -> (Outcome, i64) {
     let h = (contact_id as u64)
@@ -126,7 +75,7 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
                 let phone = format!("+1{:010}", 2_000_000_000 + i);
                 tx.execute(
                     "INSERT INTO contacts(phone_e164, time_zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-                    rusqlite::params![phone, ZONES[i % ZONES.len()], now],
+                    rusqlite::params![phone, WEEK_ZONES[i % WEEK_ZONES.len()], now],
                 )?;
                 let contact = tx.last_insert_rowid();
                 tx.execute(
@@ -144,7 +93,8 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
             Ok(dnc)
         })
         .await?;
-    let zone_of = |contact_id: i64| ZONES[usize::try_from(contact_id - 1).unwrap_or(0) % ZONES.len()];
+    let zone_of =
+        |contact_id: i64| WEEK_ZONES[usize::try_from(contact_id - 1).unwrap_or(0) % WEEK_ZONES.len()];
     let dialer = Arc::new(InstantDialer::default());
     let mut engine = Engine::new(
         t.app.clone(),
@@ -170,12 +120,7 @@ async fn a_simulated_week_across_24_zones_obeys_every_rule() -> TestResult {
     while t.clock.now() < week_end {
         let report = engine.step().await?;
         let now = t.clock.now();
-        let placed: Vec<DialRequest> = dialer
-            .placed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-            .collect();
+        let placed = dialer.take_placed();
         // Rate: a burst of at most one second's worth plus the refill since the last step.
         let since = now.duration_since(last_step_at).as_secs_f64();
         assert!(

@@ -20,6 +20,9 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub use callboard_core::clock::ManualClock;
+pub use week::{InstantDialer, WEEK_ZONES};
+
+mod week;
 /// The public base URL test apps are configured with (what Twilio signs; the tunnel's address).
 pub const PUBLIC_BASE_URL: &str = "https://calm-otter-42.ngrok-free.app";
 /// Webhook secrets test apps are configured with.

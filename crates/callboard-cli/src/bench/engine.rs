@@ -2,21 +2,17 @@
 //! with an in-process dialer whose calls end after a realistic time with a realistic outcome; and the time to
 //! pick the next batch of dialable contacts from 1,000,000.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::{collections::HashMap, sync::Arc, time::Instant};
 
 use callboard_core::{
     api::{self, Actor, RpcRequest},
     app::{App, AppOptions},
     clock::{Clock, ManualClock, to_db},
-    engine::{CallRef, DialError, DialRequest, Dialed, Dialer, Engine, Reconciled, outcome, retry::Outcome},
+    engine::{Dialer, Engine, outcome, retry::Outcome},
     store::{Store, StoreResult, attempts},
 };
+use callboard_testkit::{InstantDialer, WEEK_ZONES};
 use clap::Args;
-use futures_util::future::BoxFuture;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -53,56 +49,6 @@ pub fn run_cli(args: EngineBenchArgs) -> std::process::ExitCode {
             eprintln!("bench engine failed: {e}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-const ZONES: [&str; 24] = [
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Phoenix",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Sao_Paulo",
-    "America/Mexico_City",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Istanbul",
-    "Africa/Cairo",
-    "Africa/Lagos",
-    "Asia/Kuwait",
-    "Asia/Riyadh",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Dhaka",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Australia/Lord_Howe",
-    "Pacific/Auckland",
-];
-
-/// Accepts every call instantly and remembers it; the driver decides how it ends.
-#[derive(Default)]
-struct InstantDialer {
-    placed: Mutex<Vec<DialRequest>>,
-}
-
-impl Dialer for InstantDialer {
-    fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
-        let id = format!("bench-{}", request.call_id);
-        self.placed
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(request);
-        Box::pin(async move { Ok(Dialed { provider_call_id: id }) })
-    }
-    fn hang_up(&self, _call: CallRef) -> BoxFuture<'static, Result<(), DialError>> {
-        Box::pin(async { Ok(()) })
-    }
-    fn reconcile(&self, _call: CallRef) -> BoxFuture<'static, Result<Reconciled, DialError>> {
-        Box::pin(async { Ok(Reconciled::NotFound) })
     }
 }
 
@@ -147,7 +93,7 @@ async fn seed(app: &Arc<App>, name: &str, n: usize, max_concurrent: u32) -> Resu
                 "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
             )?;
             for i in 0..n {
-                contact.execute(rusqlite::params![format!("+{}{:09}", id, i), ZONES[i % ZONES.len()], now])?;
+                contact.execute(rusqlite::params![format!("+{}{:09}", id, i), WEEK_ZONES[i % WEEK_ZONES.len()], now])?;
                 member.execute(rusqlite::params![id, tx.last_insert_rowid(), now])?;
             }
             Ok(())
@@ -193,7 +139,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
         steps += 1;
         let report = engine.step().await.map_err(err)?;
         let now = clock.now();
-        for req in dialer.placed.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for req in dialer.take_placed() {
             let (o, secs) = outcome_for(req.call_id);
             active.push((req.call_id, now + SignedDuration::from_secs(secs), o));
             calls += 1;
@@ -228,7 +174,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     println!(
         "engine: simulated {} contacts in {} zones: {calls} calls in {steps} steps, {} in {week_wall_s:.2} s wall",
         args.contacts,
-        ZONES.len(),
+        WEEK_ZONES.len(),
         if completed {
             "campaign completed"
         } else {

@@ -5,7 +5,10 @@
 use rusqlite::{Connection, Row, params, params_from_iter, types::Value as SqlValue};
 use serde::Serialize;
 
-use super::{StoreResult, attempts::IN_FLIGHT};
+use super::{
+    StoreResult,
+    attempts::{IN_FLIGHT, IN_FLIGHT_STATUS},
+};
 
 /// One transcript turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -163,7 +166,7 @@ pub fn set_live_status(conn: &Connection, id: i64, status: &str, at: &str) -> St
         .prepare_cached(&format!(
             "UPDATE calls SET status = ?2, started_at = COALESCE(started_at, ?3), \
              answered_at = CASE WHEN ?2 = 'in_progress' THEN COALESCE(answered_at, ?3) ELSE answered_at END, \
-             updated_at = ?3 WHERE id = ?1 AND status IN ({IN_FLIGHT})"
+             updated_at = ?3 WHERE id = ?1 AND {IN_FLIGHT_STATUS}"
         ))?
         .execute(params![id, status, at])?;
     Ok(n == 1)

@@ -5,7 +5,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, StoreResult, attempts::IN_FLIGHT};
+use super::{
+    StoreError, StoreResult,
+    attempts::{IN_FLIGHT, IN_FLIGHT_STATUS},
+};
 
 /// How a campaign calls through ElevenLabs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,13 +253,11 @@ pub fn set_conversation(
 
 /// Sets a batch call's status while it is still open (`dialing`, `in_progress`).
 pub fn set_open_status(conn: &Connection, call_id: i64, status: &str, now: &str) -> StoreResult<()> {
-    conn.execute(
-        &format!(
-            "UPDATE calls SET status = ?2, started_at = IFNULL(started_at, ?3), updated_at = ?3
-             WHERE id = ?1 AND status IN ({IN_FLIGHT})"
-        ),
-        params![call_id, status, now],
-    )?;
+    conn.prepare_cached(&format!(
+        "UPDATE calls SET status = ?2, started_at = IFNULL(started_at, ?3), updated_at = ?3
+         WHERE id = ?1 AND {IN_FLIGHT_STATUS}"
+    ))?
+    .execute(params![call_id, status, now])?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     StoreError, StoreResult,
-    attempts::{self, EngineCampaign, IN_FLIGHT, OverdueCall},
+    attempts::{self, EngineCampaign, IN_FLIGHT_STATUS, OverdueCall},
 };
 use crate::{
     campaign::CampaignStatus,
@@ -120,7 +120,7 @@ pub fn snapshot(
 /// Calls in flight per provider, across every campaign.
 pub fn provider_in_flight(conn: &Connection) -> StoreResult<HashMap<String, u32>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT provider, COUNT(*) FROM calls WHERE status IN ({IN_FLIGHT}) GROUP BY provider"
+        "SELECT provider, COUNT(*) FROM calls WHERE {IN_FLIGHT_STATUS} GROUP BY provider"
     ))?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -24,6 +24,8 @@ pub mod dnc;
 pub mod elevenlabs;
 pub mod engine_step;
 pub mod import_templates;
+#[cfg(test)]
+mod in_flight_plans;
 mod migrate;
 pub mod openai_profiles;
 pub mod settings;

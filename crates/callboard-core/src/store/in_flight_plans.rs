@@ -1,0 +1,55 @@
+//! Plans of the statements the engine runs for every dial: writing a call and counting calls in flight must
+//! not build a temporary b-tree (SQLite does so for an `IN` list of three or more constants, in a query or
+//! in a partial index's predicate, on every run), and the counts must use the in-flight partial indexes.
+
+use rusqlite::{Connection, params_from_iter, types::Null};
+
+use super::{Store, StoreResult, attempts::IN_FLIGHT_STATUS};
+
+/// The opcodes of `sql`'s program and its query plan, with every parameter NULL.
+fn explain(conn: &Connection, sql: &str) -> StoreResult<(Vec<String>, String)> {
+    let mut program = conn.prepare(&format!("EXPLAIN {sql}"))?;
+    let nulls = params_from_iter(std::iter::repeat_n(Null, program.parameter_count()));
+    let ops = program
+        .query_map(nulls, |r| r.get::<_, String>(1))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let nulls = params_from_iter(std::iter::repeat_n(Null, plan.parameter_count()));
+    let plan = plan
+        .query_map(nulls, |r| r.get::<_, String>(3))?
+        .collect::<Result<Vec<_>, _>>()?
+        .join("; ");
+    Ok((ops, plan))
+}
+
+#[test]
+fn writing_and_counting_calls_builds_no_temporary_btree() -> StoreResult<()> {
+    let store = Store::open_in_memory()?;
+    let statements = [
+        "INSERT INTO calls(campaign_id, contact_id, provider, dial_key, status, created_at, updated_at) \
+         VALUES (?1, ?2, 'sim', ?3, 'queued', ?4, ?4)"
+            .to_owned(),
+        "UPDATE calls SET provider_call_id = ?2, status = 'dialing', updated_at = ?3 WHERE id = ?1"
+            .to_owned(),
+        format!("UPDATE calls SET status = ?2, ended_at = ?3 WHERE id = ?1 AND {IN_FLIGHT_STATUS}"),
+        format!("SELECT COUNT(*) FROM calls WHERE campaign_id = ?1 AND {IN_FLIGHT_STATUS}"),
+        format!("SELECT provider, COUNT(*) FROM calls WHERE {IN_FLIGHT_STATUS} GROUP BY provider"),
+    ];
+    store.read_blocking(move |conn| {
+        for sql in &statements {
+            let (ops, plan) = explain(conn, sql)?;
+            assert!(
+                !ops.iter().any(|op| op == "OpenEphemeral"),
+                "{sql} builds a temporary b-tree (plan: {plan})"
+            );
+        }
+        let (_, count) = explain(conn, &statements[3])?;
+        assert!(count.contains("calls_in_flight"), "in-flight count plan: {count}");
+        let (_, per_provider) = explain(conn, &statements[4])?;
+        assert!(
+            per_provider.contains("calls_provider_in_flight"),
+            "per-provider plan: {per_provider}"
+        );
+        Ok(())
+    })
+}
