@@ -21,7 +21,6 @@ use crate::{
     },
 };
 
-const IN_FLIGHT: [&str; 4] = ["queued", "dialing", "ringing", "in_progress"];
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -273,7 +272,7 @@ async fn act(app: &App, actor: Actor, id: i64, action: Action) -> Result<ActionO
         .store
         .read(move |c| Ok((call_board::get(c, id)?, call_board::call_ref(c, id)?)))
         .await?;
-    if !IN_FLIGHT.contains(&call.status.as_str()) {
+    if !crate::store::attempts::IN_FLIGHT_STATUSES.contains(&call.status.as_str()) {
         return Err(ApiError::new(
             ErrorCode::Conflict,
             format!(

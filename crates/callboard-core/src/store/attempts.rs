@@ -9,6 +9,9 @@ use super::StoreResult;
 /// yet ringing, which webhooks write.
 pub const IN_FLIGHT: &str = "'queued', 'dialing', 'initiated', 'ringing', 'in_progress'";
 
+/// The same statuses for Rust-side checks.
+pub const IN_FLIGHT_STATUSES: [&str; 5] = ["queued", "dialing", "initiated", "ringing", "in_progress"];
+
 /// `status IN (IN_FLIGHT)` as comparisons, for the hot statements on `calls`. SQLite builds a temporary
 /// b-tree (own pager, fresh page cache) for an IN list of three or more constants every time a statement
 /// runs; the `+` stops the planner from turning the comparisons back into an IN lookup. The text is the
