@@ -14,6 +14,7 @@ mod import;
 mod import_api;
 mod import_files;
 mod import_sheets;
+mod keychain_real;
 mod listeners;
 mod live;
 mod live_feeds;
