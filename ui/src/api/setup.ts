@@ -21,6 +21,11 @@ export const setupApi = {
   testProvider: (provider: ProviderName) => call("provider.test", { provider }),
   backup: (path?: string) => call("backup.create", path ? { path } : {}),
   wipe: (confirm: string) => call("data.wipe", { confirm }),
+  backups: () => call("backup.list", none),
+  inspectBackup: (path: string) => call("backup.inspect", { path }),
+  restoreBackup: (path: string) => call("backup.restore", { path }),
+  cancelRestore: () => call("backup.restore_cancel", none),
+  restart: () => call("app.restart", none),
   /** Seeds demo data into the current data dir (the demo work's command). */
   startDemo: () => platform().call<unknown>("demo.start", {}),
   /** Wipes demo data and leaves demo mode (the demo work's command). */
@@ -31,6 +36,7 @@ export const setupKeys = {
   settings: ["settings"] as const,
   secrets: ["secrets"] as const,
   status: ["setup.status"] as const,
+  backups: ["backup.list"] as const,
 };
 
 /** What the user calls each secret, and which provider it belongs to. */
