@@ -28,7 +28,7 @@ function count(n: number, one: string, many: string): string {
 export function restoreWarning(p: RestorePreview, canRestart: boolean): string {
   const c = p.current;
   const now = [count(c.campaigns, "campaign", "campaigns"), count(c.contacts, "contact", "contacts"), count(c.calls, "call", "calls"), count(c.recordings, "recording", "recordings")].join(", ");
-  const next = canRestart ? "Callboard then restarts to finish: running campaigns stop and calls in flight end." : "Then stop `callboard serve` and start it again to finish.";
+  const next = canRestart ? "Callboard then restarts to finish: running campaigns stop and calls in flight end." : "Then stop “callboard serve” and start it again to finish.";
   return `Everything in this Callboard (${now}) is replaced by the backup made ${made(p.manifest)}, with ${count(p.manifest.recordings, "recording", "recordings")}. A safety backup of the current data is taken first. ${next}`;
 }
 
