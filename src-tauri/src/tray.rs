@@ -121,10 +121,8 @@ async fn redraw(app: &App, handle: &AppHandle, icon: &TrayIcon) {
     }
 }
 
-/// Creates the tray icon and keeps it up to date. A desktop without a tray is logged, not fatal.
-pub fn start(app: Arc<App>, handle: &AppHandle) {
-    let initial = TrayView::of(&tray::TrayStatus::default());
-    let built = menu(handle, &initial).and_then(|m| {
+fn build(handle: &AppHandle, initial: &TrayView) -> tauri::Result<TrayIcon> {
+    menu(handle, initial).and_then(|m| {
         let mut builder = TrayIconBuilder::with_id("callboard")
             .tooltip(&initial.tooltip)
             .menu(&m)
@@ -134,7 +132,22 @@ pub fn start(app: Arc<App>, handle: &AppHandle) {
             builder = builder.icon(icon.clone());
         }
         builder.build(handle)
-    });
+    })
+}
+
+/// Creates the tray icon and keeps it up to date. A desktop without a tray is logged, not fatal.
+pub fn start(app: Arc<App>, handle: &AppHandle) {
+    let initial = TrayView::of(&tray::TrayStatus::default());
+    // tray-icon loads libayatana-appindicator3 at run time and panics when it is missing (the .deb depends on
+    // it; a hand-copied binary may not have it): no tray then, rather than no app.
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(handle, &initial)));
+    let built = match built {
+        Ok(b) => b,
+        Err(_) => {
+            tracing::warn!("no tray icon: the appindicator library could not be loaded");
+            return;
+        }
+    };
     let icon = match built {
         Ok(icon) => icon,
         Err(e) => {
