@@ -3,11 +3,13 @@
 // high simulator speed and raise "needs attention" items. Checks that new items do reach the notification
 // service, each titled after an item, and that a burst is rate-limited (at most 3 one by one, then one
 // summary per 30 s). No notification server runs, so the calls fail after being sent: the app logs that and
-// goes on, which is also checked (it keeps answering). Also checks that the tray icon was created.
+// goes on, which is also checked (it keeps answering). Then the tray icon's menu, as the appindicator exports
+// it over D-Bus (com.canonical.dbusmenu): its status lines and actions, and "Pause all campaigns" clicked
+// through it pauses the running campaigns.
 // Run with CALLBOARD_DESKTOP_BIN inside `dbus-run-session -- xvfb-run -a …`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,12 +40,19 @@ function waitForLine(child, pattern, ms) {
 
 /** Collects the summaries of Notify calls seen on the session bus. */
 function watchNotifications() {
-  const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {
+  const monitor = spawn("dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'", `type='signal',interface='com.canonical.dbusmenu'`], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const seen = [];
+  const tray = { sender: null, path: null, updates: 0 };
   let strings = null;
   createInterface({ input: monitor.stdout }).on("line", (line) => {
+    const menu = line.match(/^signal .* sender=(\S+) .* path=(\S+); interface=com\.canonical\.dbusmenu; member=LayoutUpdated/);
+    if (menu) {
+      [tray.sender, tray.path] = [menu[1], menu[2]];
+      tray.updates += 1;
+      return;
+    }
     if (line.startsWith("method call") && line.includes("member=Notify")) {
       strings = [];
       seen.push({ at: Date.now(), summary: null });
@@ -53,19 +62,19 @@ function watchNotifications() {
       if (strings.length === 3) seen[seen.length - 1].summary = strings[2];
     }
   });
-  return { monitor, seen };
+  return { monitor, seen, tray };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-test("new attention items become native notifications, rate-limited", { timeout: 150_000 }, async (t) => {
+test("new attention items become native notifications, rate-limited; the tray menu shows status and pauses all", { timeout: 150_000 }, async (t) => {
   const bin = process.env.CALLBOARD_DESKTOP_BIN;
   assert.ok(bin && existsSync(bin), "set CALLBOARD_DESKTOP_BIN to the built callboard-desktop binary");
   if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
     t.skip("no D-Bus session bus: run under dbus-run-session (./dev test does)");
     return;
   }
-  const { monitor, seen } = watchNotifications();
+  const { monitor, seen, tray } = watchNotifications();
   const dataDir = mkdtempSync(join(tmpdir(), "callboard-desktop-notify-"));
   const child = spawn(bin, [], {
     env: {
@@ -129,6 +138,27 @@ test("new attention items become native notifications, rate-limited", { timeout:
     }
     // The app is still fine after notifications that no server took.
     assert.equal((await fetch(`${ui}/healthz`)).status, 200);
+    // The tray icon's menu (exported over D-Bus by the appindicator): the status lines and the actions, and
+    // "Pause all campaigns" clicked through the menu pauses every running campaign.
+    assert.ok(tray.sender, "the tray icon exported no menu on the session bus");
+    assert.ok(tray.updates >= 2, `the tray menu was never redrawn (${tray.updates} layout updates)`);
+    const layout = () =>
+      execFileSync("gdbus", ["call", "--session", "--dest", tray.sender, "--object-path", tray.path, "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]"]).toString();
+    const before = layout();
+    for (const label of ["campaigns running", "in flight", "need attention", "Show window", "Pause all campaigns", "Quit Callboard"]) {
+      assert.ok(before.includes(label), `no "${label}" in the tray menu: ${before}`);
+    }
+    const pause = before.match(/\((\d+), \{[^}]*'label': <'Pause all campaigns'>/);
+    assert.ok(pause, `no Pause all item id in ${before}`);
+    const running = async () => (await rpc("campaign.list")).filter((c) => c.status === "running").length;
+    assert.ok((await running()) > 0, "campaigns are running before the click");
+    execFileSync("gdbus", ["call", "--session", "--dest", tray.sender, "--object-path", tray.path, "--method", "com.canonical.dbusmenu.Event", pause[1], "clicked", "<0>", "0"]);
+    const pausedBy = Date.now() + 15_000;
+    while ((await running()) > 0 && Date.now() < pausedBy) await sleep(250);
+    assert.equal(await running(), 0, "Pause all campaigns from the tray left campaigns running");
+    const idleBy = Date.now() + 15_000;
+    while (!layout().includes("No campaign running") && Date.now() < idleBy) await sleep(500);
+    assert.ok(layout().includes("No campaign running"), "the tray did not show the paused state");
     const logs = readdirSync(join(dataDir, "logs")).map((f) => readFileSync(join(dataDir, "logs", f), "utf8")).join("\n");
     assert.ok(!logs.includes("no tray icon on this desktop"), "the tray icon was not created");
     console.log(`${open} items, ${seen.length} notifications in ${Math.round((Date.now() - started) / 1000)} s: ${seen.map((n) => n.summary).join(" | ")}`);
