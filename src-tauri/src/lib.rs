@@ -8,7 +8,9 @@
 mod events;
 mod logging;
 mod media;
+mod notify;
 mod rpc;
+mod tray;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -81,9 +83,21 @@ pub fn run() {
     let data_dir = data_dir();
     let _log_guard = logging::init(&data_dir);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(move |tauri_app| {
             let shell = tauri::async_runtime::block_on(start_core(data_dir))?;
-            events::forward(shell.app.clone(), tauri_app.handle().clone());
+            let handle = tauri_app.handle().clone();
+            events::forward(shell.app.clone(), handle.clone());
+            notify::spawn(shell.app.clone(), handle.clone());
+            tray::start(shell.app.clone(), &handle);
+            // `app.restart` (finishing a staged restore) restarts this process, once the answer is out.
+            shell.app.setup.set_restart_handler(Arc::new(move || {
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    handle.restart();
+                });
+            }));
             tauri_app.manage(shell);
             media::enable_media_stream(tauri_app);
             Ok(())

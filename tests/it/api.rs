@@ -352,6 +352,26 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(check["status"], "not_configured");
     let backup = call("backup.create", json!({})).await?;
     assert!(backup["bytes"].as_u64().unwrap_or_default() > 0);
+    let listed = call("backup.list", json!({})).await?;
+    assert_eq!(listed["backups"][0]["path"], backup["path"]);
+    assert_eq!(listed["pending"], Value::Null);
+    assert_eq!(
+        listed["can_restart"], false,
+        "a test server cannot restart itself"
+    );
+    let archive = backup["path"].clone();
+    let preview = call("backup.inspect", json!({"path": archive})).await?;
+    assert_eq!(preview["manifest"], backup["manifest"]);
+    assert!(preview["current"]["contacts"].is_i64());
+    let staged = call("backup.restore", json!({"path": archive})).await?;
+    assert!(staged["safety_backup"].is_string());
+    assert_eq!(
+        call("backup.list", json!({})).await?["pending"],
+        backup["manifest"],
+        "staged for the next start"
+    );
+    assert_eq!(call("backup.restore_cancel", json!({})).await?["cancelled"], true);
+    assert_eq!(call("app.restart", json!({})).await?["restarting"], false);
     let wiped = call("data.wipe", json!({"confirm": "WIPE EVERYTHING"})).await?;
     assert!(wiped["safety_backup"].is_string());
 
@@ -388,6 +408,13 @@ async fn bad_input_gets_a_stable_code() -> TestResult {
             "bad_request",
         ),
         ("campaign.get", json!({}), 400, "bad_request"),
+        (
+            "backup.inspect",
+            json!({"path": "/nonexistent/callboard-backup.zip"}),
+            404,
+            "not_found",
+        ),
+        ("backup.restore", json!({"path": ""}), 404, "not_found"),
         ("campaign.create", json!({"name": "   "}), 422, "validation"),
         (
             "campaign.create",

@@ -17,6 +17,7 @@ mod import;
 mod import_api;
 mod import_files;
 mod import_sheets;
+mod keychain_real;
 mod listeners;
 mod live;
 mod live_feeds;

@@ -4,6 +4,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { api, keys } from "./api/client";
 import type { AttentionItem, Campaign, CampaignEvent } from "./api/types";
 import { alertLabel } from "./lib/labels";
+import { isTauri } from "./platform/tauri";
 import { useUi } from "./state/ui";
 
 /**
@@ -52,6 +53,8 @@ export function notificationsWanted(): boolean {
  * when the user allowed notifications and did not turn them off in Settings.
  */
 export function notifyAttention(item: AttentionItem): boolean {
+  // In the desktop app the shell shows native notifications itself (rate-limited, Settings › alerts).
+  if (isTauri()) return false;
   if (item.acked_at || item.count > 1 || !notificationsWanted()) return false;
   if (typeof Notification === "undefined" || Notification.permission !== "granted") return false;
   try {

@@ -77,7 +77,13 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
     let exotel_allowed = exotel_allow_list_from_env()?;
     let launched = tokio::task::spawn_blocking(
         move || -> Result<(Arc<App>, Settings, ElConfig, CarrierConfig), String> {
+            // A restore staged by `backup.restore` is applied before the store opens.
+            let restored = crate::setup::restore::apply_pending(
+                &app_options.data_dir,
+                &crate::clock::to_db(crate::clock::Clock::now(&SystemClock)),
+            );
             let app = App::open(app_options).map_err(|e| e.to_string())?;
+            crate::setup::restore::report(&app, restored);
             let (store, warning) = match secret_store {
                 Some(s) => (s, None),
                 None => crate::secret_store::open_default(app.data_dir()),

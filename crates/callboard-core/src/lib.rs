@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod clock;
 pub mod demo;
 pub mod demo_run;
+pub mod desktop;
 pub mod engine;
 pub mod events;
 pub mod import;

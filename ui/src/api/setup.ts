@@ -23,6 +23,11 @@ export const setupApi = {
   setCarrierSettings: (patch: CarrierSettingsPatch) => call("carrier.settings.set", patch),
   backup: (path?: string) => call("backup.create", path ? { path } : {}),
   wipe: (confirm: string) => call("data.wipe", { confirm }),
+  backups: () => call("backup.list", none),
+  inspectBackup: (path: string) => call("backup.inspect", { path }),
+  restoreBackup: (path: string) => call("backup.restore", { path }),
+  cancelRestore: () => call("backup.restore_cancel", none),
+  restart: () => call("app.restart", none),
   /** Seeds demo data into the current data dir (the demo work's command). */
   startDemo: () => platform().call<unknown>("demo.start", {}),
   /** Wipes demo data and leaves demo mode (the demo work's command). */
@@ -34,6 +39,7 @@ export const setupKeys = {
   secrets: ["secrets"] as const,
   status: ["setup.status"] as const,
   carriers: ["carrier.status"] as const,
+  backups: ["backup.list"] as const,
 };
 
 /** What the user calls each secret, and which provider it belongs to. */

@@ -693,6 +693,46 @@ export interface BackupSummary {
   manifest: { format: number; app_version: string; schema_version: number; created_at: string; recordings: number };
 }
 
+export interface BackupManifest {
+  format: number;
+  app_version: string;
+  schema_version: number;
+  created_at: string;
+  recordings: number;
+}
+
+/** One archive in the backup folder; `manifest` is null when it cannot be read (damaged). */
+export interface ListedBackup {
+  path: string;
+  file_name: string;
+  bytes: number;
+  manifest: BackupManifest | null;
+}
+
+export interface BackupList {
+  dir: string;
+  backups: ListedBackup[];
+  /** A restore staged for the next start. */
+  pending: BackupManifest | null;
+  /** The desktop app restarts itself (`app.restart`); `callboard serve` must be restarted by hand. */
+  can_restart: boolean;
+}
+
+export interface RestorePreview {
+  path: string;
+  bytes: number;
+  manifest: BackupManifest;
+  /** What restoring replaces. */
+  current: { campaigns: number; contacts: number; calls: number; recordings: number };
+}
+
+export interface RestoreStaged {
+  manifest: BackupManifest;
+  safety_backup: string;
+  can_restart: boolean;
+  message: string;
+}
+
 export interface WipeSummary {
   tables: number;
   rows: number;
@@ -740,6 +780,11 @@ export interface SetupCommands {
   "carrier.settings.set": { args: CarrierSettingsPatch; response: CarriersOut };
   "backup.create": { args: { path?: string }; response: BackupSummary };
   "data.wipe": { args: { confirm: string }; response: WipeSummary };
+  "backup.list": { args: Record<string, never>; response: BackupList };
+  "backup.inspect": { args: { path: string }; response: RestorePreview };
+  "backup.restore": { args: { path: string }; response: RestoreStaged };
+  "backup.restore_cancel": { args: Record<string, never>; response: { cancelled: boolean } };
+  "app.restart": { args: Record<string, never>; response: { restarting: boolean } };
 }
 
 // ---------- Import (docs/api.md "import.*") ----------

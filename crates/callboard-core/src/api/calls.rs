@@ -21,7 +21,6 @@ use crate::{
     },
 };
 
-
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod imports;
 mod info;
 mod openai;
+mod restore;
 pub mod setup;
 pub mod sheets;
 mod stats;
@@ -156,6 +157,11 @@ command_table! {
     "carrier.settings.set" => carriers::settings_set: serde_json::Value => carriers::CarriersOut,
     "provider.test" => setup::provider_test: setup::ProviderArgs => crate::setup::provider_check::ProviderCheck,
     "backup.create" => setup::backup_create: setup::BackupArgs => crate::setup::backup::BackupSummary,
+    "backup.list" => restore::list: NoArgs => restore::BackupList,
+    "backup.inspect" => restore::inspect: restore::PathArgs => restore::RestorePreview,
+    "backup.restore" => restore::stage: restore::PathArgs => restore::RestoreStaged,
+    "backup.restore_cancel" => restore::cancel: NoArgs => restore::Cancelled,
+    "app.restart" => restore::restart: NoArgs => restore::Restarting,
     "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
     "demo.start" => demo::start: NoArgs => info::AppInfo,
     "demo.leave" => demo::leave: NoArgs => info::AppInfo,

@@ -6,6 +6,7 @@
 pub mod backup;
 pub mod control;
 pub mod provider_check;
+pub mod restore;
 pub mod selftest;
 pub mod settings;
 pub mod tunnel;
@@ -48,7 +49,12 @@ pub struct SetupState {
     pub http: reqwest::Client,
     /// The app this belongs to, for background tasks started from a command handler (which has `&App`).
     app: std::sync::Weak<crate::app::App>,
+    /// How to restart the process (the desktop shell sets it; `callboard serve` has none).
+    restart: RwLock<Option<RestartHandler>>,
 }
+
+/// Restarts the process; set by a host that can (the desktop app).
+pub type RestartHandler = Arc<dyn Fn() + Send + Sync>;
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -77,6 +83,28 @@ impl SetupState {
                 .build()
                 .unwrap_or_default(),
             app,
+            restart: RwLock::new(None),
+        }
+    }
+
+    /// Lets `app.restart` restart the process (finishing a staged restore).
+    pub fn set_restart_handler(&self, handler: RestartHandler) {
+        write(&self.restart, Some(handler));
+    }
+
+    /// Whether this host can restart itself.
+    pub fn can_restart(&self) -> bool {
+        read(&self.restart).is_some()
+    }
+
+    /// Restarts the process if the host can; whether it will.
+    pub fn request_restart(&self) -> bool {
+        match read(&self.restart) {
+            Some(restart) => {
+                restart();
+                true
+            }
+            None => false,
         }
     }
 

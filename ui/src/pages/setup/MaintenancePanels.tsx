@@ -4,9 +4,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { ApiError } from "../../api/error";
-import { setupApi } from "../../api/setup";
+import { setupApi, setupKeys } from "../../api/setup";
 import type { Settings } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { RestorePanel } from "./RestorePanel";
 import { Field, FormError, useSaveSettings } from "./SetupPanels";
 
 /** Listener ports, recordings, notifications and scheduled backups. */
@@ -91,12 +92,15 @@ export function GeneralForm({ settings }: { settings: Settings }) {
 /** Back up now, and "wipe everything" behind a typed confirmation. */
 export function BackupPanel() {
   const qc = useQueryClient();
-  const backup = useMutation({ mutationFn: () => setupApi.backup() });
+  const backup = useMutation({
+    mutationFn: () => setupApi.backup(),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: setupKeys.backups }),
+  });
   const [asking, setAsking] = useState(false);
   const [typed, setTyped] = useState("");
   return (
     <div data-testid="backup-panel">
-      <p className="muted">A backup holds the database and the recordings in one file; restore it on a new machine with <code>callboard restore</code>. Keys are not included: they stay in the keychain.</p>
+      <p className="muted">A backup holds the database and the recordings in one file; restore it below, or on a new machine with <code>callboard restore</code>. Keys are not included: they stay in the keychain.</p>
       <button type="button" className="btn btn-secondary" disabled={backup.isPending} onClick={() => backup.mutate()} data-testid="backup-now">
         {backup.isPending ? "Backing up…" : "Back up now"}
       </button>{" "}
@@ -130,6 +134,7 @@ export function BackupPanel() {
           }}
         />
       )}
+      <RestorePanel />
     </div>
   );
 }
