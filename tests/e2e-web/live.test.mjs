@@ -355,6 +355,20 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   await p.close();
 });
 
+test("the Analytics page shows the period's rates, campaigns and agents", async () => {
+  const p = await newPage();
+  await go(p, "analytics");
+  await p.getByTestId("analytics-page").waitFor();
+  const dials = p.getByTestId("an-dials").locator(".stat-value");
+  await p.waitForFunction((el) => Number(el.textContent.replace(/\D/g, "")) > 0, await dials.elementHandle());
+  assert.match(await p.getByTestId("an-connect").locator(".stat-value").textContent(), /^\d+%$/);
+  await p.getByTestId("an-campaigns").locator("tbody tr").first().waitFor();
+  await p.getByTestId("period-7").click();
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "analytics.png"), animations: "disabled", fullPage: true });
+  await p.close();
+});
+
 test("load: 500 calls in flight and 50 updates a second stay smooth", async () => {
   const p = await newPage("?testHooks");
   await go(p, "live");

@@ -15,7 +15,7 @@ import { ContactsPage } from "./pages/contacts/ContactsPage";
 import { LivePage } from "./pages/live/LivePage";
 import { OverviewPage } from "./pages/overview/OverviewPage";
 import { CallsPage } from "./pages/calls/CallsPage";
-import { AnalyticsPage } from "./pages/Placeholders";
+import { AnalyticsPage } from "./pages/analytics/AnalyticsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SetupWizardHost } from "./pages/setup/SetupWizard";
 import { platform } from "./platform";

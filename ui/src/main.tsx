@@ -12,6 +12,7 @@ import "./styles/layout.css";
 import "./styles/live.css";
 import "./styles/contacts.css";
 import "./styles/calls.css";
+import "./styles/analytics.css";
 
 // Pick the transport first: in a browser it takes the token out of the address bar before routing reads it.
 platform();

@@ -4,6 +4,8 @@ import { platform } from "../platform";
 import type {
   Agent,
   AgentInput,
+  Analytics,
+  AnalyticsArgs,
   AgentState,
   AppInfo,
   AttentionItem,
@@ -89,6 +91,7 @@ export const api = {
   stats: {
     overview: (since?: string): Promise<Overview> => rpc("stats.overview", since ? { since } : {}),
     campaign: (id: number): Promise<CampaignStats> => rpc("stats.campaign", { id }),
+    analytics: (args: AnalyticsArgs): Promise<Analytics> => rpc("stats.analytics", args),
   },
 
   webhooks: {
@@ -134,4 +137,5 @@ export const keys = {
   contactsAll: ["contacts"] as const,
   callHistory: (filter: CallHistoryArgs) => ["call.history", filter] as const,
   callHistoryAll: ["call.history"] as const,
+  analytics: (args: AnalyticsArgs) => ["stats.analytics", args] as const,
 };

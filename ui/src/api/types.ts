@@ -334,6 +334,7 @@ export interface Commands {
     response: Uploaded & { rows: number };
   };
   "call.history": { args: CallHistoryArgs; response: CallHistoryPage };
+  "stats.analytics": { args: AnalyticsArgs; response: Analytics };
   "call.export": { args: CallHistoryArgs; response: CallExport };
   "import.sheets_account": { args: Record<string, never>; response: SheetsAccount };
   "import.upload_piece": { args: { upload_id?: string; name?: string; data_base64: string }; response: Uploaded };
@@ -605,6 +606,41 @@ export type SecretName =
   | "openai.webhook_secret"
   | "google.service_account_json"
   | "ngrok.authtoken";
+
+/** `stats.analytics` */
+export interface AnalyticsArgs {
+  since?: string;
+  until?: string;
+  campaign_id?: number;
+  agent_id?: number;
+}
+export interface AnalyticsKpis {
+  dials: number;
+  connects: number;
+  successes: number;
+  voicemails: number;
+  avg_duration_s: number | null;
+  cost: number;
+}
+export interface AnalyticsRates {
+  connect_rate: number | null;
+  success_rate: number | null;
+  voicemail_rate: number | null;
+  cost_per_success: number | null;
+}
+export type AnalyticsRow = AnalyticsKpis & AnalyticsRates & { key: string; name: string };
+export interface Analytics {
+  since: string;
+  until: string;
+  totals: AnalyticsKpis;
+  rates: AnalyticsRates;
+  days: AnalyticsRow[];
+  by_campaign: AnalyticsRow[];
+  by_agent: AnalyticsRow[];
+  dispositions: [string, number][];
+  sentiment: [string, number][];
+  top_phrases: [string, number][];
+}
 
 /** `call.history` / `call.export` filters. */
 export interface CallHistoryArgs {

@@ -156,7 +156,7 @@ function OpenAttention() {
   );
 }
 
-function Legend() {
+export function Legend() {
   return (
     <span className="chart-legend">
       <span>
@@ -172,7 +172,7 @@ function Legend() {
   );
 }
 
-function Kpi({ label, value, note, series, testId }: { label: string; value: string; note: string; series?: number[]; testId: string }) {
+export function Kpi({ label, value, note, series, testId }: { label: string; value: string; note: string; series?: number[]; testId: string }) {
   return (
     <div className="stat kpi" data-testid={testId}>
       <div className="stat-label">{label}</div>
