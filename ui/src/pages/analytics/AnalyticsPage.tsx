@@ -6,6 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, keys } from "../../api/client";
 import type { AnalyticsArgs, AnalyticsRow, Bucket } from "../../api/types";
+import { CampaignSelect } from "../../components/CampaignSelect";
 import { BarSeries, ShareBar } from "../../components/Charts";
 import { ErrorCard } from "../../components/ErrorCard";
 import { clock, money, percent } from "../../lib/callLabels";
@@ -43,7 +44,6 @@ export function AnalyticsPage() {
   const [days, setDays] = useState<PeriodDays>(30);
   const [campaignId, setCampaignId] = useState<number | null>(null);
   const [agentId, setAgentId] = useState<number | null>(null);
-  const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
   const agents = useQuery({ queryKey: keys.agents, queryFn: api.agents.list });
   // The period starts at a local midnight fixed when the filter changes, so the cache key is stable.
   const args = useMemo(() => analyticsArgs(days, campaignId, agentId), [days, campaignId, agentId]);
@@ -58,20 +58,7 @@ export function AnalyticsPage() {
           </button>
         ))}
       </div>
-      <select
-        className="input select toolbar-select"
-        aria-label="Campaign"
-        value={campaignId ?? ""}
-        onChange={(e) => setCampaignId(e.target.value ? Number(e.target.value) : null)}
-        data-testid="analytics-campaign"
-      >
-        <option value="">All campaigns</option>
-        {(campaigns.data ?? []).map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name}
-          </option>
-        ))}
-      </select>
+      <CampaignSelect value={campaignId} onChange={setCampaignId} testId="analytics-campaign" label="Campaign" />
       <select
         className="input select toolbar-select"
         aria-label="Agent"

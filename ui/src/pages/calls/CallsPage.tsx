@@ -3,14 +3,16 @@
 // outcome and period; the same selection exports to CSV. A row opens the call drawer (transcript,
 // timeline, recording).
 
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import type { BoardCall, CallHistoryArgs } from "../../api/types";
+import { CampaignSelect } from "../../components/CampaignSelect";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorCard } from "../../components/ErrorCard";
+import { useDebounced } from "../../lib/debounce";
 import { IconCalls, IconSearch, IconX } from "../../components/Icons";
 import { callSeconds, clock } from "../../lib/callLabels";
 import { providerLabel } from "../../lib/labels";
@@ -63,15 +65,6 @@ export function historyArgs(search: string, campaignId: number | null, outcome: 
   return args;
 }
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
 function downloadCsv(filename: string, csv: string) {
   const url = URL.createObjectURL(new Blob(["\ufeff", csv], { type: "text/csv;charset=utf-8" }));
   const a = document.createElement("a");
@@ -82,7 +75,6 @@ function downloadCsv(filename: string, csv: string) {
 }
 
 export function CallsPage() {
-  const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
   const [search, setSearch] = useState("");
   const [campaignId, setCampaignId] = useState<number | null>(null);
   const [outcome, setOutcome] = useState("");
@@ -172,20 +164,7 @@ export function CallsPage() {
               </button>
             )}
           </div>
-          <select
-            className="input select toolbar-select"
-            aria-label="Filter by campaign"
-            value={campaignId ?? ""}
-            onChange={(e) => setCampaignId(e.target.value ? Number(e.target.value) : null)}
-            data-testid="calls-campaign"
-          >
-            <option value="">All campaigns</option>
-            {(campaigns.data ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
+          <CampaignSelect value={campaignId} onChange={setCampaignId} testId="calls-campaign" />
           <select className="input select toolbar-select" aria-label="Filter by outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)} data-testid="calls-outcome">
             <option value="">Any outcome</option>
             {OUTCOMES.map((o) => (

@@ -2,14 +2,16 @@
 // `contact.list` are fetched as the user scrolls), with search by number or name and filters by status
 // and campaign, plus the import wizard.
 
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import type { Contact, ContactListArgs, ContactStatus } from "../../api/types";
+import { CampaignSelect } from "../../components/CampaignSelect";
 import { EmptyState } from "../../components/EmptyState";
 import { IconContacts, IconSearch, IconUpload, IconX } from "../../components/Icons";
+import { useDebounced } from "../../lib/debounce";
 import { ImportWizard } from "./ImportWizard";
 
 export const PAGE_SIZE = 200;
@@ -32,18 +34,7 @@ export function listArgs(search: string, status: ContactStatus | "", campaignId:
   return args;
 }
 
-/** A value that follows `value` once it has stopped changing for `ms`. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setV(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return v;
-}
-
 export function ContactsPage() {
-  const campaigns = useQuery({ queryKey: keys.campaigns, queryFn: api.campaigns.list });
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState<ContactStatus | "">("");
   const [campaignId, setCampaignId] = useState<number | null>(null);
@@ -152,20 +143,7 @@ export function ContactsPage() {
               </option>
             ))}
           </select>
-          <select
-            className="input select toolbar-select"
-            aria-label="Filter by campaign"
-            value={campaignId ?? ""}
-            onChange={(e) => setCampaignId(e.target.value ? Number(e.target.value) : null)}
-            data-testid="contacts-campaign"
-          >
-            <option value="">All campaigns</option>
-            {(campaigns.data ?? []).map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
+          <CampaignSelect value={campaignId} onChange={setCampaignId} testId="contacts-campaign" />
           <span className="muted tabular nowrap" data-testid="contacts-total">
             {total == null ? "…" : `${total.toLocaleString()} contact${total === 1 ? "" : "s"}`}
           </span>
