@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
 const START_TIMEOUT_MS = 30_000;
 const PAGES = ["overview", "campaigns", "contacts", "live", "attention", "calls", "analytics", "settings"];
 /** Pages with their own screen (the rest still show what they will hold), by what shows they have loaded. */
-const LOADED = { overview: "overview-page", live: "live-page", attention: "attention-page" };
+const LOADED = { overview: "overview-page", live: "live-page", attention: "attention-page", analytics: "analytics-page" };
 
 /** @type {import("node:child_process").ChildProcess | undefined} */
 let server;
