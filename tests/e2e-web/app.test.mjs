@@ -457,6 +457,8 @@ test("screenshots of every page in light and dark", async () => {
       if (route === "campaigns") await page.getByTestId("campaign-row").first().waitFor();
       else if (route === "settings") await page.getByTestId("settings-version").getByText(/\d+\.\d+/).waitFor();
       else if (route === "contacts") await page.getByTestId("contact-row").first().waitFor();
+      // Calls: the history table when earlier steps ended calls, else the page's empty state.
+      else if (route === "calls") await page.locator('[data-testid="history-row"], [data-testid="empty-state"]').first().waitFor();
       else if (LOADED[route]) await page.getByTestId(LOADED[route]).waitFor();
       else await page.getByTestId("empty-state").waitFor();
       await page.mouse.move(1, 1); // no hover highlight in the picture

@@ -179,7 +179,8 @@ function GroupTable({ title, rows, testId, empty }: { title: string; rows: Analy
       {rows.length === 0 ? (
         <p className="faint">{empty}</p>
       ) : (
-        <table className="table table-compact">
+        <div className="table-scroll">
+        <table className="table table-compact an-table">
           <thead>
             <tr>
               <th>Name</th>
@@ -203,6 +204,7 @@ function GroupTable({ title, rows, testId, empty }: { title: string; rows: Analy
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );
