@@ -267,13 +267,6 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
     };
     // Hang up on the agent first (its backend closes its socket once the input side is gone).
     drop(link);
-    let _ = send_json(&mut socket, json!({ "type": "ended", "reason": reason })).await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: 1000,
-            reason: "ended".into(),
-        })))
-        .await;
     let ended = app.clock.now();
     let duration_s = (ended.as_millisecond() - started.as_millisecond()) as f64 / 1000.0;
     tracing::info!(agent_id, %reason, duration_s, frames_in = record.frames_in, frames_out = record.frames_out, "talk session ended");
@@ -309,6 +302,14 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
     if let Err(e) = written {
         tracing::error!(agent_id, error = %e, "cannot record the talk session in the audit log");
     }
+    // Told after the record is kept, so "ended" means it is in the audit log.
+    let _ = send_json(&mut socket, json!({ "type": "ended", "reason": reason })).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1000,
+            reason: "ended".into(),
+        })))
+        .await;
 }
 
 #[cfg(test)]
