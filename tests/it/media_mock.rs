@@ -145,24 +145,54 @@ pub fn use_agent(app: &App, agent: &MockAgent, answer_timeout: Duration) {
 
 /// A contact, an ElevenLabs agent and an in-progress call through `provider`; returns the call id.
 pub async fn seed_call(app: &App, provider: &str) -> Result<i64, Box<dyn std::error::Error>> {
+    seed_agent_call(
+        app,
+        provider,
+        SeedAgent {
+            name: "A",
+            provider: "elevenlabs",
+            external_id: Some("agent_x"),
+            contact_variables: "{\"plan\":\"gold\"}",
+            phone_prefix: "+1415555",
+        },
+    )
+    .await
+}
+
+/// The agent (and its contact's variables) a seeded call runs with.
+pub struct SeedAgent {
+    pub name: &'static str,
+    pub provider: &'static str,
+    pub external_id: Option<&'static str>,
+    pub contact_variables: &'static str,
+    /// The contact's number is this prefix and the agent's id in four digits.
+    pub phone_prefix: &'static str,
+}
+
+/// A contact, `agent` and an in-progress call through `provider`; returns the call id.
+pub async fn seed_agent_call(
+    app: &App,
+    provider: &str,
+    agent: SeedAgent,
+) -> Result<i64, Box<dyn std::error::Error>> {
     let provider = provider.to_owned();
     let id = app
         .store
         .with_tx(move |tx| {
             let now = "2026-01-05T10:00:00Z";
             tx.execute(
-                "INSERT INTO agents(name, provider, external_id, created_at, updated_at) VALUES ('A', 'elevenlabs', 'agent_x', ?1, ?1)",
-                [now],
+                "INSERT INTO agents(name, provider, external_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                rusqlite::params![agent.name, agent.provider, agent.external_id, now],
             )?;
-            let agent = tx.last_insert_rowid();
+            let agent_id = tx.last_insert_rowid();
             tx.execute(
-                "INSERT INTO contacts(phone_e164, name, variables, created_at, updated_at) VALUES (?1, 'Ana', '{\"plan\":\"gold\"}', ?2, ?2)",
-                rusqlite::params![format!("+1415555{:04}", agent), now],
+                "INSERT INTO contacts(phone_e164, name, variables, created_at, updated_at) VALUES (?1, 'Ana', ?2, ?3, ?3)",
+                rusqlite::params![format!("{}{:04}", agent.phone_prefix, agent_id), agent.contact_variables, now],
             )?;
             let contact = tx.last_insert_rowid();
             tx.execute(
                 "INSERT INTO calls(provider, provider_call_id, status, agent_id, contact_id, created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?5)",
-                rusqlite::params![provider, format!("CA{agent}"), agent, contact, now],
+                rusqlite::params![provider, format!("CA{agent_id}"), agent_id, contact, now],
             )?;
             Ok::<_, callboard_core::store::StoreError>(tx.last_insert_rowid())
         })

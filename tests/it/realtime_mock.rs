@@ -189,30 +189,20 @@ pub fn use_realtime_limited(app: &Arc<App>, mock: &MockRealtime, setup: Realtime
     realtime::install(app, backend);
 }
 
-/// A contact, an OpenAI Realtime agent, a campaign and an in-progress call through `provider`.
+/// A contact, an OpenAI Realtime agent and an in-progress call through `provider`.
 pub async fn seed_call(app: &App, provider: &str) -> Result<i64, Box<dyn std::error::Error>> {
-    let provider = provider.to_owned();
-    Ok(app
-        .store
-        .with_tx(move |tx| {
-            let now = "2026-01-05T10:00:00Z";
-            tx.execute(
-                "INSERT INTO agents(name, provider, external_id, created_at, updated_at) VALUES ('Intake', 'openai-realtime', NULL, ?1, ?1)",
-                [now],
-            )?;
-            let agent = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO contacts(phone_e164, name, variables, created_at, updated_at) VALUES (?1, 'Ana', '{}', ?2, ?2)",
-                rusqlite::params![format!("+1415556{:04}", agent), now],
-            )?;
-            let contact = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO calls(provider, provider_call_id, status, agent_id, contact_id, created_at, updated_at) VALUES (?1, ?2, 'in_progress', ?3, ?4, ?5, ?5)",
-                rusqlite::params![provider, format!("CA{agent}"), agent, contact, now],
-            )?;
-            Ok::<_, callboard_core::store::StoreError>(tx.last_insert_rowid())
-        })
-        .await?)
+    crate::media_mock::seed_agent_call(
+        app,
+        provider,
+        crate::media_mock::SeedAgent {
+            name: "Intake",
+            provider: "openai-realtime",
+            external_id: None,
+            contact_variables: "{}",
+            phone_prefix: "+1415556",
+        },
+    )
+    .await
 }
 
 /// Opens `/media/twilio` signed as Twilio signs it.
