@@ -326,3 +326,28 @@ async fn an_action_on_a_provider_without_a_dialer_is_refused() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_transferred_call_stays_transferred_when_the_carrier_ends_the_agents_leg() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    let (_dialer, _) = dial_calls(&s, 1, true).await?;
+    let id = board(&s, json!({})).await?[0]["id"].as_i64().unwrap_or_default();
+    let t = s
+        .rpc("call.transfer", json!({"id": id, "to": "+15551234567"}))
+        .await?;
+    assert_eq!(t.body["status"], "transferred", "{}", t.body);
+    // The carrier then reports the agent's leg over, as Twilio does once the call is bridged away.
+    let form = format!(
+        "CallSid=CA-{id}&CallStatus=completed&AccountSid=AC0123456789abcdef0123456789abcdef&Direction=outbound-api&CallDuration=37&SequenceNumber=3"
+    );
+    let a = s
+        .post_twilio("status", &form, callboard_testkit::TWILIO_TOKEN)
+        .await?;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    s.test.app.webhooks.settle().await;
+    let d = s.rpc("call.get", json!({"id": id})).await?.body;
+    assert_eq!(d["call"]["status"], "transferred", "{}", d["call"]);
+    assert_eq!(d["call"]["disposition"], "transferred");
+    s.stop().await;
+    Ok(())
+}

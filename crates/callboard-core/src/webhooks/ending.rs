@@ -19,6 +19,8 @@ const TERMINAL: [&str; 6] = [
     "canceled",
     "cancelled",
 ];
+/// The status a supervisor's transfer leaves (`api::calls`); no provider reports it.
+const HANDED_TO_A_PERSON: &str = "transferred";
 /// Statuses of a call still going (the engine's in-flight set plus the carriers' `initiated`).
 const GOING: [&str; 5] = ["queued", "dialing", "initiated", "ringing", "in_progress"];
 
@@ -57,6 +59,13 @@ pub fn end_if_terminal(
         return Ok(None);
     };
     let going = GOING.contains(&current.as_str());
+    if current == HANDED_TO_A_PERSON {
+        // Only Callboard knows the call was handed over: the carrier's own ending of the agent's leg
+        // ("completed") arrives after the transfer and must not write over it.
+        derived.status = None;
+        derived.status_event_id = None;
+        return Ok(None);
+    }
     let Some(status) = derived.status.clone() else {
         return Ok(None);
     };
