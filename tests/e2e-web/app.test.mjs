@@ -4,31 +4,15 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
 const PAGES = ["overview", "campaigns", "contacts", "live", "attention", "calls", "analytics", "settings"];
 /** Pages with their own screen (the rest still show what they will hold), by what shows they have loaded. */
 const LOADED = { overview: "overview-page", live: "live-page", attention: "attention-page", analytics: "analytics-page" };
 
-/** @type {import("node:child_process").ChildProcess | undefined} */
-let server;
-let serverStderr = "";
-let dataDir = "";
-/** The UI URL exactly as printed, with `#token=…`. */
-let uiUrl = "";
-let uiBase = "";
-let publicBase = "";
-let token = "";
+const serve = new Serve("web");
+const rpc = (cmd, args, auth) => serve.rpc(cmd, args, auth);
 /** @type {import("playwright-core").Browser | undefined} */
 let browser;
 /** @type {import("playwright-core").BrowserContext | undefined} */
@@ -36,58 +20,6 @@ let context;
 /** @type {import("playwright-core").Page} */
 let page;
 const pageErrors = [];
-
-/** Starts the server and resolves with the URLs it prints; rejects with its stderr on exit or timeout. */
-function startServer(bin) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-web-"));
-  // The simulator at ten times real speed, so calls visibly start and end during the run.
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0",
-    "--sim-speed", "10"];
-  const env = { ...process.env };
-  // Only what we choose: the data dir and addresses come from the flags above; CALLBOARD_UI_DIR passes through.
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    let ui;
-    let pub;
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- ${bin} ${args.join(" ")}\n--- server stderr:\n${serverStderr || "(empty)"}`));
-    };
-    const timer = setTimeout(() => fail(`the server did not print its UI and Public URLs within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
-    server.on("error", (e) => fail(`cannot start the server: ${e.message}`));
-    server.on("exit", (code, signal) => {
-      if (!ui || !pub) fail(`the server exited early (code ${code}, signal ${signal})`);
-    });
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      ui ??= line.match(/UI:\s+(\S+)/)?.[1];
-      pub ??= line.match(/Public:\s+(\S+)/)?.[1];
-      if (ui && pub) {
-        clearTimeout(timer);
-        resolve({ ui, pub });
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once("exit", r));
-  server.kill("SIGTERM");
-  const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function rpc(cmd, args = {}, auth = `Bearer ${token}`) {
-  const headers = { "content-type": "application/json" };
-  if (auth) headers.authorization = auth;
-  const res = await fetch(`${uiBase}/api/rpc`, { method: "POST", headers, body: JSON.stringify({ cmd, args }) });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 async function newPage() {
   const p = await context.newPage();
@@ -167,49 +99,21 @@ async function setTheme(p, theme) {
 }
 
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin) {
-    throw new Error(
-      "CALLBOARD_BIN is not set: point it at the built `callboard` binary, e.g.\n" +
-        "  cargo build -p callboard-cli && CALLBOARD_BIN=$HOME/.cache/callboard-target/debug/callboard node --test",
-    );
-  }
-  if (!existsSync(bin)) throw new Error(`CALLBOARD_BIN=${bin} does not exist; build it with cargo build -p callboard-cli`);
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; install Debian's chromium package`);
-
-  const urls = await startServer(bin);
-  uiUrl = urls.ui;
-  publicBase = urls.pub.replace(/\/$/, "");
-  const u = new URL(uiUrl);
-  uiBase = u.origin;
-  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-  assert.ok(token, `the printed UI URL carries a token: ${uiUrl}`);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  // The simulator at ten times real speed, so calls visibly start and end during the run.
+  await serve.start(["--demo", "--sim-speed", "10"]);
+  assert.ok(serve.token, `the printed UI URL carries a token: ${serve.uiUrl}`);
+  browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
   page = await newPage();
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
 });
 
 test("the app loads with the DEMO badge and the demo campaigns", async () => {
-  await page.goto(uiUrl);
+  await page.goto(serve.uiUrl);
   const missing = await page.getByText("The UI files were not found").count();
   assert.equal(missing, 0, "the server found no built UI: run `npm --prefix ui run build` or set CALLBOARD_UI_DIR");
   await page.getByTestId("demo-badge").waitFor();
@@ -221,7 +125,7 @@ test("the app loads with the DEMO badge and the demo campaigns", async () => {
   assert.equal(await page.getByTestId("campaign-row").count(), demo.length);
 
   // The token left the address bar, and the live stream is up.
-  assert.ok(!page.url().includes(token), `token still in the URL: ${page.url()}`);
+  assert.ok(!page.url().includes(serve.token), `token still in the URL: ${page.url()}`);
   await page.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
 });
 
@@ -235,10 +139,10 @@ test("/api/rpc needs the token", async () => {
   const ok = await rpc("health");
   assert.equal(ok.status, 200);
   // The public listener answers health checks but never serves the UI API.
-  assert.equal((await fetch(`${publicBase}/healthz`)).status, 200);
-  const pub = await fetch(`${publicBase}/api/rpc`, {
+  assert.equal((await fetch(`${serve.publicBase}/healthz`)).status, 200);
+  const pub = await fetch(`${serve.publicBase}/api/rpc`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${serve.token}`, "content-type": "application/json" },
     body: JSON.stringify({ cmd: "campaign.list", args: {} }),
   });
   assert.notEqual(pub.status, 200, "the UI API must not be mounted on the public listener");
@@ -378,7 +282,7 @@ test("a duplicate name shows the conflict inline", async () => {
 
 test("a second tab sees campaigns created, renamed and deleted in the first, live", async () => {
   const second = await newPage();
-  await second.goto(uiUrl);
+  await second.goto(serve.uiUrl);
   await second.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
   await second.getByTestId("campaign-row").first().waitFor();
   // Proves the second tab never reloads: a reload would drop this.
@@ -417,10 +321,10 @@ test("a second tab sees campaigns created, renamed and deleted in the first, liv
 });
 
 test("Settings › Webhooks shows a delivery live and opens it", async () => {
-  await page.goto(`${uiBase}/#/settings`);
+  await page.goto(`${serve.uiBase}/#/settings`);
   await page.getByTestId("webhooks-card").waitFor();
   // A delivery with a made-up signature is refused (401) and recorded without its body.
-  const r = await fetch(`${publicBase}/webhooks/elevenlabs`, {
+  const r = await fetch(`${serve.publicBase}/webhooks/elevenlabs`, {
     method: "POST",
     headers: { "content-type": "application/json", "elevenlabs-signature": "t=1,v0=00" },
     body: JSON.stringify({ type: "post_call_transcription", data: { conversation_id: "conv_e2e" } }),
@@ -444,7 +348,7 @@ test("Settings › Webhooks shows a delivery live and opens it", async () => {
 
 test("screenshots of every page in light and dark", async () => {
   // A fresh load (the token is in this tab's sessionStorage now), so no toasts from earlier steps show.
-  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.goto(serve.uiUrl.replace(/#.*$/, "#/campaigns"));
   await page.reload();
   await page.getByTestId("page-title").waitFor();
   for (const theme of ["light", "dark"]) {
@@ -472,7 +376,7 @@ test("screenshots of every page in light and dark", async () => {
 });
 
 test("screenshots of the campaign form with Advanced open and of the drawer, light and dark", async () => {
-  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.goto(serve.uiUrl.replace(/#.*$/, "#/campaigns"));
   await page.reload();
   await page.getByTestId("campaign-row").first().waitFor();
   const { body: list } = await rpc("campaign.list");
@@ -505,7 +409,7 @@ test("screenshots of the campaign form with Advanced open and of the drawer, lig
 });
 
 test("demo mode: the banner is on every page and simulated calls move the campaign live", async () => {
-  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.goto(serve.uiUrl.replace(/#.*$/, "#/campaigns"));
   await page.reload();
   await page.getByTestId("demo-banner").waitFor();
   const { body: list } = await rpc("campaign.list");
@@ -532,13 +436,13 @@ test("demo mode: the banner is on every page and simulated calls move the campai
   const rejected = hooks.counts.filter((c) => c.status === "rejected").reduce((n, c) => n + c.count, 0);
   assert.equal(rejected, rejectedBefore, "the simulator's signatures verify");
   for (const route of ["contacts", "calls", "settings"]) {
-    await page.goto(uiUrl.replace(/#.*$/, `#/${route}`));
+    await page.goto(serve.uiUrl.replace(/#.*$/, `#/${route}`));
     await page.getByTestId("demo-banner").waitFor();
   }
 });
 
 test("leaving demo mode asks first, then removes the demo data and the banner", async () => {
-  await page.goto(uiUrl.replace(/#.*$/, "#/campaigns"));
+  await page.goto(serve.uiUrl.replace(/#.*$/, "#/campaigns"));
   const { body: before } = await rpc("campaign.list");
   // Demo campaigns are the ones with a description (those the tests created have none).
   const demoNames = before.filter((c) => c.description.length > 0).map((c) => c.name);

@@ -5,97 +5,28 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
-
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
-let uiBase = "";
-let token = "";
+const serve = new Serve("import");
+const rpc = (cmd, args) => serve.rpc(cmd, args);
 let browser;
 let context;
 const pageErrors = [];
 
-function startServer(bin) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-import-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- server stderr:\n${serverStderr || "(empty)"}`));
-    };
-    const timer = setTimeout(() => fail(`the server did not print its UI URL within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
-    server.on("error", (e) => fail(`cannot start the server: ${e.message}`));
-    server.on("exit", (code) => {
-      if (!uiUrl) fail(`the server exited early (code ${code})`);
-    });
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const ui = line.match(/UI:\s+(\S+)/)?.[1];
-      if (ui && !uiUrl) {
-        uiUrl = ui;
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-async function rpc(cmd, args = {}) {
-  const res = await fetch(`${uiBase}/api/rpc`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin) throw new Error("CALLBOARD_BIN is not set: point it at the built `callboard` binary");
-  if (!existsSync(bin)) throw new Error(`CALLBOARD_BIN=${bin} does not exist; build it with cargo build -p callboard-cli`);
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}; install Debian's chromium package`);
-  await startServer(bin);
-  const u = new URL(uiUrl);
-  uiBase = u.origin;
-  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-  assert.ok(token, `the printed UI URL carries a token: ${uiUrl}`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-  });
+  await serve.start(["--demo"]);
+  assert.ok(serve.token, `the printed UI URL carries a token: ${serve.uiUrl}`);
+  browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light", acceptDownloads: true });
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
 });
+
 
 const CSV = "Name,Mobile,Car Interest\nLayla Import,+965 6600 1234,SUV\nBroken Row,12345,Sedan\nOmar Import,66001235,Truck\n";
 
@@ -107,7 +38,7 @@ test("the import wizard: upload, highlighted bad row, progress, summary, errors 
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (e) => pageErrors.push(e.message));
-  await page.goto(uiUrl.replace("#token=", "#/contacts?token="));
+  await page.goto(serve.uiUrl.replace("#token=", "#/contacts?token="));
   await page.getByTestId("contacts-import").click();
   const wizard = page.getByTestId("import-wizard");
   await wizard.waitFor();

@@ -6,78 +6,25 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
 /** Calls in the simulator last 34–265 s at real speed; 3× keeps each test under a minute or two. */
 const SIM_SPEED = "3";
 
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
-let uiBase = "";
-let token = "";
+const serve = new Serve("live");
+const rpc = (cmd, args) => serve.rpc(cmd, args);
 let browser;
 let context;
 const pageErrors = [];
-
-function startServer(bin) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-live-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", "--sim-speed", SIM_SPEED];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI URL within ${START_TIMEOUT_MS / 1000} s\n${serverStderr}`)), START_TIMEOUT_MS);
-    server.on("exit", (code) => reject(new Error(`the server exited early (code ${code})\n${serverStderr}`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const ui = line.match(/UI:\s+(\S+)/)?.[1];
-      if (ui) {
-        clearTimeout(timer);
-        resolve(ui);
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  server.removeAllListeners("exit");
-  const exited = new Promise((r) => server.once("exit", r));
-  server.kill("SIGTERM");
-  const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function rpc(cmd, args = {}) {
-  const res = await fetch(`${uiBase}/api/rpc`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 async function newPage(query = "") {
   const p = await context.newPage();
   p.setDefaultTimeout(20_000);
   p.on("pageerror", (e) => pageErrors.push(`${p.url()}: ${e.message}`));
   // The token moves from the fragment into this tab's sessionStorage on the first load.
-  await p.goto(uiUrl.replace("/#", `/${query}#`));
+  await p.goto(serve.uiUrl.replace("/#", `/${query}#`));
   await p.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
   return p;
 }
@@ -129,25 +76,14 @@ async function closeDrawer(p) {
 }
 
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
-  uiUrl = await startServer(bin);
-  const u = new URL(uiUrl);
-  uiBase = u.origin;
-  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--autoplay-policy=no-user-gesture-required"],
-  });
+  await serve.start(["--demo", "--sim-speed", SIM_SPEED]);
+  browser = await launchBrowser(["--autoplay-policy=no-user-gesture-required"]);
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
 });
 
 test("the board shows calls changing state live", async () => {

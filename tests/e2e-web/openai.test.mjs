@@ -6,144 +6,43 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser, startMock } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
 const SECRET = "whsec_8oFkRpfw1gPdTmwJXL8yRaGMNGvoBm8VfqulpMsqVco=";
 const API_KEY = "sk-e2e-7d1c";
 
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
-let uiBase = "";
-let publicBase = "";
-let token = "";
+const serve = new Serve("openai");
+const rpc = (cmd, args) => serve.rpc(cmd, args);
 let browser;
 let page;
 let mock;
-const mockHits = [];
-let hitWaiter = null;
-
-/** OpenAI's call-control REST API: records each request with its body; 200. */
-function startMock() {
-  mock = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      mockHits.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
-      hitWaiter?.();
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  return new Promise((resolve) => mock.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${mock.address().port}`)));
-}
-
-function startServer(bin, mockBase) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-openai-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  env.CALLBOARD_SECRET_STORE = "file";
-  env.CALLBOARD_OPENAI_BASE_URL = mockBase;
-  env.CALLBOARD_OPENAI_API_KEY = API_KEY;
-  env.CALLBOARD_OPENAI_WEBHOOK_SECRET = SECRET;
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    let ui;
-    let pub;
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- server stderr:\n${serverStderr || "(empty)"}`));
-    };
-    const timer = setTimeout(() => fail("the server did not print its URLs in time"), START_TIMEOUT_MS);
-    server.on("error", (e) => fail(`cannot start the server: ${e.message}`));
-    server.on("exit", (code) => {
-      if (!ui || !pub) fail(`the server exited early (code ${code})`);
-    });
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      ui ??= line.match(/UI:\s+(\S+)/)?.[1];
-      pub ??= line.match(/Public:\s+(\S+)/)?.[1];
-      if (ui && pub) {
-        clearTimeout(timer);
-        resolve({ ui, pub });
-      }
-    });
-  });
-}
-
-async function rpc(cmd, args = {}) {
-  const res = await fetch(`${uiBase}/api/rpc`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
-/** Waits until the mock has seen a request matching `pred`. */
-async function waitForHit(pred, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = mockHits.find(pred);
-    if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`the mock saw no such request; it saw ${JSON.stringify(mockHits.map((h) => h.url))}`);
-    await new Promise((r) => {
-      hitWaiter = r;
-      setTimeout(r, deadline - Date.now());
-    });
-  }
-}
 
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
-  const urls = await startServer(bin, await startMock());
-  uiUrl = urls.ui;
-  publicBase = urls.pub.replace(/\/$/, "");
-  const u = new URL(uiUrl);
-  uiBase = u.origin;
-  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  // OpenAI's REST API: every call succeeds; the test reads what was sent.
+  mock = await startMock((_req, _body, reply) => reply(200, {}));
+  await serve.start(["--demo"], {
+    CALLBOARD_SECRET_STORE: "file",
+    CALLBOARD_OPENAI_BASE_URL: mock.base,
+    CALLBOARD_OPENAI_API_KEY: API_KEY,
+    CALLBOARD_OPENAI_WEBHOOK_SECRET: SECRET,
   });
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 1400 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  mock?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
+  await mock?.close();
 });
 
 test("an OpenAI Realtime agent is edited, previewed, chosen for SIP, and answers a signed incoming call", async () => {
-  await page.goto(uiUrl);
-  await page.goto(`${uiBase}/#/settings`);
+  await page.goto(serve.uiUrl);
+  await page.goto(`${serve.uiBase}/#/settings`);
   const panel = page.getByTestId("openai-panel");
   await panel.scrollIntoViewIfNeeded();
   await page.getByTestId("openai-new-name").fill("Harbour Clinic");
@@ -192,21 +91,21 @@ test("an OpenAI Realtime agent is edited, previewed, chosen for SIP, and answers
   const ts = String(Math.floor(Date.now() / 1000));
   const key = Buffer.from(SECRET.slice("whsec_".length), "base64");
   const sig = createHmac("sha256", key).update(`wh_e2e_1.${ts}.${body}`).digest("base64");
-  const res = await fetch(`${publicBase}/webhooks/openai`, {
+  const res = await fetch(`${serve.publicBase}/webhooks/openai`, {
     method: "POST",
     headers: { "content-type": "application/json", "webhook-id": "wh_e2e_1", "webhook-timestamp": ts, "webhook-signature": `v1,${sig}` },
     body,
   });
   assert.equal(res.status, 200);
-  const accept = await waitForHit((h) => h.url === "/v1/realtime/calls/rtc_e2e_1/accept");
-  assert.equal(accept.auth, `Bearer ${API_KEY}`);
+  const accept = await mock.waitForHit((h) => h.url === "/v1/realtime/calls/rtc_e2e_1/accept");
+  assert.equal(accept.headers.authorization, `Bearer ${API_KEY}`);
   const session = JSON.parse(accept.body);
   assert.equal(session.type, "realtime");
   assert.match(session.instructions, /Harbour Dental Clinic/);
   assert.match(session.instructions, /Never give medical advice/);
 
   // A forged one is refused.
-  const forged = await fetch(`${publicBase}/webhooks/openai`, {
+  const forged = await fetch(`${serve.publicBase}/webhooks/openai`, {
     method: "POST",
     headers: { "content-type": "application/json", "webhook-id": "wh_e2e_2", "webhook-timestamp": ts, "webhook-signature": "v1,AAAA" },
     body,

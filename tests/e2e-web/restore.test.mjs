@@ -6,103 +6,27 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
-
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
-let uiBase = "";
-let token = "";
+const ENV = { CALLBOARD_SECRET_STORE: "file" };
+const serve = new Serve("restore");
+const rpc = (cmd, args) => serve.call(cmd, args);
 let browser;
 let page;
 
-/** Starts `callboard serve` on the test's data dir; resolves once it printed its URLs. */
-function startServer(extra = []) {
-  const args = ["serve", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0", ...extra];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  env.CALLBOARD_SECRET_STORE = "file";
-  serverStderr = "";
-  server = spawn(process.env.CALLBOARD_BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    let ui;
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- server stderr:\n${serverStderr || "(empty)"}`));
-    };
-    const timer = setTimeout(() => fail("the server did not print its URL in time"), START_TIMEOUT_MS);
-    server.on("error", (e) => fail(`cannot start the server: ${e.message}`));
-    server.on("exit", (code) => {
-      if (!ui) fail(`the server exited early (code ${code})`);
-    });
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      ui ??= line.match(/UI:\s+(\S+)/)?.[1];
-      if (ui) {
-        clearTimeout(timer);
-        uiUrl = ui;
-        const u = new URL(ui);
-        uiBase = u.origin;
-        token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-        resolve();
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
-  }
-}
-
-async function rpc(cmd, args = {}) {
-  const res = await fetch(`${uiBase}/api/rpc`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  const body = await res.json().catch(() => null);
-  assert.equal(res.status, 200, `${cmd} answered ${res.status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-restore-"));
-  await startServer(["--demo"]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  await serve.start(["--demo"], ENV);
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
 });
 
 test("a backup is restored from Settings after a confirmation and a restart of serve", async () => {
@@ -112,8 +36,8 @@ test("a backup is restored from Settings after a confirmation and a restart of s
   await rpc("data.wipe", { confirm: "WIPE EVERYTHING" });
   assert.equal((await rpc("campaign.list")).length, 0);
 
-  await page.goto(uiUrl);
-  await page.goto(`${uiBase}/#/settings`);
+  await page.goto(serve.uiUrl);
+  await page.goto(`${serve.uiBase}/#/settings`);
   const panel = page.getByTestId("restore-panel");
   await panel.scrollIntoViewIfNeeded();
   // The demo backup and the wipe's safety backup.
@@ -140,8 +64,8 @@ test("a backup is restored from Settings after a confirmation and a restart of s
   // Nothing changes before the restart.
   assert.equal((await rpc("campaign.list")).length, 0);
 
-  await stopServer();
-  await startServer();
+  await serve.stop();
+  await serve.start([], ENV);
   assert.deepEqual((await rpc("campaign.list")).map((c) => c.name).sort(), demoCampaigns);
   const attention = await rpc("attention.list");
   assert.ok(
@@ -149,11 +73,11 @@ test("a backup is restored from Settings after a confirmation and a restart of s
     `no backup_restored item in ${JSON.stringify(attention.items.map((i) => i.kind))}`,
   );
   assert.equal((await rpc("backup.list")).pending, null);
-  assert.ok(!existsSync(join(dataDir, "restore-pending.zip")));
-  assert.equal(readdirSync(join(dataDir, "replaced-by-restore")).length, 1, "the replaced data is kept aside");
+  assert.ok(!existsSync(join(serve.dataDir, "restore-pending.zip")));
+  assert.equal(readdirSync(join(serve.dataDir, "replaced-by-restore")).length, 1, "the replaced data is kept aside");
 
-  await page.goto(uiUrl);
-  await page.goto(`${uiBase}/#/settings`);
+  await page.goto(serve.uiUrl);
+  await page.goto(`${serve.uiBase}/#/settings`);
   await page.getByTestId("backup-row").first().waitFor();
   assert.equal(await page.getByTestId("restore-pending").count(), 0);
 });

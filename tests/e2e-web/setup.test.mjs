@@ -7,126 +7,43 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createServer } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser, startMock } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
 const XI_KEY = "xi-e2e-4f2a9d71";
 
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
-let uiBase = "";
-let publicBase = "";
-let token = "";
+const serve = new Serve("setup");
+const rpc = (cmd, args) => serve.rpc(cmd, args);
 let browser;
 let page;
 let mock;
-const mockHits = [];
-
-/** ElevenLabs' `GET /v1/user`: 200 for XI_KEY, 401 otherwise. */
-function startMockProviders() {
-  mock = createServer((req, res) => {
-    mockHits.push(`${req.method} ${req.url}`);
-    const json = (status, body) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === "/v1/user") {
-      return req.headers["xi-api-key"] === XI_KEY ? json(200, { subscription: { tier: "creator" } }) : json(401, { detail: "invalid_api_key" });
-    }
-    json(404, { detail: "not mocked" });
-  });
-  return new Promise((resolve) => mock.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${mock.address().port}`)));
-}
-
-function startServer(bin, mockBase) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-setup-"));
-  const args = ["serve", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  env.CALLBOARD_SECRET_STORE = "file";
-  for (const p of ["ELEVENLABS", "TWILIO", "EXOTEL", "OPENAI"]) env[`CALLBOARD_${p}_BASE_URL`] = mockBase;
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    let ui;
-    let pub;
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- server stderr:\n${serverStderr || "(empty)"}`));
-    };
-    const timer = setTimeout(() => fail("the server did not print its URLs in time"), START_TIMEOUT_MS);
-    server.on("error", (e) => fail(`cannot start the server: ${e.message}`));
-    server.on("exit", (code) => {
-      if (!ui || !pub) fail(`the server exited early (code ${code})`);
-    });
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      ui ??= line.match(/UI:\s+(\S+)/)?.[1];
-      pub ??= line.match(/Public:\s+(\S+)/)?.[1];
-      if (ui && pub) {
-        clearTimeout(timer);
-        resolve({ ui, pub });
-      }
-    });
-  });
-}
-
-async function rpc(cmd, args = {}) {
-  const res = await fetch(`${uiBase}/api/rpc`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ cmd, args }),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
-  const mockBase = await startMockProviders();
-  const urls = await startServer(bin, mockBase);
-  uiUrl = urls.ui;
-  publicBase = urls.pub.replace(/\/$/, "");
-  const u = new URL(uiUrl);
-  uiBase = u.origin;
-  token = new URLSearchParams(u.hash.slice(1)).get("token") ?? "";
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  // ElevenLabs' `GET /v1/user`: 200 for the test's key, 401 otherwise.
+  mock = await startMock((req, _body, reply) => {
+    if (req.url === "/v1/user") {
+      return req.headers["xi-api-key"] === XI_KEY ? reply(200, { subscription: { tier: "creator" } }) : reply(401, { detail: "invalid_api_key" });
+    }
+    reply(404, { detail: "not mocked" });
   });
+  const env = { CALLBOARD_SECRET_STORE: "file" };
+  for (const p of ["ELEVENLABS", "TWILIO", "EXOTEL", "OPENAI"]) env[`CALLBOARD_${p}_BASE_URL`] = mock.base;
+  await serve.start([], env);
+  browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: "light" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  mock?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
+  await mock?.close();
 });
 
 test("a fresh install opens the wizard and walks 'Set up for real' with mock providers", async () => {
-  await page.goto(uiUrl);
+  await page.goto(serve.uiUrl);
   const wizard = page.getByTestId("setup-wizard");
   await wizard.waitFor();
   await page.screenshot({ path: join(artifacts, "wizard-choose.png") });
@@ -151,14 +68,14 @@ test("a fresh install opens the wizard and walks 'Set up for real' with mock pro
   await page.getByTestId("secret-store-warning").waitFor();
   await page.getByTestId("provider-test-elevenlabs").click();
   await page.getByTestId("provider-result-elevenlabs").filter({ hasText: "Connected to ElevenLabs" }).waitFor();
-  assert.ok(mockHits.includes("GET /v1/user"), "the check called the mock provider");
+  assert.ok(mock.hits.some((h) => h.method === "GET" && h.url === "/v1/user"), "the check called the mock provider");
   await page.getByTestId("provider-test-twilio").click();
   await page.getByTestId("provider-result-twilio").filter({ hasText: "Not set up" }).waitFor();
   await page.screenshot({ path: join(artifacts, "wizard-providers.png") });
   await page.getByTestId("wizard-next").click();
 
   // The public URL: here the listener itself stands in for the tunnel; the self-test proves it is us.
-  await page.getByTestId("setting-public-url").fill(publicBase);
+  await page.getByTestId("setting-public-url").fill(serve.publicBase);
   await page.getByTestId("public-url-save").click();
   await page.getByTestId("selftest-result").filter({ hasText: "Reachable" }).waitFor();
   await page.screenshot({ path: join(artifacts, "wizard-public-url.png") });
@@ -170,15 +87,15 @@ test("a fresh install opens the wizard and walks 'Set up for real' with mock pro
 
   const { body: settings } = await rpc("settings.get");
   assert.equal(settings.default_region, "IN");
-  assert.equal(settings.public_base_url, publicBase);
+  assert.equal(settings.public_base_url, serve.publicBase);
   assert.equal(settings.setup_done, true);
   const { body: info } = await rpc("app.info");
-  assert.equal(info.public_base_url, publicBase);
+  assert.equal(info.public_base_url, serve.publicBase);
   assert.equal(info.secret_store, "file");
 
   // The key is in the encrypted file only: not in the database, not in the log, not in plain text anywhere.
-  for (const f of readdirSync(dataDir, { recursive: true })) {
-    const p = join(dataDir, String(f));
+  for (const f of readdirSync(serve.dataDir, { recursive: true })) {
+    const p = join(serve.dataDir, String(f));
     try {
       assert.ok(!readFileSync(p).includes(XI_KEY), `${f} holds the key in plain text`);
     } catch (e) {
@@ -193,7 +110,7 @@ test("a fresh install opens the wizard and walks 'Set up for real' with mock pro
 });
 
 test("the wizard reopens from Settings and offers the demo", async (t) => {
-  await page.goto(`${uiBase}/#/settings`);
+  await page.goto(`${serve.uiBase}/#/settings`);
   await page.getByTestId("open-wizard").click();
   await page.getByTestId("setup-wizard").waitFor();
   await page.getByTestId("wizard-demo").click();

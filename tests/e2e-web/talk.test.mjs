@@ -7,23 +7,11 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, "artifacts");
-const CHROMIUM = process.env.CALLBOARD_CHROMIUM || "/usr/bin/chromium";
-const START_TIMEOUT_MS = 30_000;
-
-let server;
-let serverStderr = "";
-let dataDir = "";
-let uiUrl = "";
+const serve = new Serve("talk");
 let browser;
 const pageErrors = [];
 
@@ -55,65 +43,21 @@ function speakerWav(path) {
   writeFileSync(path, Buffer.concat([header, Buffer.from(samples.buffer)]));
 }
 
-function startServer(bin) {
-  dataDir = mkdtempSync(join(tmpdir(), "callboard-e2e-talk-"));
-  const args = ["serve", "--demo", "--data-dir", dataDir, "--ui-addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"];
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith("CALLBOARD_") && k !== "CALLBOARD_UI_DIR") delete env[k];
-  server = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  server.stderr.on("data", (d) => {
-    serverStderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no UI URL within ${START_TIMEOUT_MS / 1000} s\n${serverStderr}`)), START_TIMEOUT_MS);
-    server.on("exit", (code) => reject(new Error(`the server exited early (code ${code})\n${serverStderr}`)));
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const ui = line.match(/UI:\s+(\S+)/)?.[1];
-      if (ui) {
-        clearTimeout(timer);
-        resolve(ui);
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  server.removeAllListeners("exit");
-  const exited = new Promise((r) => server.once("exit", r));
-  server.kill("SIGTERM");
-  const timer = setTimeout(() => server.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 before(async () => {
-  const bin = process.env.CALLBOARD_BIN;
-  if (!bin || !existsSync(bin)) throw new Error("CALLBOARD_BIN must point at the built `callboard` binary");
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
-  uiUrl = await startServer(bin);
-  const wav = join(dataDir, "fake-mic.wav");
+  await serve.start(["--demo"]);
+  const wav = join(serve.dataDir, "fake-mic.wav");
   speakerWav(wav);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--autoplay-policy=no-user-gesture-required",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${wav}`,
-    ],
-  });
-  mkdirSync(artifacts, { recursive: true });
+  browser = await launchBrowser([
+    "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${wav}`,
+  ]);
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
-  await stopServer();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await serve.remove();
 });
 
 const numberOf = async (loc, attr) => Number((await loc.getAttribute(attr)) ?? "0");
@@ -123,7 +67,7 @@ test("talk to a demo agent: microphone frames out, agent audio and transcript ba
   const p = await context.newPage();
   p.setDefaultTimeout(20_000);
   p.on("pageerror", (e) => pageErrors.push(e.message));
-  await p.goto(uiUrl);
+  await p.goto(serve.uiUrl);
   await p.locator('[data-testid="conn-status"][data-state="connected"]').waitFor();
   await p.evaluate(() => (location.hash = "#/live"));
   await p.getByTestId("talk-open").click();
