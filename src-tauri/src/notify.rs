@@ -1,26 +1,14 @@
-//! Native notifications for new "needs attention" items. The core's `desktop::notify` decides what to show
-//! (new items only, the Settings opt-out, a burst coalesced into "12 new items"); this shows it.
+//! Native notifications for new "needs attention" items. The core's `desktop::follow` decides what to show
+//! and when (new items only, the Settings opt-out, a burst coalesced into "12 new items"); this shows it.
 
 use std::sync::Arc;
 
 use callboard_core::{
     app::App,
-    desktop::notify::{Notice, Notifier, new_item},
-    events::Event,
-    setup::settings::Settings,
+    desktop::{follow, notify::Notice},
 };
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
-use tokio::time::Instant;
-
-/// The Settings opt-out (`notifications.alerts`), read per batch so a change applies at once.
-async fn wanted(app: &App) -> bool {
-    app.store
-        .read(Settings::load)
-        .await
-        .map(|s| s.notifications.alerts)
-        .unwrap_or(true)
-}
 
 fn show(handle: &AppHandle, notice: Notice) {
     // No notification server (a bare X session, CI) is not worth more than a debug line.
@@ -36,40 +24,5 @@ fn show(handle: &AppHandle, notice: Notice) {
 }
 
 pub fn spawn(app: Arc<App>, handle: AppHandle) {
-    let mut stream = app.events.subscribe();
-    tauri::async_runtime::spawn(async move {
-        let start = Instant::now();
-        let mut notifier = Notifier::default();
-        loop {
-            let batch = match notifier.next_flush() {
-                Some(due) => tokio::select! {
-                    batch = stream.next_batch() => batch,
-                    () = tokio::time::sleep_until(start + due) => {
-                        let enabled = wanted(&app).await;
-                        if let Some(notice) = notifier.flush(enabled, start.elapsed()) {
-                            show(&handle, notice);
-                        }
-                        continue;
-                    }
-                },
-                None => stream.next_batch().await,
-            };
-            let Some(batch) = batch else {
-                return; // the bus is gone: the app is shutting down
-            };
-            if !batch.iter().any(|e| matches!(e, Event::AttentionChanged { .. })) {
-                continue;
-            }
-            let enabled = if batch.iter().any(|e| new_item(e).is_some()) {
-                wanted(&app).await
-            } else {
-                true // acknowledgements only: nothing is shown either way
-            };
-            for event in &batch {
-                for notice in notifier.on_event(event, enabled, start.elapsed()) {
-                    show(&handle, notice);
-                }
-            }
-        }
-    });
+    tauri::async_runtime::spawn(follow::follow_attention(app, move |notice| show(&handle, notice)));
 }

@@ -1,20 +1,21 @@
 //! The tray icon: status lines (running campaigns, calls in flight, open attention items) and Show window,
-//! Pause all campaigns, Quit. The text comes from the core's `desktop::tray`; this draws it, redrawing on
-//! relevant events at most every two seconds.
+//! Pause all campaigns, Quit. The text, and when to redraw it, come from the core's `desktop::follow`; this
+//! draws it.
 
 use std::sync::Arc;
 
 use callboard_core::{
-    api::{self, Actor, RpcRequest},
     app::App,
-    desktop::tray::{self, Throttle, TrayView, is_relevant},
+    desktop::{
+        follow,
+        tray::{TrayStatus, TrayView},
+    },
 };
 use tauri::{
     AppHandle, Manager,
     menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem},
     tray::{TrayIcon, TrayIconBuilder},
 };
-use tokio::time::Instant;
 
 use crate::Shell;
 
@@ -67,51 +68,25 @@ fn show_window(handle: &AppHandle) {
     }
 }
 
-/// Pauses every running campaign, through the same command the UI uses (so it is audited the same way).
-async fn pause_all(app: Arc<App>) {
-    let running = match app.store.read(tray::load).await {
-        Ok(status) => status.running,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot list running campaigns to pause");
-            return;
-        }
-    };
-    for campaign in running {
-        let request = RpcRequest {
-            cmd: "campaign.pause".into(),
-            args: serde_json::json!({ "id": campaign.id }),
-        };
-        if let Err(e) = api::dispatch(&app, Actor::Ui, request).await {
-            tracing::warn!(campaign = campaign.id, error = %e.message, "cannot pause a campaign from the tray");
-        }
-    }
-}
-
 fn on_menu(handle: &AppHandle, event: MenuEvent) {
     match event.id.as_ref() {
         SHOW => show_window(handle),
         PAUSE_ALL => {
             let app = handle.state::<Shell>().app.clone();
-            tauri::async_runtime::spawn(pause_all(app));
+            tauri::async_runtime::spawn(async move {
+                follow::pause_all(&app).await;
+            });
         }
         QUIT => handle.exit(0),
         _ => {}
     }
 }
 
-async fn redraw(app: &App, handle: &AppHandle, icon: &TrayIcon) {
-    let status = match app.store.read(tray::load).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the tray's status");
-            return;
-        }
-    };
-    let view = TrayView::of(&status);
+fn redraw(handle: &AppHandle, icon: &TrayIcon, view: &TrayView) {
     if let Err(e) = icon.set_tooltip(Some(&view.tooltip)) {
         tracing::debug!(error = %e, "cannot set the tray tooltip");
     }
-    match menu(handle, &view) {
+    match menu(handle, view) {
         Ok(m) => {
             if let Err(e) = icon.set_menu(Some(m)) {
                 tracing::warn!(error = %e, "cannot update the tray menu");
@@ -137,7 +112,7 @@ fn build(handle: &AppHandle, initial: &TrayView) -> tauri::Result<TrayIcon> {
 
 /// Creates the tray icon and keeps it up to date. A desktop without a tray is logged, not fatal.
 pub fn start(app: Arc<App>, handle: &AppHandle) {
-    let initial = TrayView::of(&tray::TrayStatus::default());
+    let initial = TrayView::of(&TrayStatus::default());
     // tray-icon loads libayatana-appindicator3 at run time and panics when it is missing (the .deb depends on
     // it; a hand-copied binary may not have it): no tray then, rather than no app.
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(handle, &initial)));
@@ -156,27 +131,7 @@ pub fn start(app: Arc<App>, handle: &AppHandle) {
         }
     };
     let handle = handle.clone();
-    let mut stream = app.events.subscribe();
-    tauri::async_runtime::spawn(async move {
-        let start = Instant::now();
-        let mut throttle = Throttle::default();
-        loop {
-            if throttle.take(start.elapsed()) {
-                redraw(&app, &handle, &icon).await;
-            }
-            let batch = match throttle.due_at() {
-                Some(due) => tokio::select! {
-                    batch = stream.next_batch() => batch,
-                    () = tokio::time::sleep_until(start + due) => continue,
-                },
-                None => stream.next_batch().await,
-            };
-            let Some(batch) = batch else {
-                return;
-            };
-            if batch.iter().any(is_relevant) {
-                throttle.mark_dirty();
-            }
-        }
-    });
+    tauri::async_runtime::spawn(follow::follow_tray(app, move |view| {
+        redraw(&handle, &icon, &view)
+    }));
 }

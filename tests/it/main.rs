@@ -7,6 +7,7 @@ mod backup;
 mod call_history;
 mod carriers;
 mod carriers_live;
+mod desktop;
 mod elevenlabs;
 mod elevenlabs_flows;
 mod elevenlabs_mock;

@@ -1,6 +1,8 @@
 //! What the desktop shell shows outside its window, decided here so it is testable without a display:
 //! which "needs attention" items become native notifications (and how a burst is coalesced), and the tray's
-//! status text. The shell (src-tauri) only renders what these modules return.
+//! status text, and the loops that follow the event bus for both. The shell (src-tauri) only renders what these
+//! modules hand it.
 
+pub mod follow;
 pub mod notify;
 pub mod tray;
