@@ -6,7 +6,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
@@ -295,6 +295,13 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   const file = await download;
   assert.match(file.suggestedFilename(), /^callboard-calls-\d{8}-\d{4}\.csv$/);
   assert.match(await p.getByTestId("calls-export-note").textContent(), /^Exported [\d,]+ calls?\.$/);
+  // The same selection as an Excel workbook: a zip archive, saved as its bytes.
+  await p.getByTestId("calls-export-format").selectOption("xlsx");
+  const workbook = p.waitForEvent("download");
+  await p.getByTestId("calls-export").click();
+  const xlsx = await workbook;
+  assert.match(xlsx.suggestedFilename(), /^callboard-calls-\d{8}-\d{4}\.xlsx$/);
+  assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString("latin1"), "PK");
   await p.close();
 });
 

@@ -1,6 +1,7 @@
 //! The Calls page through the real listener: finished calls only, search across live transcript lines and
 //! post-call transcripts/summaries (FTS5, kept current by triggers), keyset pages, and the CSV export.
 
+use base64::Engine as _;
 use callboard_core::{
     clock::{Clock, to_db},
     store::{
@@ -124,7 +125,9 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
     let export = s.rpc("call.export", json!({"campaign_id": campaign})).await?.body;
     assert_eq!(export["rows"], 5);
     assert_eq!(export["truncated"], false);
-    let csv = export["csv"].as_str().unwrap_or("");
+    assert_eq!(export["media_type"], "text/csv");
+    assert_eq!(export["encoding"], "utf-8");
+    let csv = export["content"].as_str().unwrap_or("");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
     assert_eq!(rows.len(), 5);
@@ -145,6 +148,28 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
         second_row.get(15).unwrap_or("").starts_with("Contact: =cmd"),
         "a formula inside the text is not at the start of the cell"
     );
+    // The same selection as a workbook a spreadsheet opens: typed cells, phone numbers as text.
+    let xlsx = s
+        .rpc("call.export", json!({"campaign_id": campaign, "format": "xlsx"}))
+        .await?
+        .body;
+    assert_eq!(xlsx["encoding"], "base64", "{xlsx}");
+    assert!(xlsx["filename"].as_str().unwrap_or("").ends_with(".xlsx"));
+    let bytes = base64::engine::general_purpose::STANDARD.decode(xlsx["content"].as_str().unwrap_or(""))?;
+    let mut book: calamine::Xlsx<_> = calamine::Reader::new(std::io::Cursor::new(bytes))?;
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).ok_or("no sheet")??;
+    assert_eq!(sheet.height(), 6, "a header and five calls");
+    let phone = sheet.get_value((1, 4)).cloned();
+    assert!(
+        matches!(&phone, Some(calamine::Data::String(p)) if p.starts_with('+')),
+        "{phone:?}"
+    );
+    assert!(matches!(sheet.get_value((1, 0)), Some(calamine::Data::Float(_))));
+    let bad = s
+        .rpc("call.export", json!({"campaign_id": campaign, "format": "pdf"}))
+        .await?;
+    assert_eq!(bad.code(), "bad_request", "{}", bad.body);
+    assert!(bad.body["message"].as_str().unwrap_or("").contains("`xlsx`"));
 
     // The recording plays from the recordings folder, with ranges for seeking; nothing outside it is served.
     let dir = s.test.app.data_dir().join("recordings");

@@ -74,6 +74,7 @@ enum ExportWhat {
 enum ExportFormat {
     Csv,
     Json,
+    Xlsx,
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,7 @@ fn a_misbehaving_simulated_campaign_reconciles_and_repeats_with_its_seed()
         |r| r.get(0),
     )?;
     assert_eq!(per_contact, 0, "every contact called exactly once");
+    exports_match_the_store(a.path(), &conn)?;
     let mut second = demo(b.path(), "7")?;
     for s in [&mut first, &mut second] {
         if let Some(o) = s.as_object_mut() {
@@ -118,5 +119,71 @@ fn forged_signatures_are_rejected_and_hung_calls_are_reconciled() -> Result<(), 
     assert_eq!(s["journal"]["rejected"].as_u64(), Some(n("rejected")));
     assert!(s["reconciled_calls"].as_u64() >= s["simulator"]["hung"].as_u64());
     assert_eq!(s["wrong_calls"], 0);
+    Ok(())
+}
+
+/// `callboard export` of that data dir: calls and contacts in CSV, JSON and XLSX, one row per stored row, the
+/// design's columns first; a file written with `--out` is complete.
+fn exports_match_the_store(
+    dir: &std::path::Path,
+    conn: &rusqlite::Connection,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let export = |what: &str, format: &str, out: Option<&std::path::Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_callboard"));
+        cmd.args(["export", what, "--format", format, "--data-dir"])
+            .arg(dir);
+        if let Some(out) = out {
+            cmd.arg("--out").arg(out);
+        }
+        cmd.output()
+    };
+    for (what, table, first_columns) in [
+        (
+            "calls",
+            "calls",
+            "id,campaign,contact_phone,provider,provider_call_id,status,outcome,started_at,ended_at,duration_s,",
+        ),
+        (
+            "contacts",
+            "contacts",
+            "id,phone_e164,name,time_zone,time_zone_source,status,",
+        ),
+    ] {
+        let stored: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+        let csv = export(what, "csv", None)?;
+        assert!(csv.status.success(), "{}", String::from_utf8_lossy(&csv.stderr));
+        let text = String::from_utf8(csv.stdout)?;
+        assert!(
+            text.starts_with(first_columns),
+            "{what}: {}",
+            text.lines().next().unwrap_or("")
+        );
+        let records = csv::Reader::from_reader(text.as_bytes()).records().count();
+        assert_eq!(records as i64, stored, "{what} CSV rows");
+        let json: Value = serde_json::from_slice(&export(what, "json", None)?.stdout)?;
+        assert_eq!(
+            json.as_array().map(Vec::len),
+            Some(stored as usize),
+            "{what} JSON rows"
+        );
+        let phone = if what == "calls" {
+            "contact_phone"
+        } else {
+            "phone_e164"
+        };
+        assert!(
+            json[0][phone].as_str().unwrap_or("").starts_with('+'),
+            "{:#}",
+            json[0]
+        );
+
+        let file = dir.join(format!("{what}.xlsx"));
+        let xlsx = export(what, "xlsx", Some(&file))?;
+        assert!(xlsx.status.success(), "{}", String::from_utf8_lossy(&xlsx.stderr));
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook(&file)?;
+        let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).ok_or("no sheet")??;
+        assert_eq!(sheet.height() as i64, stored + 1, "{what} XLSX rows and a header");
+        assert!(!dir.join(format!("{what}.xlsx.part")).exists());
+    }
     Ok(())
 }

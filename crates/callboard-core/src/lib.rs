@@ -11,6 +11,7 @@ pub mod demo_run;
 pub mod desktop;
 pub mod engine;
 pub mod events;
+pub mod export;
 pub mod import;
 pub mod launch;
 pub mod listener;

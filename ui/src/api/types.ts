@@ -611,7 +611,11 @@ export interface CallHistoryArgs {
   until?: string;
   before?: number;
   limit?: number;
+  /** `call.export` only; default `csv`. */
+  format?: ExportFormat;
 }
+
+export type ExportFormat = "csv" | "xlsx" | "json";
 
 export interface CallHistoryPage {
   calls: BoardCall[];
@@ -623,7 +627,10 @@ export interface CallExport {
   filename: string;
   rows: number;
   truncated: boolean;
-  csv: string;
+  media_type: string;
+  /** `utf-8` text (CSV, JSON) or `base64` (XLSX). */
+  encoding: "utf-8" | "base64";
+  content: string;
 }
 
 /** `ui.endpoint`: the UI listener for WebSockets (live audio) from the desktop window. */

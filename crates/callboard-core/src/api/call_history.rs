@@ -1,5 +1,6 @@
 //! The Calls page: `call.history` (finished calls, filtered and searched across transcripts and summaries,
-//! keyset pages newest first) and `call.export` (the same selection as a CSV a spreadsheet opens safely).
+//! keyset pages newest first) and `call.export` (the same selection as CSV, XLSX or JSON, through the shared
+//! `export` writer, so a spreadsheet opens it safely).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,12 +8,14 @@ use super::{Actor, ApiError, ErrorCode};
 use crate::{
     app::App,
     clock::{from_db, to_db},
+    export::{Cell, ExportError, Format, TableWriter},
     store::{
         StoreResult,
         call_board::{self, BoardCall},
         call_history::{self, HistoryFilter},
     },
 };
+use base64::Engine as _;
 
 /// Rows in one export; a bigger selection is cut and says so.
 pub const EXPORT_MAX_ROWS: i64 = 50_000;
@@ -33,6 +36,8 @@ pub struct HistoryArgs {
     pub before: Option<i64>,
     /// Default 100, at most 500.
     pub limit: Option<i64>,
+    /// `call.export` only: `csv` (the default), `xlsx` or `json`.
+    pub format: Option<Format>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,11 +107,15 @@ pub struct CallExport {
     pub rows: usize,
     /// The selection had more than `EXPORT_MAX_ROWS` calls; the newest were kept.
     pub truncated: bool,
-    pub csv: String,
+    pub media_type: &'static str,
+    /// `utf-8` text (CSV, JSON) or `base64` (XLSX).
+    pub encoding: &'static str,
+    pub content: String,
 }
 
 pub async fn export(app: &App, _actor: Actor, mut args: HistoryArgs) -> Result<CallExport, ApiError> {
     args.before = None;
+    let format = args.format.take().unwrap_or(Format::Csv);
     let f = filter(args, EXPORT_MAX_ROWS + 1)?;
     let stamp = app.clock.now().strftime("%Y%m%d-%H%M").to_string();
     let (calls, transcripts) = app
@@ -122,13 +131,28 @@ pub async fn export(app: &App, _actor: Actor, mut args: HistoryArgs) -> Result<C
         })
         .await?;
     let truncated = calls.len() as i64 > EXPORT_MAX_ROWS;
-    let csv = to_csv(calls.iter().zip(transcripts.iter()))
-        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot write the export: {e}")))?;
+    let bytes = write(format, calls.iter().zip(transcripts.iter()))
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let (media_type, encoding, content) = match format {
+        Format::Csv => ("text/csv", "utf-8", String::from_utf8_lossy(&bytes).into_owned()),
+        Format::Json => (
+            "application/json",
+            "utf-8",
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "base64",
+            base64::engine::general_purpose::STANDARD.encode(&bytes),
+        ),
+    };
     Ok(CallExport {
-        filename: format!("callboard-calls-{stamp}.csv"),
+        filename: format!("callboard-calls-{stamp}.{}", format.extension()),
         rows: transcripts.len(),
         truncated,
-        csv,
+        media_type,
+        encoding,
+        content,
     })
 }
 
@@ -151,11 +175,11 @@ const HEADER: [&str; 16] = [
     "transcript",
 ];
 
-fn to_csv<'a>(
+fn write<'a>(
+    format: Format,
     rows: impl Iterator<Item = (&'a BoardCall, &'a Vec<call_board::TranscriptLine>)>,
-) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(HEADER)?;
+) -> Result<Vec<u8>, ExportError> {
+    let mut w = TableWriter::new(format, &HEADER, Vec::new())?;
     for (k, lines) in rows {
         let transcript = lines
             .iter()
@@ -168,50 +192,25 @@ fn to_csv<'a>(
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let opt = |v: &Option<String>| defuse(v.as_deref().unwrap_or(""));
-        let num = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
-        w.write_record([
-            k.id.to_string(),
-            opt(&k.ended_at),
-            opt(&k.campaign_name),
-            opt(&k.contact_name),
+        w.row(&[
+            Cell::Int(k.id),
+            Cell::literal(k.ended_at.as_deref()),
+            Cell::text(k.campaign_name.as_deref()),
+            Cell::text(k.contact_name.as_deref()),
             // A phone number starts with `+`: kept as it is, it is not a formula in any spreadsheet.
-            k.contact_phone.clone().unwrap_or_default(),
-            opt(&k.agent_name),
-            k.provider.clone(),
-            k.status.clone(),
-            opt(&k.outcome),
-            opt(&k.disposition),
-            num(k.duration_s),
-            num(k.cost),
-            opt(&k.sentiment),
-            opt(&k.started_at),
-            opt(&k.error),
-            defuse(&transcript),
+            Cell::literal(k.contact_phone.as_deref()),
+            Cell::text(k.agent_name.as_deref()),
+            Cell::Literal(k.provider.clone()),
+            Cell::Literal(k.status.clone()),
+            Cell::literal(k.outcome.as_deref()),
+            Cell::text(k.disposition.as_deref()),
+            Cell::real(k.duration_s),
+            Cell::real(k.cost),
+            Cell::text(k.sentiment.as_deref()),
+            Cell::literal(k.started_at.as_deref()),
+            Cell::text(k.error.as_deref()),
+            Cell::Text(transcript),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Free text that starts like a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, so a spreadsheet
-/// shows it instead of running it (OWASP CSV injection).
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::defuse;
-
-    #[test]
-    fn formulas_in_free_text_are_defused() {
-        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(defuse("-2+3"), "'-2+3");
-        assert_eq!(defuse("Booked a test drive"), "Booked a test drive");
-    }
+    w.finish()
 }

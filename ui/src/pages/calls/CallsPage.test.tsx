@@ -73,9 +73,11 @@ describe("CallsPage", () => {
     expect(await screen.findByText("Booked a test drive")).toBeTruthy();
   });
 
-  it("exports the same selection as CSV", async () => {
+  it("exports the same selection as CSV, or as an Excel workbook", async () => {
     vi.spyOn(api.calls, "history").mockResolvedValue({ calls: [ended(1)], next_before: null, total: 1 });
-    const exp = vi.spyOn(api.calls, "export").mockResolvedValue({ filename: "callboard-calls.csv", rows: 1, truncated: false, csv: "call_id\n1\n" });
+    const exp = vi
+      .spyOn(api.calls, "export")
+      .mockResolvedValue({ filename: "callboard-calls.csv", rows: 1, truncated: false, media_type: "text/csv", encoding: "utf-8", content: "call_id\n1\n" });
     const created = vi.fn(() => "blob:x");
     Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() });
     renderPage();
@@ -83,8 +85,26 @@ describe("CallsPage", () => {
     fireEvent.change(screen.getByTestId("calls-outcome"), { target: { value: "completed" } });
     fireEvent.click(screen.getByTestId("calls-export"));
     expect((await screen.findByTestId("calls-export-note")).textContent).toBe("Exported 1 calls.");
-    expect(exp.mock.calls[0]?.[0]).toEqual({ outcome: ["completed"] });
+    expect(exp.mock.calls[0]?.[0]).toEqual({ outcome: ["completed"], format: "csv" });
     expect(created).toHaveBeenCalled();
+
+    // The workbook arrives as base64 and is saved as its bytes.
+    exp.mockResolvedValue({
+      filename: "callboard-calls.xlsx",
+      rows: 1,
+      truncated: false,
+      media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      encoding: "base64",
+      content: btoa("PK\u0003\u0004"),
+    });
+    fireEvent.change(screen.getByTestId("calls-export-format"), { target: { value: "xlsx" } });
+    fireEvent.click(screen.getByTestId("calls-export"));
+    await vi.waitFor(() => expect(exp).toHaveBeenCalledTimes(2));
+    expect(exp.mock.calls[1]?.[0]).toEqual({ outcome: ["completed"], format: "xlsx" });
+    await vi.waitFor(() => expect(created).toHaveBeenCalledTimes(2));
+    const blob = (created.mock.calls[1] as unknown as [Blob])[0];
+    expect(blob.type).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(blob.size).toBe(4);
   });
 
   it("explains the page when no call has ended yet", async () => {

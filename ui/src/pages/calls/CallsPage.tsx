@@ -8,7 +8,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
-import type { BoardCall, CallHistoryArgs } from "../../api/types";
+import type { BoardCall, CallExport, CallHistoryArgs, ExportFormat } from "../../api/types";
 import { CampaignSelect } from "../../components/CampaignSelect";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorCard } from "../../components/ErrorCard";
@@ -65,8 +65,14 @@ export function historyArgs(search: string, campaignId: number | null, outcome: 
   return args;
 }
 
-function downloadCsv(filename: string, csv: string) {
-  const url = URL.createObjectURL(new Blob(["\ufeff", csv], { type: "text/csv;charset=utf-8" }));
+/** Saves an export through the browser: CSV with a BOM (so Excel reads UTF-8), XLSX decoded from base64. */
+function download(out: CallExport) {
+  const blob =
+    out.encoding === "base64"
+      ? new Blob([Uint8Array.from(atob(out.content), (c) => c.charCodeAt(0))], { type: out.media_type })
+      : new Blob(out.media_type === "text/csv" ? ["\ufeff", out.content] : [out.content], { type: `${out.media_type};charset=utf-8` });
+  const url = URL.createObjectURL(blob);
+  const filename = out.filename;
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
@@ -81,6 +87,7 @@ export function CallsPage() {
   const [period, setPeriod] = useState<Period>("");
   const [open, setOpen] = useState<number | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [exportFormat, setExportFormat] = useState<ExportFormat>("csv");
   const [exportNote, setExportNote] = useState<string | null>(null);
   const [exportError, setExportError] = useState<ApiError | null>(null);
   const debounced = useDebounced(search, 250);
@@ -102,8 +109,8 @@ export function CallsPage() {
     setExportError(null);
     setExportNote(null);
     try {
-      const out = await api.calls.export(filter);
-      downloadCsv(out.filename, out.csv);
+      const out = await api.calls.export({ ...filter, format: exportFormat });
+      download(out);
       setExportNote(out.truncated ? `Exported the newest ${out.rows.toLocaleString()} calls (the export limit).` : `Exported ${out.rows.toLocaleString()} calls.`);
     } catch (e) {
       setExportError(ApiError.from(e));
@@ -184,8 +191,18 @@ export function CallsPage() {
             {total == null ? "…" : `${total.toLocaleString()} call${total === 1 ? "" : "s"}`}
           </span>
           <div className="toolbar-spacer" />
+          <select
+            className="input select toolbar-select"
+            aria-label="Export format"
+            value={exportFormat}
+            onChange={(e) => setExportFormat(e.target.value as ExportFormat)}
+            data-testid="calls-export-format"
+          >
+            <option value="csv">CSV</option>
+            <option value="xlsx">Excel (.xlsx)</option>
+          </select>
           <button className="btn btn-secondary" onClick={() => void runExport()} disabled={exporting || total === 0} data-testid="calls-export">
-            {exporting ? "Exporting…" : "Export CSV"}
+            {exporting ? "Exporting…" : "Export"}
           </button>
         </div>
         {(exportNote || exportError) && (
