@@ -130,10 +130,7 @@ async fn the_control_socket_runs_the_models_tools_and_hears_the_supervisor() -> 
     );
     let state = s.rpc("call.agent_state", json!({ "id": id })).await?.body;
     assert_eq!(state["tool_calls"].as_array().map(Vec::len), Some(2));
-    assert_eq!(
-        state["realtime"]["ended_reason"], "the caller is done",
-        "{state}"
-    );
+    assert_eq!(state["realtime"]["ended_reason"], "the caller is done", "{state}");
     s.stop().await;
     Ok(())
 }

@@ -14,7 +14,8 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::media_mock::{self, Seen};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn open(s: &Served, agent_id: i64) -> Result<Socket, Box<dyn std::error::Error>> {
     let url = format!(

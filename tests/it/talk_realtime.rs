@@ -19,7 +19,14 @@ use crate::{
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// The model calls `name` with `arguments` in response `r`, after saying `said` (if any).
-fn tool_turn(mock: &MockRealtime, r: &str, call: &str, name: &str, arguments: &str, said: Option<&str>) -> TestResult {
+fn tool_turn(
+    mock: &MockRealtime,
+    r: &str,
+    call: &str,
+    name: &str,
+    arguments: &str,
+    said: Option<&str>,
+) -> TestResult {
     let mut msgs = vec![json!({"type": "response.created", "response": {"id": r, "status": "in_progress"}})];
     if let Some(text) = said {
         msgs.push(json!({"type": "response.output_audio_transcript.done", "response_id": r, "item_id": format!("item_{r}"),
@@ -44,7 +51,9 @@ async fn model_got(mock: &mut MockRealtime, call: &str) -> Result<Value, Box<dyn
         next_event(mock).await.ok_or("no response.create")?["type"],
         "response.create"
     );
-    Ok(serde_json::from_str(out["item"]["output"].as_str().unwrap_or(""))?)
+    Ok(serde_json::from_str(
+        out["item"]["output"].as_str().unwrap_or(""),
+    )?)
 }
 
 #[tokio::test]
@@ -153,7 +162,12 @@ async fn the_browser_talks_to_an_openai_realtime_agent_with_tools_and_barge_in()
     )?;
     let out = model_got(&mut mock, "c2").await?;
     assert_eq!(out["ok"], true, "{out}");
-    assert!(out["message"].as_str().unwrap_or("").contains("test conversation"));
+    assert!(
+        out["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("test conversation")
+    );
     tool_turn(
         &mock,
         "r4",

@@ -24,7 +24,10 @@ pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/d
 /// model page's one input price, output as `text_output`), from their model pages
 /// (developers.openai.com/api/docs/models/gpt-4o-transcribe, gpt-4o-mini-transcribe).
 pub const TRANSCRIPTION_DEFAULTS: [(&str, ModelPrices); 2] = [
-    ("gpt-4o-transcribe", transcription_prices(crate::openai::realtime::cost::GPT_4O_TRANSCRIBE)),
+    (
+        "gpt-4o-transcribe",
+        transcription_prices(crate::openai::realtime::cost::GPT_4O_TRANSCRIBE),
+    ),
     (
         "gpt-4o-mini-transcribe",
         transcription_prices(crate::openai::realtime::cost::GPT_4O_MINI_TRANSCRIBE),
@@ -133,7 +136,11 @@ impl Prices {
     /// [`Prices::for_call`] with the token prices of the session's input transcription model: its entry in
     /// the table, else the published defaults for it; a model with neither (`gpt-realtime-whisper` bills by
     /// the minute and never reports tokens) keeps `gpt-4o-transcribe`'s, the dearer, rather than nothing.
-    pub fn for_session(&self, model: &str, transcription_model: &str) -> crate::openai::realtime::cost::Prices {
+    pub fn for_session(
+        &self,
+        model: &str,
+        transcription_model: &str,
+    ) -> crate::openai::realtime::cost::Prices {
         let call = self.for_call(model);
         let entry = self.models.get(transcription_model).copied().or_else(|| {
             TRANSCRIPTION_DEFAULTS
@@ -256,7 +263,11 @@ mod tests {
         assert_eq!(p.models["gpt-4o-mini-transcribe"].text_output, 5.0);
         let r = p.for_session("gpt-realtime-2.1", "gpt-4o-mini-transcribe");
         assert_eq!(
-            (r.transcription_text_in, r.transcription_audio_in, r.transcription_out),
+            (
+                r.transcription_text_in,
+                r.transcription_audio_in,
+                r.transcription_out
+            ),
             (1.25, 1.25, 5.0)
         );
         assert_eq!(r.audio_out, 64.0);
@@ -265,12 +276,14 @@ mod tests {
             m.audio_input = 3.0;
         }
         assert_eq!(
-            p.for_session("gpt-realtime-2.1", "gpt-4o-transcribe").transcription_audio_in,
+            p.for_session("gpt-realtime-2.1", "gpt-4o-transcribe")
+                .transcription_audio_in,
             3.0
         );
         p.models.retain(|m, _| m.starts_with("gpt-realtime"));
         assert_eq!(
-            p.for_session("gpt-realtime-2.1-mini", "gpt-4o-mini-transcribe").transcription_out,
+            p.for_session("gpt-realtime-2.1-mini", "gpt-4o-mini-transcribe")
+                .transcription_out,
             5.0
         );
         let whisper = p.for_session("gpt-realtime-2.1", "gpt-realtime-whisper");

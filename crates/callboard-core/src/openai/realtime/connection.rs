@@ -78,8 +78,8 @@ async fn target(
                 .await
                 .map_err(|e| AgentError::Unreachable(format!("cannot read call #{call_id}: {e}")))?
                 .ok_or_else(|| AgentError::NotConfigured(format!("call #{call_id} does not exist")))?;
-            let agent_id = agent_id
-                .ok_or_else(|| AgentError::NotConfigured(format!("call #{call_id} has no agent")))?;
+            let agent_id =
+                agent_id.ok_or_else(|| AgentError::NotConfigured(format!("call #{call_id} has no agent")))?;
             let kind = if provider == crate::openai::sip::CALL_PROVIDER {
                 Kind::Sip
             } else {
@@ -203,12 +203,19 @@ pub(super) async fn connect(
 ) -> Result<AgentLink, AgentError> {
     let target = target(&app, profiles.as_ref(), start_with.call_id, start_with.test_agent).await?;
     let mut ws = open(&config.socket_url(&target.setup.model), &config.api_key).await?;
-    ws.send(Message::text(session_config::session_update(&target.setup).to_string()))
-        .await
-        .map_err(unreachable)?;
+    ws.send(Message::text(
+        session_config::session_update(&target.setup).to_string(),
+    ))
+    .await
+    .map_err(unreachable)?;
     let session = confirmed_session(&mut ws).await?;
     let prices = prices(&app, config.prices, &target.setup).await;
-    let greet = match target.setup.first_message.as_deref().filter(|m| !m.trim().is_empty()) {
+    let greet = match target
+        .setup
+        .first_message
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+    {
         Some(m) => json!({"type": "response.create", "event_id": "cb_greeting",
             "response": {"instructions": format!("Greet the caller by saying: {m}")}}),
         None => json!({"type": "response.create", "event_id": "cb_greeting"}),

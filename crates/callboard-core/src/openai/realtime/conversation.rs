@@ -200,7 +200,11 @@ impl Conversation {
     /// A supervisor's override from the call drawer: tell the model (a system item, and a response when the
     /// caller must hear about it), and keep the conversation's own state in step.
     fn steer(&mut self, steer: Steer) {
-        tracing::info!(call_id = self.call.call_id, ?steer, "supervisor override told to the model");
+        tracing::info!(
+            call_id = self.call.call_id,
+            ?steer,
+            "supervisor override told to the model"
+        );
         match &steer {
             Steer::Escalated { transferring, .. } => {
                 self.phase = Phase::Escalation;

@@ -29,10 +29,7 @@ pub enum Steer {
 /// The system item that tells the model, and whether it must answer now (the caller has to hear it).
 pub fn steer_item(steer: &Steer) -> (Value, bool) {
     let (text, respond) = match steer {
-        Steer::Escalated {
-            reason,
-            transferring,
-        } => (
+        Steer::Escalated { reason, transferring } => (
             format!(
                 "A supervisor has escalated this call ({}). {} Tell the caller so, briefly and calmly, and do not \
                  call escalate_to_human again.",
@@ -112,13 +109,7 @@ impl LiveConversations {
         let generation = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(STEER_QUEUE);
         self.inboxes().insert(call_id, (generation, tx));
-        (
-            Registration {
-                call_id,
-                generation,
-            },
-            rx,
-        )
+        (Registration { call_id, generation }, rx)
     }
 
     /// Closes the inbox, unless a newer conversation of the call took it over.

@@ -137,7 +137,9 @@ mod tests {
         assert_eq!(transcription_model(s), "gpt-realtime-whisper");
         assert_eq!(transcription_model(&json!({})), DEFAULT_TRANSCRIPTION);
         assert_eq!(
-            transcription_model(&json!({"audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}})),
+            transcription_model(
+                &json!({"audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}})
+            ),
             "gpt-4o-transcribe"
         );
         let names: Vec<&str> = s["tools"]
