@@ -134,7 +134,7 @@ mod tests {
             twilio["session"]["audio"]["output"]["format"]
         );
         assert!(formats_confirmed(s));
-        assert_eq!(transcription_model(s), "gpt-realtime-whisper");
+        assert_eq!(transcription_model(s), "gpt-transcribe", "the profile's own");
         assert_eq!(transcription_model(&json!({})), DEFAULT_TRANSCRIPTION);
         assert_eq!(
             transcription_model(
