@@ -2,7 +2,7 @@
 //! server: the same backend as a call runs without a call row; the browser gets the agent's speech, both
 //! sides of the transcript, each tool call with what the model was told (the intake checked against the
 //! org's schema, nothing stored, nobody alerted or transferred) and the barge-in, and the model gets a
-//! truncation where the browser had got to.
+//! truncation where the browser had got to. The demo without an OpenAI key still gets the simulator.
 
 use base64::Engine as _;
 use callboard_core::openai::realtime::EscalationPolicy;
@@ -254,6 +254,29 @@ async fn the_browser_talks_to_an_openai_realtime_agent_with_tools_and_barge_in()
     assert_eq!(audit[0]["backend"], "openai-realtime");
     assert_eq!(audit[0]["transcript"].as_array().map(Vec::len), Some(3));
     assert_eq!(audit[0]["tool_calls"].as_array().map(Vec::len), Some(4));
+    s.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_demo_without_an_openai_key_talks_to_the_simulator_instead() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    let mock = realtime_mock::start().await?;
+    // The backend is installed (as launch always does) but no OpenAI key is set.
+    realtime_mock::use_realtime(
+        &s.test.app,
+        &mock,
+        realtime_mock::setup(EscalationPolicy::default()),
+    );
+    s.test.app.set_demo(true);
+    let agent_id = add_agent(&s, "openai-realtime", None).await?;
+    let mut ws = open(&s, agent_id).await?;
+    let mut got = Got::default();
+    assert!(read_until(&mut ws, &mut got, |v| v["type"] == "ready").await);
+    assert_eq!(got.of_type("ready")[0]["backend"], "sim");
+    ws.send(Message::text(json!({"type": "stop"}).to_string()))
+        .await?;
+    assert!(read_until(&mut ws, &mut got, |v| v["type"] == "ended").await);
     s.stop().await;
     Ok(())
 }

@@ -54,8 +54,14 @@ const PLAYOUT_TICK: Duration = Duration::from_millis(100);
 /// PCM16 bytes per ms of browser audio.
 const BROWSER_BYTES_PER_MS: usize = (BROWSER_RATE as usize / 1000) * 2;
 
-/// The backend for an agent and what to call it in the panel.
-pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &'static str), ApiError> {
+/// The backend for an agent and what to call it in the panel. `openai_key`: an OpenAI API key is set (the
+/// Realtime backend is always installed and reads the key per conversation, so the demo's fallback to the
+/// simulator needs to know).
+pub fn backend_for(
+    app: &App,
+    agent: &Agent,
+    openai_key: bool,
+) -> Result<(Arc<dyn AgentBackend>, &'static str), ApiError> {
     let sim = || -> Arc<dyn AgentBackend> {
         Arc::new(SimAgents::new(SimPersona {
             language: agent.language.clone(),
@@ -68,7 +74,11 @@ pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &
     let bridge = app.media_sessions.bridge();
     let configured = match agent.provider.as_str() {
         "elevenlabs" => bridge.agents.clone().map(|b| (b, "elevenlabs")),
-        "openai-realtime" => bridge.realtime.clone().map(|b| (b, "openai-realtime")),
+        "openai-realtime" => bridge
+            .realtime
+            .clone()
+            .filter(|_| openai_key || !app.info().demo)
+            .map(|b| (b, "openai-realtime")),
         _ => None,
     };
     match configured {
@@ -77,6 +87,10 @@ pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &
         None if agent.provider == "elevenlabs" => Err(ApiError::new(
             ErrorCode::Validation,
             "no ElevenLabs API key is set: add it in Settings, then try again",
+        )),
+        None if agent.provider == "openai-realtime" => Err(ApiError::new(
+            ErrorCode::Validation,
+            "the OpenAI Realtime backend is not set up: add an OpenAI API key in Settings, then try again",
         )),
         None => Err(ApiError::new(
             ErrorCode::Validation,
@@ -151,7 +165,14 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
         Ok(t) => t,
         Err(e) => return fail(socket, e.into()).await,
     };
-    let (backend, backend_name) = match backend_for(&app, &agent) {
+    let openai_key = agent.provider == "openai-realtime" && {
+        let app = app.clone();
+        // The credentials may sit in the OS keychain: read them off the async threads.
+        tokio::task::spawn_blocking(move || crate::openai::realtime::RealtimeConfig::resolve(&app).is_some())
+            .await
+            .unwrap_or(false)
+    };
+    let (backend, backend_name) = match backend_for(&app, &agent, openai_key) {
         Ok(b) => b,
         Err(e) => return fail(socket, e).await,
     };

@@ -141,8 +141,25 @@ async fn prices(app: &App, fixed: Option<Prices>, setup: &RealtimeSetup) -> Pric
         .unwrap_or_else(|_| Prices::for_model(&setup.model))
 }
 
-/// Records the session's start and greeting phase (calls only), then runs the conversation on `ws`.
-async fn start(
+/// Records the session's start and greeting phase (calls only). Done before the greeting is sent, so the
+/// link is handed back as soon as the model is asked to speak (the bridge holds the caller's audio until then).
+async fn record_start(app: &App, target: &Target) {
+    if target.kind != Kind::Test {
+        let call_id = target.call.call_id;
+        actions::start_session(app, call_id, &target.setup.model, target.setup.prompt_version).await;
+        actions::set_phase(
+            app,
+            call_id,
+            Phase::Greeting,
+            "the agent greets the contact",
+            "agent",
+        )
+        .await;
+    }
+}
+
+/// Runs the conversation on `ws`.
+fn start(
     app: Arc<App>,
     target: Target,
     ws: Socket,
@@ -156,17 +173,6 @@ async fn start(
         setup,
         schema,
     } = target;
-    if kind != Kind::Test {
-        actions::start_session(&app, call.call_id, &setup.model, setup.prompt_version).await;
-        actions::set_phase(
-            &app,
-            call.call_id,
-            Phase::Greeting,
-            "the agent greets the contact",
-            "agent",
-        )
-        .await;
-    }
     let (input_tx, input_rx) = mpsc::channel(LINK_CAPACITY);
     let (events_tx, events_rx) = mpsc::channel(LINK_CAPACITY);
     let conversation = Conversation {
@@ -210,6 +216,7 @@ pub(super) async fn connect(
     .map_err(unreachable)?;
     let session = confirmed_session(&mut ws).await?;
     let prices = prices(&app, config.prices, &target.setup).await;
+    record_start(&app, &target).await;
     let greet = match target
         .setup
         .first_message
@@ -230,8 +237,7 @@ pub(super) async fn connect(
         session_config::server_interrupts(&session),
         prices,
         config.session_limit,
-    )
-    .await;
+    );
     Ok(AgentLink {
         input_format: AgentAudio::Ulaw8k,
         output_format: AgentAudio::Ulaw8k,
@@ -259,12 +265,13 @@ pub async fn attach_sip(
     let mut ws = tokio::time::timeout(SIP_CONNECT_TIMEOUT, open(&url, api_key))
         .await
         .map_err(|_| AgentError::Unreachable("the control socket did not open in time".into()))??;
+    let prices = prices(&app, None, &target.setup).await;
+    record_start(&app, &target).await;
     // The first message is in the instructions; this asks the agent to speak first.
     ws.send(Message::text(json!({ "type": "response.create" }).to_string()))
         .await
         .map_err(unreachable)?;
-    let prices = prices(&app, None, &target.setup).await;
-    let (input, events) = start(app, target, ws, true, prices, super::SESSION_LIMIT).await;
+    let (input, events) = start(app, target, ws, true, prices, super::SESSION_LIMIT);
     Ok(AgentLink {
         input_format: AgentAudio::Ulaw8k,
         output_format: AgentAudio::Ulaw8k,

@@ -104,11 +104,15 @@ pub struct Usage {
     pub transcription_out: i64,
 }
 
+/// More than any session can bill (a 60-minute session is well under a million tokens): an absurd count
+/// from the server is capped so the sums per call and campaign cannot overflow.
+const MAX_COUNT: i64 = 1 << 40;
+
 fn count(v: &Value) -> i64 {
     v.as_i64()
         .or_else(|| v.as_f64().map(|f| f as i64))
         .unwrap_or(0)
-        .max(0)
+        .clamp(0, MAX_COUNT)
 }
 
 impl Usage {
@@ -138,7 +142,7 @@ impl Usage {
                     .as_f64()
                     .filter(|s| s.is_finite())
                     .map_or(0, |s| (s * 1000.0).round() as i64)
-                    .max(0),
+                    .clamp(0, MAX_COUNT),
                 ..Usage::default()
             },
             Some("tokens") => {
@@ -264,6 +268,32 @@ mod tests {
         total.add(&usage);
         total.add(&bare);
         assert_eq!(total.transcription_audio_in, 112);
+    }
+
+    proptest::proptest! {
+        /// Whatever numbers a transcription's usage carries (negative, fractional, huge, missing), the
+        /// counts are never negative and the cost is a finite, non-negative figure.
+        #[test]
+        fn transcription_usage_never_goes_negative(
+            kind in proptest::sample::select(vec!["tokens", "duration", "other"]),
+            audio in proptest::num::f64::ANY,
+            text in -1_000_000i64..1_000_000,
+            out in proptest::num::f64::ANY,
+            seconds in proptest::num::f64::ANY,
+            details in proptest::bool::ANY,
+        ) {
+            let mut usage = serde_json::json!({"type": kind, "input_tokens": audio, "output_tokens": out, "seconds": seconds});
+            if details {
+                usage["input_token_details"] = serde_json::json!({"audio_tokens": audio, "text_tokens": text});
+            }
+            let u = Usage::from_transcription(&usage);
+            proptest::prop_assert!(u.transcription_ms >= 0 && u.transcription_audio_in >= 0);
+            proptest::prop_assert!(u.transcription_text_in >= 0 && u.transcription_out >= 0);
+            let mut sum = u;
+            sum.add(&u);
+            let cost = cost_micros(&sum, &Prices::REALTIME_2_1);
+            proptest::prop_assert!(cost.is_finite() && cost >= 0.0, "{cost}");
+        }
     }
 
     #[test]
