@@ -18,7 +18,7 @@ use crate::{
 pub const PRICES_KEY: &str = "openai.prices";
 pub const SIP_KEY: &str = "openai.sip";
 /// Where the default prices come from (shown in the UI next to them).
-pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/docs/models/gpt-realtime-2.1, gpt-realtime-2.1-mini), 2026-11";
+pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/docs/models/gpt-realtime-2.1, gpt-realtime-2.1-mini, gpt-4o-transcribe, gpt-4o-mini-transcribe), 2026-11";
 
 /// Input transcription models billed in tokens, priced in the same table (text and audio input at the
 /// model page's one input price, output as `text_output`), from their model pages
