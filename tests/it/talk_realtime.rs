@@ -138,6 +138,26 @@ async fn the_browser_talks_to_an_openai_realtime_agent_with_tools_and_barge_in()
         .await
     );
 
+    // An emergency word: the model is told what a real call would do, but nobody is alerted.
+    say(
+        &mock,
+        &[
+            json!({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_u2", "content_index": 0,
+                "transcript": "Also my neighbour's kitchen is on fire.", "usage": {"type": "duration", "seconds": 1.5}}),
+        ],
+    )?;
+    let told = next_event(&mut mock).await.ok_or("no system item")?;
+    assert_eq!(told["item"]["role"], "system", "{told}");
+    let text = told["item"]["content"][0]["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("emergency keyword") && text.contains("test conversation"),
+        "{text}"
+    );
+    assert_eq!(
+        next_event(&mut mock).await.ok_or("no response.create")?["type"],
+        "response.create"
+    );
+
     // An intake that does not match the org's schema goes back to the model with the problems, and the
     // panel shows that answer.
     tool_turn(
@@ -223,7 +243,12 @@ async fn the_browser_talks_to_an_openai_realtime_agent_with_tools_and_barge_in()
         .collect();
     assert_eq!(
         lines,
-        ["How can I help?", "I'd like to book a visit.", "Goodbye!"]
+        [
+            "How can I help?",
+            "I'd like to book a visit.",
+            "Also my neighbour's kitchen is on fire.",
+            "Goodbye!"
+        ]
     );
 
     // Nothing reached a person or the call records: no transfer, no attention item, no call row.
@@ -252,7 +277,7 @@ async fn the_browser_talks_to_an_openai_realtime_agent_with_tools_and_barge_in()
     let audit = audit_details(&s, agent_id).await?;
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0]["backend"], "openai-realtime");
-    assert_eq!(audit[0]["transcript"].as_array().map(Vec::len), Some(3));
+    assert_eq!(audit[0]["transcript"].as_array().map(Vec::len), Some(4));
     assert_eq!(audit[0]["tool_calls"].as_array().map(Vec::len), Some(4));
     s.stop().await;
     Ok(())
