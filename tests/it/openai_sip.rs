@@ -44,24 +44,37 @@ fn fixture(path: &str) -> String {
 
 /// One request the mock received: the path, the bearer token and the JSON body.
 #[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    auth: String,
-    body: Value,
+pub struct Seen {
+    pub path: String,
+    pub auth: String,
+    pub body: Value,
 }
 
 /// OpenAI's call-control endpoints on `127.0.0.1:0`; every request is sent down the channel. The control
 /// socket (`GET /v1/realtime?call_id=`) says one caller line and one agent line, reports what the client sends
 /// (path `ws`), and closes once the call is hung up.
-async fn mock_openai() -> std::io::Result<(String, mpsc::UnboundedReceiver<Seen>)> {
+pub async fn mock_openai() -> std::io::Result<(String, mpsc::UnboundedReceiver<Seen>)> {
+    let (base, rx, _script) = mock_openai_scripted().await?;
+    Ok((base, rx))
+}
+
+/// [`mock_openai`] whose (first) control socket also sends each line the test puts in the returned sender.
+pub async fn mock_openai_scripted() -> std::io::Result<(
+    String,
+    mpsc::UnboundedReceiver<Seen>,
+    mpsc::UnboundedSender<String>,
+)> {
     let (tx, rx) = mpsc::unbounded_channel();
     let tx = Arc::new(Mutex::new(tx));
+    let (script_tx, script_rx) = mpsc::unbounded_channel::<String>();
+    let script = Arc::new(tokio::sync::Mutex::new(Some(script_rx)));
     let hung_up = Arc::new(tokio::sync::Notify::new());
     let (ws_tx, ws_hung_up) = (tx.clone(), hung_up.clone());
     let control = get(move |upgrade: WebSocketUpgrade| {
-        let (tx, hung_up) = (ws_tx.clone(), ws_hung_up.clone());
+        let (tx, hung_up, script) = (ws_tx.clone(), ws_hung_up.clone(), script.clone());
         async move {
             upgrade.on_upgrade(move |mut socket| async move {
+                let mut script = script.lock().await.take();
                 for event in [
                     json!({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1",
                            "content_index": 0, "transcript": "My basement is flooding."}),
@@ -73,6 +86,15 @@ async fn mock_openai() -> std::io::Result<(String, mpsc::UnboundedReceiver<Seen>
                 loop {
                     tokio::select! {
                         () = hung_up.notified() => break,
+                        line = async {
+                            match script.as_mut() {
+                                Some(rx) => rx.recv().await,
+                                None => std::future::pending().await,
+                            }
+                        } => match line {
+                            Some(text) => { let _ = socket.send(Message::Text(text.into())).await; }
+                            None => script = None,
+                        },
                         frame = socket.recv() => match frame {
                             Some(Ok(Message::Text(t))) => {
                                 let seen = Seen { path: "ws".into(), auth: String::new(),
@@ -112,17 +134,17 @@ async fn mock_openai() -> std::io::Result<(String, mpsc::UnboundedReceiver<Seen>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((base, rx))
+    Ok((base, rx, script_tx))
 }
 
-async fn next(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn std::error::Error>> {
+pub async fn next(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn std::error::Error>> {
     Ok(tokio::time::timeout(Duration::from_secs(20), rx.recv())
         .await?
         .ok_or("the mock stopped")?)
 }
 
 /// The next REST request (control socket frames skipped).
-async fn next_rest(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn std::error::Error>> {
+pub async fn next_rest(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<dyn std::error::Error>> {
     loop {
         let seen = next(rx).await?;
         if seen.path != "ws" {
@@ -131,7 +153,7 @@ async fn next_rest(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Seen, Box<d
     }
 }
 
-async fn served(base: &str) -> Result<Served, Box<dyn std::error::Error>> {
+pub async fn served(base: &str) -> Result<Served, Box<dyn std::error::Error>> {
     let t = TestApp::new()?;
     t.clock.set(Timestamp::from_second(1_795_000_005)?); // 2026-11-18 11:06 UTC, a Wednesday
     let env: HashMap<&str, String> = [
@@ -170,7 +192,7 @@ async fn deliver(
 }
 
 /// A signed delivery of an incoming call with `call_id`, at the clock's now.
-async fn incoming(
+pub async fn incoming(
     s: &Served,
     webhook_id: &str,
     call_id: &str,
@@ -182,7 +204,7 @@ async fn incoming(
 }
 
 /// An OpenAI Realtime agent with the given weekly hours, set to answer SIP calls.
-async fn sip_agent(s: &Served, window: &str, sip: Value) -> Result<i64, Box<dyn std::error::Error>> {
+pub async fn sip_agent(s: &Served, window: &str, sip: Value) -> Result<i64, Box<dyn std::error::Error>> {
     let created = s
         .rpc(
             "agent.create",
@@ -212,10 +234,10 @@ async fn sip_agent(s: &Served, window: &str, sip: Value) -> Result<i64, Box<dyn 
     Ok(agent_id)
 }
 
-const ALWAYS: &str = r#"{"days":[[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}]],"blocked_dates":[]}"#;
+pub const ALWAYS: &str = r#"{"days":[[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}],[{"start":"00:00","end":null}]],"blocked_dates":[]}"#;
 const NEVER: &str = r#"{"days":[[],[],[],[],[],[],[]],"blocked_dates":[]}"#;
 
-fn sip_settings(reject_outside_hours: bool) -> Value {
+pub fn sip_settings(reject_outside_hours: bool) -> Value {
     json!({ "agent_id": null, "max_concurrent": 5, "reject_outside_hours": reject_outside_hours })
 }
 

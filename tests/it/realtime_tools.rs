@@ -14,9 +14,9 @@ use crate::realtime_mock::{
     session_lines, setup, twilio_socket, until_closed, use_realtime, with_call,
 };
 
-const TRANSFER_TO: &str = "+15550001111";
+pub const TRANSFER_TO: &str = "+15550001111";
 
-fn transferring() -> EscalationPolicy {
+pub fn transferring() -> EscalationPolicy {
     EscalationPolicy {
         transfer_to: Some(TRANSFER_TO.into()),
         transfer_on_escalation: true,
@@ -24,7 +24,7 @@ fn transferring() -> EscalationPolicy {
 }
 
 /// Connects a Twilio call to the mock and takes the session setup and greeting off the mock.
-async fn twilio_call(
+pub async fn twilio_call(
     s: &callboard_testkit::Served,
     mock: &mut MockRealtime,
 ) -> Result<(Socket, i64), Box<dyn std::error::Error>> {
@@ -416,8 +416,10 @@ async fn an_emergency_word_escalates_and_transfers_without_the_tool_and_cost_sum
         .await?;
     assert_eq!(cost.status, 200, "{}", cost.body);
     assert_eq!(cost.body["calls"], 1);
+    // The response's usage ($0.0032304) and the transcription's 12 input tokens, billed in tokens and
+    // priced as gpt-4o-transcribe ($2.50 per 1M): 12 × 2.5 = 30 micro-USD.
     assert!(
-        (cost.body["cost_micros"].as_f64().unwrap_or(0.0) - 3_230.4).abs() < 1e-6,
+        (cost.body["cost_micros"].as_f64().unwrap_or(0.0) - 3_260.4).abs() < 1e-6,
         "{}",
         cost.body
     );

@@ -14,9 +14,10 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::media_mock::{self, Seen};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn open(s: &Served, agent_id: i64) -> Result<Socket, Box<dyn std::error::Error>> {
+pub async fn open(s: &Served, agent_id: i64) -> Result<Socket, Box<dyn std::error::Error>> {
     let url = format!(
         "ws://{}/api/agents/{agent_id}/talk?token={}",
         s.ui_addr(),
@@ -25,7 +26,7 @@ async fn open(s: &Served, agent_id: i64) -> Result<Socket, Box<dyn std::error::E
     Ok(tokio_tungstenite::connect_async(url).await?.0)
 }
 
-async fn add_agent(
+pub async fn add_agent(
     s: &Served,
     provider: &str,
     external_id: Option<&str>,
@@ -47,19 +48,19 @@ async fn add_agent(
 
 /// What the browser got: JSON frames and the bytes of agent audio.
 #[derive(Debug, Default)]
-struct Got {
-    json: Vec<Value>,
-    audio_bytes: usize,
+pub struct Got {
+    pub json: Vec<Value>,
+    pub audio_bytes: usize,
 }
 
 impl Got {
-    fn of_type(&self, t: &str) -> Vec<&Value> {
+    pub fn of_type(&self, t: &str) -> Vec<&Value> {
         self.json.iter().filter(|v| v["type"] == t).collect()
     }
 }
 
 /// Reads until `until` holds for a JSON frame (or the socket ends / 10 s pass).
-async fn read_until(ws: &mut Socket, got: &mut Got, until: impl Fn(&Value) -> bool) -> bool {
+pub async fn read_until(ws: &mut Socket, got: &mut Got, until: impl Fn(&Value) -> bool) -> bool {
     loop {
         let next = tokio::time::timeout(Duration::from_secs(10), ws.next()).await;
         match next {
@@ -79,7 +80,7 @@ async fn read_until(ws: &mut Socket, got: &mut Got, until: impl Fn(&Value) -> bo
 }
 
 /// `ms` of 16 kHz PCM16LE: a loud square wave, or silence.
-fn pcm16k(ms: usize, loud: bool) -> Vec<u8> {
+pub fn pcm16k(ms: usize, loud: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let samples: Vec<i16> = (0..ms * 16)
         .map(|i| {
@@ -96,7 +97,7 @@ fn pcm16k(ms: usize, loud: bool) -> Vec<u8> {
     out
 }
 
-async fn audit_details(s: &Served, agent_id: i64) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
+pub async fn audit_details(s: &Served, agent_id: i64) -> Result<Vec<Value>, Box<dyn std::error::Error>> {
     let rows = s
         .test
         .app

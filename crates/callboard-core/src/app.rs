@@ -66,6 +66,8 @@ pub struct App {
     pub media_sessions: crate::media::MediaSessions,
     /// Twilio and Exotel, reloaded when their keys or settings change (installed by `launch`).
     pub carriers: crate::providers::carriers::Carriers,
+    /// The OpenAI Realtime conversations in progress, so a supervisor's override reaches the model.
+    pub realtime_live: crate::openai::realtime::live::LiveConversations,
     data_dir: PathBuf,
     ui_token: Secret,
     /// Keys the one-time tokens that media streams present (see [`App::media_token`]).
@@ -141,6 +143,7 @@ impl App {
             setup: crate::setup::SetupState::new(options.public_base_url, me.clone()),
             media_sessions: Default::default(),
             carriers: Default::default(),
+            realtime_live: Default::default(),
             media_key: Secret::random(),
             data_dir: options.data_dir,
             ui_token: Secret::random(),

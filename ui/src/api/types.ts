@@ -266,6 +266,10 @@ export interface RealtimeUsage {
   text_out: number;
   audio_out: number;
   transcription_ms: number;
+  /** Tokens of an input transcription model billed in tokens (gpt-4o-transcribe, -mini). */
+  transcription_text_in: number;
+  transcription_audio_in: number;
+  transcription_out: number;
 }
 /** The AI agent side of a call (`call.agent_state`). */
 export interface AgentState {

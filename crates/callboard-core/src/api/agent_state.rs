@@ -1,6 +1,7 @@
 //! What the call drawer shows about an AI agent call and a supervisor's overrides: `call.agent_state`
 //! (phase and its history, the structured intake, the model's tool calls, usage and cost, the prompt
-//! version), `call.escalate` and `call.set_phase` (audited), and `campaign.realtime_cost`.
+//! version), `call.escalate` and `call.set_phase` (audited, and told to the call's live Realtime
+//! conversation, bridged or SIP, so the model knows at once), and `campaign.realtime_cost`.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use super::{Actor, ApiError, ErrorCode, IdArgs};
 use crate::{
     app::App,
     clock::to_db,
-    openai::realtime::{actions, phase::Phase},
+    openai::realtime::{actions, live::Steer, phase::Phase},
     store::{
         StoreError, StoreResult,
         audit::{self, AuditEntry},
@@ -138,12 +139,19 @@ pub async fn escalate(app: &App, actor: Actor, args: EscalateArgs) -> Result<Age
         transfer_to: to.clone(),
     };
     let (transferred, _) = actions::escalate(app, &call, &policy, &reason, "high", "supervisor").await;
+    let told_model = app.realtime_live.tell(
+        call.call_id,
+        Steer::Escalated {
+            reason: reason.clone(),
+            transferring: transferred,
+        },
+    );
     audit_action(
         app,
         actor,
         call.call_id,
         "call.escalate",
-        serde_json::json!({"reason": reason, "transfer_to": to, "transferred": transferred}),
+        serde_json::json!({"reason": reason, "transfer_to": to, "transferred": transferred, "told_model": told_model}),
     )
     .await?;
     if to.is_some() && !transferred {
@@ -177,12 +185,19 @@ pub async fn set_phase(app: &App, actor: Actor, args: SetPhaseArgs) -> Result<Ag
     let call = call_info(app, args.id).await?;
     let reason = args.reason.unwrap_or_else(|| "set by a supervisor".into());
     actions::set_phase(app, call.call_id, phase, &reason, "supervisor").await;
+    let told_model = app.realtime_live.tell(
+        call.call_id,
+        Steer::Phase {
+            phase,
+            reason: reason.clone(),
+        },
+    );
     audit_action(
         app,
         actor,
         call.call_id,
         "call.set_phase",
-        serde_json::json!({"phase": phase.as_str(), "reason": reason}),
+        serde_json::json!({"phase": phase.as_str(), "reason": reason, "told_model": told_model}),
     )
     .await?;
     state(app, call.call_id).await

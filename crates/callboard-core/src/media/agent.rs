@@ -44,6 +44,10 @@ pub struct AgentStart {
     pub agent_ref: Option<String>,
     /// Dynamic variables (the contact's columns), a flat JSON object.
     pub variables: Value,
+    /// A test conversation from the console ("Talk to agent") with this agent (`agents.id`): there is no
+    /// call row (`call_id` is 0), so a backend that keeps per-call records keeps none and carries out no
+    /// tool that would reach a person or the store.
+    pub test_agent: Option<i64>,
 }
 
 /// From the bridge to the agent.
@@ -83,6 +87,15 @@ pub enum AgentEvent {
         id: String,
         name: String,
         parameters: Value,
+    },
+    /// A tool the backend carried out itself (OpenAI Realtime) and what it answered the model: for the
+    /// record and the Talk panel; the bridge has nothing to do.
+    ToolDone {
+        id: String,
+        name: String,
+        parameters: Value,
+        ok: bool,
+        output: String,
     },
     /// The agent's side is over (closed, error, …), with a reason for the log.
     Ended(String),

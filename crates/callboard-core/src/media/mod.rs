@@ -17,6 +17,7 @@ pub mod session;
 pub mod sim_agent;
 pub mod talk;
 pub mod talk_audio;
+pub mod talk_playout;
 pub mod wav;
 
 use std::{

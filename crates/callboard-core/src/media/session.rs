@@ -229,6 +229,7 @@ impl Session {
                     call_id,
                     agent_ref: self.call.agent_ref.clone(),
                     variables: self.call.variables.clone(),
+                    test_agent: None,
                 });
                 let timeout = bridge.answer_timeout;
                 Some(tokio::spawn(async move {

@@ -94,6 +94,7 @@ async fn it_greets_answers_a_turn_and_yields_when_talked_over() {
             call_id: 0,
             agent_ref: None,
             variables: json!({}),
+            test_agent: None,
         })
         .await
         .expect("sim agents always connect");

@@ -5,15 +5,20 @@
 //! `ready`, `transcript`, `interruption` (stop playback: barge-in), `tool_call`, `error` (`{code, message}`)
 //! and `ended`. It sends `{"type":"stop"}` or closes the socket to hang up.
 //!
-//! Which backend: the agent's provider's (ElevenLabs today: the bridge's backend), the scripted
+//! Which backend: the agent's provider's (the bridge's ElevenLabs or OpenAI Realtime backend), the scripted
 //! [`sim_agent`](super::sim_agent) for `sim` agents, and for any agent in demo mode when its provider has no
-//! account, so the demo can be tried with none.
+//! account, so the demo can be tried with none. The backend is told this is a test conversation
+//! (`AgentStart::test_agent`): there is no call row. The browser's playback position is estimated
+//! ([`talk_playout`](super::talk_playout)) and reported like a carrier's mark echoes, so a barge-in
+//! truncates the agent's turn where the user stopped hearing it.
 //!
 //! What is kept: one audit row `agent.talk` per conversation (subject: the agent) with the transcript, the
 //! tool calls and why it ended. Not a call row: a test conversation dialled nobody, so it must not count in
 //! the board, the campaign statistics, exports or costs; the audit log is where "who tried what, when" lives.
 //! Tools are not carried out (nobody is transferred, nothing is stored as intake): the agent is told so in
-//! the tool result, and `end_call` ends the conversation as it would a call.
+//! the tool result, and `end_call` ends the conversation as it would a call. A backend that runs its tools
+//! itself (OpenAI Realtime: the intake is still checked against the org's schema) reports each with what
+//! it answered the model, and that answer is what the panel shows.
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,6 +30,7 @@ use super::{
     agent::{AgentBackend, AgentError, AgentEvent, AgentInput, AgentStart},
     sim_agent::{SimAgents, SimPersona},
     talk_audio::{BROWSER_RATE, Converter},
+    talk_playout::Playout,
 };
 use crate::{
     agent::Agent,
@@ -43,9 +49,19 @@ const GOODBYE_GRACE: Duration = Duration::from_millis(1_500);
 const MAX_TALK: Duration = Duration::from_secs(30 * 60);
 /// Transcript turns and tool calls kept in the audit row.
 const KEEP_TURNS: usize = 400;
+/// How often the estimated playback position goes to the agent (a carrier's marks come about as often).
+const PLAYOUT_TICK: Duration = Duration::from_millis(100);
+/// PCM16 bytes per ms of browser audio.
+const BROWSER_BYTES_PER_MS: usize = (BROWSER_RATE as usize / 1000) * 2;
 
-/// The backend for an agent and what to call it in the panel.
-pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &'static str), ApiError> {
+/// The backend for an agent and what to call it in the panel. `openai_key`: an OpenAI API key is set (the
+/// Realtime backend is always installed and reads the key per conversation, so the demo's fallback to the
+/// simulator needs to know).
+pub fn backend_for(
+    app: &App,
+    agent: &Agent,
+    openai_key: bool,
+) -> Result<(Arc<dyn AgentBackend>, &'static str), ApiError> {
     let sim = || -> Arc<dyn AgentBackend> {
         Arc::new(SimAgents::new(SimPersona {
             language: agent.language.clone(),
@@ -55,16 +71,26 @@ pub fn backend_for(app: &App, agent: &Agent) -> Result<(Arc<dyn AgentBackend>, &
     if agent.provider == "sim" {
         return Ok((sim(), "sim"));
     }
+    let bridge = app.media_sessions.bridge();
     let configured = match agent.provider.as_str() {
-        "elevenlabs" => app.media_sessions.bridge().agents.clone(),
+        "elevenlabs" => bridge.agents.clone().map(|b| (b, "elevenlabs")),
+        "openai-realtime" => bridge
+            .realtime
+            .clone()
+            .filter(|_| openai_key || !app.info().demo)
+            .map(|b| (b, "openai-realtime")),
         _ => None,
     };
     match configured {
-        Some(backend) => Ok((backend, "elevenlabs")),
+        Some(found) => Ok(found),
         None if app.info().demo => Ok((sim(), "sim")),
         None if agent.provider == "elevenlabs" => Err(ApiError::new(
             ErrorCode::Validation,
             "no ElevenLabs API key is set: add it in Settings, then try again",
+        )),
+        None if agent.provider == "openai-realtime" => Err(ApiError::new(
+            ErrorCode::Validation,
+            "the OpenAI Realtime backend is not set up: add an OpenAI API key in Settings, then try again",
         )),
         None => Err(ApiError::new(
             ErrorCode::Validation,
@@ -139,7 +165,14 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
         Ok(t) => t,
         Err(e) => return fail(socket, e.into()).await,
     };
-    let (backend, backend_name) = match backend_for(&app, &agent) {
+    let openai_key = agent.provider == "openai-realtime" && {
+        let app = app.clone();
+        // The credentials may sit in the OS keychain: read them off the async threads.
+        tokio::task::spawn_blocking(move || crate::openai::realtime::RealtimeConfig::resolve(&app).is_some())
+            .await
+            .unwrap_or(false)
+    };
+    let (backend, backend_name) = match backend_for(&app, &agent, openai_key) {
         Ok(b) => b,
         Err(e) => return fail(socket, e).await,
     };
@@ -152,6 +185,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
         call_id: 0,
         agent_ref: external_id,
         variables: json!({ "name": "Console test", "test_conversation": true }),
+        test_agent: Some(agent_id),
     });
     let mut link = match tokio::time::timeout(timeout, connect).await {
         Ok(Ok(link)) => link,
@@ -175,6 +209,9 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
     let mut to_browser = Converter::to_browser(link.output_format);
     // Audio with an id at or below the last interruption was cut off: drop it if it arrives late.
     let mut cut_through: Option<u64> = None;
+    let mut playout = Playout::default();
+    let mut tick = tokio::time::interval(PLAYOUT_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut deadline = Instant::now() + MAX_TALK;
     let mut ending: Option<String> = None;
     let reason = if !send_json(&mut socket, ready).await {
@@ -215,6 +252,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
                             match to_browser.convert(&bytes) {
                                 Some(pcm) => {
                                     record.frames_out += 1;
+                                    playout.sent(id, (pcm.len() / BROWSER_BYTES_PER_MS) as u64, Instant::now());
                                     socket.send(Message::Binary(pcm.into())).await.is_ok()
                                 }
                                 None => continue,
@@ -222,6 +260,7 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
                         }
                         AgentEvent::Interruption { id } => {
                             cut_through = Some(id);
+                            playout.flush();
                             send_json(&mut socket, json!({ "type": "interruption" })).await
                         }
                         AgentEvent::Transcript { role, text } => {
@@ -234,6 +273,15 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
                             frame["type"] = "transcript".into();
                             send_json(&mut socket, frame).await
                         }
+                        AgentEvent::ToolDone { id, name, parameters, ok, output } => {
+                            let call = json!({ "id": id, "name": name, "parameters": parameters, "result": output, "ok": ok });
+                            if record.tools.len() < KEEP_TURNS {
+                                record.tools.push(call.clone());
+                            }
+                            let mut frame = call;
+                            frame["type"] = "tool_call".into();
+                            send_json(&mut socket, frame).await
+                        }
                         AgentEvent::ToolCall { id, name, parameters } => {
                             let (result, ends) = tool_reply(&name);
                             let _ = link.input.try_send(AgentInput::ToolResult {
@@ -241,13 +289,17 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
                                 result: result.to_owned(),
                                 is_error: false,
                             });
-                            let call = json!({ "id": id, "name": name, "parameters": parameters, "result": result });
-                            if record.tools.len() < KEEP_TURNS {
-                                record.tools.push(call.clone());
-                            }
                             if ends && ending.is_none() {
                                 ending = Some(format!("the agent ended the conversation ({name})"));
                                 deadline = deadline.min(Instant::now() + GOODBYE_GRACE);
+                            }
+                            // A backend that ran the tool itself has shown it already (`ToolDone`).
+                            if record.tools.iter().any(|t| t["id"] == id.as_str()) {
+                                continue;
+                            }
+                            let call = json!({ "id": id, "name": name, "parameters": parameters, "result": result });
+                            if record.tools.len() < KEEP_TURNS {
+                                record.tools.push(call.clone());
                             }
                             let mut frame = call;
                             frame["type"] = "tool_call".into();
@@ -257,6 +309,12 @@ pub async fn run(app: Arc<App>, mut socket: WebSocket, agent_id: i64) {
                     };
                     if !sent {
                         break "the browser went away".to_owned();
+                    }
+                }
+                _ = tick.tick() => {
+                    if let Some((event_id, ms)) = playout.position(Instant::now()) {
+                        // Like a mark echo: a backend that does not need it ignores it.
+                        let _ = link.input.try_send(AgentInput::Played { event_id, ms });
                     }
                 }
                 _ = tokio::time::sleep_until(deadline) => {

@@ -18,7 +18,32 @@ use crate::{
 pub const PRICES_KEY: &str = "openai.prices";
 pub const SIP_KEY: &str = "openai.sip";
 /// Where the default prices come from (shown in the UI next to them).
-pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/docs/models/gpt-realtime-2.1, gpt-realtime-2.1-mini), 2026-11";
+pub const PRICES_SOURCE: &str = "OpenAI model pages (developers.openai.com/api/docs/models/gpt-realtime-2.1, gpt-realtime-2.1-mini, gpt-4o-transcribe, gpt-4o-mini-transcribe), 2026-11";
+
+/// Input transcription models billed in tokens, priced in the same table (text and audio input at the
+/// model page's one input price, output as `text_output`), from their model pages
+/// (developers.openai.com/api/docs/models/gpt-4o-transcribe, gpt-4o-mini-transcribe).
+pub const TRANSCRIPTION_DEFAULTS: [(&str, ModelPrices); 2] = [
+    (
+        "gpt-4o-transcribe",
+        transcription_prices(crate::openai::realtime::cost::GPT_4O_TRANSCRIBE),
+    ),
+    (
+        "gpt-4o-mini-transcribe",
+        transcription_prices(crate::openai::realtime::cost::GPT_4O_MINI_TRANSCRIBE),
+    ),
+];
+
+const fn transcription_prices((input, output): (f64, f64)) -> ModelPrices {
+    ModelPrices {
+        text_input: input,
+        text_cached_input: 0.0,
+        text_output: output,
+        audio_input: input,
+        audio_cached_input: 0.0,
+        audio_output: 0.0,
+    }
+}
 
 /// USD per 1M tokens for one model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,13 +84,14 @@ impl Default for Prices {
     /// The published prices the Realtime backend's cost figures start from (`realtime::cost`).
     fn default() -> Self {
         use crate::openai::realtime::cost::Prices as Rates;
-        let models = [
+        let mut models: BTreeMap<String, ModelPrices> = [
             ("gpt-realtime-2.1", Rates::REALTIME_2_1),
             ("gpt-realtime-2.1-mini", Rates::REALTIME_2_1_MINI),
         ]
         .into_iter()
         .map(|(m, r)| (m.to_owned(), ModelPrices::from(r)))
         .collect();
+        models.extend(TRANSCRIPTION_DEFAULTS.map(|(m, p)| (m.to_owned(), p)));
         Prices {
             models,
             source: PRICES_SOURCE.to_owned(),
@@ -107,6 +133,27 @@ impl Prices {
 }
 
 impl Prices {
+    /// [`Prices::for_call`] with the token prices of the session's input transcription model: its entry in
+    /// the table, else the published defaults for it; a model with neither (`gpt-realtime-whisper` bills by
+    /// the minute and never reports tokens) keeps `gpt-4o-transcribe`'s, the dearer, rather than nothing.
+    pub fn for_session(
+        &self,
+        model: &str,
+        transcription_model: &str,
+    ) -> crate::openai::realtime::cost::Prices {
+        let call = self.for_call(model);
+        let entry = self.models.get(transcription_model).copied().or_else(|| {
+            TRANSCRIPTION_DEFAULTS
+                .iter()
+                .find(|(m, _)| *m == transcription_model)
+                .map(|(_, p)| *p)
+        });
+        match entry {
+            Some(p) => call.with_transcription_tokens(p.text_input, p.audio_input, p.text_output),
+            None => call,
+        }
+    }
+
     pub fn validate(self) -> Result<Prices, ValidationError> {
         if self.models.is_empty() || self.models.len() > 20 {
             return Err(ValidationError::new("models", "give prices for 1 to 20 models"));
@@ -207,5 +254,40 @@ mod tests {
             .validate()
             .is_err()
         );
+    }
+
+    #[test]
+    fn transcription_tokens_are_priced_from_the_table() {
+        let mut p = Prices::default();
+        assert_eq!(p.models["gpt-4o-transcribe"].audio_input, 2.5);
+        assert_eq!(p.models["gpt-4o-mini-transcribe"].text_output, 5.0);
+        let r = p.for_session("gpt-realtime-2.1", "gpt-4o-mini-transcribe");
+        assert_eq!(
+            (
+                r.transcription_text_in,
+                r.transcription_audio_in,
+                r.transcription_out
+            ),
+            (1.25, 1.25, 5.0)
+        );
+        assert_eq!(r.audio_out, 64.0);
+        // An edited entry wins; a table saved before the entries existed falls back to the published ones.
+        if let Some(m) = p.models.get_mut("gpt-4o-transcribe") {
+            m.audio_input = 3.0;
+        }
+        assert_eq!(
+            p.for_session("gpt-realtime-2.1", "gpt-4o-transcribe")
+                .transcription_audio_in,
+            3.0
+        );
+        p.models.retain(|m, _| m.starts_with("gpt-realtime"));
+        assert_eq!(
+            p.for_session("gpt-realtime-2.1-mini", "gpt-4o-mini-transcribe")
+                .transcription_out,
+            5.0
+        );
+        let whisper = p.for_session("gpt-realtime-2.1", "gpt-realtime-whisper");
+        assert_eq!(whisper.transcription_per_minute, 0.017);
+        assert!(whisper.transcription_audio_in > 0.0, "never free");
     }
 }

@@ -64,10 +64,23 @@ pub fn add_usage(conn: &Connection, call_id: i64, u: &Usage, cost_micros: f64, a
         "UPDATE call_realtime SET text_in = text_in + ?2, text_cached_in = text_cached_in + ?3, \
          audio_in = audio_in + ?4, audio_cached_in = audio_cached_in + ?5, text_out = text_out + ?6, \
          audio_out = audio_out + ?7, transcription_ms = transcription_ms + ?8, cost_micros = cost_micros + ?9, \
-         updated_at = ?10 WHERE call_id = ?1",
+         updated_at = ?10, transcription_text_in = transcription_text_in + ?11, \
+         transcription_audio_in = transcription_audio_in + ?12, transcription_out = transcription_out + ?13 \
+         WHERE call_id = ?1",
         params![
-            call_id, u.text_in, u.text_cached_in, u.audio_in, u.audio_cached_in, u.text_out, u.audio_out,
-            u.transcription_ms, cost_micros, at
+            call_id,
+            u.text_in,
+            u.text_cached_in,
+            u.audio_in,
+            u.audio_cached_in,
+            u.text_out,
+            u.audio_out,
+            u.transcription_ms,
+            cost_micros,
+            at,
+            u.transcription_text_in,
+            u.transcription_audio_in,
+            u.transcription_out
         ],
     )?;
     Ok(())
@@ -85,7 +98,8 @@ pub fn get(conn: &Connection, call_id: i64) -> StoreResult<Option<RealtimeCall>>
     Ok(conn
         .query_row(
             "SELECT model, prompt_version, text_in, text_cached_in, audio_in, audio_cached_in, text_out, audio_out, \
-             transcription_ms, cost_micros, ended_reason, started_at FROM call_realtime WHERE call_id = ?1",
+             transcription_ms, cost_micros, ended_reason, started_at, transcription_text_in, transcription_audio_in, \
+             transcription_out FROM call_realtime WHERE call_id = ?1",
             [call_id],
             |r| {
                 Ok(RealtimeCall {
@@ -99,6 +113,9 @@ pub fn get(conn: &Connection, call_id: i64) -> StoreResult<Option<RealtimeCall>>
                         text_out: r.get(6)?,
                         audio_out: r.get(7)?,
                         transcription_ms: r.get(8)?,
+                        transcription_text_in: r.get(12)?,
+                        transcription_audio_in: r.get(13)?,
+                        transcription_out: r.get(14)?,
                     },
                     cost_micros: r.get(9)?,
                     ended_reason: r.get(10)?,

@@ -22,7 +22,7 @@ function state(over: Partial<AgentState> = {}): AgentState {
     realtime: {
       model: "gpt-realtime-2.1",
       prompt_version: 3,
-      usage: { text_in: 0, text_cached_in: 0, audio_in: 0, audio_cached_in: 0, text_out: 0, audio_out: 0, transcription_ms: 0 },
+      usage: { text_in: 0, text_cached_in: 0, audio_in: 0, audio_cached_in: 0, text_out: 0, audio_out: 0, transcription_ms: 0, transcription_text_in: 0, transcription_audio_in: 0, transcription_out: 0 },
       cost_micros: 12_854.4,
       ended_reason: null,
       started_at: "2026-11-26T10:00:00Z",

@@ -196,6 +196,10 @@ function PricesForm() {
           ))}
         </tbody>
       </table>
+      <p className="field-hint">
+        Input transcription billed in tokens (gpt-4o-transcribe, gpt-4o-mini-transcribe) is priced from its model&apos;s row: input as text and
+        audio input, output as text output. gpt-realtime-whisper is billed per minute.
+      </p>
       <p className="field-hint">Source: {p.source}</p>
       {draft && (
         <button type="button" className="btn btn-primary btn-xs" onClick={() => save.mutate(draft)} data-testid="openai-prices-save">

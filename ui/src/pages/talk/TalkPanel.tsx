@@ -176,7 +176,7 @@ function Lines({ lines, agentName, live }: { lines: TalkLine[]; agentName: strin
             </div>
           </div>
         ) : (
-          <div key={i} className="talk-tool" data-testid="talk-tool" data-name={l.name}>
+          <div key={i} className={l.failed ? "talk-tool talk-tool-failed" : "talk-tool"} data-testid="talk-tool" data-name={l.name} data-failed={l.failed ? "true" : undefined}>
             <span className="talk-tool-name mono">{l.name}</span>
             <code className="talk-tool-args">{compact(l.parameters)}</code>
             {l.result && <span className="faint"> → {l.result}</span>}

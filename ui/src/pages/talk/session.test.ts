@@ -14,6 +14,7 @@ describe("reduce", () => {
     s = reduce(s, { type: "transcript", role: "agent", text: "Hello", at: "2026-11-27T02:00:00Z" });
     s = reduce(s, { type: "transcript", role: "contact", text: "(you spoke for 1.0 s)" });
     s = reduce(s, { type: "tool_call", id: "t1", name: "end_call", parameters: { reason: "done" }, result: "ok" });
+    s = reduce(s, { type: "tool_call", id: "c1", name: "complete_intake", parameters: {}, result: '{"error":"x"}', ok: false });
     s = reduce(s, { type: "interruption" });
     s = reduce(s, { type: "something_new" });
     s = reduce(s, null);
@@ -21,6 +22,7 @@ describe("reduce", () => {
       { kind: "turn", role: "agent", text: "Hello", at: "2026-11-27T02:00:00Z" },
       { kind: "turn", role: "contact", text: "(you spoke for 1.0 s)", at: null },
       { kind: "tool", id: "t1", name: "end_call", parameters: { reason: "done" }, result: "ok" },
+      { kind: "tool", id: "c1", name: "complete_intake", parameters: {}, result: '{"error":"x"}', failed: true },
     ]);
     expect(s.interruptions).toBe(1);
     s = reduce(s, { type: "ended", reason: "the agent ended the conversation (end_call)" });

@@ -9,12 +9,12 @@ export type TalkPhase = "idle" | "starting" | "live" | "ending" | "ended" | "err
 
 export type TalkLine =
   | { kind: "turn"; role: "agent" | "contact"; text: string; at: string | null }
-  | { kind: "tool"; id: string; name: string; parameters: unknown; result: string };
+  | { kind: "tool"; id: string; name: string; parameters: unknown; result: string; failed?: boolean };
 
 export interface TalkSnapshot {
   phase: TalkPhase;
   agentId: number | null;
-  /** Which backend answered: "elevenlabs", "sim", … */
+  /** Which backend answered: "elevenlabs", "openai-realtime", "sim", … */
   backend: string | null;
   lines: TalkLine[];
   error: { code: string; message: string } | null;
@@ -56,7 +56,15 @@ export function reduce(s: TalkSnapshot, msg: unknown): TalkSnapshot {
     case "transcript":
       return add({ kind: "turn", role: m.role === "agent" ? "agent" : "contact", text: str(m.text), at: str(m.at) || null });
     case "tool_call":
-      return add({ kind: "tool", id: str(m.id), name: str(m.name), parameters: m.parameters ?? null, result: str(m.result) });
+      // `ok` comes only from a backend that ran the tool itself (OpenAI Realtime): false = an error went back.
+      return add({
+        kind: "tool",
+        id: str(m.id),
+        name: str(m.name),
+        parameters: m.parameters ?? null,
+        result: str(m.result),
+        ...(m.ok === false ? { failed: true } : {}),
+      });
     case "interruption":
       return { ...s, interruptions: s.interruptions + 1 };
     case "error":

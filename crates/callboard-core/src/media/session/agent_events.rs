@@ -37,6 +37,8 @@ impl Session {
             AgentEvent::ToolCall { id, name, parameters } => {
                 return self.tool_call(id, &name, &parameters, bridge, ending);
             }
+            // The backend carried it out and recorded it (`call.agent_state`).
+            AgentEvent::ToolDone { .. } => {}
             AgentEvent::Ended(why) => {
                 self.link = None;
                 ending.get_or_insert_with(|| {

@@ -11,6 +11,7 @@ pub mod connection;
 pub mod conversation;
 pub mod cost;
 pub mod intake;
+pub mod live;
 pub mod phase;
 pub mod playback;
 pub mod rules;

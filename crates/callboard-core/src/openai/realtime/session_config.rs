@@ -72,6 +72,15 @@ pub fn session_update(setup: &RealtimeSetup) -> Value {
     json!({"type": "session.update", "event_id": "cb_session_update", "session": session})
 }
 
+/// The input transcription model a session object names (the default when it names none).
+pub fn transcription_model(session: &Value) -> String {
+    session["audio"]["input"]["transcription"]["model"]
+        .as_str()
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or(DEFAULT_TRANSCRIPTION)
+        .to_owned()
+}
+
 /// Whether `session.updated` confirms µ-law both ways (anything else would be static on the line).
 pub fn formats_confirmed(session: &Value) -> bool {
     ["input", "output"]
@@ -125,6 +134,14 @@ mod tests {
             twilio["session"]["audio"]["output"]["format"]
         );
         assert!(formats_confirmed(s));
+        assert_eq!(transcription_model(s), "gpt-transcribe", "the profile's own");
+        assert_eq!(transcription_model(&json!({})), DEFAULT_TRANSCRIPTION);
+        assert_eq!(
+            transcription_model(
+                &json!({"audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}})
+            ),
+            "gpt-4o-transcribe"
+        );
         let names: Vec<&str> = s["tools"]
             .as_array()
             .into_iter()
