@@ -299,7 +299,7 @@ async fn every_command_round_trips() -> TestResult {
     let export = call("call.export", json!({"campaign_id": live_campaign})).await?;
     assert_eq!(export["rows"], 2);
     assert!(
-        export["csv"]
+        export["content"]
             .as_str()
             .unwrap_or("")
             .starts_with("call_id,ended_at,")
