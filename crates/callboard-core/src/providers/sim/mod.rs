@@ -318,6 +318,7 @@ impl Dialer for SimDialer {
             agent_id: format!("agent_sim_{}", request.agent_id.unwrap_or(0)),
             started: self.app.clock.now(),
             variables: request.variables.clone(),
+            speed: self.config.speed,
         };
         let task = CallTask {
             app: self.app.clone(),

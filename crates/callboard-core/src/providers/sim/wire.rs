@@ -23,6 +23,9 @@ pub struct CallCtx {
     pub agent_id: String,
     pub started: Timestamp,
     pub variables: Value,
+    /// The simulator's speed: its timeline runs this many times faster than the clock, so times it reports
+    /// as wall-clock instants are scaled (durations stay the simulated ones).
+    pub speed: f64,
 }
 
 /// A request to send: a path on the public listener and either form pairs (Twilio) or JSON (ElevenLabs).
@@ -189,7 +192,9 @@ fn transcription_data(plan: &Plan, ctx: &CallCtx) -> Value {
         "transcript": transcript,
         "metadata": {
             "start_time_unix_secs": start,
-            "accepted_time_unix_secs": start + i64::from(plan.ring_secs),
+            // A wall-clock instant: at 10× the phone was answered a tenth of the ring time after the start,
+            // before the call's end is recorded (a scaled answer time would fall after it).
+            "accepted_time_unix_secs": start + (f64::from(plan.ring_secs) / ctx.speed.max(0.01)).round() as i64,
             "call_duration_secs": plan.talk_secs,
             "cost": plan.talk_secs * 7,
             "termination_reason": if voicemail { "voicemail detected" } else { "end_call tool was called." },
@@ -228,6 +233,7 @@ mod tests {
             to: "+12125550100".into(),
             agent_id: "agent_sim".into(),
             started: Timestamp::UNIX_EPOCH,
+            speed: 1.0,
             variables: json!({"name": "Ana"}),
         }
     }
@@ -278,5 +284,34 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    /// At 10× the answer is reported a tenth of the ring time after the start, so it falls before the end the
+    /// clock records (it used to be the full ring time, after the end).
+    #[test]
+    fn the_answer_time_is_a_wall_clock_instant_at_any_speed() {
+        let plan = (0..50)
+            .map(|c| {
+                Plan::draw(
+                    5,
+                    c,
+                    1,
+                    "+12125550100",
+                    &OutcomeMix::default(),
+                    &Misbehaviour::default(),
+                )
+            })
+            .find(|p| p.outcome == Outcome::Answered && p.ring_secs >= 10);
+        let Some(plan) = plan else {
+            panic!("no answered call with a ring of 10 s or more in 50 draws");
+        };
+        let accepted = |speed: f64| {
+            let data = transcription_data(&plan, &CallCtx { speed, ..ctx() });
+            data["metadata"]["accepted_time_unix_secs"].as_i64().unwrap_or(-1)
+        };
+        assert_eq!(accepted(1.0), i64::from(plan.ring_secs));
+        assert_eq!(accepted(10.0), (f64::from(plan.ring_secs) / 10.0).round() as i64);
+        let ended_wall = (f64::from(plan.ring_secs + plan.talk_secs) / 10.0).ceil() as i64;
+        assert!(accepted(10.0) <= ended_wall);
     }
 }
