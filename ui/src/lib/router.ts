@@ -12,8 +12,16 @@ export function parseRoute(hash: string): Route {
   return (ROUTES as readonly string[]).includes(path) ? (path as Route) : DEFAULT_ROUTE;
 }
 
-export function href(route: Route): string {
-  return `#/${route}`;
+/** A link to a page, with optional parameters after its route (`#/calls?search=test%20drive`). */
+export function href(route: Route, query?: Record<string, string>): string {
+  const q = query ? new URLSearchParams(query).toString() : "";
+  return q ? `#/${route}?${q}` : `#/${route}`;
+}
+
+/** The parameters after the route in the current hash (empty when there are none). */
+export function routeQuery(hash: string = window.location.hash): URLSearchParams {
+  const at = hash.indexOf("?");
+  return new URLSearchParams(at >= 0 ? hash.slice(at + 1) : "");
 }
 
 function subscribe(cb: () => void) {

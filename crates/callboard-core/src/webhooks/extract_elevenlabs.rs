@@ -64,7 +64,8 @@ pub(super) fn extract(kind: &str, body: &[u8], data_dir: &Path) -> Result<Extrac
                 (Some(s), Some(d)) => super::extract::unix_pub(Some(s + d as i64)),
                 _ => None,
             };
-            f.cost = m.cost;
+            // Money only: `cost` is ElevenLabs credits (kept in the analysis), `cost_fiat` the charge.
+            f.cost = m.cost_fiat;
             if d.transcript.is_array() {
                 f.transcript = Some(d.transcript);
             }
@@ -80,6 +81,7 @@ pub(super) fn extract(kind: &str, body: &[u8], data_dir: &Path) -> Result<Extrac
                 "evaluation_criteria_results": analysis.evaluation_criteria_results,
                 "data_collection_results": analysis.data_collection_results,
                 "termination_reason": m.termination_reason,
+                "credits": m.credits,
                 "dynamic_variables": dynamic,
                 "batch_call_id": m.batch_call.and_then(|b| b.batch_call_id),
             }));

@@ -44,8 +44,13 @@ pub struct Metadata {
     pub accepted_time_unix_secs: Option<i64>,
     #[serde(deserialize_with = "lenient_f64")]
     pub call_duration_secs: Option<f64>,
-    #[serde(deserialize_with = "lenient_f64")]
-    pub cost: Option<f64>,
+    /// `cost`: ElevenLabs credits, not money.
+    #[serde(rename = "cost", deserialize_with = "lenient_f64")]
+    pub credits: Option<f64>,
+    /// `cost_fiat`: the charge in money, when ElevenLabs gives it (its shape is unconfirmed: a number, or an
+    /// object with `amount`; anything else is left out rather than failing the webhook).
+    #[serde(deserialize_with = "fiat_amount")]
+    pub cost_fiat: Option<f64>,
     pub termination_reason: Option<String>,
     pub phone_call: Option<PhoneCall>,
     pub batch_call: Option<BatchCall>,
@@ -169,6 +174,20 @@ fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
     })
 }
 
+fn fiat_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let v = Value::deserialize(d)?;
+    Ok(match &v {
+        Value::Object(o) => o.get("amount").or_else(|| o.get("value")).and_then(number),
+        other => number(other),
+    }
+    .filter(|n| n.is_finite() && *n >= 0.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,7 +232,7 @@ mod tests {
                 "analysis":{"call_successful":"maybe"}}}"#,
         )?;
         assert_eq!(t.event_timestamp, Some(1_767_268_891));
-        assert_eq!(t.data.metadata.cost, Some(12.5));
+        assert_eq!(t.data.metadata.credits, Some(12.5));
         assert_eq!(
             t.data.metadata.phone_call.and_then(|p| p.call_result),
             Some(CallResult::Unknown)
@@ -224,6 +243,19 @@ mod tests {
         );
         let empty: Envelope<Transcription> = serde_json::from_str("{}")?;
         assert_eq!(empty.kind, "");
+        Ok(())
+    }
+
+    #[test]
+    fn cost_is_credits_and_the_money_comes_from_cost_fiat_when_given() -> Result<(), serde_json::Error> {
+        let m: Metadata = serde_json::from_str(r#"{"cost": 512}"#)?;
+        assert_eq!((m.credits, m.cost_fiat), (Some(512.0), None));
+        let m: Metadata = serde_json::from_str(r#"{"cost": 512, "cost_fiat": 0.0712}"#)?;
+        assert_eq!(m.cost_fiat, Some(0.0712));
+        let m: Metadata = serde_json::from_str(r#"{"cost_fiat": {"amount": "0.05", "currency": "USD"}}"#)?;
+        assert_eq!(m.cost_fiat, Some(0.05));
+        let m: Metadata = serde_json::from_str(r#"{"cost_fiat": [1], "cost": 3}"#)?;
+        assert_eq!((m.credits, m.cost_fiat), (Some(3.0), None));
         Ok(())
     }
 }

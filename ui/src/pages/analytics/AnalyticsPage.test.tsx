@@ -69,6 +69,8 @@ describe("AnalyticsPage", () => {
     expect(within(screen.getByTestId("an-agents")).getByText("Sara")).toBeTruthy();
     expect(within(screen.getByTestId("an-dispositions")).getByText(/not interested/)).toBeTruthy();
     expect(within(screen.getByTestId("an-phrases")).getByText("test drive")).toBeTruthy();
+    // A phrase opens the Calls page searching for it.
+    expect(within(screen.getByTestId("an-phrases")).getByText("test drive").getAttribute("href")).toBe("#/calls?search=test+drive");
 
     fireEvent.click(screen.getByTestId("period-7"));
     await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(2));

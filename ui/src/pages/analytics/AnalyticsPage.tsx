@@ -2,7 +2,7 @@
 // campaigns or one campaign or agent: KPIs with daily sparklines, dials/connects/successes per day,
 // campaigns and agents side by side, dispositions, sentiment, and what contacts said most.
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, keys } from "../../api/client";
 import type { AnalyticsArgs, AnalyticsRow, Bucket } from "../../api/types";
@@ -47,7 +47,9 @@ export function AnalyticsPage() {
   const agents = useQuery({ queryKey: keys.agents, queryFn: api.agents.list });
   // The period starts at a local midnight fixed when the filter changes, so the cache key is stable.
   const args = useMemo(() => analyticsArgs(days, campaignId, agentId), [days, campaignId, agentId]);
-  const a = useQuery({ queryKey: keys.analytics(args), queryFn: () => api.stats.analytics(args), refetchInterval: 60_000 });
+  // Another period or filter keeps the figures on screen (dimmed) until the new ones arrive, rather than
+  // flashing empty tables.
+  const a = useQuery({ queryKey: keys.analytics(args), queryFn: () => api.stats.analytics(args), refetchInterval: 60_000, placeholderData: keepPreviousData });
 
   const toolbar = (
     <div className="card-toolbar analytics-toolbar">
@@ -88,10 +90,13 @@ export function AnalyticsPage() {
   const buckets: Bucket[] = (d?.days ?? []).map((r) => ({ at: r.key, dials: r.dials, connects: r.connects, successes: r.successes }));
   const t = d?.totals;
   const r = d?.rates;
+  /** What an empty section says: "Loading…" until the first figures arrive. */
+  const none = (message: string) => (d ? message : "Loading…");
+  const busy = !d || a.isPlaceholderData;
   return (
-    <div className="page" data-testid="analytics-page">
+    <div className={`page${a.isPlaceholderData ? " is-refreshing" : ""}`} data-testid="analytics-page" aria-busy={busy}>
       <div className="card analytics-bar">{toolbar}</div>
-      {d && d.totals.dials === 0 && (
+      {d && !a.isPlaceholderData && d.totals.dials === 0 && (
         <div className="callout callout-info" role="status" data-testid="an-none">
           No calls were placed in this period{campaignId != null || agentId != null ? " for this selection" : ""}. Start a campaign, or
           pick a longer period.{" "}
@@ -126,8 +131,8 @@ export function AnalyticsPage() {
           </div>
           <BarSeries buckets={buckets} label={`Dials, connects and successes per day, last ${days} days`} format={dayLabel} />
         </section>
-        <GroupTable title="Campaigns" rows={d?.by_campaign ?? []} testId="an-campaigns" empty="No campaign placed calls in this period." />
-        <GroupTable title="Agents" rows={d?.by_agent ?? []} testId="an-agents" empty="No agent took calls in this period." />
+        <GroupTable title="Campaigns" rows={d?.by_campaign ?? []} testId="an-campaigns" empty={none("No campaign placed calls in this period.")} />
+        <GroupTable title="Agents" rows={d?.by_agent ?? []} testId="an-agents" empty={none("No agent took calls in this period.")} />
         <section className="card chart-card" data-testid="an-dispositions">
           <div className="chart-head">
             <h2>Dispositions</h2>
@@ -135,7 +140,7 @@ export function AnalyticsPage() {
           {d && d.dispositions.length > 0 ? (
             <ShareBar parts={d.dispositions.map(([label, value], i) => ({ key: DISPOSITION_KEYS[i % DISPOSITION_KEYS.length] ?? "busy", label: label.replace(/_/g, " "), value }))} />
           ) : (
-            <p className="faint">No dispositions recorded in this period.</p>
+            <p className="faint">{none("No dispositions recorded in this period.")}</p>
           )}
           <div className="chart-head chart-subhead">
             <h2>Sentiment</h2>
@@ -143,7 +148,7 @@ export function AnalyticsPage() {
           {d && d.sentiment.length > 0 ? (
             <ShareBar parts={d.sentiment.map(([label, value]) => ({ key: SENTIMENT_KEYS[label] ?? "neutral", label: label.charAt(0).toUpperCase() + label.slice(1), value }))} />
           ) : (
-            <p className="faint">No sentiment recorded in this period.</p>
+            <p className="faint">{none("No sentiment recorded in this period.")}</p>
           )}
         </section>
         <section className="card chart-card" data-testid="an-phrases">
@@ -154,7 +159,7 @@ export function AnalyticsPage() {
             <ul className="phrase-list">
               {d.top_phrases.map(([p, n]) => (
                 <li key={p}>
-                  <a className="phrase" href={href("calls")} title="Search the calls for it on the Calls page">
+                  <a className="phrase" href={href("calls", { search: p })} title="Find the calls where it was said" data-testid="an-phrase">
                     {p}
                   </a>
                   <span className="tabular muted">{n}</span>
@@ -162,7 +167,7 @@ export function AnalyticsPage() {
               ))}
             </ul>
           ) : (
-            <p className="faint">Nothing said twice yet in this period.</p>
+            <p className="faint">{none("Nothing said twice yet in this period.")}</p>
           )}
         </section>
       </div>

@@ -113,7 +113,7 @@ function Item({
 }) {
   const Icon = i.severity === "info" ? IconInfo : IconAlert;
   return (
-    <li className={`attention-item sev-${i.severity}${i.acked_at ? " is-acked" : ""}`} data-testid="attention-item" data-kind={i.kind}>
+    <li className={`attention-item sev-${i.severity}${i.acked_at ? " is-acked" : ""}`} data-testid="attention-item" data-kind={i.kind} data-id={i.id}>
       <span className="attention-icon">
         <Icon />
       </span>

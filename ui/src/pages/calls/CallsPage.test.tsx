@@ -107,6 +107,16 @@ describe("CallsPage", () => {
     expect(blob.size).toBe(4);
   });
 
+  it("starts with the search a link brought (an Analytics phrase)", async () => {
+    window.location.hash = "#/calls?search=test+drive";
+    const history = vi.spyOn(api.calls, "history").mockResolvedValue({ calls: [ended(4)], next_before: null, total: 1 });
+    renderPage();
+    expect((screen.getByTestId("calls-search") as HTMLInputElement).value).toBe("test drive");
+    await vi.waitFor(() => expect(history).toHaveBeenCalled());
+    expect(history.mock.calls[0]?.[0]).toMatchObject({ search: "test drive" });
+    window.location.hash = "";
+  });
+
   it("explains the page when no call has ended yet", async () => {
     vi.spyOn(api.calls, "history").mockResolvedValue({ calls: [], next_before: null, total: 0 });
     renderPage();

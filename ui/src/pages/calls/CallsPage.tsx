@@ -16,7 +16,7 @@ import { useDebounced } from "../../lib/debounce";
 import { IconCalls, IconSearch, IconX } from "../../components/Icons";
 import { callSeconds, clock } from "../../lib/callLabels";
 import { providerLabel } from "../../lib/labels";
-import { href } from "../../lib/router";
+import { href, routeQuery } from "../../lib/router";
 import { relativeTime } from "../../lib/time";
 import { CallDrawer } from "../live/CallDrawer";
 import { CallStatusBadge, Sentiment } from "../live/CallRow";
@@ -81,7 +81,8 @@ function download(out: CallExport) {
 }
 
 export function CallsPage() {
-  const [search, setSearch] = useState("");
+  // A link may bring a search with it (Analytics' phrases: `#/calls?search=…`).
+  const [search, setSearch] = useState(() => routeQuery().get("search") ?? "");
   const [campaignId, setCampaignId] = useState<number | null>(null);
   const [outcome, setOutcome] = useState("");
   const [period, setPeriod] = useState<Period>("");
