@@ -224,3 +224,92 @@ pub async fn pump(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        collections::VecDeque,
+        sync::{Arc, Mutex},
+    };
+
+    use super::*;
+
+    /// Records what it is sent; plays back scripted events, then ends.
+    struct Scripted {
+        sent: Arc<Mutex<Vec<AgentInput>>>,
+        events: VecDeque<AgentEvent>,
+        closed: Arc<Mutex<bool>>,
+    }
+
+    impl InlineAgent for Scripted {
+        fn queue_audio(&mut self, bytes: &[u8]) -> Result<(), SendError> {
+            self.queue(AgentInput::Audio(bytes.to_vec()))
+        }
+        fn queue(&mut self, input: AgentInput) -> Result<(), SendError> {
+            self.sent.lock().map_err(|_| SendError::Closed)?.push(input);
+            Ok(())
+        }
+        fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), SendError>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_event(&mut self, _cx: &mut Context<'_>) -> Poll<Option<AgentEvent>> {
+            match self.events.pop_front() {
+                Some(ev) => Poll::Ready(Some(ev)),
+                // Quiet until the test closes the input.
+                None => Poll::Pending,
+            }
+        }
+        fn close(self: Box<Self>) -> futures_util::future::BoxFuture<'static, ()> {
+            let closed = self.closed.clone();
+            Box::pin(async move {
+                if let Ok(mut c) = closed.lock() {
+                    *c = true;
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_inline_agent_behind_channels_passes_both_ways_and_closes_with_its_input() {
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let closed = Arc::new(Mutex::new(false));
+        let socket = Scripted {
+            sent: sent.clone(),
+            events: VecDeque::from([
+                AgentEvent::Audio {
+                    id: 1,
+                    bytes: vec![1, 2],
+                },
+                AgentEvent::Interruption { id: 1 },
+            ]),
+            closed: closed.clone(),
+        };
+        let mut link = into_link(InlineLink {
+            input_format: AgentAudio::Ulaw8k,
+            output_format: AgentAudio::Pcm(16_000),
+            conversation_id: Some("c1".into()),
+            socket: Box::new(socket),
+        });
+        assert_eq!(link.output_format, AgentAudio::Pcm(16_000));
+        assert_eq!(
+            link.events.recv().await,
+            Some(AgentEvent::Audio {
+                id: 1,
+                bytes: vec![1, 2]
+            })
+        );
+        assert_eq!(link.events.recv().await, Some(AgentEvent::Interruption { id: 1 }));
+        assert!(link.input.send(AgentInput::Dtmf("5".into())).await.is_ok());
+        let AgentLink {
+            input, mut events, ..
+        } = link;
+        drop(input);
+        // The pump closes the socket and ends: the events channel closes.
+        assert_eq!(events.recv().await, None);
+        assert_eq!(
+            sent.lock().map(|s| s.clone()).unwrap_or_default(),
+            vec![AgentInput::Dtmf("5".into())]
+        );
+        assert!(closed.lock().map(|c| *c).unwrap_or(false));
+    }
+}

@@ -182,10 +182,13 @@ impl Pipeline {
     pub fn early_for_agent(&mut self) -> Vec<Vec<u8>> {
         let early = std::mem::take(&mut self.early);
         let piece = audio::samples_for_ms(self.rate, 20).max(1);
-        early
-            .chunks(piece)
-            .filter_map(|c| self.convert_for_agent(c).then(|| self.agent_out.clone()))
-            .collect()
+        let mut pieces = Vec::new();
+        for c in early.chunks(piece) {
+            if self.convert_for_agent(c) {
+                pieces.push(self.agent_out.clone());
+            }
+        }
+        pieces
     }
 
     /// Converts `pcm` into `agent_out`; false before the agent's formats are known.
