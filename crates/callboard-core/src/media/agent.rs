@@ -8,6 +8,8 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::agent_conn::AgentConn;
+
 /// An agent's audio format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentAudio {
@@ -126,6 +128,13 @@ pub enum AgentError {
 /// Starts conversations with one kind of agent.
 pub trait AgentBackend: Send + Sync + 'static {
     fn connect(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentLink, AgentError>>;
+
+    /// What the bridge calls: a backend that can hand over its socket (see `agent_conn`) overrides this so
+    /// the call's session drives it directly; others run behind channels.
+    fn connect_conn(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentConn, AgentError>> {
+        let link = self.connect(start);
+        Box::pin(async move { link.await.map(AgentConn::Channels) })
+    }
 }
 
 /// Queue depth between the bridge and a backend: two seconds of 20 ms frames.

@@ -233,22 +233,63 @@ fn json_str(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
+/// A stream id as the JSON string literal the builders take: a session quotes its id once, not per frame.
+pub fn quoted(stream_sid: &str) -> String {
+    json_str(stream_sid)
+}
+
 /// `{"event":"media",…}` carrying base64 audio.
 pub fn media(carrier: Carrier, stream_sid: &str, payload_b64: &str) -> String {
-    format!(
-        r#"{{"event":"media","{}":{},"media":{{"payload":"{payload_b64}"}}}}"#,
-        carrier.sid_key(),
-        json_str(stream_sid)
-    )
+    let mut out = media_head(carrier, &quoted(stream_sid), payload_b64.len());
+    out.push_str(payload_b64);
+    out.push_str("\"}}");
+    out
+}
+
+/// [`media`] for a [`quoted`] stream id, base64-encoding `audio` straight into the message.
+pub fn media_of(carrier: Carrier, sid_quoted: &str, audio: &[u8]) -> String {
+    use base64::Engine as _;
+    let mut out = media_head(carrier, sid_quoted, audio.len().div_ceil(3) * 4);
+    base64::engine::general_purpose::STANDARD.encode_string(audio, &mut out);
+    out.push_str("\"}}");
+    out
+}
+
+fn media_head(carrier: Carrier, sid_quoted: &str, payload_len: usize) -> String {
+    let mut out = String::with_capacity(48 + sid_quoted.len() + payload_len);
+    out.push_str(r#"{"event":"media",""#);
+    out.push_str(carrier.sid_key());
+    out.push_str("\":");
+    out.push_str(sid_quoted);
+    out.push_str(r#","media":{"payload":""#);
+    out
 }
 
 pub fn mark(carrier: Carrier, stream_sid: &str, name: &str) -> String {
-    format!(
-        r#"{{"event":"mark","{}":{},"mark":{{"name":{}}}}}"#,
-        carrier.sid_key(),
-        json_str(stream_sid),
-        json_str(name)
-    )
+    mark_of(carrier, &quoted(stream_sid), name)
+}
+
+/// [`mark`] for a [`quoted`] stream id.
+pub fn mark_of(carrier: Carrier, sid_quoted: &str, name: &str) -> String {
+    let mut out = String::with_capacity(48 + sid_quoted.len() + name.len());
+    out.push_str(r#"{"event":"mark",""#);
+    out.push_str(carrier.sid_key());
+    out.push_str("\":");
+    out.push_str(sid_quoted);
+    out.push_str(r#","mark":{"name":"#);
+    // Our own names (`cb-12`) need no escaping; anything else is quoted properly.
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        out.push('"');
+        out.push_str(name);
+        out.push('"');
+    } else {
+        out.push_str(&json_str(name));
+    }
+    out.push_str("}}");
+    out
 }
 
 pub fn clear(carrier: Carrier, stream_sid: &str) -> String {

@@ -83,3 +83,26 @@ proptest! {
         prop_assert_eq!(parse(Carrier::Twilio, &text), Ok(Inbound::Mark(name)));
     }
 }
+
+proptest! {
+    /// The builders that take a pre-quoted stream id write exactly what the one-shot `format!` wrote.
+    #[test]
+    fn prequoted_builders_write_the_same_bytes(
+        sid in "[ -~]{0,24}",
+        name in "[ -~]{1,24}",
+        audio in proptest::collection::vec(any::<u8>(), 0..400),
+        exotel in any::<bool>(),
+    ) {
+        use base64::Engine as _;
+        let carrier = if exotel { Carrier::Exotel } else { Carrier::Twilio };
+        let key = if exotel { "stream_sid" } else { "streamSid" };
+        let q = |s: &str| serde_json::Value::from(s).to_string();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&audio);
+        let want_media = format!(r#"{{"event":"media","{key}":{},"media":{{"payload":"{b64}"}}}}"#, q(&sid));
+        let want_mark = format!(r#"{{"event":"mark","{key}":{},"mark":{{"name":{}}}}}"#, q(&sid), q(&name));
+        prop_assert_eq!(&media_of(carrier, &quoted(&sid), &audio), &want_media);
+        prop_assert_eq!(&media(carrier, &sid, &b64), &want_media);
+        prop_assert_eq!(&mark_of(carrier, &quoted(&sid), &name), &want_mark);
+        prop_assert_eq!(&mark(carrier, &sid, &name), &want_mark);
+    }
+}

@@ -1,18 +1,20 @@
 //! The ElevenLabs agent WebSocket as an [`AgentBackend`]: fetch a signed URL with the API key, connect,
 //! send `conversation_initiation_client_data` with the contact's dynamic variables, wait for
-//! `conversation_initiation_metadata` (it names the audio formats), then pump: `user_audio_chunk` out,
-//! `audio`, transcripts, `interruption` and `client_tool_call` in, every `ping` answered at once.
+//! `conversation_initiation_metadata` (it names the audio formats), then hand the socket to the call's
+//! session (`elevenlabs_socket`): `user_audio_chunk` out, `audio`, transcripts, `interruption` and
+//! `client_tool_call` in, every `ping` answered at once. The message shapes live here.
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::{SinkExt, StreamExt, future::BoxFuture};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, protocol::WebSocketConfig};
 
-use super::agent::{
-    AgentAudio, AgentBackend, AgentError, AgentEvent, AgentInput, AgentLink, AgentStart, LINK_CAPACITY,
+use super::{
+    agent::{AgentAudio, AgentBackend, AgentError, AgentEvent, AgentInput, AgentLink, AgentStart},
+    agent_conn::{self, AgentConn, InlineLink},
+    elevenlabs_socket::{ElevenLabsSocket, MAX_BACKLOG},
 };
 use crate::secret::Secret;
 
@@ -57,12 +59,23 @@ impl ElevenLabsAgents {
 
 impl AgentBackend for ElevenLabsAgents {
     fn connect(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentLink, AgentError>> {
+        let conn = self.connect_conn(start);
+        Box::pin(async move {
+            match conn.await? {
+                AgentConn::Inline(link) => Ok(agent_conn::into_link(link)),
+                AgentConn::Channels(link) => Ok(link),
+            }
+        })
+    }
+
+    /// The call's session drives the socket itself: no task or channel per frame.
+    fn connect_conn(&self, start: AgentStart) -> BoxFuture<'static, Result<AgentConn, AgentError>> {
         let config = self.config.clone();
         let http = self.http.clone();
         let timeout = self.handshake_timeout;
         Box::pin(async move {
             match tokio::time::timeout(timeout, connect(config, http, start)).await {
-                Ok(r) => r,
+                Ok(r) => r.map(AgentConn::Inline),
                 Err(_) => Err(AgentError::Unreachable(format!(
                     "no conversation metadata within {} ms",
                     timeout.as_millis()
@@ -125,14 +138,15 @@ async fn connect(
     config: ElevenLabsConfig,
     http: reqwest::Client,
     start: AgentStart,
-) -> Result<AgentLink, AgentError> {
+) -> Result<InlineLink, AgentError> {
     let agent = start
         .agent_ref
         .clone()
         .or_else(|| config.default_agent.clone())
         .ok_or_else(|| AgentError::NotConfigured("the call's agent has no ElevenLabs agent id".into()))?;
     let url = signed_url(&config, &http, &agent).await?;
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
+    let config = WebSocketConfig::default().max_write_buffer_size(MAX_BACKLOG);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
         .await
         .map_err(|e| AgentError::Unreachable(format!("agent socket: {e}")))?;
     let init = json!({
@@ -179,21 +193,18 @@ async fn connect(
             _ => {}
         }
     };
-    let (input_tx, input_rx) = mpsc::channel(LINK_CAPACITY);
-    let (events_tx, events_rx) = mpsc::channel(LINK_CAPACITY);
-    tokio::spawn(pump(ws, input_rx, events_tx, start.call_id));
-    Ok(AgentLink {
+    Ok(InlineLink {
         input_format,
         output_format,
         conversation_id,
-        input: input_tx,
-        events: events_rx,
+        socket: Box::new(ElevenLabsSocket::new(ws, start.call_id)),
     })
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(super) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn outgoing(input: AgentInput) -> Option<String> {
+pub(super) fn outgoing(input: AgentInput) -> Option<String> {
     Some(match input {
         AgentInput::Audio(bytes) => {
             let mut s = String::with_capacity(24 + bytes.len() * 4 / 3);
@@ -218,7 +229,7 @@ fn outgoing(input: AgentInput) -> Option<String> {
 
 /// An `audio` message read straight off its text into borrowed fields (no `Value` tree, no copy of the
 /// base64 text); `None` for every other message, which [`incoming`] then reads.
-fn audio_event(text: &str) -> Option<AgentEvent> {
+pub(super) fn audio_event(text: &str) -> Option<AgentEvent> {
     #[derive(serde::Deserialize)]
     struct Message<'a> {
         #[serde(rename = "type", borrow)]
@@ -248,7 +259,7 @@ fn audio_event(text: &str) -> Option<AgentEvent> {
 }
 
 /// What one server message means for the bridge; `Err` carries a reply to send (pong).
-fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
+pub(super) fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
     let id = |obj: &Value| obj["event_id"].as_u64().unwrap_or(0);
     Ok(match v["type"].as_str().unwrap_or("") {
         "audio" => {
@@ -291,58 +302,6 @@ fn incoming(v: &Value) -> Result<Option<AgentEvent>, String> {
         }
         _ => None,
     })
-}
-
-async fn pump(
-    mut ws: Socket,
-    mut input: mpsc::Receiver<AgentInput>,
-    events: mpsc::Sender<AgentEvent>,
-    call_id: i64,
-) {
-    let reason = loop {
-        tokio::select! {
-            next = input.recv() => match next {
-                Some(i) => {
-                    let Some(text) = outgoing(i) else { continue };
-                    if let Err(e) = ws.send(Message::text(text)).await {
-                        break format!("agent socket: {e}");
-                    }
-                }
-                None => {
-                    let _ = ws.close(None).await;
-                    return;
-                }
-            },
-            msg = ws.next() => match msg {
-                Some(Ok(Message::Text(text))) => {
-                    // Audio is nearly every frame: read it without building a JSON tree first.
-                    let event = match audio_event(&text) {
-                        Some(audio) => Ok(Some(audio)),
-                        None => match serde_json::from_str::<Value>(&text) {
-                            Ok(v) => incoming(&v),
-                            Err(_) => {
-                                tracing::warn!(call_id, "the agent sent a frame that is not JSON");
-                                continue;
-                            }
-                        },
-                    };
-                    match event {
-                        Ok(Some(ev)) => if events.send(ev).await.is_err() { let _ = ws.close(None).await; return; },
-                        Ok(None) => {}
-                        Err(reply) => if let Err(e) = ws.send(Message::text(reply)).await { break format!("agent socket: {e}"); },
-                    }
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    break frame.map_or_else(|| "the agent closed the conversation".into(), |f| format!("the agent closed the conversation ({} {})", f.code, f.reason));
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => break format!("agent socket: {e}"),
-                None => break "the agent socket ended".into(),
-            },
-        }
-    };
-    tracing::info!(call_id, %reason, "agent conversation over");
-    let _ = events.send(AgentEvent::Ended(reason)).await;
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@
 //! status or a transfer can reach them.
 
 pub mod agent;
+pub mod agent_conn;
 pub mod audio;
 pub mod carrier;
+pub mod elevenlabs_socket;
 pub mod elevenlabs_ws;
 pub mod exotel_chunks;
+pub mod latency;
 pub mod marks;
 pub mod pipeline;
 pub mod routes;
@@ -88,6 +91,8 @@ pub struct MediaSessions {
     bridge: RwLock<Arc<Bridge>>,
     live: Mutex<HashMap<i64, mpsc::Sender<SessionCommand>>>,
     watching: std::sync::atomic::AtomicBool,
+    /// What the bridge adds per frame, when a benchmark asks.
+    pub latency: latency::LatencyProbe,
 }
 
 impl MediaSessions {

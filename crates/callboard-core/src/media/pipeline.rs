@@ -39,6 +39,8 @@ pub struct Pipeline {
     encoding: Encoding,
     rate: u32,
     stream_sid: String,
+    /// `stream_sid` as a JSON string, quoted once for every message we send.
+    sid_quoted: String,
     raw: Vec<u8>,
     pcm: Vec<i16>,
     right: Vec<i16>,
@@ -48,8 +50,9 @@ pub struct Pipeline {
     agent_pcm: Vec<i16>,
     carrier_pcm: Vec<i16>,
     bytes: Vec<u8>,
+    /// The frame in the agent's input format (when it differs from the carrier's).
+    agent_out: Vec<u8>,
     chunk: Vec<u8>,
-    b64: String,
     to_tap: Resampler,
     to_agent: Option<(AgentAudio, Resampler)>,
     from_agent: Option<(AgentAudio, Resampler)>,
@@ -70,6 +73,7 @@ impl Pipeline {
             carrier,
             encoding,
             rate,
+            sid_quoted: carrier::quoted(&stream_sid),
             stream_sid,
             raw: Vec::new(),
             pcm: Vec::new(),
@@ -80,8 +84,8 @@ impl Pipeline {
             agent_pcm: Vec::new(),
             carrier_pcm: Vec::new(),
             bytes: Vec::new(),
+            agent_out: Vec::new(),
             chunk: Vec::new(),
-            b64: String::new(),
             to_tap: Resampler::new(rate, TAP_SAMPLE_RATE),
             to_agent: None,
             from_agent: None,
@@ -155,9 +159,10 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The frame just decoded, in the agent's input format (ready-made when formats match exactly); `None`
-    /// before the agent's formats are known, when the frame is kept (up to [`EARLY_SECONDS`]) instead.
-    pub fn for_agent(&mut self) -> Option<Vec<u8>> {
+    /// The frame just decoded, in the agent's input format (the carrier's own bytes when formats match
+    /// exactly), in a buffer reused frame after frame; `None` before the agent's formats are known, when the
+    /// frame is kept (up to [`EARLY_SECONDS`]) instead.
+    pub fn for_agent(&mut self) -> Option<&[u8]> {
         let Some((format, _)) = self.to_agent.as_ref() else {
             if self.early.len() < EARLY_SECONDS * self.rate as usize {
                 self.early.extend_from_slice(&self.pcm);
@@ -165,34 +170,40 @@ impl Pipeline {
             return None;
         };
         if *format == AgentAudio::Ulaw8k && self.encoding == Encoding::Ulaw && self.rate == 8_000 {
-            return Some(self.raw.clone());
+            return Some(&self.raw);
         }
         let pcm = std::mem::take(&mut self.pcm);
-        let out = self.convert_for_agent(&pcm);
+        let converted = self.convert_for_agent(&pcm);
         self.pcm = pcm;
-        out
+        converted.then_some(&self.agent_out[..])
     }
 
     /// What the contact said before the agent answered, in 20 ms pieces in the agent's format.
     pub fn early_for_agent(&mut self) -> Vec<Vec<u8>> {
         let early = std::mem::take(&mut self.early);
         let piece = audio::samples_for_ms(self.rate, 20).max(1);
-        early
-            .chunks(piece)
-            .filter_map(|c| self.convert_for_agent(c))
-            .collect()
+        let mut pieces = Vec::new();
+        for c in early.chunks(piece) {
+            if self.convert_for_agent(c) {
+                pieces.push(self.agent_out.clone());
+            }
+        }
+        pieces
     }
 
-    fn convert_for_agent(&mut self, pcm: &[i16]) -> Option<Vec<u8>> {
-        let (format, resampler) = self.to_agent.as_mut()?;
+    /// Converts `pcm` into `agent_out`; false before the agent's formats are known.
+    fn convert_for_agent(&mut self, pcm: &[i16]) -> bool {
+        let Some((format, resampler)) = self.to_agent.as_mut() else {
+            return false;
+        };
         self.agent_pcm.clear();
         resampler.process(pcm, &mut self.agent_pcm);
-        let mut out = Vec::with_capacity(self.agent_pcm.len() * 2);
+        self.agent_out.clear();
         match format {
-            AgentAudio::Ulaw8k => out.extend(self.agent_pcm.iter().map(|&s| audio::ulaw_encode(s))),
-            AgentAudio::Pcm(_) => audio::pcm_to_le_bytes(&self.agent_pcm, &mut out),
+            AgentAudio::Ulaw8k => audio::pcm_to_ulaw(&self.agent_pcm, &mut self.agent_out),
+            AgentAudio::Pcm(_) => audio::pcm_to_le_bytes(&self.agent_pcm, &mut self.agent_out),
         }
-        Some(out)
+        true
     }
 
     /// Agent speech: the carrier messages to send (media and a mark per piece), appended to `out`.
@@ -233,22 +244,18 @@ impl Pipeline {
             }
         } else if !self.bytes.is_empty() {
             let samples = self.carrier_pcm.len();
-            self.b64.clear();
-            base64::engine::general_purpose::STANDARD.encode_string(&self.bytes, &mut self.b64);
-            out.push(carrier::media(self.carrier, &self.stream_sid, &self.b64));
+            out.push(carrier::media_of(self.carrier, &self.sid_quoted, &self.bytes));
             let name = self.marks.after_audio(samples);
-            out.push(carrier::mark(self.carrier, &self.stream_sid, &name));
+            out.push(carrier::mark_of(self.carrier, &self.sid_quoted, &name));
             self.mark_events.push_back((name, id, samples as u64));
         }
     }
 
     fn send_chunk(&mut self, out: &mut Vec<String>) {
-        self.b64.clear();
-        base64::engine::general_purpose::STANDARD.encode_string(&self.chunk, &mut self.b64);
-        out.push(carrier::media(self.carrier, &self.stream_sid, &self.b64));
+        out.push(carrier::media_of(self.carrier, &self.sid_quoted, &self.chunk));
         let samples = self.chunk.len() / 2;
         let name = self.marks.after_audio(samples);
-        out.push(carrier::mark(self.carrier, &self.stream_sid, &name));
+        out.push(carrier::mark_of(self.carrier, &self.sid_quoted, &name));
         // Which agent event this chunk ends in, and how far into it (padding belongs to no event).
         let mut left = samples as u64;
         let mut last = None;

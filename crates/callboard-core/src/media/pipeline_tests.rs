@@ -28,7 +28,19 @@ fn twilio_ulaw_passes_to_a_ulaw_agent_unchanged() {
     let want: Vec<i16> = frame.iter().map(|&b| audio::ulaw_decode(b)).collect();
     assert_eq!(decoded, want);
     assert_eq!(p.contact_frame(&b64(&frame)), Ok(160));
-    assert_eq!(p.for_agent(), Some(frame));
+    assert_eq!(p.for_agent(), Some(&frame[..]));
+}
+
+#[test]
+fn a_pcm16k_agent_gets_each_frame_converted_into_the_reused_buffer() {
+    let mut p = Pipeline::new(Carrier::Twilio, Encoding::Ulaw, 8_000, "MZ1".into());
+    p.set_agent_formats(AgentAudio::Pcm(16_000), AgentAudio::Pcm(16_000));
+    let frame: Vec<u8> = (0..160u32).map(|i| (i * 7 % 256) as u8).collect();
+    for _ in 0..3 {
+        assert_eq!(p.contact_frame(&b64(&frame)), Ok(160));
+        // 20 ms at 16 kHz, PCM16LE: the buffer is cleared, not appended to, frame after frame.
+        assert_eq!(p.for_agent().map(<[u8]>::len), Some(640));
+    }
 }
 
 #[test]

@@ -7,13 +7,14 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::SinkExt;
 use tokio::{sync::mpsc, time::Instant};
 
 use super::{
     SessionCommand,
-    agent::{AgentInput, AgentLink, AgentStart},
+    agent::{AgentEvent, AgentInput, AgentStart},
+    agent_conn::AgentConn,
     carrier::{self, Carrier, Inbound, StartInfo},
-    marks::MarkEcho,
     pipeline::Pipeline,
     wav::StereoWav,
 };
@@ -24,6 +25,7 @@ use crate::{
 };
 
 mod agent_events;
+mod carrier_frames;
 
 /// Where recordings go, inside the data dir.
 pub const RECORDINGS_DIR: &str = "recordings";
@@ -139,10 +141,12 @@ struct Session {
     pipeline: Pipeline,
     wav: Option<StereoWav>,
     recording_rel: String,
-    link: Option<AgentLink>,
+    link: Option<AgentConn>,
     early: Vec<AgentInput>,
     bad_frames: u32,
     out: Vec<String>,
+    /// The frame being handled carried contact audio that went to the agent (for the latency probe).
+    sent_audio: bool,
 }
 
 impl Session {
@@ -171,6 +175,7 @@ impl Session {
             early: Vec::new(),
             bad_frames: 0,
             out: Vec::new(),
+            sent_audio: false,
         }
     }
 
@@ -181,36 +186,17 @@ impl Session {
         }
     }
 
-    /// Sends `input` to the agent, or keeps it until the agent answers.
-    async fn send_to_agent(&mut self, input: AgentInput) {
-        match &self.link {
-            Some(link) => {
-                if let Err(e) = link.input.try_send(input) {
-                    let input = match e {
-                        mpsc::error::TrySendError::Full(i) => i,
-                        mpsc::error::TrySendError::Closed(_) => return,
-                    };
-                    // A short wait absorbs a burst; an agent that stalls longer loses audio, not the call.
-                    if tokio::time::timeout(Duration::from_millis(200), link.input.send(input))
-                        .await
-                        .is_err()
-                    {
-                        self.bad_frame(&"the agent is not keeping up; audio dropped");
-                    }
-                }
-            }
-            None if self.early.len() < EARLY_INPUTS => self.early.push(input),
-            None => {}
-        }
-    }
-
+    /// Writes what is queued for the carrier in one go (one write for a `media` and its `mark`).
     async fn flush_out(&mut self, socket: &mut WebSocket) -> bool {
+        if self.out.is_empty() {
+            return true;
+        }
         for text in self.out.drain(..) {
-            if socket.send(Message::Text(text.into())).await.is_err() {
+            if socket.feed(Message::Text(text.into())).await.is_err() {
                 return false;
             }
         }
-        true
+        socket.flush().await.is_ok()
     }
 
     async fn pump(mut self, mut socket: WebSocket, mut commands: mpsc::Receiver<SessionCommand>) -> String {
@@ -225,7 +211,7 @@ impl Session {
         };
         let mut connecting = match (backend, wants_agent) {
             (Some(agents), true) => {
-                let connect = agents.connect(AgentStart {
+                let connect = agents.connect_conn(AgentStart {
                     call_id,
                     agent_ref: self.call.agent_ref.clone(),
                     variables: self.call.variables.clone(),
@@ -243,6 +229,10 @@ impl Session {
             ending = Some(("no agent backend is configured".into(), Instant::now()));
         }
         let mut tail_deadline: Option<Instant> = None;
+        let app = self.app.clone();
+        let probe = &app.media_sessions.latency;
+        // When the carrier frame (false) or agent audio (true) being handled was read (probe on).
+        let mut read_at: Option<(Instant, bool)> = None;
         let far = Instant::now() + Duration::from_secs(86_400 * 365);
         let reason = loop {
             if let Some((why, deadline)) = &ending
@@ -252,7 +242,7 @@ impl Session {
             }
             let agent_event = async {
                 match self.link.as_mut() {
-                    Some(l) => l.events.recv().await,
+                    Some(l) => l.next_event().await,
                     None => std::future::pending().await,
                 }
             };
@@ -265,6 +255,7 @@ impl Session {
             tokio::select! {
                 msg = socket.recv() => match msg {
                     Some(Ok(Message::Text(text))) => {
+                        read_at = probe.enabled().then(|| (Instant::now(), false));
                         if let Some(why) = self.carrier_frame(text.as_str()).await {
                             break why;
                         }
@@ -276,6 +267,9 @@ impl Session {
                 },
                 ev = agent_event => match ev {
                     Some(ev) => {
+                        if probe.enabled() && matches!(ev, AgentEvent::Audio { .. }) {
+                            read_at = Some((Instant::now(), true));
+                        }
                         if let Some(why) = self.agent_event(ev, &bridge, &mut ending) {
                             break why;
                         }
@@ -292,8 +286,8 @@ impl Session {
                     connecting = None;
                     match joined {
                         Ok(Ok(Ok(link))) => {
-                            tracing::info!(call_id, conversation = ?link.conversation_id, "agent answered");
-                            self.pipeline.set_agent_formats(link.input_format, link.output_format);
+                            tracing::info!(call_id, conversation = ?link.conversation_id(), "agent answered");
+                            self.pipeline.set_agent_formats(link.input_format(), link.output_format());
                             self.link = Some(link);
                             for bytes in self.pipeline.early_for_agent() {
                                 self.send_to_agent(AgentInput::Audio(bytes)).await;
@@ -320,8 +314,19 @@ impl Session {
                 }
                 () = tokio::time::sleep_until(ending.as_ref().map_or(far, |e| e.1)), if ending.is_some() => {}
             }
+            let to_carrier = !self.out.is_empty();
             if !self.flush_out(&mut socket).await {
                 break "the carrier socket failed".into();
+            }
+            // What went to an inline agent is written now, by this task (a failed write ends the agent
+            // through its events).
+            if let Some(link) = self.link.as_mut() {
+                link.flush().await;
+            }
+            match read_at.take() {
+                Some((at, false)) if std::mem::take(&mut self.sent_audio) => probe.inbound(at.elapsed()),
+                Some((at, true)) if to_carrier => probe.outbound(at.elapsed()),
+                _ => {}
             }
         };
         if let Some(h) = connecting {
@@ -331,64 +336,11 @@ impl Session {
         reason
     }
 
-    /// Handles one carrier frame; `Some(reason)` ends the session.
-    async fn carrier_frame(&mut self, text: &str) -> Option<String> {
-        let msg = match carrier::parse(self.carrier, text) {
-            Ok(m) => m,
-            Err(e) => {
-                self.bad_frame(&e);
-                return None;
-            }
-        };
-        match msg {
-            Inbound::Media { stream_sid, payload } => {
-                if stream_sid
-                    .as_deref()
-                    .is_some_and(|s| !s.is_empty() && s != self.start.stream_sid)
-                {
-                    self.bad_frame(&"a frame for another stream");
-                    return None;
-                }
-                if let Err(e) = self.pipeline.contact_frame(&payload) {
-                    self.bad_frame(&e);
-                    return None;
-                }
-                if let Err(e) =
-                    self.pipeline
-                        .record_and_tap(self.wav.as_mut(), &self.app.media_taps, self.call.id)
-                {
-                    tracing::error!(call_id = self.call.id, error = %e, "recording failed; the call goes on without");
-                    self.wav = None;
-                }
-                // Before the agent answers the pipeline keeps the audio itself (formats unknown yet).
-                if let Some(bytes) = self.pipeline.for_agent() {
-                    self.send_to_agent(AgentInput::Audio(bytes)).await;
-                }
-            }
-            Inbound::Dtmf(digit) => {
-                tracing::info!(call_id = self.call.id, %digit, "DTMF");
-                self.send_to_agent(AgentInput::Dtmf(digit)).await;
-            }
-            Inbound::Mark(name) => match self.pipeline.marks.echoed(&name) {
-                MarkEcho::Unknown => self.bad_frame(&"a mark we did not send"),
-                MarkEcho::Played => {
-                    if let Some((event_id, ms)) = self.pipeline.mark_played(&name) {
-                        self.send_to_agent(AgentInput::Played { event_id, ms }).await;
-                    }
-                }
-                MarkEcho::Discarded => {}
-            },
-            Inbound::Stop(reason) => return Some(format!("the carrier stopped the stream ({reason})")),
-            Inbound::Start(_) => self.bad_frame(&"a second start"),
-            Inbound::Connected | Inbound::OtherTrack => {}
-            Inbound::Unknown(event) => self.bad_frame(&format!("unknown event `{event}`")),
-        }
-        None
-    }
-
     async fn finish(mut self, socket: WebSocket) {
-        // Dropping the link lets the backend send what is queued and close its socket.
-        self.link = None;
+        // The backend sends what is queued and closes its socket.
+        if let Some(link) = self.link.take() {
+            link.close();
+        }
         self.app.media_taps.close(self.call.id);
         let call_id = self.call.id;
         if let Some(wav) = self.wav.take() {

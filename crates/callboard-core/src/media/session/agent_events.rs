@@ -7,7 +7,8 @@ use tokio::time::Instant;
 use super::{
     super::{
         Bridge,
-        agent::{AgentEvent, AgentInput, AgentLink},
+        agent::{AgentEvent, AgentInput},
+        agent_conn::AgentConn,
         carrier::Carrier,
     },
     Session,
@@ -57,9 +58,9 @@ impl Session {
         bridge: &Bridge,
         ending: &mut Option<(String, Instant)>,
     ) -> Option<String> {
-        let reply = |link: &Option<AgentLink>, result: &str, is_error: bool| {
+        let reply = |link: &mut Option<AgentConn>, result: &str, is_error: bool| {
             if let Some(l) = link {
-                let _ = l.input.try_send(AgentInput::ToolResult {
+                let _ = l.try_send(AgentInput::ToolResult {
                     id: id.clone(),
                     result: result.to_owned(),
                     is_error,
@@ -68,7 +69,7 @@ impl Session {
         };
         match name {
             "end_call" | "end_conversation" | "hang_up" => {
-                reply(&self.link, "ok", false);
+                reply(&mut self.link, "ok", false);
                 *ending = Some((
                     "the agent ended the call".into(),
                     Instant::now() + bridge.goodbye_timeout,
@@ -82,12 +83,12 @@ impl Session {
                     .to_owned();
                 match self.carrier {
                     Carrier::Exotel => {
-                        reply(&self.link, "transferring", false);
+                        reply(&mut self.link, "transferring", false);
                         return Some("transferred: handed over to the flow's Connect applet".into());
                     }
                     Carrier::Twilio => match (&bridge.twilio, number.is_empty()) {
                         (Some(twilio), false) => {
-                            reply(&self.link, "transferring", false);
+                            reply(&mut self.link, "transferring", false);
                             let (twilio, sid, call_id) =
                                 (twilio.clone(), self.start.call_sid.clone(), self.call.id);
                             tokio::spawn(async move {
@@ -96,8 +97,8 @@ impl Session {
                                 }
                             });
                         }
-                        (None, _) => reply(&self.link, "transfer is not configured", true),
-                        (_, true) => reply(&self.link, "no number to transfer to", true),
+                        (None, _) => reply(&mut self.link, "transfer is not configured", true),
+                        (_, true) => reply(&mut self.link, "no number to transfer to", true),
                     },
                 }
             }
@@ -107,7 +108,7 @@ impl Session {
                     tool = other,
                     "the agent called a tool the bridge does not know"
                 );
-                reply(&self.link, "unknown tool", true);
+                reply(&mut self.link, "unknown tool", true);
             }
         }
         None
