@@ -194,6 +194,47 @@ fn rerunning_a_file_duplicates_nobody_and_dnc_is_suppressed() -> TestResult {
     Ok(())
 }
 
+/// Imported members are queued exactly as a member added any other way: pending, due when they joined, and
+/// counted in the campaign's total (the import writes `next_attempt_at` itself instead of leaving it to the
+/// trigger; both must agree).
+#[test]
+fn imported_members_are_due_when_they_joined_and_counted() -> TestResult {
+    let db = db()?;
+    let s = db.import(&fixture("contacts.csv"), "KW")?;
+    assert!(s.imported > 0);
+    let conn = Connection::open(&db.path)?;
+    let (members, due_now, pending): (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), SUM(next_attempt_at = created_at AND created_at = ?1), SUM(state = 'pending')
+         FROM campaign_contacts",
+        [NOW],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    assert_eq!((members, due_now, pending), (s.imported as i64, members, members));
+    let total: i64 = conn.query_row(
+        "SELECT contacts_total FROM campaigns WHERE id = ?1",
+        [db.campaign],
+        |r| r.get(0),
+    )?;
+    assert_eq!(total, members);
+    // A member added by hand (the trigger's path) gets the same due time.
+    conn.execute(
+        "INSERT INTO contacts(phone_e164, created_at, updated_at) VALUES ('+96555999999', ?1, ?1)",
+        [NOW],
+    )?;
+    conn.execute(
+        "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
+         VALUES (?1, last_insert_rowid(), ?2, ?2)",
+        rusqlite::params![db.campaign, NOW],
+    )?;
+    let distinct: i64 = conn.query_row(
+        "SELECT COUNT(DISTINCT next_attempt_at) FROM campaign_contacts",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(distinct, 1);
+    Ok(())
+}
+
 fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::create(path)?.write_all(bytes)
 }

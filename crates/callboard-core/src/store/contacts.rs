@@ -48,9 +48,11 @@ const INSERT_NEW: &str = "INSERT INTO contacts(phone_e164, alt_phone_e164, name,
                           time_zone_source, consent_basis, external_id, notes, variables, created_at, updated_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
 
+/// `next_attempt_at` is written here: the `campaign_contacts_due_at` trigger (migration 0004) would set it to
+/// the same `created_at` with a second write per row (an UPDATE that moves the row in two indexes).
 const ADD_TO_CAMPAIGN: &str =
-    "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
-     VALUES (?1, ?2, ?3, ?3)";
+    "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at, next_attempt_at)
+     VALUES (?1, ?2, ?3, ?3, ?3)";
 
 /// Writes imported contacts with its two statements prepared once (per transaction), not looked up per row.
 pub struct ImportWriter<'c> {
