@@ -226,6 +226,7 @@ fn write_chunks(
                 };
                 w.add_to_campaign(campaign_id, id, &now)?;
             }
+            w.finish()?;
             Ok((chunk.len() as u64, chunk))
         })?;
         // Freed here, not on the writer thread.
