@@ -194,6 +194,92 @@ fn rerunning_a_file_duplicates_nobody_and_dnc_is_suppressed() -> TestResult {
     Ok(())
 }
 
+/// Imported members are queued exactly as a member added any other way: pending, due when they joined, and
+/// counted in the campaign's total (the import writes `next_attempt_at` itself instead of leaving it to the
+/// trigger; both must agree).
+#[test]
+fn imported_members_are_due_when_they_joined_and_counted() -> TestResult {
+    let db = db()?;
+    let s = db.import(&fixture("contacts.csv"), "KW")?;
+    assert!(s.imported > 0);
+    let conn = Connection::open(&db.path)?;
+    let (members, due_now, pending): (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), SUM(next_attempt_at = created_at AND created_at = ?1), SUM(state = 'pending')
+         FROM campaign_contacts",
+        [NOW],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    assert_eq!((members, due_now, pending), (s.imported as i64, members, members));
+    let total: i64 = conn.query_row(
+        "SELECT contacts_total FROM campaigns WHERE id = ?1",
+        [db.campaign],
+        |r| r.get(0),
+    )?;
+    assert_eq!(total, members);
+    // A member added by hand (the trigger's path) gets the same due time.
+    conn.execute(
+        "INSERT INTO contacts(phone_e164, created_at, updated_at) VALUES ('+96555999999', ?1, ?1)",
+        [NOW],
+    )?;
+    conn.execute(
+        "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
+         VALUES (?1, last_insert_rowid(), ?2, ?2)",
+        rusqlite::params![db.campaign, NOW],
+    )?;
+    let distinct: i64 = conn.query_row(
+        "SELECT COUNT(DISTINCT next_attempt_at) FROM campaign_contacts",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(distinct, 1);
+    Ok(())
+}
+
+/// The import writes with triggers off and does their work itself: a trigger added later on the tables it
+/// writes would be skipped silently, so this fails until the import is taught about it.
+#[test]
+fn the_import_knows_every_trigger_on_the_tables_it_writes() -> TestResult {
+    let db = db()?;
+    let conn = Connection::open(&db.path)?;
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'
+           AND tbl_name IN ('contacts', 'campaign_contacts')
+           AND (tbl_name = 'contacts' OR sql LIKE '%INSERT ON%')
+         ORDER BY name",
+    )?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    assert_eq!(names, callboard_core::store::contacts::TRIGGERS_DONE_BY_IMPORT);
+    // And they are back on once the import is over: a member added by hand is counted.
+    db.import(&fixture("contacts.csv"), "KW")?;
+    db.store.with_tx_blocking(move |tx| {
+        tx.execute(
+            "INSERT INTO contacts(phone_e164, created_at, updated_at) VALUES ('+96555999998', ?1, ?1)",
+            [NOW],
+        )?;
+        tx.execute(
+            "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
+             VALUES (?1, last_insert_rowid(), ?2, ?2)",
+            rusqlite::params![db.campaign, NOW],
+        )?;
+        Ok::<_, callboard_core::store::StoreError>(())
+    })?;
+    let (total, members): (i64, i64) = conn.query_row(
+        "SELECT contacts_total, (SELECT COUNT(*) FROM campaign_contacts) FROM campaigns WHERE id = ?1",
+        [db.campaign],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    assert_eq!(total, members);
+    let due_null: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM campaign_contacts WHERE next_attempt_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(due_null, 0, "the due-at trigger ran for the hand-added member");
+    Ok(())
+}
+
 fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::create(path)?.write_all(bytes)
 }
