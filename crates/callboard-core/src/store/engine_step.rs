@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn the_next_batch_is_picked_through_the_queue_indexes() -> StoreResult<()> {
         let store = Store::open_in_memory()?;
-        let plan = store.read_blocking(|c| candidates_plan(c))?;
+        let plan = store.read_blocking(candidates_plan)?;
         let text = plan.join("\n");
         assert!(
             text.contains("cc USING INDEX campaign_contacts_callbacks"),
