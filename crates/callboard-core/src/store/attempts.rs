@@ -105,6 +105,25 @@ fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
     })
 }
 
+/// The two statements behind [`candidates`] (callbacks due, then the queue), with `?1` campaign, `?2` now and
+/// `?3` limit; public so their query plans can be checked (`engine_step::candidates_plan`).
+pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
+    [
+        format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+             WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
+               AND cc.callback_at <= ?2 AND cc.next_attempt_at <= ?2
+             ORDER BY cc.callback_at LIMIT ?3"
+        ),
+        format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
+             WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
+               AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
+             ORDER BY cc.next_attempt_at, cc.contact_id LIMIT ?3"
+        ),
+    ]
+});
+
 /// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
 /// then list order. Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
 /// cost does not grow with the list.
@@ -115,23 +134,13 @@ pub fn candidates(
     limit: usize,
 ) -> StoreResult<Vec<Candidate>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut callbacks = conn.prepare_cached(&format!(
-        "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
-         WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
-           AND cc.callback_at <= ?2 AND cc.next_attempt_at <= ?2
-         ORDER BY cc.callback_at LIMIT ?3"
-    ))?;
+    let mut callbacks = conn.prepare_cached(&CANDIDATES_SQL[0])?;
     let mut rows = callbacks
         .query_map(params![campaign_id, now, limit], candidate)?
         .collect::<Result<Vec<_>, _>>()?;
     let rest = limit - i64::try_from(rows.len()).unwrap_or(0);
     if rest > 0 {
-        let mut queue = conn.prepare_cached(&format!(
-            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
-             WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
-               AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
-             ORDER BY cc.next_attempt_at, cc.contact_id LIMIT ?3"
-        ))?;
+        let mut queue = conn.prepare_cached(&CANDIDATES_SQL[1])?;
         let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.contact_id).collect();
         for c in queue.query_map(params![campaign_id, now, rest], candidate)? {
             let c = c?;
@@ -219,15 +228,16 @@ pub struct CallContext {
 }
 
 pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallContext>> {
+    // Cached: it runs for every call that ends (parsing it each time was a visible share of the engine's CPU).
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt,
                     CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END,
                     IFNULL(p.time_zone, 'UTC'), IFNULL(p.hours_preset, 'always'), IFNULL(p.retry_policy, '{}')
              FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN campaigns p ON p.id = k.campaign_id
              WHERE k.id = ?1",
-            [call_id],
-            |r| {
+        )?
+        .query_row([call_id], |r| {
                 Ok(CallContext {
                     call_id: r.get(0)?,
                     campaign_id: r.get(1)?,
@@ -239,8 +249,7 @@ pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallC
                     hours_preset: r.get(7)?,
                     retry_policy: r.get(8)?,
                 })
-            },
-        )
+            })
         .optional()?)
 }
 
@@ -299,11 +308,11 @@ pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResu
 
 /// Contacts not yet finished in a campaign (pending, waiting or being dialed).
 pub fn unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<i64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait', 'dialing')",
-        [campaign_id],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait', 'dialing')",
+        )?
+        .query_row([campaign_id], |r| r.get(0))?)
 }
 
 /// A call the engine must ask its provider about.
@@ -315,13 +324,15 @@ pub struct LostCall {
     pub provider: String,
 }
 
-/// Calls whose dial outcome was never recorded (`queued`), or whose lease ran out without an ending.
+/// Calls whose dial outcome was never recorded (`queued`), or whose lease ran out without an ending. The
+/// in-flight predicate is the partial index's text, so only calls in flight are visited (with `status IN
+/// (…)` every call ever made was scanned, each time the engine reconciled).
 pub fn lost_calls(conn: &Connection, now: &str) -> StoreResult<Vec<LostCall>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT k.id, IFNULL(k.dial_key, ''), k.provider_call_id, k.provider FROM calls k
          LEFT JOIN campaign_contacts cc
            ON cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id AND cc.last_call_id = k.id
-         WHERE k.status IN ({IN_FLIGHT}) AND (k.status = 'queued' OR cc.lease_expires_at < ?1)"
+         WHERE {IN_FLIGHT_STATUS} AND (k.status = 'queued' OR cc.lease_expires_at < ?1)"
     ))?;
     let rows = stmt
         .query_map([now], |r| {

@@ -179,6 +179,20 @@ pub fn set_callback(
     Ok(())
 }
 
+/// The query plans (`EXPLAIN QUERY PLAN` detail lines) of the two statements that pick the next batch, for the
+/// benchmark's evidence and the test that keeps them on their indexes.
+pub fn candidates_plan(conn: &Connection) -> StoreResult<Vec<String>> {
+    let mut lines = Vec::new();
+    for sql in attempts::CANDIDATES_SQL.iter() {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let details = stmt
+            .query_map(params![0, "", 0], |r| r.get::<_, String>(3))?
+            .collect::<Result<Vec<_>, _>>()?;
+        lines.extend(details);
+    }
+    Ok(lines)
+}
+
 /// Extends the lease of the contact whose current call is `call_id` (the provider says it is still going).
 pub fn renew_lease(conn: &Connection, call_id: i64, until: &str) -> StoreResult<()> {
     conn.prepare_cached(
@@ -188,4 +202,31 @@ pub fn renew_lease(conn: &Connection, call_id: i64, until: &str) -> StoreResult<
     )?
     .execute(params![call_id, until])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn the_next_batch_is_picked_through_the_queue_indexes() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        let plan = store.read_blocking(candidates_plan)?;
+        let text = plan.join("\n");
+        assert!(
+            text.contains("cc USING INDEX campaign_contacts_callbacks"),
+            "callbacks: {text}"
+        );
+        assert!(
+            text.contains("cc USING INDEX campaign_contacts_queue"),
+            "queue: {text}"
+        );
+        assert!(
+            !text.contains("SCAN cc"),
+            "no scan of the campaign's contacts: {text}"
+        );
+        assert!(!text.contains("TEMP B-TREE"), "no sort: {text}");
+        Ok(())
+    }
 }
