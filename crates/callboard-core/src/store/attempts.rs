@@ -220,12 +220,14 @@ pub struct CallContext {
 
 pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallContext>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt,
                     CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END,
                     IFNULL(p.time_zone, 'UTC'), IFNULL(p.hours_preset, 'always'), IFNULL(p.retry_policy, '{}')
              FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN campaigns p ON p.id = k.campaign_id
              WHERE k.id = ?1",
+        )?
+        .query_row(
             [call_id],
             |r| {
                 Ok(CallContext {
