@@ -5,6 +5,7 @@ mod bridge;
 mod engine;
 mod fd_limit;
 mod import;
+mod thread_cpu;
 mod webhooks;
 
 use std::process::ExitCode;

@@ -65,6 +65,39 @@ struct IncomingData {
     call_id: String,
 }
 
+/// What the journal needs from a verified delivery, and the OpenAI call it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipEvent {
+    /// The event type (`realtime.call.incoming`, …), `unknown` when the body names none.
+    pub kind: String,
+    /// `{type}:{webhook-id}` (the same for every redelivery of one event), else `{type}:{body id}`.
+    pub idempotency_key: String,
+    /// `data.call_id`, empty when absent (checked with `rest::valid_call_id` before use).
+    pub call_id: String,
+    pub occurred_at: Option<String>,
+}
+
+/// Reads a delivery's body leniently (anything verified is journaled, whatever it holds).
+pub fn classify(webhook_id: &str, body: &[u8]) -> SipEvent {
+    let env: Envelope = serde_json::from_slice(body).unwrap_or_default();
+    let kind = if env.kind.is_empty() {
+        "unknown".to_owned()
+    } else {
+        env.kind
+    };
+    // Standard Webhooks: the webhook-id is the same for every redelivery of one event.
+    let idempotency_key = match webhook_id {
+        "" => format!("{kind}:{}", env.id),
+        id => format!("{kind}:{id}"),
+    };
+    SipEvent {
+        kind,
+        idempotency_key,
+        call_id: env.data.call_id,
+        occurred_at: crate::webhooks::extract::unix_pub(env.created_at),
+    }
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
@@ -103,26 +136,21 @@ async fn incoming(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     if let Err(e) = verdict {
         return reject(&app, e, kept, now).await;
     }
-    let env: Envelope = serde_json::from_slice(&body).unwrap_or_default();
-    let kind = if env.kind.is_empty() {
-        "unknown".to_owned()
-    } else {
-        env.kind.clone()
-    };
-    // Standard Webhooks: the webhook-id is the same for every redelivery of one event.
-    let key = match header(&headers, "webhook-id") {
-        "" => format!("{kind}:{}", env.id),
-        id => format!("{kind}:{id}"),
-    };
+    let SipEvent {
+        kind,
+        idempotency_key,
+        call_id,
+        occurred_at,
+    } = classify(header(&headers, "webhook-id"), &body);
     let event = NewEvent {
         provider: PROVIDER,
         kind: kind.clone(),
-        idempotency_key: key,
+        idempotency_key,
         headers: kept,
         body: Some(body.to_vec()),
         body_path: None,
         received_at: now.clone(),
-        occurred_at: crate::webhooks::extract::unix_pub(env.created_at),
+        occurred_at,
         sequence: None,
     };
     let id = match app.webhooks.journal(event).await {
@@ -143,7 +171,6 @@ async fn incoming(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         }
     };
     emit(&app, id, &kind, "pending");
-    let call_id = env.data.call_id.clone();
     if kind == "realtime.call.incoming" && super::rest::valid_call_id(&call_id) {
         match record_decision(&app, id, call_id.clone(), now).await {
             Ok(Some((decision, call, session))) => {

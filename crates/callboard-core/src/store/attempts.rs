@@ -238,18 +238,18 @@ pub fn call_context(conn: &Connection, call_id: i64) -> StoreResult<Option<CallC
              WHERE k.id = ?1",
         )?
         .query_row([call_id], |r| {
-                Ok(CallContext {
-                    call_id: r.get(0)?,
-                    campaign_id: r.get(1)?,
-                    contact_id: r.get(2)?,
-                    status: r.get(3)?,
-                    attempt: r.get(4)?,
-                    contact_time_zone: r.get(5)?,
-                    campaign_time_zone: r.get(6)?,
-                    hours_preset: r.get(7)?,
-                    retry_policy: r.get(8)?,
-                })
+            Ok(CallContext {
+                call_id: r.get(0)?,
+                campaign_id: r.get(1)?,
+                contact_id: r.get(2)?,
+                status: r.get(3)?,
+                attempt: r.get(4)?,
+                contact_time_zone: r.get(5)?,
+                campaign_time_zone: r.get(6)?,
+                hours_preset: r.get(7)?,
+                retry_policy: r.get(8)?,
             })
+        })
         .optional()?)
 }
 

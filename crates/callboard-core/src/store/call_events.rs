@@ -34,34 +34,35 @@ pub enum Journaled {
 /// Inserts a verified event: `pending`, or `duplicate` when its key is already journaled.
 pub fn journal(conn: &Connection, e: &NewEvent) -> StoreResult<Journaled> {
     let original: Option<(i64, Option<i64>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, call_id FROM call_events WHERE provider = ?1 AND idempotency_key = ?2 \
              AND status != 'duplicate' AND status != 'rejected'",
-            params![e.provider, e.idempotency_key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        )?
+        .query_row(params![e.provider, e.idempotency_key], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     let (status, body, body_path, call_id) = match original {
         Some((_, call_id)) => ("duplicate", None, None, call_id),
         None => ("pending", e.body.as_deref(), e.body_path.as_deref(), None),
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO call_events(provider, type, idempotency_key, call_id, headers, body, body_path, status, \
          received_at, occurred_at, sequence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            e.provider,
-            e.kind,
-            e.idempotency_key,
-            call_id,
-            e.headers.to_string(),
-            body,
-            body_path,
-            status,
-            e.received_at,
-            e.occurred_at,
-            e.sequence
-        ],
-    )?;
+    )?
+    .execute(params![
+        e.provider,
+        e.kind,
+        e.idempotency_key,
+        call_id,
+        e.headers.to_string(),
+        body,
+        body_path,
+        status,
+        e.received_at,
+        e.occurred_at,
+        e.sequence
+    ])?;
     let id = conn.last_insert_rowid();
     Ok(match original {
         Some((original, _)) => Journaled::Duplicate { id, original },
@@ -113,25 +114,24 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Stored> {
     super::found(
         "event",
         id,
-        conn.query_row(
+        conn.prepare_cached(
             "SELECT id, provider, type, idempotency_key, body, body_path, status, occurred_at, sequence, \
              json_extract(headers, '$.\"content-type\"') FROM call_events WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(Stored {
-                    id: r.get(0)?,
-                    provider: r.get(1)?,
-                    kind: r.get(2)?,
-                    idempotency_key: r.get(3)?,
-                    body: r.get(4)?,
-                    body_path: r.get(5)?,
-                    status: r.get(6)?,
-                    occurred_at: r.get(7)?,
-                    sequence: r.get(8)?,
-                    content_type: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-                })
-            },
-        ),
+        )?
+        .query_row([id], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                provider: r.get(1)?,
+                kind: r.get(2)?,
+                idempotency_key: r.get(3)?,
+                body: r.get(4)?,
+                body_path: r.get(5)?,
+                status: r.get(6)?,
+                occurred_at: r.get(7)?,
+                sequence: r.get(8)?,
+                content_type: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            })
+        }),
     )
 }
 
@@ -162,11 +162,11 @@ pub fn mark_applied(
     facts: &str,
     at: &str,
 ) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE call_events SET status = 'applied', call_id = ?2, facts = ?3, error = NULL, applied_at = ?4, \
          body_path = NULL, attempts = attempts + 1 WHERE id = ?1",
-        params![id, call_id, facts, at],
-    )?;
+    )?
+    .execute(params![id, call_id, facts, at])?;
     Ok(())
 }
 
@@ -181,7 +181,7 @@ pub fn mark_unapplied(conn: &Connection, id: i64, status: &str, error: &str) -> 
 
 /// The facts of every applied event of a call, with what orders them.
 pub fn facts_of_call(conn: &Connection, call_id: i64) -> StoreResult<Vec<(i64, String, String)>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, idempotency_key, facts FROM call_events \
          WHERE call_id = ?1 AND status = 'applied' AND facts IS NOT NULL ORDER BY id",
     )?;

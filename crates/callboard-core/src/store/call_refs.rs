@@ -23,10 +23,11 @@ pub fn find(conn: &Connection, refs: &[(String, String)]) -> StoreResult<Option<
 
 /// Links `value` to `call_id` unless that id already belongs to a call.
 pub fn add(conn: &Connection, call_id: i64, kind: &str, value: &str, at: &str) -> StoreResult<bool> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO call_refs(kind, value, call_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, value, call_id, at],
-    )?;
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO call_refs(kind, value, call_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![kind, value, call_id, at])?;
     Ok(n > 0)
 }
 

@@ -59,11 +59,8 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Call> {
     super::found(
         "call",
         id,
-        conn.query_row(
-            &format!("SELECT {COLUMNS} FROM calls WHERE id = ?1"),
-            [id],
-            from_row,
-        ),
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM calls WHERE id = ?1"))?
+            .query_row([id], from_row),
     )
 }
 
@@ -81,12 +78,13 @@ pub fn find_by_ids(
     conversation_id: Option<&str>,
 ) -> StoreResult<Option<i64>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT MIN(id) FROM (SELECT id FROM calls WHERE provider = ?1 AND provider_call_id = ?2 \
              UNION ALL SELECT id FROM calls WHERE conversation_id = ?3)",
-            params![provider, provider_call_id, conversation_id],
-            |r| r.get::<_, Option<i64>>(0),
-        )
+        )?
+        .query_row(params![provider, provider_call_id, conversation_id], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
         .optional()?
         .flatten())
 }
@@ -99,11 +97,11 @@ pub fn insert_from_webhook(
     conversation_id: Option<&str>,
     at: &str,
 ) -> StoreResult<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO calls(provider, provider_call_id, conversation_id, origin, status, created_at, updated_at) \
          VALUES (?1, ?2, ?3, 'webhook', 'queued', ?4, ?4)",
-        params![provider, provider_call_id, conversation_id, at],
-    )?;
+    )?
+    .execute(params![provider, provider_call_id, conversation_id, at])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -128,7 +126,7 @@ pub struct Derived {
 
 /// Writes the derived columns; a `None` leaves what the dial path (or an older fold) put there.
 pub fn update_derived(conn: &Connection, id: i64, d: &Derived, at: &str) -> StoreResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE calls SET status = COALESCE(?2, status), outcome = COALESCE(?3, outcome), \
          disposition = COALESCE(?4, disposition), started_at = COALESCE(?5, started_at), \
          answered_at = COALESCE(?6, answered_at), ended_at = COALESCE(?7, ended_at), \
@@ -136,24 +134,24 @@ pub fn update_derived(conn: &Connection, id: i64, d: &Derived, at: &str) -> Stor
          analysis = COALESCE(?11, analysis), transcript = COALESCE(?12, transcript), \
          recording_path = COALESCE(?13, recording_path), conversation_id = COALESCE(conversation_id, ?14), \
          status_event_id = COALESCE(?15, status_event_id), updated_at = ?16 WHERE id = ?1",
-        params![
-            id,
-            d.status,
-            d.outcome,
-            d.disposition,
-            d.started_at,
-            d.answered_at,
-            d.ended_at,
-            d.duration_s,
-            d.cost,
-            d.summary,
-            d.analysis,
-            d.transcript,
-            d.recording_path,
-            d.conversation_id,
-            d.status_event_id,
-            at
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        d.status,
+        d.outcome,
+        d.disposition,
+        d.started_at,
+        d.answered_at,
+        d.ended_at,
+        d.duration_s,
+        d.cost,
+        d.summary,
+        d.analysis,
+        d.transcript,
+        d.recording_path,
+        d.conversation_id,
+        d.status_event_id,
+        at
+    ])?;
     Ok(())
 }

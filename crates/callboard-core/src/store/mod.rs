@@ -46,6 +46,8 @@ pub use migrate::{MigrationStatus, latest_version};
 
 /// How many read-only connections a file-backed store keeps.
 const READERS: usize = 2;
+/// Prepared statements each connection keeps (`prepare_cached`).
+const STATEMENT_CACHE: usize = 128;
 /// How long a connection waits on a lock held by another process (e.g. a CLI next to the app).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer's page cache, in KiB (SQLite's default is 2 MiB). The writer keeps its cache across
@@ -310,6 +312,8 @@ impl Store {
 
 fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // The webhook applier alone keeps a dozen statements hot on the writer; the default 16 would thrash.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", true)?;
     if writer {
         // In memory this answers "memory"; that is fine.

@@ -171,7 +171,7 @@ enum Applied {
     Failed(String),
 }
 
-#[tracing::instrument(skip_all, fields(rows = ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(rows = ids.len()))]
 async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     let rows = app
         .store
@@ -207,7 +207,7 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
             let mut out = Vec::with_capacity(extracted.len());
             for (row, x) in extracted {
                 let applied = match x {
-                    Ok((provider, x)) => apply_tx(tx, &row, provider, x, &now)?,
+                    Ok((provider, x, facts)) => apply_tx(tx, &row, provider, x, &facts, &now)?,
                     Err(error) => {
                         call_events::mark_unapplied(tx, row.id, "failed", &error)?;
                         Applied::Failed(error)
@@ -249,11 +249,12 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     Ok(any_new)
 }
 
-/// What a stored row says, or why it cannot be read.
+/// What a stored row says, with its facts as the JSON to store (serialised here, off the writer thread), or
+/// why it cannot be read.
 fn extract_row(
     row: &call_events::Stored,
     data_dir: &std::path::Path,
-) -> Result<(Provider, Extracted), String> {
+) -> Result<(Provider, Extracted, String), String> {
     let provider =
         Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
     let owned;
@@ -266,7 +267,8 @@ fn extract_row(
         (None, None) => &[],
     };
     let x = extract(provider, &row.kind, &row.content_type, body, data_dir).map_err(|e| e.to_string())?;
-    Ok((provider, x))
+    let facts = serde_json::to_string(&x.facts).map_err(|e| format!("cannot store the facts: {e}"))?;
+    Ok((provider, x, facts))
 }
 
 fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
@@ -283,6 +285,7 @@ fn apply_tx(
     row: &call_events::Stored,
     provider: Provider,
     x: Extracted,
+    facts: &str,
     now: &str,
 ) -> StoreResult<Applied> {
     let mut found = call_refs::find(tx, &x.refs)?;
@@ -294,12 +297,12 @@ fn apply_tx(
             x.conversation_id.as_deref(),
         )?;
     }
-    let facts = serde_json::to_string(&x.facts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut created = false;
     let call_id = match found {
         Some(id) => id,
         None if x.refs.is_empty() => {
             // Nothing identifies a call (e.g. an unknown event type without ids): stored and acknowledged.
-            call_events::mark_applied(tx, row.id, None, &facts, now)?;
+            call_events::mark_applied(tx, row.id, None, facts, now)?;
             return Ok(Applied::NoCall);
         }
         None if !x.creates_call => {
@@ -308,20 +311,28 @@ fn apply_tx(
             call_events::mark_unapplied(tx, row.id, "pending", &why)?;
             return Ok(Applied::Waiting(why));
         }
-        None => calls::insert_from_webhook(
-            tx,
-            provider.as_str(),
-            x.provider_call_id.as_deref(),
-            x.conversation_id.as_deref(),
-            now,
-        )?,
+        None => {
+            created = true;
+            calls::insert_from_webhook(
+                tx,
+                provider.as_str(),
+                x.provider_call_id.as_deref(),
+                x.conversation_id.as_deref(),
+                now,
+            )?
+        }
     };
     let mut new_refs = false;
     for (kind, value) in &x.refs {
         new_refs |= call_refs::add(tx, call_id, kind, value, now)?;
     }
-    call_events::mark_applied(tx, row.id, Some(call_id), &facts, now)?;
-    let mut derived = super::fold::fold(call_events::facts_of_call(tx, call_id)?);
+    call_events::mark_applied(tx, row.id, Some(call_id), facts, now)?;
+    let mut derived = if created {
+        // A call this event just created has no other applied event: fold this one as it is.
+        super::fold::fold_facts(vec![(x.facts, row.idempotency_key.clone(), row.id)])
+    } else {
+        super::fold::fold(call_events::facts_of_call(tx, call_id)?)
+    };
     derived.conversation_id = x.conversation_id;
     // The engine hears of the ending first (retry or done), while the call still counts as in flight.
     let ended_in = super::ending::end_if_terminal(tx, call_id, &mut derived, now)?;

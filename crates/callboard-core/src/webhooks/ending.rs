@@ -49,11 +49,10 @@ pub fn end_if_terminal(
     now: &str,
 ) -> StoreResult<Option<i64>> {
     let Some((current, campaign_id)) = tx
-        .query_row(
-            "SELECT status, campaign_id FROM calls WHERE id = ?1",
-            [call_id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)),
-        )
+        .prepare_cached("SELECT status, campaign_id FROM calls WHERE id = ?1")?
+        .query_row([call_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+        })
         .optional()?
     else {
         return Ok(None);

@@ -8,10 +8,16 @@ use crate::store::calls::Derived;
 /// The call's derived columns from its applied events' facts: sorted by (rank, sequence, provider time,
 /// idempotency key), each event overriding what it knows. Order of arrival plays no part.
 pub fn fold(rows: Vec<(i64, String, String)>) -> Derived {
-    let mut items: Vec<(Facts, String, i64)> = rows
-        .into_iter()
-        .filter_map(|(id, key, json)| serde_json::from_str::<Facts>(&json).ok().map(|f| (f, key, id)))
-        .collect();
+    fold_facts(
+        rows.into_iter()
+            .filter_map(|(id, key, json)| serde_json::from_str::<Facts>(&json).ok().map(|f| (f, key, id)))
+            .collect(),
+    )
+}
+
+/// [`fold`] over facts already parsed, as (facts, idempotency key, event id): a call's first event is folded
+/// straight from what it says, without reading back and parsing the JSON just stored.
+pub fn fold_facts(mut items: Vec<(Facts, String, i64)>) -> Derived {
     items.sort_by(|a, b| {
         (a.0.rank, a.0.sequence.unwrap_or(-1), &a.0.occurred_at, &a.1).cmp(&(
             b.0.rank,
@@ -131,7 +137,60 @@ mod tests {
         assert_eq!(fold(plain).outcome.as_deref(), Some("answered"));
     }
 
+    fn any_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("[a-z_:0-9 \\-\"]{0,12}")
+    }
+
+    prop_compose! {
+        fn any_facts()(
+            rank in 0..80i32,
+            sequence in proptest::option::of(-1..5i64),
+            (occurred_at, status, outcome, disposition) in (any_text(), any_text(), any_text(), any_text()),
+            (started_at, answered_at, ended_at, summary) in (any_text(), any_text(), any_text(), any_text()),
+            duration_s in proptest::option::of(-1e6..1e6f64),
+            cost in proptest::option::of(any::<f64>().prop_filter("finite", |c| c.is_finite())),
+            turns in proptest::option::of(proptest::collection::vec(("[a-z]{0,6}", "\\PC{0,20}", -1e3..1e3f64), 0..4)),
+            recording_path in any_text(),
+        ) -> Facts {
+            let transcript = turns.map(|t| {
+                serde_json::Value::Array(
+                    t.into_iter()
+                        .map(|(role, message, at)| serde_json::json!({ "role": role, "message": message, "time_in_call_secs": at }))
+                        .collect(),
+                )
+            });
+            Facts {
+                rank,
+                sequence,
+                occurred_at,
+                status,
+                outcome,
+                disposition,
+                started_at,
+                answered_at,
+                ended_at,
+                duration_s,
+                cost,
+                summary,
+                analysis: transcript.as_ref().map(|t| serde_json::json!({ "turns": t, "title": "x" })),
+                transcript,
+                recording_path,
+                recording_url: None,
+            }
+        }
+    }
+
     proptest! {
+        /// The applier folds a new call's first event from its parsed facts: the same as from the stored JSON.
+        #[test]
+        fn folding_parsed_facts_equals_folding_the_stored_json(facts in any_facts(), id in 1..1000i64) {
+            let json = serde_json::to_string(&facts).unwrap_or_default();
+            prop_assert_eq!(
+                fold_facts(vec![(facts, "key".into(), id)]),
+                fold(vec![(id, "key".into(), json)])
+            );
+        }
+
         #[test]
         fn arrival_order_does_not_matter(seed in any::<u64>()) {
             let mut rows = timeline();

@@ -77,9 +77,11 @@ impl Fields {
             .filter(|v| !v.is_empty() && *v != "null")
     }
 
+    /// A finite number (`NaN` and `inf` parse as floats, but mean nothing here and do not survive JSON).
     pub fn number(&self, key: &str) -> Option<f64> {
         self.get(key)
-            .and_then(|v| v.trim().trim_matches('"').parse().ok())
+            .and_then(|v| v.trim().trim_matches('"').parse::<f64>().ok())
+            .filter(|n| n.is_finite())
     }
 
     /// Exotel's Passthru stream fields: `Stream[Key]` flat, or `Key` inside a `Stream` JSON object.
