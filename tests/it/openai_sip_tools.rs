@@ -25,7 +25,13 @@ async fn next_ws(rx: &mut mpsc::UnboundedReceiver<Seen>) -> Result<Value, Box<dy
 }
 
 /// The model calls `name` in response `r`, having said `said` (OpenAI playing it when `playing`).
-fn function_call(r: &str, call: &str, name: &str, arguments: &str, said: Option<&str>) -> Vec<Value> {
+pub(crate) fn function_call(
+    r: &str,
+    call: &str,
+    name: &str,
+    arguments: &str,
+    said: Option<&str>,
+) -> Vec<Value> {
     let mut msgs = vec![json!({"type": "response.created", "response": {"id": r, "status": "in_progress"}})];
     if let Some(text) = said {
         msgs.push(json!({"type": "output_audio_buffer.started", "response_id": r}));

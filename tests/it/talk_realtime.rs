@@ -27,18 +27,11 @@ fn tool_turn(
     arguments: &str,
     said: Option<&str>,
 ) -> TestResult {
-    let mut msgs = vec![json!({"type": "response.created", "response": {"id": r, "status": "in_progress"}})];
-    if let Some(text) = said {
-        msgs.push(json!({"type": "response.output_audio_transcript.done", "response_id": r, "item_id": format!("item_{r}"),
-            "output_index": 0, "content_index": 0, "transcript": text}));
-    }
-    msgs.extend([
-        json!({"type": "response.function_call_arguments.done", "response_id": r, "item_id": format!("item_{call}"),
-            "output_index": 0, "call_id": call, "name": name, "arguments": arguments}),
-        json!({"type": "response.output_item.done", "response_id": r, "output_index": 0, "item": {"id": format!("item_{call}"),
-            "type": "function_call", "status": "completed", "name": name, "call_id": call, "arguments": arguments}}),
-        json!({"type": "response.done", "response": {"id": r, "status": "completed", "usage": null}}),
-    ]);
+    // The same turn as on a SIP call, less `output_audio_buffer.started`: only SIP/WebRTC sessions send it.
+    let msgs: Vec<_> = crate::openai_sip_tools::function_call(r, call, name, arguments, said)
+        .into_iter()
+        .filter(|m| m["type"] != "output_audio_buffer.started")
+        .collect();
     say(mock, &msgs)
 }
 
