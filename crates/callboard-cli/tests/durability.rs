@@ -162,9 +162,14 @@ async fn sigkill_at_random_moments_loses_nothing_and_applies_once() -> TestResul
 
     let db = rusqlite::Connection::open(dir.path().join("callboard.db"))?;
     let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0));
+    let by_status: Vec<(String, i64)> = db
+        .prepare("SELECT status || IFNULL(': ' || error, ''), COUNT(*) FROM call_events GROUP BY 1")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     assert_eq!(
         count("SELECT COUNT(*) FROM call_events WHERE status = 'applied'")?,
-        DISTINCT as i64
+        DISTINCT as i64,
+        "journal rows by status: {by_status:?}"
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM call_events WHERE status IN ('pending', 'failed')")?,
