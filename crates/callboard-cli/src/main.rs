@@ -97,10 +97,10 @@ struct ServeArgs {
     #[command(flatten)]
     data_dir: DataDirArg,
     /// Loopback address of the UI and its API.
-    #[arg(long, env = "CALLBOARD_UI_ADDR", default_value = "127.0.0.1:8787")]
+    #[arg(long, env = "CALLBOARD_UI_ADDR", default_value = callboard_core::launch::DEFAULT_UI_ADDR)]
     ui_addr: SocketAddr,
     /// Address of the public listener (webhooks, media streams); put the tunnel in front of it.
-    #[arg(long, env = "CALLBOARD_PUBLIC_ADDR", default_value = "127.0.0.1:8788")]
+    #[arg(long, env = "CALLBOARD_PUBLIC_ADDR", default_value = callboard_core::launch::DEFAULT_PUBLIC_ADDR)]
     public_addr: SocketAddr,
     /// The base URL providers call (the tunnel's URL).
     #[arg(long, env = "CALLBOARD_PUBLIC_URL")]

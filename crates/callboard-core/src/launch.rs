@@ -17,6 +17,11 @@ use crate::{
     webhooks::source_ip::IpAllowList,
 };
 
+/// Where the UI listener binds unless told otherwise (loopback only).
+pub const DEFAULT_UI_ADDR: &str = "127.0.0.1:8787";
+/// Where the public listener (webhooks, media streams) binds unless told otherwise; the tunnel points here.
+pub const DEFAULT_PUBLIC_ADDR: &str = "127.0.0.1:8788";
+
 /// How to start an instance.
 #[derive(Debug, Clone)]
 pub struct LaunchOptions {

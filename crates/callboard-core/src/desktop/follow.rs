@@ -2,7 +2,7 @@
 //! the store, and hand the shell only what to draw or show (a [`TrayView`], a [`Notice`]), so everything but
 //! the drawing is tested here without a display. Also the tray's one action, [`pause_all`].
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use tokio::time::Instant;
 
@@ -13,9 +13,27 @@ use super::{
 use crate::{
     api::{self, Actor, RpcRequest},
     app::App,
-    events::Event,
+    events::{Event, EventStream},
     setup::settings::Settings,
 };
+
+/// What woke a follow loop: the next batch of events (`None` once the bus is closed), or the timer it set.
+enum Wake {
+    Events(Option<Vec<Event>>),
+    Due,
+}
+
+/// Waits for the next batch of events, or until `due` (measured from `start`) when the loop has something
+/// pending then. A batch half-gathered when the timer fires stays in the stream (`next_batch` is cancel-safe).
+async fn next_batch_or_due(stream: &mut EventStream, start: Instant, due: Option<Duration>) -> Wake {
+    match due {
+        Some(due) => tokio::select! {
+            batch = stream.next_batch() => Wake::Events(batch),
+            () = tokio::time::sleep_until(start + due) => Wake::Due,
+        },
+        None => Wake::Events(stream.next_batch().await),
+    }
+}
 
 /// Calls `draw` with the tray's view now and after every relevant change, at most once per
 /// [`tray::MIN_INTERVAL`] (the last change is always drawn). It follows the events from the call on (the
@@ -35,15 +53,10 @@ pub fn follow_tray(
                     Err(e) => tracing::warn!(error = %e, "cannot read the tray's status"),
                 }
             }
-            let batch = match throttle.due_at() {
-                Some(due) => tokio::select! {
-                    batch = stream.next_batch() => batch,
-                    () = tokio::time::sleep_until(start + due) => continue,
-                },
-                None => stream.next_batch().await,
-            };
-            let Some(batch) = batch else {
-                return;
+            let batch = match next_batch_or_due(&mut stream, start, throttle.due_at()).await {
+                Wake::Due => continue,
+                Wake::Events(None) => return,
+                Wake::Events(Some(batch)) => batch,
             };
             if batch.iter().any(is_relevant) {
                 throttle.mark_dirty();
@@ -73,21 +86,16 @@ pub fn follow_attention(
         let start = Instant::now();
         let mut notifier = Notifier::default();
         loop {
-            let batch = match notifier.next_flush() {
-                Some(due) => tokio::select! {
-                    batch = stream.next_batch() => batch,
-                    () = tokio::time::sleep_until(start + due) => {
-                        let enabled = notifications_wanted(&app).await;
-                        if let Some(notice) = notifier.flush(enabled, start.elapsed()) {
-                            show(notice);
-                        }
-                        continue;
+            let batch = match next_batch_or_due(&mut stream, start, notifier.next_flush()).await {
+                Wake::Due => {
+                    let enabled = notifications_wanted(&app).await;
+                    if let Some(notice) = notifier.flush(enabled, start.elapsed()) {
+                        show(notice);
                     }
-                },
-                None => stream.next_batch().await,
-            };
-            let Some(batch) = batch else {
-                return;
+                    continue;
+                }
+                Wake::Events(None) => return,
+                Wake::Events(Some(batch)) => batch,
             };
             if !batch.iter().any(|e| matches!(e, Event::AttentionChanged { .. })) {
                 continue;

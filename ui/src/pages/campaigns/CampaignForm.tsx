@@ -1,13 +1,11 @@
-import { useEffect, useId, useMemo, useState, type ReactNode } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { ApiError } from "../../api/error";
 import type { Agent, CarrierStatus, EndAction, HoursPreset, Provider } from "../../api/types";
 import { IconChevronRight } from "../../components/Icons";
-import { hintFor, humanMinutes, humanSeconds } from "../../lib/duration";
-import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS, RETRY_OUTCOMES } from "../../lib/labels";
+import { AGENT_PROVIDER_LABELS, HOURS_PRESETS, PROVIDERS } from "../../lib/labels";
 import { timeZones } from "../../lib/time";
 import {
   breakerOf,
-  delayKey,
   fieldForError,
   inRange,
   isAdvanced,
@@ -15,7 +13,6 @@ import {
   maxCallSecondsOf,
   NAME_MAX,
   policyOf,
-  retryKey,
   SECTION_OF,
   validate,
   type CampaignFormValues,
@@ -24,7 +21,9 @@ import {
   type FieldName,
   type Section,
 } from "./formModel";
-import { advancedSummary, breakerText } from "./policyText";
+import { advancedSummary } from "./policyText";
+import { AdvancedSettings } from "./AdvancedSettings";
+import { formKit } from "./formKit";
 import { CallerNumbers, CarrierNotice, callerPlaceholder, carrierOf } from "./CarrierChoice";
 
 interface CampaignFormProps {
@@ -120,61 +119,8 @@ export function CampaignForm({ mode, initial, agents, carriers, onSubmit, onCanc
   const errorFor = (t: ErrorTarget): string | undefined =>
     errors[t] ?? (serverField === t && serverError ? serverError.message : undefined);
 
-  const field = (f: FieldName, label: string, control: ReactNode, hint?: ReactNode, wide?: boolean) => {
-    const err = errorFor(f);
-    return (
-      <div className={`field${wide ? " field-wide" : ""}${err ? " has-error" : ""}`}>
-        <label className="field-label" htmlFor={idOf(f)}>
-          {label}
-        </label>
-        {control}
-        {err ? (
-          <div className="field-error" id={`${idOf(f)}-error`} data-testid={`field-error-${f}`}>
-            {err}
-          </div>
-        ) : (
-          hint && <div className="field-hint">{hint}</div>
-        )}
-      </div>
-    );
-  };
-  const aria = (f: FieldName) => ({
-    id: idOf(f),
-    "aria-invalid": errorFor(f) ? true : undefined,
-    "aria-describedby": errorFor(f) ? `${idOf(f)}-error` : undefined,
-  });
-  /** A number input with a unit after it. */
-  const numberInput = (f: FieldName, range: readonly [number, number], step: number, unit: string, testId: string, disabled?: boolean) => (
-    <div className={`input-group${disabled ? " is-disabled" : ""}`}>
-      <input
-        {...aria(f)}
-        className="input"
-        type="number"
-        inputMode={Number.isInteger(step) ? "numeric" : "decimal"}
-        min={range[0]}
-        max={range[1]}
-        step={step}
-        value={values[f] as string}
-        disabled={disabled}
-        data-testid={testId}
-        onChange={(e) => set(f, e.target.value as CampaignFormValues[typeof f])}
-      />
-      <span className="input-unit" aria-hidden="true">
-        {unit}
-      </span>
-    </div>
-  );
-  const sectionError = (s: Section) => {
-    const err = errorFor(s);
-    return (
-      err && (
-        <div className="section-error field-wide" role="alert" id={`${idOf(s)}-error`} data-testid={`section-error-${s}`}>
-          {err}
-        </div>
-      )
-    );
-  };
-
+  const kit = formKit({ values, set, errorFor, idOf });
+  const { field, aria, numberInput } = kit;
   const carrier = carrierOf(values.provider, carriers);
   const agentMissing = values.agent_id !== "" && agents !== undefined && !agents.some((a) => String(a.id) === values.agent_id);
   const advancedErrors = (Object.keys(errors) as ErrorTarget[]).filter(isAdvanced).length + (serverField && isAdvanced(serverField) ? 1 : 0);
@@ -302,35 +248,13 @@ export function CampaignForm({ mode, initial, agents, carriers, onSubmit, onCanc
           {field(
             "max_concurrent",
             "Max concurrent calls",
-            <input
-              {...aria("max_concurrent")}
-              className="input"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={500}
-              step={1}
-              value={values.max_concurrent}
-              data-testid="campaign-max-concurrent"
-              onChange={(e) => set("max_concurrent", e.target.value)}
-            />,
+            numberInput("max_concurrent", LIMITS.max_concurrent, 1, "calls", "campaign-max-concurrent"),
             "1 to 500",
           )}
           {field(
             "calls_per_second",
             "Calls per second",
-            <input
-              {...aria("calls_per_second")}
-              className="input"
-              type="number"
-              inputMode="decimal"
-              min={0.1}
-              max={50}
-              step={0.1}
-              value={values.calls_per_second}
-              data-testid="campaign-cps"
-              onChange={(e) => set("calls_per_second", e.target.value)}
-            />,
+            numberInput("calls_per_second", LIMITS.calls_per_second, 0.1, "per s", "campaign-cps"),
             "0.1 to 50; new calls started per second",
           )}
           {field(
@@ -456,128 +380,7 @@ export function CampaignForm({ mode, initial, agents, carriers, onSubmit, onCanc
           </button>
 
           {advanced && (
-            <div className="advanced field-wide" id={`${ids}-advanced`} data-testid="campaign-advanced">
-              <section className="adv-section" aria-labelledby={`${ids}-retries-title`} data-testid="section-retries">
-                <header className="adv-head">
-                  <h3 className="adv-title" id={`${ids}-retries-title`}>
-                    Retries
-                  </h3>
-                  <p className="adv-sub">When a call reaches nobody. A retry waits for its delay, then for the contact's calling window.</p>
-                </header>
-                <div className="form-grid">
-                  {sectionError("retry_policy")}
-                  {field(
-                    "max_attempts",
-                    "Max attempts per contact",
-                    numberInput("max_attempts", LIMITS.max_attempts, 1, maxAttempts === 1 ? "call" : "calls", "campaign-max-attempts"),
-                    maxAttempts === null
-                      ? "1 to 10, the first call included"
-                      : maxAttempts === 1
-                        ? "One call only: nothing is retried"
-                        : `The first call + up to ${maxAttempts - 1} ${maxAttempts === 2 ? "retry" : "retries"}`,
-                  )}
-                  <div className="retry-table field-wide" role="group" aria-label="Retry by outcome">
-                    <div className="retry-row retry-row-head" aria-hidden="true">
-                      <span>Outcome</span>
-                      <span>Retry after</span>
-                      <span />
-                    </div>
-                    {RETRY_OUTCOMES.map((o) => {
-                      const on = values[retryKey(o.value)];
-                      const dk = delayKey(o.value);
-                      const err = errorFor(dk);
-                      return (
-                        <div className={`retry-row${on ? "" : " is-off"}`} key={o.value} data-testid={`retry-row-${o.value}`}>
-                          <label className="switch-label">
-                            <input
-                              type="checkbox"
-                              role="switch"
-                              className="switch"
-                              checked={on}
-                              data-testid={`retry-${o.value}`}
-                              aria-describedby={`${ids}-${o.value}-hint`}
-                              onChange={(e) => set(retryKey(o.value), e.target.checked)}
-                            />
-                            <span className="switch-text">
-                              <span className="switch-title">{o.label}</span>
-                              <span className="switch-hint" id={`${ids}-${o.value}-hint`}>
-                                {o.hint}
-                              </span>
-                            </span>
-                          </label>
-                          <div>
-                            <label className="sr-only" htmlFor={idOf(dk)}>
-                              {o.label}: retry after (minutes)
-                            </label>
-                            {numberInput(dk, LIMITS.delay_minutes, 1, "min", `delay-${o.value}`, !on)}
-                          </div>
-                          <span className="retry-human" data-testid={`delay-hint-${o.value}`}>
-                            {on ? hintFor(values[dk], humanMinutes) : "not retried"}
-                          </span>
-                          {err && (
-                            <div className="field-error retry-error" id={`${idOf(dk)}-error`} data-testid={`field-error-${dk}`}>
-                              {err}
-                            </div>
-                          )}
-                        </div>
-                      );
-                    })}
-                  </div>
-                </div>
-              </section>
-
-              <section className="adv-section" aria-labelledby={`${ids}-safety-title`} data-testid="section-safety">
-                <header className="adv-head">
-                  <h3 className="adv-title" id={`${ids}-safety-title`}>
-                    Safety
-                  </h3>
-                  <p className="adv-sub">Stop a failing campaign and calls that never end, without anyone watching.</p>
-                </header>
-                <div className="form-grid">
-                  {field(
-                    "max_call_minutes",
-                    "Max call duration",
-                    numberInput("max_call_minutes", LIMITS.max_call_minutes, 1, "min", "campaign-max-call"),
-                    (() => {
-                      const h = hintFor(values.max_call_minutes, (m) => humanSeconds(Math.round(m * 60)));
-                      return `1 to 120 minutes${h && !/^\d+ min$/.test(h) ? ` · ${h}` : ""}`;
-                    })(),
-                  )}
-                  <p className="field-note">The watchdog hangs up calls still going after this, so a stuck call never holds a line.</p>
-                  <div className="field-wide breaker">
-                    <div className="breaker-title">Circuit breaker</div>
-                    {sectionError("breaker")}
-                    <div className="breaker-grid">
-                      {field(
-                        "breaker_percent",
-                        "Failures above",
-                        numberInput("breaker_percent", LIMITS.breaker_percent, 1, "%", "breaker-percent"),
-                        "5 to 100",
-                      )}
-                      {field(
-                        "breaker_min_dials",
-                        "Of the last",
-                        numberInput("breaker_min_dials", LIMITS.breaker_min_dials, 1, "dials", "breaker-min-dials"),
-                        "3 to 500",
-                      )}
-                      {field(
-                        "breaker_window_s",
-                        "Within",
-                        numberInput("breaker_window_s", LIMITS.breaker_window_s, 1, "s", "breaker-window"),
-                        hintFor(values.breaker_window_s, humanSeconds) && inRange(values.breaker_window_s, LIMITS.breaker_window_s, true) !== null
-                          ? `10 to 3600 · ${humanSeconds(Number(values.breaker_window_s))}`
-                          : "10 to 3600",
-                      )}
-                    </div>
-                    {breakerValid && (
-                      <p className="breaker-sentence" data-testid="breaker-sentence">
-                        {breakerText(breaker)}.
-                      </p>
-                    )}
-                  </div>
-                </div>
-              </section>
-            </div>
+            <AdvancedSettings kit={kit} ids={ids} maxAttempts={maxAttempts} breaker={breaker} breakerValid={breakerValid} />
           )}
         </div>
       </div>
