@@ -268,14 +268,22 @@ test("the campaign dashboard and the overview show live figures", async () => {
 });
 
 test("the Calls page lists finished calls, finds words that were said, and exports them", async () => {
-  // A finished call with something said in it (the simulator's calls end within a minute or two at 3×).
+  // A finished call with something said in it and the agent's conclusions (the simulator's post-call
+  // analysis), which end within a minute or two at 3×.
   let said = null;
+  let results = null;
   for (let i = 0; i < 180 && !said; i++) {
     const { body } = await rpc("call.history", { limit: 100 });
-    said = body.calls.find((c) => c.last_line && /[A-Za-z]{5,}/.test(c.last_line.text)) ?? null;
+    for (const c of body.calls.filter((c) => c.last_line && /[A-Za-z]{5,}/.test(c.last_line.text))) {
+      const detail = (await rpc("call.get", { id: c.id })).body;
+      if (detail.results?.data.some((d) => d.value !== null)) {
+        [said, results] = [c, detail.results];
+        break;
+      }
+    }
     if (!said) await new Promise((r) => setTimeout(r, 1000));
   }
-  assert.ok(said, "a finished call with a transcript line");
+  assert.ok(said, "a finished call with a transcript line and collected data");
   const word = said.last_line.text.match(/[A-Za-z]{5,}/)[0];
 
   const p = await newPage();
@@ -292,6 +300,15 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   const drawer = p.getByTestId("drawer");
   await drawer.getByText(said.last_line.text, { exact: false }).first().waitFor();
   await p.screenshot({ path: join(artifacts, "calls-drawer.png"), animations: "disabled" });
+  // What the agent concluded: each criterion's result and each item it collected.
+  const shown = drawer.getByTestId("call-results");
+  await shown.scrollIntoViewIfNeeded();
+  for (const c of results.evaluation) {
+    assert.match(await shown.getByTestId(`criterion-${c.id}`).textContent(), new RegExp(c.result));
+  }
+  const got = results.data.find((d) => typeof d.value === "string" && d.value !== "");
+  if (got) assert.ok((await shown.getByTestId(`collected-${got.id}`).textContent()).includes(got.value), got.value);
+  await p.screenshot({ path: join(artifacts, "calls-drawer-results.png"), animations: "disabled" });
   await closeDrawer(p);
 
   const download = p.waitForEvent("download");

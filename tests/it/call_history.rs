@@ -38,7 +38,10 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
             call_board::append_lines(
                 tx,
                 &[
-                    (first, line("agent", "Would you like a test drive of the new Patrol?")),
+                    (
+                        first,
+                        line("agent", "Would you like a test drive of the new Patrol?"),
+                    ),
                     (first, line("contact", "Yes, Thursday afternoon works")),
                     (second, line("contact", "=cmd|' /C calc'!A0 is not a car")),
                 ],
@@ -46,7 +49,10 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
             // A provider's post-call data: the transcript turns and a summary (the trigger indexes both).
             tx.execute(
                 "UPDATE calls SET summary = 'Asked about financing', \
-                 transcript = '[{\"role\":\"agent\",\"message\":\"Hello from Al Sayer Motors\"}]' WHERE id = ?1",
+                 transcript = '[{\"role\":\"agent\",\"message\":\"Hello from Al Sayer Motors\"}]', \
+                 analysis = '{\"evaluation_criteria_results\":{\"booked\":{\"result\":\"failure\"}},\
+                 \"data_collection_results\":{\"budget_kwd\":{\"value\":9000},\"callback\":{\"value\":null},\
+                 \"model\":{\"value\":\"Patrol\"},\"sentiment\":{\"value\":\"Negative\"}}}' WHERE id = ?1",
                 [third],
             )?;
             Ok(())
@@ -129,13 +135,21 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
     assert_eq!(export["encoding"], "utf-8");
     let csv = export["content"].as_str().unwrap_or("");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let reader_headers = reader.headers()?.clone();
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
     assert_eq!(rows.len(), 5);
     let row_of = |id: i64| rows.iter().find(|r| r.get(0) == Some(&id.to_string()));
+    let column = |name: &str| {
+        reader_headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or(usize::MAX)
+    };
+    let transcript = column("transcript");
     let first_row = row_of(first).ok_or("first call missing from the export")?;
     assert!(
         first_row
-            .get(15)
+            .get(transcript)
             .unwrap_or("")
             .contains("Agent: Would you like a test drive")
     );
@@ -145,9 +159,29 @@ async fn finished_calls_are_searched_paged_and_exported() -> TestResult {
     );
     let second_row = row_of(second).ok_or("second call missing")?;
     assert!(
-        second_row.get(15).unwrap_or("").starts_with("Contact: =cmd"),
+        second_row
+            .get(transcript)
+            .unwrap_or("")
+            .starts_with("Contact: =cmd"),
         "a formula inside the text is not at the start of the cell"
     );
+    // What the agent concluded, as `id: value` pairs (what it did not get is left out).
+    let third_row = row_of(third).ok_or("third call missing")?;
+    assert_eq!(third_row.get(column("summary")), Some("Asked about financing"));
+    assert_eq!(third_row.get(column("evaluation")), Some("booked: failure"));
+    assert_eq!(
+        third_row.get(column("collected")),
+        Some("budget_kwd: 9000; model: Patrol; sentiment: Negative")
+    );
+    // The sentiment the agent collected is the call's sentiment when nothing else set one.
+    assert_eq!(third_row.get(column("sentiment")), Some("negative"));
+    let detail = s.rpc("call.get", json!({"id": third})).await?.body;
+    assert_eq!(
+        detail["results"]["evaluation"][0]["result"], "failure",
+        "{detail}"
+    );
+    assert_eq!(detail["results"]["data"][2]["value"], "Patrol");
+    assert_eq!(detail["results"]["data"][1]["value"], Value::Null);
     // The same selection as a workbook a spreadsheet opens: typed cells, phone numbers as text.
     let xlsx = s
         .rpc("call.export", json!({"campaign_id": campaign, "format": "xlsx"}))

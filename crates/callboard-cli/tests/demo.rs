@@ -166,6 +166,9 @@ fn exports_match_the_store(
             Some(stored as usize),
             "{what} JSON rows"
         );
+        if what == "calls" {
+            collected_data_matches_the_analysis(conn, &json)?;
+        }
         let phone = if what == "calls" {
             "contact_phone"
         } else {
@@ -185,5 +188,53 @@ fn exports_match_the_store(
         assert_eq!(sheet.height() as i64, stored + 1, "{what} XLSX rows and a header");
         assert!(!dir.join(format!("{what}.xlsx.part")).exists());
     }
+    Ok(())
+}
+
+/// The calls export's `evaluation` and `collected` cells say what each call's stored analysis holds, as
+/// `id: value` pairs (collected items the agent did not get left out, yes/no for booleans).
+fn collected_data_matches_the_analysis(
+    conn: &rusqlite::Connection,
+    exported: &Value,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut stmt = conn.prepare("SELECT id, analysis FROM calls ORDER BY id")?;
+    let stored: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let pairs = |analysis: &Value, key: &str, field: &str| -> String {
+        let Some(items) = analysis.get(key).and_then(Value::as_object) else {
+            return String::new();
+        };
+        items
+            .iter()
+            .filter_map(|(id, v)| match &v[field] {
+                Value::Null => None,
+                Value::String(s) if s.is_empty() => None,
+                Value::Bool(b) => Some(format!("{id}: {}", if *b { "yes" } else { "no" })),
+                Value::String(s) => Some(format!("{id}: {s}")),
+                other => Some(format!("{id}: {other}")),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let rows = exported.as_array().ok_or("the JSON export is not an array")?;
+    let mut with_data = 0;
+    for (id, analysis) in stored {
+        let analysis: Value = serde_json::from_str(&analysis)?;
+        let row = rows
+            .iter()
+            .find(|r| r["id"] == id)
+            .ok_or(format!("call {id} missing from the export"))?;
+        let cell = |name: &str| row[name].as_str().unwrap_or("").to_owned();
+        let collected = pairs(&analysis, "data_collection_results", "value");
+        with_data += usize::from(!collected.is_empty());
+        assert_eq!(cell("collected"), collected, "call {id}");
+        assert_eq!(
+            cell("evaluation"),
+            pairs(&analysis, "evaluation_criteria_results", "result"),
+            "call {id}"
+        );
+    }
+    assert!(with_data > 0, "no call of the demo collected any data");
     Ok(())
 }

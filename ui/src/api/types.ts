@@ -477,6 +477,20 @@ export interface CallDetail {
   summary: string | null;
   /** A recording is kept: `platform().recordingUrl` plays it. */
   has_recording: boolean;
+  /** The provider's post-call analysis. */
+  results: CallResults;
+}
+
+/** What the agent concluded about a call (ElevenLabs' analysis, or the simulator's). */
+export interface CallResults {
+  title: string | null;
+  /** success | failure | unknown, per criterion. */
+  evaluation: { id: string; result: string; rationale: string | null }[];
+  /** `value` null: the agent did not get it. */
+  data: { id: string; value: unknown; rationale: string | null }[];
+  termination_reason: string | null;
+  /** ElevenLabs credits, not money. */
+  credits: number | null;
 }
 
 export interface AttentionItem {

@@ -8,7 +8,7 @@ use super::{Actor, ApiError, ErrorCode};
 use crate::{
     app::App,
     clock::{from_db, to_db},
-    export::{Cell, ExportError, Format, TableWriter},
+    export::{Cell, ExportError, Format, TableWriter, datasets},
     store::{
         StoreResult,
         call_board::{self, BoardCall},
@@ -118,20 +118,24 @@ pub async fn export(app: &App, _actor: Actor, mut args: HistoryArgs) -> Result<C
     let format = args.format.take().unwrap_or(Format::Csv);
     let f = filter(args, EXPORT_MAX_ROWS + 1)?;
     let stamp = app.clock.now().strftime("%Y%m%d-%H%M").to_string();
-    let (calls, transcripts) = app
+    let (calls, details) = app
         .store
         .read(move |c| -> StoreResult<_> {
             let calls = call_history::page(c, &f)?;
-            let transcripts = calls
+            let mut after_call = c.prepare_cached(datasets::AFTER_CALL_SQL)?;
+            let details = calls
                 .iter()
                 .take(EXPORT_MAX_ROWS as usize)
-                .map(|k| call_board::transcript(c, k.id))
+                .map(|k| {
+                    let after = after_call.query_row([k.id], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?;
+                    Ok((call_board::transcript(c, k.id)?, after))
+                })
                 .collect::<StoreResult<Vec<_>>>()?;
-            Ok((calls, transcripts))
+            Ok((calls, details))
         })
         .await?;
     let truncated = calls.len() as i64 > EXPORT_MAX_ROWS;
-    let bytes = write(format, calls.iter().zip(transcripts.iter()))
+    let bytes = write(format, calls.iter().zip(details.iter()))
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
     let (media_type, encoding, content) = match format {
         Format::Csv => ("text/csv", "utf-8", String::from_utf8_lossy(&bytes).into_owned()),
@@ -148,7 +152,7 @@ pub async fn export(app: &App, _actor: Actor, mut args: HistoryArgs) -> Result<C
     };
     Ok(CallExport {
         filename: format!("callboard-calls-{stamp}.{}", format.extension()),
-        rows: transcripts.len(),
+        rows: details.len(),
         truncated,
         media_type,
         encoding,
@@ -156,7 +160,10 @@ pub async fn export(app: &App, _actor: Actor, mut args: HistoryArgs) -> Result<C
     })
 }
 
-const HEADER: [&str; 16] = [
+/// A call's transcript, and its summary, evaluation and collected data ([`datasets::AFTER_CALL_SQL`]).
+type CallDetails = (Vec<call_board::TranscriptLine>, [Option<String>; 3]);
+
+const HEADER: [&str; 19] = [
     "call_id",
     "ended_at",
     "campaign",
@@ -172,15 +179,18 @@ const HEADER: [&str; 16] = [
     "sentiment",
     "started_at",
     "error",
+    "summary",
+    "evaluation",
+    "collected",
     "transcript",
 ];
 
 fn write<'a>(
     format: Format,
-    rows: impl Iterator<Item = (&'a BoardCall, &'a Vec<call_board::TranscriptLine>)>,
+    rows: impl Iterator<Item = (&'a BoardCall, &'a CallDetails)>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut w = TableWriter::new(format, &HEADER, Vec::new())?;
-    for (k, lines) in rows {
+    for (k, (lines, [summary, evaluation, collected])) in rows {
         let transcript = lines
             .iter()
             .map(|l| {
@@ -209,6 +219,9 @@ fn write<'a>(
             Cell::text(k.sentiment.as_deref()),
             Cell::literal(k.started_at.as_deref()),
             Cell::text(k.error.as_deref()),
+            Cell::text(summary.as_deref()),
+            Cell::text(evaluation.as_deref()),
+            Cell::text(collected.as_deref()),
             Cell::Text(transcript),
         ])?;
     }

@@ -6,7 +6,10 @@
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, ApiError, ErrorCode, IdArgs};
+use super::{
+    Actor, ApiError, ErrorCode, IdArgs,
+    call_results::{self, CallResults},
+};
 use crate::{
     app::App,
     clock::to_db,
@@ -75,18 +78,20 @@ pub struct CallDetail {
     pub summary: Option<String>,
     /// A recording is kept (`GET /api/calls/{id}/recording` plays it).
     pub has_recording: bool,
+    /// The provider's post-call analysis: evaluation, collected data, credits.
+    pub results: CallResults,
 }
 
 pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, ApiError> {
     let id = args.id;
-    let (call, contact, transcript, audit, provider_events, (summary, has_recording)) = app
+    let (call, contact, transcript, audit, provider_events, (summary, has_recording, analysis)) = app
         .store
         .read(move |c| -> StoreResult<_> {
             let call = call_board::get(c, id)?;
-            let (summary, has_recording): (Option<String>, bool) = c.query_row(
-                "SELECT summary, recording_path IS NOT NULL FROM calls WHERE id = ?1",
+            let (summary, has_recording, analysis): (Option<String>, bool, Option<String>) = c.query_row(
+                "SELECT summary, recording_path IS NOT NULL, analysis FROM calls WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             Ok((
                 call,
@@ -94,7 +99,7 @@ pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, A
                 call_board::transcript(c, id)?,
                 audit::for_subject(c, "call", &id.to_string())?,
                 call_board::provider_events(c, id)?,
-                (summary, has_recording),
+                (summary, has_recording, analysis),
             ))
         })
         .await?;
@@ -110,6 +115,7 @@ pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, A
         provider_events,
         summary,
         has_recording,
+        results: call_results::results_of(analysis.as_deref().unwrap_or("{}")),
     })
 }
 

@@ -7,6 +7,7 @@ mod agents;
 mod analytics;
 mod attention;
 mod call_history;
+mod call_results;
 mod calls;
 mod campaigns;
 mod carriers;

@@ -28,6 +28,37 @@ enum Kind {
 
 use Kind::{Literal, Number, Text};
 
+/// A call's success evaluation from its analysis (`calls k`), one cell: `booked: success; polite: failure`.
+/// A macro so the SQL stays one literal (`concat!`); the Calls page's export uses the same text.
+macro_rules! evaluation_sql {
+    () => {
+        "(SELECT group_concat(e.key || ': ' || COALESCE(json_extract(e.value, '$.result'), 'unknown'), '; ') \
+         FROM json_each(CASE WHEN json_valid(k.analysis) THEN k.analysis ELSE '{}' END, \
+         '$.evaluation_criteria_results') e)"
+    };
+}
+
+/// The data the agent collected, one cell: `interested_model: Land Cruiser; opt_out: no` (items it did not
+/// get are left out; `true`/`false` read `yes`/`no`, as on the Calls page).
+macro_rules! collected_sql {
+    () => {
+        "(SELECT group_concat(d.key || ': ' || CASE json_type(d.value, '$.value') WHEN 'true' THEN 'yes' \
+         WHEN 'false' THEN 'no' ELSE json_extract(d.value, '$.value') END, '; ') \
+         FROM json_each(CASE WHEN json_valid(k.analysis) THEN k.analysis ELSE '{}' END, \
+         '$.data_collection_results') d \
+         WHERE COALESCE(json_type(d.value, '$.value'), 'null') <> 'null' AND json_extract(d.value, '$.value') <> '')"
+    };
+}
+
+/// `SELECT` of what is known after the call `?1` as three text cells: summary, evaluation, collected data.
+pub const AFTER_CALL_SQL: &str = concat!(
+    "SELECT k.summary, ",
+    evaluation_sql!(),
+    ", ",
+    collected_sql!(),
+    " FROM calls k WHERE k.id = ?1"
+);
+
 struct Spec {
     columns: &'static [(&'static str, Kind)],
     sql: &'static str,
@@ -52,13 +83,20 @@ const CALLS: Spec = Spec {
         ("cost", Number),
         ("error", Text),
         ("summary", Text),
+        ("evaluation", Text),
+        ("collected", Text),
     ],
-    sql: "SELECT k.id, cp.name, ct.phone_e164, k.provider, k.provider_call_id, k.status, k.outcome, \
-          k.started_at, k.ended_at, k.duration_s, ct.name, ag.name, k.disposition, k.answered_at, k.cost, \
-          k.error, k.summary \
-          FROM calls k LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
-          LEFT JOIN contacts ct ON ct.id = k.contact_id LEFT JOIN agents ag ON ag.id = k.agent_id \
-          ORDER BY k.id",
+    sql: concat!(
+        "SELECT k.id, cp.name, ct.phone_e164, k.provider, k.provider_call_id, k.status, k.outcome, \
+         k.started_at, k.ended_at, k.duration_s, ct.name, ag.name, k.disposition, k.answered_at, k.cost, \
+         k.error, k.summary, ",
+        evaluation_sql!(),
+        ", ",
+        collected_sql!(),
+        " FROM calls k LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
+         LEFT JOIN contacts ct ON ct.id = k.contact_id LEFT JOIN agents ag ON ag.id = k.agent_id \
+         ORDER BY k.id"
+    ),
 };
 
 const CONTACTS: Spec = Spec {

@@ -152,10 +152,10 @@ pub fn labels(conn: &Connection, s: &Scope) -> StoreResult<(LabelCounts, LabelCo
             .collect::<Result<_, _>>()?;
         Ok(rows)
     };
-    let sentiment = "lower(CASE json_type(k.analysis, '$.sentiment') \
-        WHEN 'text' THEN json_extract(k.analysis, '$.sentiment') \
-        WHEN 'object' THEN json_extract(k.analysis, '$.sentiment.label') END)";
-    Ok((count("k.disposition")?, count(sentiment)?))
+    Ok((
+        count("k.disposition")?,
+        count(super::call_board::sentiment_of_call!())?,
+    ))
 }
 
 /// What contacts said, for `top_phrases`: the newest `limit` lines of the period.

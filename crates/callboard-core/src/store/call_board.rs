@@ -60,20 +60,36 @@ pub struct BoardFilter {
     pub limit: i64,
 }
 
-pub(super) const SELECT: &str = "SELECT k.id, k.campaign_id, cp.name, k.contact_id, ct.name, ct.phone_e164, k.agent_id, ag.name, \
+/// A call's sentiment (`calls k`), lower case: the one set live or by the provider (`analysis.sentiment`, a
+/// label or `{label}`), else the one the agent collected (`data_collection_results.sentiment.value`: the
+/// ElevenLabs post-call analysis, which replaces the whole analysis, keeps it there). A macro so the SQL stays
+/// one literal; the board and Analytics use the same text.
+macro_rules! sentiment_of_call {
+    () => {
+        "lower(COALESCE(CASE json_type(k.analysis, '$.sentiment') \
+            WHEN 'text' THEN json_extract(k.analysis, '$.sentiment') \
+            WHEN 'object' THEN json_extract(k.analysis, '$.sentiment.label') END, \
+         CASE json_type(k.analysis, '$.data_collection_results.sentiment.value') \
+            WHEN 'text' THEN json_extract(k.analysis, '$.data_collection_results.sentiment.value') END))"
+    };
+}
+pub(crate) use sentiment_of_call;
+
+pub(super) const SELECT: &str = concat!(
+    "SELECT k.id, k.campaign_id, cp.name, k.contact_id, ct.name, ct.phone_e164, k.agent_id, ag.name, \
     k.provider, k.provider_call_id, k.status, k.outcome, k.disposition, k.started_at, k.answered_at, k.ended_at, \
     COALESCE(k.duration_s, CASE WHEN k.ended_at IS NOT NULL AND k.answered_at IS NOT NULL \
         THEN ROUND((julianday(k.ended_at) - julianday(k.answered_at)) * 86400.0, 1) END), \
-    k.cost, k.error, \
-    lower(CASE json_type(k.analysis, '$.sentiment') WHEN 'text' THEN json_extract(k.analysis, '$.sentiment') \
-        WHEN 'object' THEN json_extract(k.analysis, '$.sentiment.label') END), \
-    tl.role, tl.text, tl.at, k.created_at, k.updated_at \
+    k.cost, k.error, ",
+    sentiment_of_call!(),
+    ", tl.role, tl.text, tl.at, k.created_at, k.updated_at \
     FROM calls k \
     LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
     LEFT JOIN contacts ct ON ct.id = k.contact_id \
     LEFT JOIN agents ag ON ag.id = k.agent_id \
     LEFT JOIN call_transcript_lines tl ON tl.id = \
-        (SELECT MAX(id) FROM call_transcript_lines WHERE call_id = k.id)";
+        (SELECT MAX(id) FROM call_transcript_lines WHERE call_id = k.id)"
+);
 
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<BoardCall> {
     let role: Option<String> = r.get(20)?;

@@ -21,6 +21,16 @@ function detail(id: number): CallDetail {
     listenable: false,
     summary: "Booked a test drive",
     has_recording: true,
+    results: {
+      title: "Test drive booked",
+      evaluation: [{ id: "test_drive_booked", result: "success", rationale: "Saturday at 10" }],
+      data: [
+        { id: "interested_model", value: "Land Cruiser", rationale: null },
+        { id: "callback_time", value: null, rationale: null },
+      ],
+      termination_reason: null,
+      credits: 412,
+    },
   };
 }
 
@@ -71,6 +81,12 @@ describe("CallsPage", () => {
 
     fireEvent.click(within(table).getByTestId("history-row"));
     expect(await screen.findByText("Booked a test drive")).toBeTruthy();
+    // What the agent concluded: the evaluation, the data it collected (and what it did not), the credits.
+    expect(screen.getByText("Results · Test drive booked")).toBeTruthy();
+    expect(within(screen.getByTestId("criterion-test_drive_booked")).getByText("success")).toBeTruthy();
+    expect(screen.getByTestId("collected-interested_model").textContent).toBe("Interested modelLand Cruiser");
+    expect(screen.getByTestId("collected-callback_time").textContent).toContain("Not collected");
+    expect(screen.getByTestId("call-credits").textContent).toBe("412 ElevenLabs credits");
   });
 
   it("exports the same selection as CSV, or as an Excel workbook", async () => {

@@ -10,6 +10,7 @@ import { providerLabel } from "../../lib/labels";
 import { absoluteTime } from "../../lib/time";
 import { AgentPanel } from "./AgentPanel";
 import { HangUpDialog, TransferDialog, WhisperForm } from "./CallActions";
+import { CallResults } from "./CallResults";
 import { RecordingPlayer } from "./RecordingPlayer";
 import { CallStatusBadge, Duration, Sentiment } from "./CallRow";
 import { useListen, type Listen } from "./listen";
@@ -143,7 +144,22 @@ export function CallDrawer({ callId, onClose }: { callId: number; onClose(): voi
                 <dd className="tabular">${call.cost.toFixed(2)}</dd>
               </>
             )}
+            {d.results.credits != null && (
+              <>
+                <dt>Credits</dt>
+                <dd className="tabular" data-testid="call-credits">
+                  {d.results.credits.toLocaleString()} ElevenLabs credits
+                </dd>
+              </>
+            )}
+            {d.results.termination_reason && (
+              <>
+                <dt>Ended because</dt>
+                <dd>{d.results.termination_reason}</dd>
+              </>
+            )}
           </dl>
+          <CallResults results={d.results} />
         </>
       )}
       {dialog === "hang_up" && call && <HangUpDialog call={call} onClose={() => setDialog(null)} />}

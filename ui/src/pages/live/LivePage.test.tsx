@@ -19,6 +19,7 @@ function detail(id: number, over: Partial<CallDetail> = {}): CallDetail {
     listenable: false,
     summary: null,
     has_recording: false,
+    results: { title: null, evaluation: [], data: [], termination_reason: null, credits: null },
     ...over,
   };
 }
