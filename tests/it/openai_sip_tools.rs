@@ -1,7 +1,8 @@
 //! The control socket of an accepted Realtime SIP call runs the same conversation as a bridged call: the
 //! model's function calls are carried out and answered on the socket (`function_call_output` then
-//! `response.create`) and recorded for the call drawer, a supervisor's escalation reaches the model, and
-//! the model's `end_call` hangs the call up through REST once OpenAI has played the goodbye.
+//! `response.create`) and recorded for the call drawer, a key the caller presses and a supervisor's
+//! escalation reach the model, and the model's `end_call` hangs the call up through REST once OpenAI has
+//! played the goodbye.
 
 use std::collections::HashMap;
 
@@ -91,6 +92,22 @@ async fn the_control_socket_runs_the_models_tools_and_hears_the_supervisor() -> 
     assert_eq!(state["tool_calls"][0]["ok"], false);
     assert_eq!(state["realtime"]["model"], "gpt-realtime-2.1", "{state}");
     assert_eq!(state["phases"][0]["phase"], "greeting");
+
+    // A key pressed on the caller's keypad (a SIP-only event) is told to the model, which answers it.
+    script.send(
+        json!({"type": "input_audio_buffer.dtmf_event_received", "event": "5", "received_at": 1_780_000_000})
+            .to_string(),
+    )?;
+    let key = next_ws(&mut rx).await?;
+    assert_eq!(key["item"]["role"], "user", "{key}");
+    assert!(
+        key["item"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("pressed the key 5"),
+        "{key}"
+    );
+    assert_eq!(next_ws(&mut rx).await?["type"], "response.create");
 
     // A supervisor's escalation reaches the model.
     let esc = s

@@ -317,6 +317,14 @@ impl Conversation {
                     .await;
                 self.apply_rules(&said).await;
             }
+            // Over SIP the keypad reaches the socket as an event (bridged calls get it from the carrier); the
+            // model hears it the same way in both.
+            "input_audio_buffer.dtmf_event_received" => {
+                let key = s("event");
+                if !key.is_empty() {
+                    self.input(AgentInput::Dtmf(key));
+                }
+            }
             // Over SIP, OpenAI plays the audio, so it stops and truncates it on its own.
             "input_audio_buffer.speech_started" if self.kind == Kind::Sip => {}
             "input_audio_buffer.speech_started" => {
