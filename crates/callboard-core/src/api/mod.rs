@@ -13,6 +13,7 @@ mod campaigns;
 mod carriers;
 pub mod contacts;
 mod demo;
+mod dnc;
 mod elevenlabs;
 mod endpoint;
 mod engine;
@@ -166,6 +167,9 @@ command_table! {
     "data.wipe" => setup::wipe_everything: setup::WipeArgs => crate::setup::wipe::WipeSummary,
     "demo.start" => demo::start: NoArgs => info::AppInfo,
     "demo.leave" => demo::leave: NoArgs => info::AppInfo,
+    "dnc.list" => dnc::list: dnc::ListArgs => dnc::DncPage,
+    "dnc.add" => dnc::add: dnc::AddArgs => crate::store::dnc::DncEntry,
+    "dnc.remove" => dnc::remove: dnc::RemoveArgs => dnc::Removed,
     "contact.callback" => engine::callback: engine::CallbackArgs => engine::CallbackResult,
     "engine.settings.get" => engine::settings_get: NoArgs => crate::engine::settings::EngineSettings,
     "engine.settings.set" => engine::settings_set: serde_json::Value => crate::engine::settings::EngineSettings,

@@ -1,7 +1,8 @@
 //! Listens to the event bus and keeps what the live monitor needs to remember: live transcript turns (stored
 //! so a drawer opened mid-call shows the conversation so far) and "needs attention" items raised from the
 //! engine's alerts, the webhook guard's alerts, call outcomes (negative sentiment, opt-outs, escalations)
-//! and a periodic scan for calls stuck in flight. New and updated items go back on the bus as
+//! and a periodic scan for calls stuck in flight. An opt-out (said on the call, or collected by the agent)
+//! also puts the contact's number on the do-not-call list at once. New and updated items go back on the bus as
 //! `attention_changed`, so the sidebar badge and the desktop notification follow.
 
 use std::{sync::Arc, time::Duration};
@@ -17,6 +18,7 @@ use crate::{
         StoreResult,
         attention::{self, NewItem},
         call_board::{self, TranscriptLine},
+        dnc,
     },
 };
 
@@ -42,6 +44,9 @@ const OPT_OUT_PHRASES: [&str; 6] = [
     "unsubscribe",
     "take me off",
 ];
+
+/// What an opt-out item adds: the number went on the global do-not-call list as the contact asked.
+const ON_THE_LIST: &str = "Their number is now on the do-not-call list.";
 
 /// Title and severity of an alert kind.
 pub fn describe(kind: &str) -> (&'static str, &'static str) {
@@ -113,7 +118,7 @@ pub async fn record(app: &App, batch: Vec<Event>) -> StoreResult<()> {
                 if role == "contact" && OPT_OUT_PHRASES.iter().any(|p| lower.contains(p)) {
                     items.push(item(
                         "opt_out",
-                        format!("The contact asked not to be called again: “{text}”"),
+                        format!("The contact asked not to be called again: “{text}”. {ON_THE_LIST}"),
                         None,
                         Some(call_id),
                         format!("opt_out:{call_id}"),
@@ -156,7 +161,7 @@ pub async fn record(app: &App, batch: Vec<Event>) -> StoreResult<()> {
             for id in ended {
                 // A call deleted meanwhile has nothing to report; the rest of the batch still counts.
                 match call_board::get(tx, id) {
-                    Ok(call) => items.extend(outcome_items(&call)),
+                    Ok(call) => items.extend(outcome_items(&call, collected_opt_out(tx, id)?)),
                     Err(crate::store::StoreError::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
@@ -166,6 +171,11 @@ pub async fn record(app: &App, batch: Vec<Event>) -> StoreResult<()> {
                 // A call's one-off condition is raised once, even after it was acknowledged.
                 if i.call_id.is_some() && attention::ever_raised(tx, &i.dedupe_key)? {
                     continue;
+                }
+                // Honoured at once, not when someone reads the item: no campaign may call the number again.
+                // Once only, so a number a supervisor took off the list stays off.
+                if let (Some(call_id), "opt_out") = (i.call_id, i.kind.as_str()) {
+                    dnc::opt_out_contact_of_call(tx, call_id, &i.message, &now)?;
                 }
                 raised.push(attention::raise(tx, i, &now)?.0);
             }
@@ -180,8 +190,21 @@ pub async fn record(app: &App, batch: Vec<Event>) -> StoreResult<()> {
     Ok(())
 }
 
-/// What a finished call needs a human for.
-fn outcome_items(call: &call_board::BoardCall) -> Vec<NewItem> {
+/// Whether the agent collected an opt-out on the call (a data-collection item `opt_out`, `do_not_call` or
+/// the like that is true, or "yes").
+fn collected_opt_out(conn: &rusqlite::Connection, call_id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM calls k, json_each(CASE WHEN json_valid(k.analysis) THEN k.analysis \
+             ELSE '{}' END, '$.data_collection_results') d WHERE k.id = ?1 \
+             AND (lower(d.key) LIKE '%opt%out%' OR lower(d.key) LIKE '%do%not%call%') \
+             AND (json_type(d.value, '$.value') = 'true' OR lower(json_extract(d.value, '$.value')) IN ('yes', 'true')))",
+        )?
+        .query_row([call_id], |r| r.get(0))?)
+}
+
+/// What a finished call needs a human for (`opted_out`: the agent collected an opt-out).
+fn outcome_items(call: &call_board::BoardCall, opted_out: bool) -> Vec<NewItem> {
     let who = call
         .contact_name
         .clone()
@@ -199,10 +222,10 @@ fn outcome_items(call: &call_board::BoardCall) -> Vec<NewItem> {
             format!("negative_sentiment:{}", call.id),
         ));
     }
-    if disposition.contains("opt") || disposition.contains("do_not_call") {
+    if opted_out || disposition.contains("opt") || disposition.contains("do_not_call") {
         out.push(item(
             "opt_out",
-            format!("{who} asked not to be called again; add them to the do-not-call list."),
+            format!("{who} asked not to be called again. {ON_THE_LIST}"),
             call.campaign_id,
             Some(call.id),
             format!("opt_out:{}", call.id),
@@ -292,14 +315,24 @@ mod tests {
 
     #[test]
     fn a_finished_call_needs_attention_for_negative_sentiment_opt_outs_and_escalations() {
-        let kinds = |c| outcome_items(&c).into_iter().map(|i| i.kind).collect::<Vec<_>>();
-        assert!(kinds(ended(Some("positive"), Some("success"))).is_empty());
+        let kinds = |c, opted_out| {
+            outcome_items(&c, opted_out)
+                .into_iter()
+                .map(|i| i.kind)
+                .collect::<Vec<_>>()
+        };
+        assert!(kinds(ended(Some("positive"), Some("success")), false).is_empty());
         assert_eq!(
-            kinds(ended(Some("negative"), Some("opt_out"))),
+            kinds(ended(Some("positive"), Some("success")), true),
+            ["opt_out"],
+            "collected by the agent"
+        );
+        assert_eq!(
+            kinds(ended(Some("negative"), Some("opt_out")), false),
             ["negative_sentiment", "opt_out"]
         );
-        assert_eq!(kinds(ended(None, Some("escalated"))), ["escalation"]);
-        let item = &outcome_items(&ended(Some("negative"), None))[0];
+        assert_eq!(kinds(ended(None, Some("escalated")), false), ["escalation"]);
+        let item = &outcome_items(&ended(Some("negative"), None), false)[0];
         assert_eq!(
             (item.call_id, item.dedupe_key.as_str()),
             (Some(7), "negative_sentiment:7")

@@ -326,7 +326,7 @@ pub fn list(conn: &Connection, f: &ListFilter) -> StoreResult<(Vec<ContactRow>, 
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_escape(s: &str) -> String {
+pub(super) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
