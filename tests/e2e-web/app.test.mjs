@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Serve, artifacts, launchBrowser } from "./harness.mjs";
 
-const PAGES = ["overview", "campaigns", "contacts", "live", "attention", "calls", "analytics", "settings"];
+const PAGES = ["overview", "campaigns", "contacts", "dnc", "live", "attention", "calls", "analytics", "settings"];
 /** Pages with their own screen (the rest still show what they will hold), by what shows they have loaded. */
 const LOADED = { overview: "overview-page", live: "live-page", attention: "attention-page", analytics: "analytics-page" };
 
@@ -363,6 +363,8 @@ test("screenshots of every page in light and dark", async () => {
       else if (route === "contacts") await page.getByTestId("contact-row").first().waitFor();
       // Calls: the history table when earlier steps ended calls, else the page's empty state.
       else if (route === "calls") await page.locator('[data-testid="history-row"], [data-testid="empty-state"]').first().waitFor();
+      // Do not call: the list once the demo's contacts opted out, else the page's empty state.
+      else if (route === "dnc") await page.locator('[data-testid="dnc-page"], [data-testid="empty-state"]').first().waitFor();
       else if (LOADED[route]) await page.getByTestId(LOADED[route]).waitFor();
       else await page.getByTestId("empty-state").waitFor();
       await page.mouse.move(1, 1); // no hover highlight in the picture

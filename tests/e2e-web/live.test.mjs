@@ -326,6 +326,41 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   await p.close();
 });
 
+test("an opt-out on a call puts the number on the do-not-call list; a number is added and taken off by hand", async () => {
+  // The simulator's scripts include contacts who say "please don't call me again".
+  const optOut = await until(
+    "an opt-out on the do-not-call list",
+    async () => (await rpc("dnc.list", {})).body.entries.find((e) => e.source === "opt_out"),
+    180_000,
+  );
+  const p = await newPage();
+  await go(p, "dnc");
+  const row = p.locator(`[data-testid="dnc-row"][data-phone="${optOut.phone_e164}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /Asked on a call/);
+  assert.match(await row.textContent(), /Every campaign/);
+
+  await p.getByTestId("dnc-add-open").click();
+  await p.getByTestId("dnc-phone").fill("12");
+  await p.getByTestId("dnc-submit").click();
+  assert.match(await p.getByTestId("dnc-error").textContent(), /'12'/);
+  await p.getByTestId("dnc-phone").fill("+1 (212) 555-0199");
+  await p.getByTestId("dnc-reason").fill("Asked by e-mail");
+  await p.getByTestId("dnc-submit").click();
+  await p.getByTestId("dnc-added").getByText("+12125550199 is on the list.").waitFor();
+  const added = p.locator('[data-testid="dnc-row"][data-phone="+12125550199"]');
+  await added.waitFor();
+  await p.mouse.move(1, 1);
+  await p.screenshot({ path: join(artifacts, "dnc.png"), animations: "disabled" });
+
+  await added.getByTestId("dnc-remove").click();
+  await p.getByTestId("confirm-dialog").getByText("Remove from the list").click();
+  await added.waitFor({ state: "detached" });
+  const { body } = await rpc("dnc.list", { search: "2125550199" });
+  assert.equal(body.total, 0);
+  await p.close();
+});
+
 test("the Analytics page shows the period's rates, campaigns and agents", async () => {
   const p = await newPage();
   await go(p, "analytics");

@@ -12,6 +12,7 @@ import { useRoute, type Route } from "./lib/router";
 import { CampaignsPage } from "./pages/campaigns/CampaignsPage";
 import { AttentionPage } from "./pages/attention/AttentionPage";
 import { ContactsPage } from "./pages/contacts/ContactsPage";
+import { DncPage } from "./pages/dnc/DncPage";
 import { LivePage } from "./pages/live/LivePage";
 import { OverviewPage } from "./pages/overview/OverviewPage";
 import { CallsPage } from "./pages/calls/CallsPage";
@@ -26,6 +27,7 @@ const SUBTITLES: Record<Route, string> = {
   attention: "What a person should look at",
   campaigns: "Who to call, with which agent, how fast and when",
   contacts: "The people your campaigns call",
+  dnc: "Numbers no campaign may call",
   live: "Calls in flight, as they happen",
   calls: "Every call and what came out of it",
   analytics: "How your campaigns perform",
@@ -37,6 +39,7 @@ const PAGES: Record<Route, () => ReactNode> = {
   attention: () => <AttentionPage />,
   campaigns: () => <CampaignsPage />,
   contacts: () => <ContactsPage />,
+  dnc: () => <DncPage />,
   live: () => <LivePage />,
   calls: () => <CallsPage />,
   analytics: () => <AnalyticsPage />,

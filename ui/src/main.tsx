@@ -29,7 +29,12 @@ const reportError = (title: string) => (e: unknown) => {
 
 const queryClient = new QueryClient({
   queryCache: new QueryCache({ onError: reportError("Could not load data") }),
-  mutationCache: new MutationCache({ onError: reportError("Could not save") }),
+  mutationCache: new MutationCache({
+    // A form that shows its own errors in place (`meta.inlineErrors`) gets no toast on top.
+    onError: (e, _vars, _ctx, mutation) => {
+      if (!mutation.meta?.inlineErrors) reportError("Could not save")(e);
+    },
+  }),
   defaultOptions: {
     queries: {
       // The event stream keeps cached data current; a reconnect triggers a refetch.

@@ -23,6 +23,9 @@ import type {
   Commands,
   ContactListArgs,
   ContactPage,
+  DncEntry,
+  DncListArgs,
+  DncPage,
   Health,
   ImportArgs,
   ImportPreview,
@@ -103,6 +106,13 @@ export const api = {
     list: (args: ContactListArgs): Promise<ContactPage> => rpc("contact.list", args),
   },
 
+  dnc: {
+    list: (args: DncListArgs): Promise<DncPage> => rpc("dnc.list", args),
+    add: (args: { phone: string; campaign_id?: number; reason?: string }): Promise<DncEntry> => rpc("dnc.add", args),
+    remove: (phone: string, campaignId: number | null) =>
+      rpc("dnc.remove", campaignId == null ? { phone } : { phone, campaign_id: campaignId }),
+  },
+
   imports: {
     preview: (args: ImportArgs): Promise<ImportPreview> => rpc("import.preview", args),
     commit: (args: ImportArgs) => rpc("import.commit", args),
@@ -135,6 +145,8 @@ export const keys = {
   webhook: (id: number) => ["webhook", id] as const,
   contacts: (filter: ContactListArgs) => ["contacts", filter] as const,
   contactsAll: ["contacts"] as const,
+  dnc: (args: DncListArgs) => ["dnc", args] as const,
+  dncAll: ["dnc"] as const,
   callHistory: (filter: CallHistoryArgs) => ["call.history", filter] as const,
   callHistoryAll: ["call.history"] as const,
   analytics: (args: AnalyticsArgs) => ["stats.analytics", args] as const,

@@ -331,6 +331,9 @@ export interface Commands {
   "demo.start": { args: Record<string, never>; response: AppInfo };
   "demo.leave": { args: Record<string, never>; response: AppInfo };
   "contact.list": { args: ContactListArgs; response: ContactPage };
+  "dnc.list": { args: DncListArgs; response: DncPage };
+  "dnc.add": { args: { phone: string; campaign_id?: number; reason?: string }; response: DncEntry };
+  "dnc.remove": { args: { phone: string; campaign_id?: number }; response: { phone_e164: string; campaign_id: number | null; removed: boolean } };
   "import.preview": { args: ImportArgs; response: ImportPreview };
   "import.commit": { args: ImportArgs; response: { import_id: number } };
   "import.cancel": { args: { import_id: number }; response: { import_id: number; cancelled: boolean } };
@@ -663,3 +666,28 @@ export interface UiEndpoint {
 export * from "./importTypes";
 export * from "./setupTypes";
 export * from "./openaiTypes";
+
+/** An entry of the do-not-call list (`dnc.*`). */
+export interface DncEntry {
+  id: number;
+  phone_e164: string;
+  /** null: every campaign. */
+  campaign_id: number | null;
+  campaign_name: string | null;
+  contact_name: string | null;
+  source: "manual" | "import" | "opt_out" | "provider" | (string & {});
+  reason: string;
+  created_at: string;
+}
+
+export interface DncPage {
+  entries: DncEntry[];
+  next_before: number | null;
+  total: number | null;
+}
+
+export interface DncListArgs {
+  search?: string;
+  before?: number;
+  limit?: number;
+}

@@ -3,12 +3,13 @@ import { useQuery } from "@tanstack/react-query";
 import { api, keys } from "../api/client";
 import { href, type Route } from "../lib/router";
 import { attentionQuery } from "../pages/attention/AttentionPage";
-import { IconAnalytics, IconBell, IconCalls, IconCampaigns, IconContacts, IconLive, IconOverview, IconSettings, LogoMark } from "./Icons";
+import { IconAnalytics, IconBell, IconCalls, IconCampaigns, IconContacts, IconLive, IconOverview, IconPhoneOff, IconSettings, LogoMark } from "./Icons";
 
 export const NAV: { route: Route; label: string; icon: ReactNode; section: "operate" | "review" | "system" }[] = [
   { route: "overview", label: "Overview", icon: <IconOverview />, section: "operate" },
   { route: "campaigns", label: "Campaigns", icon: <IconCampaigns />, section: "operate" },
   { route: "contacts", label: "Contacts", icon: <IconContacts />, section: "operate" },
+  { route: "dnc", label: "Do not call", icon: <IconPhoneOff />, section: "operate" },
   { route: "live", label: "Live", icon: <IconLive />, section: "operate" },
   { route: "attention", label: "Needs attention", icon: <IconBell />, section: "operate" },
   { route: "calls", label: "Calls", icon: <IconCalls />, section: "review" },

@@ -3,7 +3,7 @@
 
 import { useSyncExternalStore } from "react";
 
-export const ROUTES = ["overview", "campaigns", "contacts", "live", "attention", "calls", "analytics", "settings"] as const;
+export const ROUTES = ["overview", "campaigns", "contacts", "dnc", "live", "attention", "calls", "analytics", "settings"] as const;
 export type Route = (typeof ROUTES)[number];
 export const DEFAULT_ROUTE: Route = "campaigns";
 

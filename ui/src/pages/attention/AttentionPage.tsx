@@ -19,7 +19,7 @@ export const WHAT_TO_DO: Record<string, string> = {
   tunnel_down: "Restart the tunnel; providers cannot deliver events or media until it is back.",
   escalation: "Call the contact back yourself; the agent could not help them.",
   negative_sentiment: "Listen to the call or read its transcript; a person may need to follow up.",
-  opt_out: "Add the number to the do-not-call list so no campaign calls it again.",
+  opt_out: "Nothing to do: no campaign calls the number again. Take it off the do-not-call list only if they change their mind.",
 };
 
 export function attentionQuery() {
@@ -136,6 +136,11 @@ function Item({
           {i.campaign_id != null && (
             <a className="link" href={href("campaigns")}>
               Go to the campaign
+            </a>
+          )}
+          {i.kind === "opt_out" && (
+            <a className="link" href={href("dnc")} data-testid="attention-dnc">
+              Do-not-call list
             </a>
           )}
           {i.kind.startsWith("webhook") && (
