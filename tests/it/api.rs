@@ -375,10 +375,17 @@ async fn every_command_round_trips() -> TestResult {
     let wiped = call("data.wipe", json!({"confirm": "WIPE EVERYTHING"})).await?;
     assert!(wiped["safety_backup"].is_string());
 
-    let listed = call("dnc.add", json!({"phone": "+96555123456", "reason": "round trip"})).await?;
+    let listed = call(
+        "dnc.add",
+        json!({"phone": "+96555123456", "reason": "round trip"}),
+    )
+    .await?;
     assert_eq!(listed["phone_e164"], "+96555123456");
     assert_eq!(call("dnc.list", json!({"search": "5512"})).await?["total"], 1);
-    assert_eq!(call("dnc.remove", json!({"phone": "55123456"})).await?["removed"], true);
+    assert_eq!(
+        call("dnc.remove", json!({"phone": "55123456"})).await?["removed"],
+        true
+    );
 
     // import.fetch_sheet needs Google (import_sheets.rs runs it against a mock); here, its error shape.
     let sheet = s

@@ -33,6 +33,7 @@ mod realtime;
 mod realtime_mock;
 mod realtime_overrides;
 mod realtime_tools;
+mod retention;
 mod setup;
 mod sim_endings;
 mod store;

@@ -429,6 +429,34 @@ async fn bad_frames_are_skipped_and_a_sim_call_needs_no_agent() -> TestResult {
 }
 
 #[tokio::test]
+async fn with_recording_switched_off_a_call_is_bridged_and_nothing_is_kept() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    let off = s
+        .rpc("settings.update", json!({"recording_enabled": false}))
+        .await?;
+    assert_eq!(off.status, 200, "{}", off.body);
+    let call_id = media_mock::seed_call(&s.test.app, "sim").await?;
+    let token = s.test.app.media_token(call_id);
+    let mut ws = twilio_socket(&s).await?;
+    let stream = lines("twilio/twilio_stream.jsonl");
+    send(
+        &mut ws,
+        &with_call(stream[1].clone(), "customParameters", call_id, &token),
+    )
+    .await?;
+    for msg in &stream[2..52] {
+        send(&mut ws, msg).await?;
+    }
+    send(&mut ws, &stream[302]).await?;
+    until_closed(&mut ws).await;
+    assert_eq!(recording_path(&s, call_id).await, None);
+    let file = s.test.dir.path().join(format!("recordings/call-{call_id}.wav"));
+    assert!(!file.exists(), "no recording file");
+    s.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
 async fn an_agent_that_never_answers_ends_the_call() -> TestResult {
     let s = TestApp::new()?.serve().await?;
     let agent = media_mock::start_agent("ulaw_8000", false).await?;

@@ -154,9 +154,16 @@ impl Session {
         let pipeline = Pipeline::new(carrier, start.encoding, start.rate, start.stream_sid.clone());
         let recording_rel = format!("{RECORDINGS_DIR}/call-{}.wav", call.id);
         let path = app.data_dir().join(&recording_rel);
-        let wav = match StereoWav::create(&path, start.rate) {
-            Ok(w) => Some(w),
-            Err(e) => {
+        // Settings › Recording, read at each call so switching it off applies to the next call.
+        let wanted = app
+            .store
+            .read(crate::setup::settings::Settings::load)
+            .await
+            .map_or(true, |s| s.recording_enabled);
+        let wav = match wanted.then(|| StereoWav::create(&path, start.rate)) {
+            None => None,
+            Some(Ok(w)) => Some(w),
+            Some(Err(e)) => {
                 tracing::error!(call_id = call.id, error = %e, "cannot create the recording; the call goes on without");
                 None
             }

@@ -26,6 +26,7 @@ pub async fn on_start(app: &Arc<App>, settings: &Settings, stop: CancellationTok
             super::selftest::run(&app).await;
         });
     }
+    super::retention::spawn(app.clone(), stop.clone());
     tokio::spawn(backup_schedule(app.clone(), stop));
 }
 

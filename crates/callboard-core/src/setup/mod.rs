@@ -1,12 +1,13 @@
 //! Getting an install from "installed" to "first real campaign": typed settings ([`settings`]), the public
 //! URL and the tunnel that provides it ([`tunnel`]), the reachability self-test ([`selftest`]), provider
-//! connection checks ([`provider_check`]) and backup/restore ([`backup`]). Credentials themselves live in
+//! connection checks ([`provider_check`]), backup/restore ([`backup`]) and recording retention ([`retention`]). Credentials themselves live in
 //! `secret_store`; [`SetupState`] is what the running app keeps about all of this.
 
 pub mod backup;
 pub mod control;
 pub mod provider_check;
 pub mod restore;
+pub mod retention;
 pub mod selftest;
 pub mod settings;
 pub mod tunnel;

@@ -52,7 +52,13 @@ export function GeneralForm({ settings }: { settings: Settings }) {
       <Field label="Public listener port" htmlFor={`${id}-pub`} testId="public_port" error={fe("public_port")} hint="The tunnel forwards here">
         <input id={`${id}-pub`} className="input" inputMode="numeric" value={v.public_port} onChange={set("public_port")} data-testid="setting-public-port" />
       </Field>
-      <Field label="Keep recordings for (days)" htmlFor={`${id}-ret`} testId="recording_retention_days" error={fe("recording_retention_days")}>
+      <Field
+        label="Keep recordings for (days)"
+        htmlFor={`${id}-ret`}
+        testId="recording_retention_days"
+        error={fe("recording_retention_days")}
+        hint="Older recordings are deleted (checked hourly); the calls and their transcripts stay."
+      >
         <input id={`${id}-ret`} className="input" inputMode="numeric" value={v.recording_retention_days} onChange={set("recording_retention_days")} data-testid="setting-retention" />
       </Field>
       <div className="field">
