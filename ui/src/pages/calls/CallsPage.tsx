@@ -13,7 +13,8 @@ import { CampaignSelect } from "../../components/CampaignSelect";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorCard } from "../../components/ErrorCard";
 import { useDebounced } from "../../lib/debounce";
-import { IconCalls, IconSearch, IconX } from "../../components/Icons";
+import { IconCalls } from "../../components/Icons";
+import { SearchBox } from "../../components/SearchBox";
 import { callSeconds, clock } from "../../lib/callLabels";
 import { providerLabel } from "../../lib/labels";
 import { href, routeQuery } from "../../lib/router";
@@ -156,22 +157,7 @@ export function CallsPage() {
     <div className="page">
       <div className="card contacts-card">
         <div className="card-toolbar">
-          <div className="search">
-            <IconSearch />
-            <input
-              className="input input-bare"
-              placeholder="Search transcripts and summaries"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              aria-label="Search calls"
-              data-testid="calls-search"
-            />
-            {search && (
-              <button className="btn btn-ghost btn-icon btn-xs" aria-label="Clear search" onClick={() => setSearch("")}>
-                <IconX size={12} />
-              </button>
-            )}
-          </div>
+          <SearchBox value={search} onChange={setSearch} placeholder="Search transcripts and summaries" label="Search calls" testId="calls-search" />
           <CampaignSelect value={campaignId} onChange={setCampaignId} testId="calls-campaign" />
           <select className="input select toolbar-select" aria-label="Filter by outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)} data-testid="calls-outcome">
             <option value="">Any outcome</option>

@@ -5,7 +5,8 @@ import { ApiError } from "../../api/error";
 import type { Agent, Campaign, CampaignStatus } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { EmptyState } from "../../components/EmptyState";
-import { IconCampaigns, IconEdit, IconPause, IconPlay, IconPlus, IconSearch, IconTrash, IconX } from "../../components/Icons";
+import { IconCampaigns, IconEdit, IconPause, IconPlay, IconPlus, IconTrash } from "../../components/Icons";
+import { SearchBox } from "../../components/SearchBox";
 import { Modal } from "../../components/Modal";
 import { StatusBadge } from "../../components/StatusBadge";
 import { hoursLabel, isDeletable, isEditable, providerLabel, STATUSES, STATUS_LABELS } from "../../lib/labels";
@@ -205,21 +206,7 @@ export function CampaignsPage() {
 
       <div className="card">
         <div className="card-toolbar">
-          <div className="search">
-            <IconSearch />
-            <input
-              className="input input-bare"
-              placeholder="Search campaigns"
-              value={query}
-              onChange={(e) => setQuery(e.target.value)}
-              aria-label="Search campaigns"
-            />
-            {query && (
-              <button className="btn btn-ghost btn-icon btn-xs" aria-label="Clear search" onClick={() => setQuery("")}>
-                <IconX size={12} />
-              </button>
-            )}
-          </div>
+          <SearchBox value={query} onChange={setQuery} placeholder="Search campaigns" label="Search campaigns" />
           <div className="segmented" role="tablist" aria-label="Filter by status">
             <button role="tab" aria-selected={status === "all"} className={status === "all" ? "on" : ""} onClick={() => setStatus("all")}>
               All <span className="seg-count">{list.length}</span>

@@ -10,7 +10,8 @@ import { ApiError } from "../../api/error";
 import type { Contact, ContactListArgs, ContactStatus } from "../../api/types";
 import { CampaignSelect } from "../../components/CampaignSelect";
 import { EmptyState } from "../../components/EmptyState";
-import { IconContacts, IconSearch, IconUpload, IconX } from "../../components/Icons";
+import { IconContacts, IconUpload } from "../../components/Icons";
+import { SearchBox } from "../../components/SearchBox";
 import { useDebounced } from "../../lib/debounce";
 import { ImportWizard } from "./ImportWizard";
 
@@ -113,22 +114,7 @@ export function ContactsPage() {
     <div className="page">
       <div className="card contacts-card">
         <div className="card-toolbar">
-          <div className="search">
-            <IconSearch />
-            <input
-              className="input input-bare"
-              placeholder="Search by number or name"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              aria-label="Search contacts"
-              data-testid="contacts-search"
-            />
-            {search && (
-              <button className="btn btn-ghost btn-icon btn-xs" aria-label="Clear search" onClick={() => setSearch("")}>
-                <IconX size={12} />
-              </button>
-            )}
-          </div>
+          <SearchBox value={search} onChange={setSearch} placeholder="Search by number or name" label="Search contacts" testId="contacts-search" />
           <select
             className="input select toolbar-select"
             aria-label="Filter by status"

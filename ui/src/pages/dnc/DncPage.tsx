@@ -10,7 +10,9 @@ import type { DncEntry, DncListArgs } from "../../api/types";
 import { CampaignSelect } from "../../components/CampaignSelect";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { EmptyState } from "../../components/EmptyState";
-import { IconPhoneOff, IconSearch, IconX } from "../../components/Icons";
+import { ErrorCard } from "../../components/ErrorCard";
+import { IconPhoneOff } from "../../components/Icons";
+import { SearchBox } from "../../components/SearchBox";
 import { useDebounced } from "../../lib/debounce";
 import { absoluteTime, relativeTime, useNow } from "../../lib/time";
 
@@ -57,15 +59,9 @@ export function DncPage() {
   const form = adding && <AddForm onClose={() => setAdding(false)} onAdded={changed} />;
 
   if (list.isError) {
-    const err = ApiError.from(list.error);
     return (
       <div className="page">
-        <div className="card card-error" role="alert">
-          <div className="card-error-title">
-            Could not load the list <span className="code-pill">{err.code}</span>
-          </div>
-          <p className="muted">{err.message}</p>
-        </div>
+        <ErrorCard title="Could not load the list" error={list.error} onRetry={() => void list.refetch()} />
       </div>
     );
   }
@@ -94,22 +90,7 @@ export function DncPage() {
       {form}
       <div className="card">
         <div className="card-toolbar">
-          <div className="search">
-            <IconSearch />
-            <input
-              className="input input-bare"
-              placeholder="Search by number, name or reason"
-              value={search}
-              onChange={(e) => setSearch(e.target.value)}
-              aria-label="Search the do-not-call list"
-              data-testid="dnc-search"
-            />
-            {search && (
-              <button className="btn btn-ghost btn-icon btn-xs" aria-label="Clear search" onClick={() => setSearch("")}>
-                <IconX size={12} />
-              </button>
-            )}
-          </div>
+          <SearchBox value={search} onChange={setSearch} placeholder="Search by number, name or reason" label="Search the do-not-call list" testId="dnc-search" />
           <span className="muted tabular nowrap" data-testid="dnc-total">
             {total == null ? "…" : `${total.toLocaleString()} number${total === 1 ? "" : "s"}`}
           </span>

@@ -3,7 +3,8 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import { EmptyState } from "../../components/EmptyState";
-import { IconLive, IconSearch, IconX } from "../../components/Icons";
+import { IconLive } from "../../components/Icons";
+import { SearchBox } from "../../components/SearchBox";
 import { href } from "../../lib/router";
 import { providerLabel } from "../../lib/labels";
 import { useSecond } from "../../lib/ticker";
@@ -184,22 +185,7 @@ export function LivePage() {
 
       <div className="card">
         <div className="card-toolbar">
-          <div className="search">
-            <IconSearch />
-            <input
-              className="input input-bare"
-              placeholder="Search contact or number"
-              value={filters.query}
-              onChange={(e) => set({ query: e.target.value })}
-              aria-label="Search calls"
-              data-testid="board-search"
-            />
-            {filters.query && (
-              <button className="btn btn-ghost btn-icon btn-xs" aria-label="Clear search" onClick={() => set({ query: "" })}>
-                <IconX size={12} />
-              </button>
-            )}
-          </div>
+          <SearchBox value={filters.query} onChange={(v) => set({ query: v })} placeholder="Search contact or number" label="Search calls" testId="board-search" />
           <div className="segmented" role="tablist" aria-label="Which calls">
             {scopes.map((s) => (
               <button
