@@ -141,3 +141,28 @@ async fn shutdown_stops_accepting() -> TestResult {
     assert!(http.get(format!("{base}/healthz")).send().await.is_err());
     Ok(())
 }
+
+#[tokio::test]
+async fn a_port_let_go_soon_after_start_is_still_the_one_bound() -> TestResult {
+    // The old process of a restart still holds the port for a moment: the new one waits for it rather than
+    // moving the public listener (and breaking the tunnel and the providers' callback URLs).
+    let held = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = held.local_addr()?;
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        drop(held);
+    });
+    let bound = callboard_core::listener::bind(addr, true).await?;
+    assert_eq!(bound.local_addr()?, addr);
+    release.await?;
+
+    // Held for good (a second copy of the app): another port, after a short wait.
+    let keeper = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = keeper.local_addr()?;
+    let other = callboard_core::listener::bind(addr, true).await?;
+    assert_ne!(other.local_addr()?.port(), addr.port());
+    // Without the fallback (`callboard serve`), an address in use is an error at once.
+    let refused = callboard_core::listener::bind(addr, false).await;
+    assert!(refused.is_err());
+    Ok(())
+}

@@ -70,15 +70,28 @@ pub fn start(
     })
 }
 
-/// Binds `addr`; with `fallback_to_any_port`, an address in use falls back to an ephemeral port on the same
-/// interface (the desktop app must start even when a second copy holds the default port).
+/// How long an address in use is retried before another port is taken: a restarting app (after a restore)
+/// starts while the old process is still letting go of its ports, and a moved public port would break the
+/// tunnel and every provider's callback URL.
+const IN_USE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Binds `addr`; with `fallback_to_any_port`, an address still in use after [`IN_USE_PATIENCE`] falls back to
+/// an ephemeral port on the same interface (the desktop app must start even when a second copy holds the
+/// default port).
 pub async fn bind(addr: SocketAddr, fallback_to_any_port: bool) -> io::Result<TcpListener> {
-    match TcpListener::bind(addr).await {
-        Err(e) if fallback_to_any_port && e.kind() == io::ErrorKind::AddrInUse => {
-            tracing::warn!(%addr, "address in use; using another port");
-            TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await
+    let give_up = tokio::time::Instant::now() + IN_USE_PATIENCE;
+    loop {
+        match TcpListener::bind(addr).await {
+            Err(e) if fallback_to_any_port && e.kind() == io::ErrorKind::AddrInUse => {
+                if tokio::time::Instant::now() < give_up {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                tracing::warn!(%addr, "address in use; using another port");
+                return TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await;
+            }
+            other => return other,
         }
-        other => other,
     }
 }
 
