@@ -393,6 +393,10 @@ async fn every_command_round_trips() -> TestResult {
         .await?;
     assert_eq!(sheet.code(), "validation", "{:?}", sheet.body);
     tested.insert("import.fetch_sheet");
+    // contact.forget erases a person (erasure.rs); here, its error shape.
+    let forgotten = s.rpc("contact.forget", json!({"id": 424_242})).await?;
+    assert_eq!(forgotten.code(), "not_found", "{}", forgotten.body);
+    tested.insert("contact.forget");
 
     // `elevenlabs.*` need a (mock) ElevenLabs: elevenlabs.rs round-trips each of them.
     let all: BTreeSet<&str> = COMMANDS

@@ -15,6 +15,7 @@ mod elevenlabs_mock;
 mod engine;
 mod engine_rules;
 mod engine_week;
+mod erasure;
 mod import;
 mod import_api;
 mod import_files;

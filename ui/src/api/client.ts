@@ -104,6 +104,7 @@ export const api = {
 
   contacts: {
     list: (args: ContactListArgs): Promise<ContactPage> => rpc("contact.list", args),
+    forget: (id: number) => rpc("contact.forget", { id }),
   },
 
   dnc: {

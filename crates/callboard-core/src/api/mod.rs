@@ -110,6 +110,7 @@ command_table! {
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
     "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
+    "contact.forget" => contacts::forget: contacts::ForgetArgs => contacts::ForgetOut,
     "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,

@@ -28,11 +28,15 @@ pub struct Swept {
     pub failed: usize,
 }
 
-/// A stored path we are allowed to delete: a file directly in the recordings folder.
-fn in_recordings(rel: &str) -> bool {
-    rel.strip_prefix(RECORDINGS_DIR)
+/// Whether a stored path (relative to the data dir) names a file directly in `dir`: what may be deleted.
+pub(crate) fn directly_in(rel: &str, dir: &str) -> bool {
+    rel.strip_prefix(dir)
         .and_then(|r| r.strip_prefix('/'))
         .is_some_and(|name| !name.is_empty() && !name.contains(['/', '\\']) && name != "..")
+}
+
+fn in_recordings(rel: &str) -> bool {
+    directly_in(rel, RECORDINGS_DIR)
 }
 
 /// Deletes the recordings past the retention period (see the module doc).

@@ -23,6 +23,7 @@ pub mod contacts;
 pub mod dnc;
 pub mod elevenlabs;
 pub mod engine_step;
+pub mod erasure;
 pub mod import_templates;
 #[cfg(test)]
 mod in_flight_plans;

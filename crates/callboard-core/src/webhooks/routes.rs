@@ -30,7 +30,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const AUDIO_BODY_LIMIT: usize = 64 * 1024 * 1024;
 /// Bodies above this are kept in a file next to the database instead of in the journal row.
 const INLINE_BODY_MAX: usize = 256 * 1024;
-const INBOX_DIR: &str = "webhooks/inbox";
+pub(crate) const INBOX_DIR: &str = "webhooks/inbox";
 const TWILIO_KINDS: [&str; 4] = ["status", "amd", "recording", "stream"];
 const EXOTEL_KINDS: [&str; 2] = ["status", "passthru"];
 

@@ -23,6 +23,7 @@ export const SOURCE_LABELS: Record<string, string> = {
   import: "From an import",
   opt_out: "Asked on a call",
   provider: "From the provider",
+  erasure: "Asked to be forgotten",
 };
 
 /** The command's arguments for a search (an empty one left out, so equal searches share a cache entry). */

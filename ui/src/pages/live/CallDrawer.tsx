@@ -11,6 +11,7 @@ import { absoluteTime } from "../../lib/time";
 import { AgentPanel } from "./AgentPanel";
 import { HangUpDialog, TransferDialog, WhisperForm } from "./CallActions";
 import { CallResults } from "./CallResults";
+import { ContactDetails } from "./ContactDetails";
 import { RecordingPlayer } from "./RecordingPlayer";
 import { CallStatusBadge, Duration, Sentiment } from "./CallRow";
 import { useListen, type Listen } from "./listen";
@@ -299,48 +300,5 @@ function Transcript({ detail: d, live }: { detail: CallDetail; live: boolean }) 
       )}
       <div ref={end} />
     </div>
-  );
-}
-
-function ContactDetails({ detail: d }: { detail: CallDetail }) {
-  const ct = d.contact;
-  if (!ct) return <p className="faint">This call has no contact record (a provider reported it).</p>;
-  const vars = Object.entries(ct.variables ?? {});
-  return (
-    <dl className="kv" data-testid="call-contact">
-      <dt>Name</dt>
-      <dd>{ct.name || <span className="faint">–</span>}</dd>
-      <dt>Number</dt>
-      <dd className="mono">{ct.phone_e164}</dd>
-      {ct.email && (
-        <>
-          <dt>Email</dt>
-          <dd>{ct.email}</dd>
-        </>
-      )}
-      <dt>Time zone</dt>
-      <dd>{ct.time_zone ?? <span className="faint">Unknown</span>}</dd>
-      {ct.status !== "active" && (
-        <>
-          <dt>Status</dt>
-          <dd>{ct.status.replace(/_/g, " ")}</dd>
-        </>
-      )}
-      <dt>Variables</dt>
-      <dd>
-        {vars.length === 0 ? (
-          <span className="faint">None</span>
-        ) : (
-          <div className="vars" data-testid="call-variables">
-            {vars.map(([k, v]) => (
-              <span key={k} className="var">
-                <span className="var-key">{k}</span>
-                <span className="var-value">{typeof v === "string" ? v : JSON.stringify(v)}</span>
-              </span>
-            ))}
-          </div>
-        )}
-      </dd>
-    </dl>
   );
 }
