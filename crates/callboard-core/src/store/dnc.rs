@@ -43,7 +43,8 @@ pub struct DncEntry {
     pub campaign_name: Option<String>,
     /// A contact with this number, when there is one.
     pub contact_name: Option<String>,
-    /// `manual`, `import`, `opt_out` (the contact asked on a call) or `provider`.
+    /// `manual`, `import`, `opt_out` (the contact asked on a call), `erasure` (they asked to be forgotten) or
+    /// `provider`.
     pub source: String,
     pub reason: String,
     pub created_at: String,
