@@ -358,6 +358,15 @@ test("an opt-out on a call puts the number on the do-not-call list; a number is 
   await added.waitFor({ state: "detached" });
   const { body } = await rpc("dnc.list", { search: "2125550199" });
   assert.equal(body.total, 0);
+
+  // The contact who opted out, opened from Contacts: on the list, with their campaign and call.
+  await go(p, "contacts");
+  await p.getByTestId("contacts-search").fill(optOut.phone_e164.replace("+", ""));
+  await p.locator(`[data-testid="contact-row"][data-phone="${optOut.phone_e164}"]`).click();
+  const drawer = p.getByTestId("contact-drawer");
+  await drawer.getByTestId("contact-dnc").getByText(/Asked on a call/).waitFor();
+  await drawer.getByTestId("contact-call").first().waitFor();
+  await p.screenshot({ path: join(artifacts, "contact-drawer.png"), animations: "disabled" });
   await p.close();
 });
 

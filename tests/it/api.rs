@@ -123,6 +123,10 @@ async fn every_command_round_trips() -> TestResult {
     let listed = call("contact.list", json!({"campaign_id": id, "limit": 2})).await?;
     assert_eq!(listed["total"], 6);
     assert_eq!(listed["contacts"].as_array().map(Vec::len), Some(2));
+    let one = call("contact.get", json!({"id": listed["contacts"][0]["id"]})).await?;
+    assert_eq!(one["contact"]["id"], listed["contacts"][0]["id"]);
+    assert_eq!(one["campaigns"][0]["campaign_id"], id, "{one}");
+    assert_eq!(one["calls"], json!([]));
     let cancel = call("import.cancel", json!({"import_id": started["import_id"]})).await?;
     assert_eq!(cancel["cancelled"], false);
     let template = call(

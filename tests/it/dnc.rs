@@ -111,6 +111,13 @@ async fn a_contact_who_asks_not_to_be_called_is_listed_at_once_and_never_dialed_
     );
     let contacts = s.rpc("contact.list", json!({"status": "opted_out"})).await?.body;
     assert_eq!(contacts["total"], 1, "{contacts}");
+    // The contact's drawer says so: opted out, on the list, with the call.
+    let contact_id = contacts["contacts"][0]["id"].clone();
+    let detail = s.rpc("contact.get", json!({"id": contact_id})).await?.body;
+    assert_eq!(detail["contact"]["status"], "opted_out", "{detail}");
+    assert_eq!(detail["dnc"][0]["source"], "opt_out");
+    assert_eq!(detail["calls"][0]["id"], call);
+    assert_eq!(detail["campaigns"][0]["campaign_id"], campaign);
     let items = s.rpc("attention.list", json!({})).await?.body;
     assert!(
         items["items"][0]["message"]

@@ -22,6 +22,7 @@ import type {
   CommandName,
   Commands,
   ContactListArgs,
+  ContactDetail,
   ContactPage,
   DncEntry,
   DncListArgs,
@@ -104,6 +105,7 @@ export const api = {
 
   contacts: {
     list: (args: ContactListArgs): Promise<ContactPage> => rpc("contact.list", args),
+    get: (id: number): Promise<ContactDetail> => rpc("contact.get", { id }),
     forget: (id: number) => rpc("contact.forget", { id }),
   },
 
@@ -146,6 +148,7 @@ export const keys = {
   webhook: (id: number) => ["webhook", id] as const,
   contacts: (filter: ContactListArgs) => ["contacts", filter] as const,
   contactsAll: ["contacts"] as const,
+  contact: (id: number) => ["contact", id] as const,
   dnc: (args: DncListArgs) => ["dnc", args] as const,
   dncAll: ["dnc"] as const,
   callHistory: (filter: CallHistoryArgs) => ["call.history", filter] as const,

@@ -1,6 +1,6 @@
 // Hand-written types for the command table and events in docs/api.md. Keep them in step with that file.
 
-import type { ContactListArgs, ContactPage, ImportArgs, ImportErrors, ImportPreview, ImportProgress, ImportStatus, ImportSummary, Mapping, SheetsAccount, Uploaded } from "./importTypes";
+import type { Contact, ContactListArgs, ContactPage, ImportArgs, ImportErrors, ImportPreview, ImportProgress, ImportStatus, ImportSummary, Mapping, SheetsAccount, Uploaded } from "./importTypes";
 import type { PublicUrlSource, SecretStoreKind } from "./setupTypes";
 
 export type Provider = "sim" | "elevenlabs" | "elevenlabs-batch" | "twilio" | "exotel";
@@ -331,6 +331,7 @@ export interface Commands {
   "demo.start": { args: Record<string, never>; response: AppInfo };
   "demo.leave": { args: Record<string, never>; response: AppInfo };
   "contact.list": { args: ContactListArgs; response: ContactPage };
+  "contact.get": { args: { id: number }; response: ContactDetail };
   "contact.forget": { args: { id: number }; response: { id: number; phone_e164: string; calls: number; files_deleted: number } };
   "dnc.list": { args: DncListArgs; response: DncPage };
   "dnc.add": { args: { phone: string; campaign_id?: number; reason?: string }; response: DncEntry };
@@ -691,4 +692,22 @@ export interface DncListArgs {
   search?: string;
   before?: number;
   limit?: number;
+}
+
+/** Where a campaign stands with a contact. */
+export interface Membership {
+  campaign_id: number;
+  campaign_name: string;
+  state: string;
+  attempts: number;
+  wait_reason: string;
+  next_attempt_at: string | null;
+}
+
+/** `contact.get`: one contact with their campaigns, calls and do-not-call entries. */
+export interface ContactDetail {
+  contact: Contact;
+  campaigns: Membership[];
+  calls: BoardCall[];
+  dnc: DncEntry[];
 }

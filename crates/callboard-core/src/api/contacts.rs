@@ -1,6 +1,7 @@
 //! `contact.list`: the Contacts page's rows, a page at a time (keyset pagination, newest first), searchable
 //! by number or name and filterable by status and campaign. Cheap at any depth, so a virtualised table can
-//! scroll through a million contacts. `contact.forget`: a person's erasure request.
+//! scroll through a million contacts. `contact.get`: one contact with their campaigns and calls.
+//! `contact.forget`: a person's erasure request.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,7 @@ use crate::{
     setup::retention::directly_in,
     store::{
         audit::{self, AuditEntry},
+        contact_detail,
         contacts::{self, ContactRow, ListFilter},
         erasure,
     },
@@ -74,6 +76,15 @@ pub async fn list(app: &App, _actor: Actor, args: ListArgs) -> Result<ContactPag
         next_before,
         total,
     })
+}
+
+/// `contact.get`: one contact with their campaigns, calls and do-not-call entries (the Contacts drawer).
+pub async fn get(
+    app: &App,
+    _actor: Actor,
+    args: super::IdArgs,
+) -> Result<contact_detail::ContactDetail, ApiError> {
+    Ok(app.store.read(move |c| contact_detail::get(c, args.id)).await?)
 }
 
 #[derive(Debug, Clone, Deserialize)]

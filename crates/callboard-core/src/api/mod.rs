@@ -110,6 +110,7 @@ command_table! {
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
     "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
+    "contact.get" => contacts::get: IdArgs => crate::store::contact_detail::ContactDetail,
     "contact.forget" => contacts::forget: contacts::ForgetArgs => contacts::ForgetOut,
     "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,

@@ -167,6 +167,17 @@ pub fn list(conn: &Connection, f: &BoardFilter) -> StoreResult<Vec<BoardCall>> {
     Ok(rows)
 }
 
+/// A contact's calls, newest first.
+pub fn for_contact(conn: &Connection, contact_id: i64, limit: i64) -> StoreResult<Vec<BoardCall>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE k.contact_id = ?1 ORDER BY k.id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt
+        .query_map(rusqlite::params![contact_id, limit], from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 pub fn get(conn: &Connection, id: i64) -> StoreResult<BoardCall> {
     super::found(
         "call",

@@ -19,6 +19,7 @@ pub mod call_refs;
 pub mod call_tool_calls;
 pub mod calls;
 pub mod campaigns;
+pub mod contact_detail;
 pub mod contacts;
 pub mod dnc;
 pub mod elevenlabs;

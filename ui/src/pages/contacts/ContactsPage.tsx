@@ -1,6 +1,6 @@
 // The Contacts page: every contact in a virtualised table (only the rows on screen are in the DOM, pages of
 // `contact.list` are fetched as the user scrolls), with search by number or name and filters by status
-// and campaign, plus the import wizard.
+// and campaign, plus the import wizard; a row opens the contact's drawer.
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
@@ -13,6 +13,7 @@ import { EmptyState } from "../../components/EmptyState";
 import { IconContacts, IconUpload } from "../../components/Icons";
 import { SearchBox } from "../../components/SearchBox";
 import { useDebounced } from "../../lib/debounce";
+import { ContactDrawer } from "./ContactDrawer";
 import { ImportWizard } from "./ImportWizard";
 
 export const PAGE_SIZE = 200;
@@ -40,6 +41,7 @@ export function ContactsPage() {
   const [status, setStatus] = useState<ContactStatus | "">("");
   const [campaignId, setCampaignId] = useState<number | null>(null);
   const [wizard, setWizard] = useState(false);
+  const [openId, setOpenId] = useState<number | null>(null);
   const debounced = useDebounced(search, 250);
   const filter = useMemo(() => listArgs(debounced, status, campaignId), [debounced, status, campaignId]);
   const filtered = Object.keys(filter).length > 0;
@@ -144,9 +146,11 @@ export function ContactsPage() {
           onNeedMore={() => {
             if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
           }}
+          onOpen={setOpenId}
         />
       </div>
       {wizardEl}
+      {openId != null && <ContactDrawer contactId={openId} onClose={() => setOpenId(null)} />}
     </div>
   );
 }
@@ -158,12 +162,15 @@ export function ContactTable({
   loading,
   inCampaign,
   onNeedMore,
+  onOpen,
 }: {
   rows: Contact[];
   hasMore: boolean;
   loading: boolean;
   inCampaign: boolean;
   onNeedMore(): void;
+  /** Opens a contact (a click on its row, or Enter). */
+  onOpen?(id: number): void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
@@ -198,9 +205,12 @@ export function ContactTable({
             return (
               <div
                 key={c ? c.id : "more"}
-                className="vtable-row"
+                className={`vtable-row${c && onOpen ? " is-clickable" : ""}`}
                 role="row"
                 aria-rowindex={v.index + 1}
+                tabIndex={c && onOpen ? 0 : undefined}
+                onClick={c && onOpen ? () => onOpen(c.id) : undefined}
+                onKeyDown={c && onOpen ? (e) => e.key === "Enter" && onOpen(c.id) : undefined}
                 data-testid={c ? "contact-row" : "contacts-loading"}
                 data-phone={c?.phone_e164}
                 style={{ position: "absolute", top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}

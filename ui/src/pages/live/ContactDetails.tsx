@@ -55,7 +55,8 @@ export function ContactDetails({ detail: d }: { detail: CallDetail }) {
   );
 }
 
-function ForgetPerson({ contact }: { contact: CallContact }) {
+/** "Forget this person…" and its confirmation (`contact.forget`). */
+export function ForgetPerson({ contact }: { contact: Pick<CallContact, "id" | "name" | "phone_e164"> }) {
   const [asking, setAsking] = useState(false);
   const qc = useQueryClient();
   const who = contact.name || contact.phone_e164;

@@ -1,0 +1,97 @@
+//! One contact with everything about them, for the Contacts page's drawer: their details, the campaigns they
+//! are in (and where each stands with them), their calls newest first, and their do-not-call entries.
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    StoreResult,
+    call_board::{self, BoardCall},
+    contacts::ContactRow,
+    dnc::{self, DncEntry},
+};
+
+/// Most calls listed.
+const CALLS_MAX: i64 = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    /// `pending`, `dialing`, `retry_wait`, `done`, `suppressed`, …
+    pub state: String,
+    pub attempts: i64,
+    /// Why they are waiting or set aside (`retry_delay`, `callback_later`, `dnc`, …); empty when nothing.
+    pub wait_reason: String,
+    pub next_attempt_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactDetail {
+    pub contact: ContactRow,
+    pub campaigns: Vec<Membership>,
+    pub calls: Vec<BoardCall>,
+    pub dnc: Vec<DncEntry>,
+}
+
+fn contact(conn: &Connection, id: i64) -> StoreResult<ContactRow> {
+    super::found(
+        "contact",
+        id,
+        conn.query_row(
+            "SELECT id, phone_e164, name, email, language, time_zone, time_zone_source, status, external_id, \
+             variables, created_at FROM contacts WHERE id = ?1",
+            [id],
+            |r| {
+                let variables: String = r.get(9)?;
+                Ok(ContactRow {
+                    id: r.get(0)?,
+                    phone_e164: r.get(1)?,
+                    name: r.get(2)?,
+                    email: r.get(3)?,
+                    language: r.get(4)?,
+                    time_zone: r.get(5)?,
+                    time_zone_source: r.get(6)?,
+                    status: r.get(7)?,
+                    external_id: r.get(8)?,
+                    variables: serde_json::from_str(&variables).unwrap_or_default(),
+                    campaign_state: None,
+                    created_at: r.get(10)?,
+                })
+            },
+        ),
+    )
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<ContactDetail> {
+    let contact = contact(conn, id)?;
+    let campaigns = conn
+        .prepare_cached(
+            "SELECT cc.campaign_id, cp.name, cc.state, cc.attempts, IFNULL(cc.wait_reason, ''), cc.next_attempt_at \
+             FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id WHERE cc.contact_id = ?1 \
+             ORDER BY cc.campaign_id DESC",
+        )?
+        .query_map([id], |r| {
+            Ok(Membership {
+                campaign_id: r.get(0)?,
+                campaign_name: r.get(1)?,
+                state: r.get(2)?,
+                attempts: r.get(3)?,
+                wait_reason: r.get(4)?,
+                next_attempt_at: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let calls = call_board::for_contact(conn, id, CALLS_MAX)?;
+    let (dnc, _) = dnc::list(conn, &contact.phone_e164, None, 50)?;
+    let dnc = dnc
+        .into_iter()
+        .filter(|e| e.phone_e164 == contact.phone_e164)
+        .collect();
+    Ok(ContactDetail {
+        contact,
+        campaigns,
+        calls,
+        dnc,
+    })
+}
