@@ -23,6 +23,8 @@ pub mod contacts;
 pub mod dnc;
 pub mod elevenlabs;
 pub mod engine_step;
+#[cfg(test)]
+mod hot_statements;
 pub mod import_templates;
 #[cfg(test)]
 mod in_flight_plans;
@@ -30,9 +32,9 @@ mod migrate;
 pub mod openai_profiles;
 pub mod settings;
 pub mod stats;
+mod writer;
 
 use std::{
-    panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     sync::Arc,
     thread,
@@ -100,8 +102,8 @@ pub struct Store {
 }
 
 struct Inner {
-    /// `Option` only so that `Drop` can close the channel before joining the threads.
-    writer: Option<std::sync::mpsc::Sender<Job>>,
+    /// `Option` only so that `Drop` can close the channels before joining the threads.
+    writer: Option<writer::WriterQueues>,
     /// `None` for an in-memory store: its readers could not see the writer's database, so reads go to the
     /// writer thread.
     readers: Option<crossbeam_channel::Sender<Job>>,
@@ -188,11 +190,11 @@ impl Store {
         schema_version: u32,
         mut threads: Vec<thread::JoinHandle<()>>,
     ) -> Store {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        threads.extend(spawn_worker("store-write".into(), conn, move || rx.recv().ok()));
+        let (queues, writer_threads) = writer::spawn(conn, path.as_deref());
+        threads.extend(writer_threads);
         Store {
             inner: Arc::new(Inner {
-                writer: Some(tx),
+                writer: Some(queues),
                 readers,
                 path,
                 schema_version,
@@ -229,7 +231,23 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.submit_write(f)?.await.map_err(|_| StoreError::Panicked)?
+        self.submit_write(f, false)?
+            .await
+            .map_err(|_| StoreError::Panicked)?
+    }
+
+    /// [`Store::with_tx`] ahead of the writes already queued: for a short transaction that someone waits on
+    /// to answer a request (a webhook's journal commit before its 200). Keep it short and rare next to the
+    /// other writes: it delays them all.
+    pub async fn with_tx_ahead<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.submit_write(f, true)?
+            .await
+            .map_err(|_| StoreError::Panicked)?
     }
 
     /// Runs `f` on a read-only connection.
@@ -248,7 +266,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.submit_write(f)?
+        self.submit_write(f, false)?
             .blocking_recv()
             .map_err(|_| StoreError::Panicked)?
     }
@@ -264,7 +282,7 @@ impl Store {
             .map_err(|_| StoreError::Panicked)?
     }
 
-    fn submit_write<T, E, F>(&self, f: F) -> StoreResult<oneshot::Receiver<Result<T, E>>>
+    fn submit_write<T, E, F>(&self, f: F, ahead: bool) -> StoreResult<oneshot::Receiver<Result<T, E>>>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -280,17 +298,14 @@ impl Store {
             })();
             let _ = reply.send(result);
         });
-        self.send_write(job)?;
+        self.send_write(job, ahead)?;
         Ok(rx)
     }
 
-    fn send_write(&self, job: Job) -> StoreResult<()> {
-        self.inner
-            .writer
-            .as_ref()
-            .ok_or(StoreError::Closed)?
-            .send(job)
-            .map_err(|_| StoreError::Closed)
+    fn send_write(&self, job: Job, ahead: bool) -> StoreResult<()> {
+        let queues = self.inner.writer.as_ref().ok_or(StoreError::Closed)?;
+        let queue = if ahead { &queues.ahead } else { &queues.normal };
+        queue.send(job).map_err(|_| StoreError::Closed)
     }
 
     fn submit_read<T, F>(&self, f: F) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
@@ -304,7 +319,7 @@ impl Store {
         });
         match &self.inner.readers {
             Some(readers) => readers.send(job).map_err(|_| StoreError::Closed)?,
-            None => self.send_write(job)?,
+            None => self.send_write(job, false)?,
         }
         Ok(rx)
     }
@@ -333,21 +348,11 @@ fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N) -> Option<th
 where
     N: FnMut() -> Option<Job> + Send + 'static,
 {
-    let spawned = thread::Builder::new().name(name.clone()).spawn(move || {
+    writer::spawn_named(&name.clone(), move || {
         while let Some(job) = next() {
-            if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
-                tracing::error!(thread = %name, "store job panicked");
-            }
+            writer::run_job(&name, &mut conn, job);
         }
-    });
-    match spawned {
-        Ok(handle) => Some(handle),
-        Err(e) => {
-            // Without the thread every call fails with `Closed`, which reaches the user as an error.
-            tracing::error!(error = %e, "cannot start a store thread");
-            None
-        }
-    }
+    })
 }
 
 /// Maps "no row" to a typed not-found error.

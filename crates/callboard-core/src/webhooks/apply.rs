@@ -60,8 +60,9 @@ async fn journal_writer(store: crate::store::Store, mut rx: mpsc::UnboundedRecei
             }
         }
         let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().unzip();
+        // Ahead of queued apply batches and engine steps: every request in this group waits on it.
         let committed = store
-            .with_tx(move |tx| {
+            .with_tx_ahead(move |tx| {
                 events
                     .iter()
                     .map(|e| call_events::journal(tx, e))
@@ -334,12 +335,17 @@ fn apply_tx(
         super::fold::fold(call_events::facts_of_call(tx, call_id)?)
     };
     derived.conversation_id = x.conversation_id;
+    // Read once for the ending and the settling below (it was read three times per event).
+    let ctx = crate::store::attempts::call_context(tx, call_id)?;
     // The engine hears of the ending first (retry or done), while the call still counts as in flight.
-    let ended_in = super::ending::end_if_terminal(tx, call_id, &mut derived, now)?;
+    let ended_in = match &ctx {
+        Some(ctx) => super::ending::end_if_terminal(tx, ctx, &mut derived, now)?,
+        None => None,
+    };
     calls::update_derived(tx, call_id, &derived, now)?;
     // An ended call frees its contact's slot (retry or done) and schedules a callback it captured.
-    if let Some(at) = crate::clock::from_db(now) {
-        crate::engine::outcome::settle_after_webhook(tx, call_id, at)?;
+    if let (Some(ctx), Some(at)) = (&ctx, crate::clock::from_db(now)) {
+        crate::engine::outcome::settle_after_webhook_for(tx, ctx, at)?;
     }
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),
