@@ -291,7 +291,12 @@ impl Store {
         let (reply, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
             let result = (|| {
-                let tx = conn.transaction().map_err(StoreError::from)?;
+                // IMMEDIATE: the write lock up front. A deferred transaction that read first and then wrote while
+                // another connection held the lock (another process, a checkpoint) failed at once with
+                // "database is locked" instead of waiting out the busy timeout.
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::from)?;
                 let value = f(&tx)?;
                 tx.commit().map_err(StoreError::from)?;
                 Ok(value)
