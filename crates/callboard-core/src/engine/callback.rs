@@ -31,19 +31,28 @@ pub fn contact_state_for_call(conn: &Connection, ctx: &CallContext) -> StoreResu
 
 /// The outcome of an ended call from its stored status and outcome; `None` while it is still going.
 pub fn terminal_outcome(conn: &Connection, call_id: i64, status: &str) -> StoreResult<Option<Outcome>> {
-    let by_status = match status {
-        "completed" => Outcome::Answered,
-        "no_answer" => Outcome::NoAnswer,
-        "busy" => Outcome::Busy,
-        "voicemail" => Outcome::Voicemail,
-        "failed" => Outcome::Failed,
-        "canceled" | "cancelled" => Outcome::Cancelled,
-        _ => return Ok(None),
-    };
+    if by_status(status).is_none() {
+        return Ok(None);
+    }
     let outcome: Option<String> = conn
         .prepare_cached("SELECT outcome FROM calls WHERE id = ?1")?
         .query_row([call_id], |r| r.get(0))?;
-    Ok(Some(match outcome.as_deref() {
+    Ok(outcome_of(status, outcome.as_deref()))
+}
+
+/// [`terminal_outcome`] from the call's status and outcome as stored now, read together.
+pub fn terminal_outcome_now(conn: &Connection, call_id: i64) -> StoreResult<Option<Outcome>> {
+    let stored: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT status, outcome FROM calls WHERE id = ?1")?
+        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(stored.and_then(|(status, outcome)| outcome_of(&status, outcome.as_deref())))
+}
+
+/// The engine's outcome for an ended call's status, refined by its stored outcome.
+fn outcome_of(status: &str, outcome: Option<&str>) -> Option<Outcome> {
+    let by_status = by_status(status)?;
+    Some(match outcome {
         Some("answered") => Outcome::Answered,
         Some("no_answer") => Outcome::NoAnswer,
         Some("busy") => Outcome::Busy,
@@ -51,7 +60,19 @@ pub fn terminal_outcome(conn: &Connection, call_id: i64, status: &str) -> StoreR
         Some("failed") => Outcome::Failed,
         Some("canceled" | "cancelled") => Outcome::Cancelled,
         _ => by_status,
-    }))
+    })
+}
+
+fn by_status(status: &str) -> Option<Outcome> {
+    Some(match status {
+        "completed" => Outcome::Answered,
+        "no_answer" => Outcome::NoAnswer,
+        "busy" => Outcome::Busy,
+        "voicemail" => Outcome::Voicemail,
+        "failed" => Outcome::Failed,
+        "canceled" | "cancelled" => Outcome::Cancelled,
+        _ => return None,
+    })
 }
 
 /// A callback time in a call's analysis JSON, if the call captured one.

@@ -85,17 +85,30 @@ pub fn record(
         what: "call",
         id: call_id.to_string(),
     })?;
+    record_for(conn, &ctx, outcome, error, at)
+}
+
+/// [`record`] for a call whose context this transaction has already read (the webhook applier reads it once
+/// per event). Only the context's ids, attempt and campaign rules are used, which ending a call leaves as
+/// they were.
+pub fn record_for(
+    conn: &Connection,
+    ctx: &attempts::CallContext,
+    outcome: Outcome,
+    error: Option<&str>,
+    at: Timestamp,
+) -> StoreResult<bool> {
     let now = to_db(at);
     let ended = attempts::end_call(
         conn,
-        call_id,
+        ctx.call_id,
         final_status(outcome),
         outcome_name(outcome),
         error,
         &now,
     )?;
-    if ended || callback::contact_state_for_call(conn, &ctx)?.as_deref() == Some("dialing") {
-        move_contact_on(conn, &ctx, outcome, at)?;
+    if ended || callback::contact_state_for_call(conn, ctx)?.as_deref() == Some("dialing") {
+        move_contact_on(conn, ctx, outcome, at)?;
     }
     Ok(ended)
 }
@@ -154,14 +167,23 @@ pub fn settle_after_webhook(conn: &Connection, call_id: i64, at: Timestamp) -> S
     let Some(ctx) = attempts::call_context(conn, call_id)? else {
         return Ok(());
     };
-    let Some(outcome) = callback::terminal_outcome(conn, call_id, &ctx.status)? else {
+    settle_after_webhook_for(conn, &ctx, at)
+}
+
+/// [`settle_after_webhook`] with the call's context read earlier in this transaction: its `status` may be
+/// out of date (the webhook may have just changed it), so the call's status is read again here; the ids,
+/// attempt and campaign rules a webhook never changes.
+pub fn settle_after_webhook_for(
+    conn: &Connection,
+    ctx: &attempts::CallContext,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let Some(outcome) = callback::terminal_outcome_now(conn, ctx.call_id)? else {
         return Ok(());
     };
-    match callback::contact_state_for_call(conn, &ctx)?.as_deref() {
-        Some("dialing") => move_contact_on(conn, &ctx, outcome, at),
-        Some("retry_wait" | "done") => {
-            callback::capture(conn, &ctx, &policy_from_json(&ctx.retry_policy), at)
-        }
+    match callback::contact_state_for_call(conn, ctx)?.as_deref() {
+        Some("dialing") => move_contact_on(conn, ctx, outcome, at),
+        Some("retry_wait" | "done") => callback::capture(conn, ctx, &policy_from_json(&ctx.retry_policy), at),
         _ => Ok(()),
     }
 }

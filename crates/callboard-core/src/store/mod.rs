@@ -25,6 +25,8 @@ pub mod dnc;
 pub mod elevenlabs;
 pub mod engine_step;
 pub mod erasure;
+#[cfg(test)]
+mod hot_statements;
 pub mod import_templates;
 #[cfg(test)]
 mod in_flight_plans;
@@ -32,9 +34,9 @@ mod migrate;
 pub mod openai_profiles;
 pub mod settings;
 pub mod stats;
+mod writer;
 
 use std::{
-    panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     sync::Arc,
     thread,
@@ -102,8 +104,8 @@ pub struct Store {
 }
 
 struct Inner {
-    /// `Option` only so that `Drop` can close the channel before joining the threads.
-    writer: Option<std::sync::mpsc::Sender<Job>>,
+    /// `Option` only so that `Drop` can close the channels before joining the threads.
+    writer: Option<writer::WriterQueues>,
     /// `None` for an in-memory store: its readers could not see the writer's database, so reads go to the
     /// writer thread.
     readers: Option<crossbeam_channel::Sender<Job>>,
@@ -190,11 +192,11 @@ impl Store {
         schema_version: u32,
         mut threads: Vec<thread::JoinHandle<()>>,
     ) -> Store {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        threads.extend(spawn_worker("store-write".into(), conn, move || rx.recv().ok()));
+        let (queues, writer_threads) = writer::spawn(conn, path.as_deref());
+        threads.extend(writer_threads);
         Store {
             inner: Arc::new(Inner {
-                writer: Some(tx),
+                writer: Some(queues),
                 readers,
                 path,
                 schema_version,
@@ -231,7 +233,23 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.submit_write(f)?.await.map_err(|_| StoreError::Panicked)?
+        self.submit_write(f, false)?
+            .await
+            .map_err(|_| StoreError::Panicked)?
+    }
+
+    /// [`Store::with_tx`] ahead of the writes already queued: for a short transaction that someone waits on
+    /// to answer a request (a webhook's journal commit before its 200). Keep it short and rare next to the
+    /// other writes: it delays them all.
+    pub async fn with_tx_ahead<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.submit_write(f, true)?
+            .await
+            .map_err(|_| StoreError::Panicked)?
     }
 
     /// Runs `f` on a read-only connection.
@@ -250,7 +268,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.submit_write(f)?
+        self.submit_write(f, false)?
             .blocking_recv()
             .map_err(|_| StoreError::Panicked)?
     }
@@ -266,7 +284,7 @@ impl Store {
             .map_err(|_| StoreError::Panicked)?
     }
 
-    fn submit_write<T, E, F>(&self, f: F) -> StoreResult<oneshot::Receiver<Result<T, E>>>
+    fn submit_write<T, E, F>(&self, f: F, ahead: bool) -> StoreResult<oneshot::Receiver<Result<T, E>>>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -275,24 +293,26 @@ impl Store {
         let (reply, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn: &mut Connection| {
             let result = (|| {
-                let tx = conn.transaction().map_err(StoreError::from)?;
+                // IMMEDIATE: the write lock up front. A deferred transaction that read first and then wrote while
+                // another connection held the lock (another process, a checkpoint) failed at once with
+                // "database is locked" instead of waiting out the busy timeout.
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::from)?;
                 let value = f(&tx)?;
                 tx.commit().map_err(StoreError::from)?;
                 Ok(value)
             })();
             let _ = reply.send(result);
         });
-        self.send_write(job)?;
+        self.send_write(job, ahead)?;
         Ok(rx)
     }
 
-    fn send_write(&self, job: Job) -> StoreResult<()> {
-        self.inner
-            .writer
-            .as_ref()
-            .ok_or(StoreError::Closed)?
-            .send(job)
-            .map_err(|_| StoreError::Closed)
+    fn send_write(&self, job: Job, ahead: bool) -> StoreResult<()> {
+        let queues = self.inner.writer.as_ref().ok_or(StoreError::Closed)?;
+        let queue = if ahead { &queues.ahead } else { &queues.normal };
+        queue.send(job).map_err(|_| StoreError::Closed)
     }
 
     fn submit_read<T, F>(&self, f: F) -> StoreResult<oneshot::Receiver<StoreResult<T>>>
@@ -306,7 +326,7 @@ impl Store {
         });
         match &self.inner.readers {
             Some(readers) => readers.send(job).map_err(|_| StoreError::Closed)?,
-            None => self.send_write(job)?,
+            None => self.send_write(job, false)?,
         }
         Ok(rx)
     }
@@ -335,21 +355,11 @@ fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N) -> Option<th
 where
     N: FnMut() -> Option<Job> + Send + 'static,
 {
-    let spawned = thread::Builder::new().name(name.clone()).spawn(move || {
+    writer::spawn_named(&name.clone(), move || {
         while let Some(job) = next() {
-            if std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))).is_err() {
-                tracing::error!(thread = %name, "store job panicked");
-            }
+            writer::run_job(&name, &mut conn, job);
         }
-    });
-    match spawned {
-        Ok(handle) => Some(handle),
-        Err(e) => {
-            // Without the thread every call fails with `Closed`, which reaches the user as an error.
-            tracing::error!(error = %e, "cannot start a store thread");
-            None
-        }
-    }
+    })
 }
 
 /// Maps "no row" to a typed not-found error.
@@ -364,50 +374,4 @@ pub(crate) fn found<T>(what: &'static str, id: impl ToString, r: rusqlite::Resul
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn in_memory_store_is_migrated_and_usable() -> StoreResult<()> {
-        let store = Store::open_in_memory()?;
-        assert_eq!(store.schema_version(), latest_version());
-        let n = store.read_blocking(|c| {
-            Ok(c.query_row("SELECT COUNT(*) FROM campaigns", [], |r| r.get::<_, i64>(0))?)
-        })?;
-        assert_eq!(n, 0);
-        Ok(())
-    }
-
-    #[test]
-    fn failed_transaction_rolls_back() -> StoreResult<()> {
-        let store = Store::open_in_memory()?;
-        let r: StoreResult<()> = store.with_tx_blocking(|tx| {
-            tx.execute(
-                "INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'now')",
-                [],
-            )?;
-            Err(StoreError::Conflict("no".into()))
-        });
-        assert!(r.is_err());
-        let n = store.read_blocking(|c| {
-            Ok(c.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get::<_, i64>(0))?)
-        })?;
-        assert_eq!(n, 0);
-        Ok(())
-    }
-
-    #[test]
-    fn a_panicking_job_does_not_kill_the_writer() -> StoreResult<()> {
-        let store = Store::open_in_memory()?;
-        let r: StoreResult<()> = store.with_tx_blocking(|_| panic!("boom"));
-        assert!(matches!(r, Err(StoreError::Panicked)));
-        store.with_tx_blocking(|tx| -> StoreResult<()> {
-            tx.execute(
-                "INSERT INTO settings(key, value, updated_at) VALUES ('a', '1', 'now')",
-                [],
-            )?;
-            Ok(())
-        })?;
-        Ok(())
-    }
-}
+mod tests;

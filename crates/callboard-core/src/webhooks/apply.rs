@@ -60,8 +60,9 @@ async fn journal_writer(store: crate::store::Store, mut rx: mpsc::UnboundedRecei
             }
         }
         let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().unzip();
+        // Ahead of queued apply batches and engine steps: every request in this group waits on it.
         let committed = store
-            .with_tx(move |tx| {
+            .with_tx_ahead(move |tx| {
                 events
                     .iter()
                     .map(|e| call_events::journal(tx, e))
@@ -207,7 +208,7 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
             let mut out = Vec::with_capacity(extracted.len());
             for (row, x) in extracted {
                 let applied = match x {
-                    Ok((provider, x, facts)) => apply_tx(tx, &row, provider, x, &facts, &now)?,
+                    Ok(ready) => apply_tx(tx, &row, ready, &now)?,
                     Err(error) => {
                         call_events::mark_unapplied(tx, row.id, "failed", &error)?;
                         Applied::Failed(error)
@@ -249,12 +250,21 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     Ok(any_new)
 }
 
+/// A row read and parsed off the writer thread, ready to apply.
+struct Ready {
+    provider: Provider,
+    /// What the event says; its facts are moved into `alone`.
+    x: Extracted,
+    /// The facts as the JSON stored on the row.
+    facts: String,
+    /// The call's derived columns if this is its only event (a call the event creates): folded here, so the
+    /// writer does not serialise the transcript and analysis again.
+    alone: crate::store::calls::Derived,
+}
+
 /// What a stored row says, with its facts as the JSON to store (serialised here, off the writer thread), or
 /// why it cannot be read.
-fn extract_row(
-    row: &call_events::Stored,
-    data_dir: &std::path::Path,
-) -> Result<(Provider, Extracted, String), String> {
+fn extract_row(row: &call_events::Stored, data_dir: &std::path::Path) -> Result<Ready, String> {
     let provider =
         Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
     let owned;
@@ -266,9 +276,19 @@ fn extract_row(
         }
         (None, None) => &[],
     };
-    let x = extract(provider, &row.kind, &row.content_type, body, data_dir).map_err(|e| e.to_string())?;
+    let mut x = extract(provider, &row.kind, &row.content_type, body, data_dir).map_err(|e| e.to_string())?;
     let facts = serde_json::to_string(&x.facts).map_err(|e| format!("cannot store the facts: {e}"))?;
-    Ok((provider, x, facts))
+    let alone = super::fold::fold_facts(vec![(
+        std::mem::take(&mut x.facts),
+        row.idempotency_key.clone(),
+        row.id,
+    )]);
+    Ok(Ready {
+        provider,
+        x,
+        facts,
+        alone,
+    })
 }
 
 fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
@@ -283,11 +303,16 @@ fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
 fn apply_tx(
     tx: &Transaction<'_>,
     row: &call_events::Stored,
-    provider: Provider,
-    x: Extracted,
-    facts: &str,
+    ready: Ready,
     now: &str,
 ) -> StoreResult<Applied> {
+    let Ready {
+        provider,
+        x,
+        facts,
+        alone,
+    } = ready;
+    let facts = facts.as_str();
     let mut found = call_refs::find(tx, &x.refs)?;
     if found.is_none() && (x.provider_call_id.is_some() || x.conversation_id.is_some()) {
         found = calls::find_by_ids(
@@ -328,18 +353,23 @@ fn apply_tx(
     }
     call_events::mark_applied(tx, row.id, Some(call_id), facts, now)?;
     let mut derived = if created {
-        // A call this event just created has no other applied event: fold this one as it is.
-        super::fold::fold_facts(vec![(x.facts, row.idempotency_key.clone(), row.id)])
+        // A call this event just created has no other applied event: this one folded alone.
+        alone
     } else {
         super::fold::fold(call_events::facts_of_call(tx, call_id)?)
     };
     derived.conversation_id = x.conversation_id;
+    // Read once for the ending and the settling below (it was read three times per event).
+    let ctx = crate::store::attempts::call_context(tx, call_id)?;
     // The engine hears of the ending first (retry or done), while the call still counts as in flight.
-    let ended_in = super::ending::end_if_terminal(tx, call_id, &mut derived, now)?;
+    let ended_in = match &ctx {
+        Some(ctx) => super::ending::end_if_terminal(tx, ctx, &mut derived, now)?,
+        None => None,
+    };
     calls::update_derived(tx, call_id, &derived, now)?;
     // An ended call frees its contact's slot (retry or done) and schedules a callback it captured.
-    if let Some(at) = crate::clock::from_db(now) {
-        crate::engine::outcome::settle_after_webhook(tx, call_id, at)?;
+    if let (Some(ctx), Some(at)) = (&ctx, crate::clock::from_db(now)) {
+        crate::engine::outcome::settle_after_webhook_for(tx, ctx, at)?;
     }
     Ok(Applied::Call {
         call: Box::new(calls::get(tx, call_id)?),

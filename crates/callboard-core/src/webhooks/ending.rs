@@ -2,12 +2,12 @@
 //! ending goes through `engine::outcome::record` (the contact retries or is done, exactly once, whichever
 //! event or reconciliation came first), and an ended call is never revived by a late progress event.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::{
     clock::from_db,
     engine::{outcome, retry::Outcome},
-    store::{StoreResult, calls::Derived},
+    store::{StoreResult, attempts::CallContext, calls::Derived},
 };
 
 /// Statuses that end a call, in the webhooks' vocabulary.
@@ -44,19 +44,11 @@ pub fn outcome_of(status: &str, outcome: Option<&str>) -> Option<Outcome> {
 /// progress event (`derived.status` is cleared so the update leaves it).
 pub fn end_if_terminal(
     tx: &Connection,
-    call_id: i64,
+    ctx: &CallContext,
     derived: &mut Derived,
     now: &str,
 ) -> StoreResult<Option<i64>> {
-    let Some((current, campaign_id)) = tx
-        .prepare_cached("SELECT status, campaign_id FROM calls WHERE id = ?1")?
-        .query_row([call_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
-        })
-        .optional()?
-    else {
-        return Ok(None);
-    };
+    let (current, campaign_id) = (&ctx.status, ctx.campaign_id);
     let going = GOING.contains(&current.as_str());
     if current == HANDED_TO_A_PERSON {
         // Only Callboard knows the call was handed over: the carrier's own ending of the agent's leg
@@ -79,7 +71,7 @@ pub fn end_if_terminal(
         return Ok(None);
     }
     let at = from_db(now).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let ended = outcome::record(tx, call_id, o, None, at)?;
+    let ended = outcome::record_for(tx, ctx, o, None, at)?;
     Ok(if ended { campaign_id } else { None })
 }
 
