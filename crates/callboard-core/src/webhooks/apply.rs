@@ -190,11 +190,17 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
         return Ok(false);
     }
     let data_dir = app.data_dir().to_owned();
+    // Settings › Recording, read per batch so switching it off applies to the next provider audio.
+    let keep_audio = app
+        .store
+        .read(crate::setup::settings::Settings::load)
+        .await
+        .map_or(true, |s| s.recording_enabled);
     // Parsing, and decoding audio to its file, happen off the writer thread.
     let extracted = tokio::task::spawn_blocking(move || {
         rows.into_iter()
             .map(|row| {
-                let x = extract_row(&row, &data_dir);
+                let x = extract_row(&row, &data_dir, keep_audio);
                 (row, x)
             })
             .collect::<Vec<_>>()
@@ -264,7 +270,11 @@ struct Ready {
 
 /// What a stored row says, with its facts as the JSON to store (serialised here, off the writer thread), or
 /// why it cannot be read.
-fn extract_row(row: &call_events::Stored, data_dir: &std::path::Path) -> Result<Ready, String> {
+fn extract_row(
+    row: &call_events::Stored,
+    data_dir: &std::path::Path,
+    keep_audio: bool,
+) -> Result<Ready, String> {
     let provider =
         Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
     let owned;
@@ -276,7 +286,9 @@ fn extract_row(row: &call_events::Stored, data_dir: &std::path::Path) -> Result<
         }
         (None, None) => &[],
     };
-    let mut x = extract(provider, &row.kind, &row.content_type, body, data_dir).map_err(|e| e.to_string())?;
+    let recordings_in = keep_audio.then_some(data_dir);
+    let mut x =
+        extract(provider, &row.kind, &row.content_type, body, recordings_in).map_err(|e| e.to_string())?;
     let facts = serde_json::to_string(&x.facts).map_err(|e| format!("cannot store the facts: {e}"))?;
     let alone = super::fold::fold_facts(vec![(
         std::mem::take(&mut x.facts),

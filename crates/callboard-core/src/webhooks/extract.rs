@@ -151,16 +151,17 @@ fn push_ref(refs: &mut Vec<(String, String)>, kind: &str, value: Option<String>)
     }
 }
 
-/// Reads what a journaled event says. `data_dir` is where recordings go.
+/// Reads what a journaled event says. `recordings_in` is the data dir recordings are written under, `None`
+/// when recording is switched off (a provider's audio is then dropped).
 pub fn extract(
     provider: Provider,
     kind: &str,
     content_type: &str,
     body: &[u8],
-    data_dir: &Path,
+    recordings_in: Option<&Path>,
 ) -> Result<Extracted, ExtractError> {
     match provider {
-        Provider::Elevenlabs => super::extract_elevenlabs::extract(kind, body, data_dir),
+        Provider::Elevenlabs => super::extract_elevenlabs::extract(kind, body, recordings_in),
         Provider::Twilio => {
             let f = Fields::from_body(body, content_type).map_err(ExtractError::Invalid)?;
             Ok(twilio(kind, &f))

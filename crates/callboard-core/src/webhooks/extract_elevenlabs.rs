@@ -22,7 +22,11 @@ fn conv_refs(x: &mut Extracted, conversation_id: Option<String>) {
     }
 }
 
-pub(super) fn extract(kind: &str, body: &[u8], data_dir: &Path) -> Result<Extracted, ExtractError> {
+pub(super) fn extract(
+    kind: &str,
+    body: &[u8],
+    recordings_in: Option<&Path>,
+) -> Result<Extracted, ExtractError> {
     let mut x = Extracted::default();
     match kind {
         "post_call_transcription" => {
@@ -126,7 +130,10 @@ pub(super) fn extract(kind: &str, body: &[u8], data_dir: &Path) -> Result<Extrac
             let audio = d
                 .full_audio
                 .ok_or_else(|| ExtractError::Invalid("post_call_audio without audio".into()))?;
-            x.facts.recording_path = Some(write_recording(data_dir, &conv, audio)?);
+            // Recording switched off in Settings: the audio is not kept (the event is still applied).
+            if let Some(data_dir) = recordings_in {
+                x.facts.recording_path = Some(write_recording(data_dir, &conv, audio)?);
+            }
             x.facts.occurred_at = super::extract::unix_pub(env.event_timestamp);
         }
         _ => {

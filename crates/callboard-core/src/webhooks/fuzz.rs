@@ -84,7 +84,7 @@ pub fn webhook_body(data: &[u8], data_dir: &Path) {
     };
     let (provider, route, content_type) = pick(selector);
     let c = extract::classify(provider, route, content_type, body);
-    let _ = extract::extract(provider, &c.kind, content_type, body, data_dir);
+    let _ = extract::extract(provider, &c.kind, content_type, body, Some(data_dir));
 }
 
 /// An allow-list as configured (any text).
@@ -142,7 +142,7 @@ pub fn exotel_callback(data: &[u8], data_dir: &Path) {
         let _ = fields.exotel_answered_by();
     }
     let c = extract::classify(Provider::Exotel, route, &content_type, body);
-    let _ = extract::extract(Provider::Exotel, &c.kind, &content_type, body, data_dir);
+    let _ = extract::extract(Provider::Exotel, &c.kind, &content_type, body, Some(data_dir));
 }
 
 /// Media-stream text frames, one per line; the first byte picks the carrier (Twilio or Exotel). Each frame is

@@ -270,7 +270,7 @@ mod tests {
                         (Provider::Elevenlabs, kind, "application/json", b)
                     }
                 };
-                let x = extract::extract(provider, &kind, ct, &bytes, dir.path())?;
+                let x = extract::extract(provider, &kind, ct, &bytes, Some(dir.path()))?;
                 assert!(
                     x.refs
                         .iter()
