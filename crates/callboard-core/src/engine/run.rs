@@ -175,7 +175,11 @@ impl Engine {
     }
 
     /// Places the claimed calls concurrently; what the providers said is kept for the next step's transaction.
-    async fn dial(&mut self, claimed: Vec<(String, DialRequest)>, report: &mut StepReport) -> StoreResult<()> {
+    async fn dial(
+        &mut self,
+        claimed: Vec<(String, DialRequest)>,
+        report: &mut StepReport,
+    ) -> StoreResult<()> {
         if claimed.is_empty() {
             return Ok(());
         }

@@ -247,7 +247,10 @@ mod tests {
             Ok((ours, planner_default))
         })?;
         assert_eq!(ours, 0, "statements were compiled again for new ids");
-        assert!(planner_default > 0, "the control did not re-prepare: the test proves nothing");
+        assert!(
+            planner_default > 0,
+            "the control did not re-prepare: the test proves nothing"
+        );
         Ok(())
     }
 

@@ -30,8 +30,7 @@ impl Engine {
             .await?;
         // Calls whose dial result is waiting for the next step's commit look lost in the store (`queued`), but
         // the engine knows their fate: asking the provider again would be wrong for a provider that forgets.
-        let unrecorded: std::collections::HashSet<i64> =
-            self.unrecorded.iter().map(|r| r.call_id).collect();
+        let unrecorded: std::collections::HashSet<i64> = self.unrecorded.iter().map(|r| r.call_id).collect();
         let mut settled = 0;
         for attempts::LostCall {
             call_id,
