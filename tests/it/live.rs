@@ -134,8 +134,11 @@ pub(crate) async fn dial_calls(
             Ok(campaign)
         })
         .await?;
-    let report = Engine::new(s.test.app.clone(), dialers).step().await?;
+    let mut engine = Engine::new(s.test.app.clone(), dialers);
+    let report = engine.step().await?;
     assert_eq!(report.dialed, n);
+    // The providers' answers are recorded with the next step, or when the engine stops.
+    engine.flush().await?;
     Ok((dialer, campaign_id))
 }
 

@@ -155,6 +155,8 @@ async fn drive(app: &Arc<App>, clock: &OffsetClock, options: &DemoRun) -> Result
     clock.advance(SignedDuration::from_secs(3600) + SignedDuration::from_mins(15));
     let reconciled_calls = engine.reconcile_lost().await.map_err(err)? as u64;
     engine.step().await.map_err(err)?;
+    // The providers' last answers are written with the next step; there is none, so write them now.
+    engine.flush().await.map_err(err)?;
     app.webhooks.settle().await;
     check(
         app,

@@ -199,6 +199,8 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
         }
         clock.set(next_step_at(now, &report, &active));
     }
+    // The last step's dial results, as the engine task records them when it stops.
+    engine.flush().await.map_err(err)?;
     let week_wall_s = started.elapsed().as_secs_f64();
     println!(
         "engine: simulated {} contacts in {} zones: {calls} calls in {steps} steps, {} in {week_wall_s:.2} s wall",

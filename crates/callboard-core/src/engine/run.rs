@@ -1,9 +1,11 @@
-//! The dialing loop. A step costs at most two trips to the store's writer: one transaction that reads
-//! everything it decides on (`store::engine_step::snapshot`) and applies what it decided (schedule
-//! transitions, watchdog endings, breaker pauses, claims for every campaign, completions; `plan`), and,
-//! when calls were claimed, one recording what the providers said. Claimed contacts are committed (call row with
-//! its dial key, contact leased) before any provider is called; lost calls (a crash between claim and dial, an
-//! expired lease) are reconciled with the provider, never re-dialed blindly.
+//! The dialing loop. A step costs one write transaction: it records what the providers said to the previous
+//! step's dials (`dial_results`), reads everything it decides on (`store::engine_step::snapshot`) and applies
+//! what it decided (schedule transitions, watchdog endings, breaker pauses, claims for every campaign,
+//! completions; `plan`). Claimed contacts are committed (call row with its dial key, contact leased) before any
+//! provider is called: that commit is the intent log. What the providers answered only has to be durable
+//! eventually, so it rides with the next step's commit; a crash before then leaves the calls `queued`, which
+//! is exactly the state of a crash between claim and dial: they are reconciled with the provider by dial key,
+//! never re-dialed blindly.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -16,20 +18,15 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{
     dialer::{DialError, DialRequest, Dialer},
-    outcome,
     pacing::RateLimiter,
-    retry::Outcome,
 };
-use crate::{
-    app::App,
-    campaign::CampaignStatus,
-    clock::to_db,
-    events::Event,
-    store::{StoreResult, attempts},
-};
+use crate::{app::App, campaign::CampaignStatus, events::Event, store::StoreResult};
 
+mod dial_results;
 mod plan;
 mod reconcile;
+
+use dial_results::DialResult;
 
 /// How often the loop runs when nothing wakes it.
 pub const TICK: Duration = Duration::from_millis(500);
@@ -61,6 +58,9 @@ pub struct Engine {
     dialers: HashMap<String, Arc<dyn Dialer>>,
     limiters: HashMap<i64, RateLimiter>,
     last_reconcile: Option<Timestamp>,
+    /// What the providers said to dials not yet recorded: written by the next step's transaction (or
+    /// [`Engine::flush`]); lost in a crash, when reconciliation asks the provider instead.
+    unrecorded: Vec<DialResult>,
 }
 
 impl Engine {
@@ -71,11 +71,38 @@ impl Engine {
             dialers,
             limiters: HashMap::new(),
             last_reconcile: None,
+            unrecorded: Vec::new(),
         }
     }
 
-    /// One pass over every campaign: one write transaction that reads, decides and claims, then the
-    /// provider calls (watchdog hang-ups, dials), then one write recording what the providers said.
+    /// Records the dial results not yet written, in a transaction of their own (the loop does this when it
+    /// stops; a step does it in its own transaction anyway).
+    pub async fn flush(&mut self) -> StoreResult<()> {
+        let results = std::mem::take(&mut self.unrecorded);
+        if results.is_empty() {
+            return Ok(());
+        }
+        let kept = results.clone();
+        let recorded = self
+            .app
+            .store
+            .with_tx(move |tx| dial_results::record(tx, &results))
+            .await;
+        match recorded {
+            Ok(ids) => {
+                crate::live::publish_calls(&self.app, ids).await;
+                Ok(())
+            }
+            Err(e) => {
+                self.unrecorded = kept;
+                Err(e)
+            }
+        }
+    }
+
+    /// One pass over every campaign: one write transaction that records the previous step's dial results,
+    /// reads, decides and claims, then the provider calls (watchdog hang-ups, dials), whose results wait for
+    /// the next step's transaction.
     pub async fn step(&mut self) -> StoreResult<StepReport> {
         let mut report = StepReport::default();
         let at = self.app.clock.now();
@@ -88,14 +115,25 @@ impl Engine {
         // The limiters travel into the writer's closure and back (lost only if the store fails: they refill).
         let mut limiters = std::mem::take(&mut self.limiters);
         let providers: HashSet<String> = self.dialers.keys().cloned().collect();
-        let (done, limiters) = self
+        let results = std::mem::take(&mut self.unrecorded);
+        let kept = results.clone();
+        let stepped = self
             .app
             .store
             .with_tx(move |tx| -> StoreResult<_> {
+                let recorded = dial_results::record(tx, &results)?;
                 let done = plan::step_tx(tx, at, &mut limiters, &providers)?;
-                Ok((done, limiters))
+                Ok((recorded, done, limiters))
             })
-            .await?;
+            .await;
+        let (recorded, done, limiters) = match stepped {
+            Ok(stepped) => stepped,
+            Err(e) => {
+                // Nothing was written: the results wait for the next try.
+                self.unrecorded = kept;
+                return Err(e);
+            }
+        };
         self.limiters = limiters;
         report.next_due_at = done.next_due_at;
         report.deferred = done.deferred;
@@ -116,9 +154,10 @@ impl Engine {
         for campaign in done.changed {
             self.app.events.emit(Event::CampaignChanged { campaign });
         }
-        // The board shows calls as they change: those the watchdog ended here, those dialed below.
-        let overdue_ids: Vec<i64> = done.overdue.iter().map(|o| o.call.call_id).collect();
-        crate::live::publish_calls(&self.app, overdue_ids).await;
+        // The board shows calls as they change: those dialed last step (now recorded), those the watchdog ended.
+        let mut changed_calls = recorded;
+        changed_calls.extend(done.overdue.iter().map(|o| o.call.call_id));
+        crate::live::publish_calls(&self.app, changed_calls).await;
         for o in done.overdue {
             if let Some(dialer) = self.dialers.get(&o.provider)
                 && let Err(e) = dialer.hang_up(o.call.clone()).await
@@ -135,36 +174,38 @@ impl Engine {
         Ok(report)
     }
 
-    /// Places the claimed calls concurrently and records what the providers said, in one transaction.
-    async fn dial(&self, claimed: Vec<(String, DialRequest)>, report: &mut StepReport) -> StoreResult<()> {
+    /// Places the claimed calls concurrently; what the providers said is kept for the next step's transaction.
+    async fn dial(
+        &mut self,
+        claimed: Vec<(String, DialRequest)>,
+        report: &mut StepReport,
+    ) -> StoreResult<()> {
         if claimed.is_empty() {
             return Ok(());
         }
         let results = join_all(claimed.into_iter().map(|(provider, req)| {
             let call_id = req.call_id;
-            let campaign_id = req.campaign_id;
             let dialer = self.dialers.get(&provider).cloned();
             async move {
                 let result = match dialer {
                     Some(d) => d.dial(req).await,
                     None => Err(DialError::Unavailable("no dialer for this provider".into())),
                 };
-                (call_id, campaign_id, result)
+                (call_id, result)
             }
         }))
         .await;
         let at = self.app.clock.now();
-        let changed: Vec<i64> = results.iter().map(|(id, ..)| *id).collect();
-        let mut settled = Vec::new();
-        for (call_id, _, result) in results {
+        for (call_id, result) in results {
             match result {
                 Ok(dialed) => {
                     report.dialed += 1;
-                    settled.push((call_id, Ok(dialed.provider_call_id)));
+                    self.unrecorded
+                        .push(DialResult::placed(call_id, dialed.provider_call_id, at));
                 }
                 Err(DialError::Rejected(reason) | DialError::Unsupported(reason)) => {
                     report.failed_to_dial += 1;
-                    settled.push((call_id, Err(reason)));
+                    self.unrecorded.push(DialResult::refused(call_id, reason, at));
                 }
                 Err(DialError::Unavailable(reason)) => {
                     // Unknown fate: the call stays queued; reconciliation asks the provider later.
@@ -173,26 +214,6 @@ impl Engine {
                 }
             }
         }
-        if !settled.is_empty() {
-            self.app
-                .store
-                .with_tx(move |tx| -> StoreResult<()> {
-                    let now = to_db(at);
-                    for (call_id, result) in settled {
-                        match result {
-                            Ok(provider_call_id) => {
-                                attempts::mark_dialed(tx, call_id, &provider_call_id, &now)?
-                            }
-                            Err(reason) => {
-                                outcome::record(tx, call_id, Outcome::Failed, Some(&reason), at)?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-                .await?;
-        }
-        crate::live::publish_calls(&self.app, changed).await;
         Ok(())
     }
 }

@@ -62,10 +62,13 @@ pub fn list(conn: &Connection) -> StoreResult<Vec<Campaign>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> StoreResult<Campaign> {
+    // Cached: the engine reads its campaigns back after every step that changed them (parsing this was the
+    // last statement compiled per step).
     found(
         "campaign",
         id,
-        conn.query_row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row),
+        conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+            .query_row([id], from_row),
     )
 }
 

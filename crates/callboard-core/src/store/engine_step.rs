@@ -208,6 +208,51 @@ pub fn renew_lease(conn: &Connection, call_id: i64, until: &str) -> StoreResult<
 mod tests {
     use super::*;
     use crate::store::Store;
+    use rusqlite::{StatementStatus, config::DbConfig};
+
+    /// Statements the engine runs for every call, each with the id it is about as `?1`.
+    const PER_CALL_SQL: [&str; 2] = [
+        "SELECT k.id, k.campaign_id, k.contact_id, k.status, k.attempt,
+                CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END,
+                IFNULL(p.time_zone, 'UTC'), IFNULL(p.hours_preset, 'always'), IFNULL(p.retry_policy, '{}')
+         FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id LEFT JOIN campaigns p ON p.id = k.campaign_id
+         WHERE k.id = ?1",
+        "SELECT created_at FROM calls WHERE contact_id = ?1 AND created_at > '' AND status != 'not_placed'
+         ORDER BY created_at DESC LIMIT 3",
+    ];
+
+    /// How often SQLite compiled the per-call statements again while they ran for four different ids.
+    fn reprepares(conn: &Connection) -> StoreResult<i32> {
+        let mut total = 0;
+        for sql in PER_CALL_SQL {
+            let mut stmt = conn.prepare(sql)?;
+            for id in 1..=4_i64 {
+                let mut rows = stmt.query([id])?;
+                while rows.next()?.is_some() {}
+            }
+            total += stmt.get_status(StatementStatus::RePrepare);
+        }
+        Ok(total)
+    }
+
+    #[test]
+    fn per_call_statements_are_compiled_once_not_for_every_id() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        let (ours, planner_default) = store.with_tx_blocking(|tx| -> StoreResult<_> {
+            let ours = reprepares(tx)?;
+            // The control: with plans allowed to depend on bound values, SQLite compiles them again.
+            tx.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, false)?;
+            let planner_default = reprepares(tx)?;
+            tx.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+            Ok((ours, planner_default))
+        })?;
+        assert_eq!(ours, 0, "statements were compiled again for new ids");
+        assert!(
+            planner_default > 0,
+            "the control did not re-prepare: the test proves nothing"
+        );
+        Ok(())
+    }
 
     #[test]
     fn the_next_batch_is_picked_through_the_queue_indexes() -> StoreResult<()> {

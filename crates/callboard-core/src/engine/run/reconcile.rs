@@ -1,6 +1,7 @@
 //! Reconciliation and the engine task: calls whose dial outcome was never recorded (a crash between claim
 //! and dial) or whose lease ran out are asked about at the provider by their dial key, never re-dialed; every
-//! answer frees the slot. The task reconciles on start, then steps every tick.
+//! answer frees the slot. The task reconciles on start, then steps every tick, and records the last dial
+//! results when it stops.
 
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +28,9 @@ impl Engine {
             .store
             .read(move |c| attempts::lost_calls(c, &now))
             .await?;
+        // Calls whose dial result is waiting for the next step's commit look lost in the store (`queued`), but
+        // the engine knows their fate: asking the provider again would be wrong for a provider that forgets.
+        let unrecorded: std::collections::HashSet<i64> = self.unrecorded.iter().map(|r| r.call_id).collect();
         let mut settled = 0;
         for attempts::LostCall {
             call_id,
@@ -35,6 +39,9 @@ impl Engine {
             provider,
         } in lost
         {
+            if unrecorded.contains(&call_id) {
+                continue;
+            }
             let Some(dialer) = self.dialers.get(&provider) else {
                 continue;
             };
@@ -93,6 +100,9 @@ impl Engine {
                 if let Err(e) = self.step().await {
                     tracing::error!(error = %e, "engine step failed");
                 }
+            }
+            if let Err(e) = self.flush().await {
+                tracing::warn!(error = %e, "cannot record the last dial results; they will be reconciled");
             }
         })
     }
