@@ -15,7 +15,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use super::{ImportError, ImportOptions, Summary, plan::Plan, source, validate::phone_key};
+use super::{ImportError, ImportOptions, Summary, plan::Plan, source, validate::{KeyHasher, phone_key}};
 use crate::store::{
     Store, StoreError,
     contacts::{self, ImportWriter, NewContact},
@@ -95,7 +95,7 @@ pub fn commit(
     let total_rows = scan(opts)?;
     let mut plan = Plan::open(store, opts)?;
     // Numbers already stored anywhere: those rows are upserts, the rest plain inserts.
-    let known: std::collections::HashSet<u64> = store
+    let known: std::collections::HashSet<u64, KeyHasher> = store
         .read_blocking(contacts::all_phones)?
         .iter()
         .map(|p| phone_key(p))
