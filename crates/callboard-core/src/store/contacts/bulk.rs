@@ -28,7 +28,6 @@ fn insert_sql(rows: usize) -> String {
         }
         sql.push_str("?1,?1)");
     }
-    sql.push_str(" RETURNING id, phone_e164");
     sql
 }
 
@@ -81,40 +80,38 @@ impl ImportWriter<'_> {
                     stmt.raw_bind_parameter(base + i, v)?;
                 }
             }
-            let first = ids.len();
-            ids.resize(first + batch.len(), None);
-            let mut rows = stmt.raw_query();
-            // Rows come back in insertion order in practice; anything else is matched by number.
-            let mut next = 0;
-            while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                let phone = row.get_ref(1)?.as_str().map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
-                })?;
-                let at = if batch.get(next).is_some_and(|c| c.phone_e164 == phone) {
-                    next
-                } else {
-                    match batch.iter().position(|c| c.phone_e164 == phone) {
-                        Some(i) => i,
-                        None => continue,
-                    }
-                };
-                ids[first + at] = Some(id);
-                next = at + 1;
-            }
-            drop(rows);
-            for (i, c) in batch.iter().enumerate() {
-                if ids[first + i].is_none() {
-                    ids[first + i] = Some(self.upsert(c, now)?);
+            // Without an explicit id SQLite gives each new row max(id) + 1 (while that is below i64::MAX), so
+            // a batch inserted whole has the ids max+1 ..= max+n in the order given: no RETURNING (which
+            // buffers every row in a temporary b-tree) and no per-row lookup.
+            let max_before: i64 = self
+                .conn
+                .prepare_cached("SELECT coalesce(max(id), 0) FROM contacts")?
+                .query_row([], |r| r.get(0))?;
+            let inserted = stmt.raw_execute()?;
+            drop(stmt);
+            let n = batch.len() as i64;
+            let sequential = max_before.checked_add(n).is_some_and(|last| last < i64::MAX);
+            if inserted == batch.len() && sequential && self.conn.last_insert_rowid() == max_before + n {
+                ids.extend(max_before + 1..=max_before + n);
+            } else {
+                // Some number was stored already (another writer added it): each contact's id from an
+                // upsert, which rewrites the rows just inserted with the same values.
+                for c in batch {
+                    ids.push(self.upsert(c, now)?);
                 }
             }
         }
-        Ok(ids.into_iter().flatten().collect())
+        Ok(ids)
     }
 
     /// Adds contacts to a campaign in one statement; those already in it are left as they are. Returns how
     /// many were added.
-    pub fn add_all_to_campaign(&mut self, campaign_id: i64, contact_ids: &[i64], now: &str) -> StoreResult<u64> {
+    pub fn add_all_to_campaign(
+        &mut self,
+        campaign_id: i64,
+        contact_ids: &[i64],
+        now: &str,
+    ) -> StoreResult<u64> {
         if contact_ids.is_empty() {
             return Ok(0);
         }
@@ -150,7 +147,7 @@ mod tests {
         NewContact {
             phone_e164: phone.into(),
             name: name.into(),
-            time_zone: (name.len() % 2 == 0).then(|| "Asia/Kuwait".to_owned()),
+            time_zone: name.len().is_multiple_of(2).then(|| "Asia/Kuwait".to_owned()),
             time_zones: "[]".into(),
             variables: format!(r#"{{"n":"{name}"}}"#),
             time_zone_source: "number",
@@ -180,17 +177,29 @@ mod tests {
             let added = w.add_all_to_campaign(campaign.id, &ids, NOW)?;
             let again = w.add_all_to_campaign(campaign.id, &ids[..10], NOW)?;
             w.finish()?;
-            let total: i64 =
-                tx.query_row("SELECT contacts_total FROM campaigns WHERE id = ?1", [campaign.id], |r| r.get(0))?;
+            let total: i64 = tx.query_row(
+                "SELECT contacts_total FROM campaigns WHERE id = ?1",
+                [campaign.id],
+                |r| r.get(0),
+            )?;
             assert_eq!(ids[100], existing);
             Ok((ids, added, again, total))
         })?;
         assert_eq!(ids.len(), n);
         assert_eq!((added, again, total), (n as u64, 0, n as i64));
         let stored = store.read_blocking(|c| {
-            let mut stmt = c.prepare("SELECT id, phone_e164, name, time_zone, variables FROM contacts ORDER BY id")?;
+            let mut stmt =
+                c.prepare("SELECT id, phone_e164, name, time_zone, variables FROM contacts ORDER BY id")?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, String>(4)?)))?
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })?;
@@ -198,7 +207,10 @@ mod tests {
         for (i, id) in ids.iter().enumerate() {
             let want = contact(&format!("+965500{:05}", i), &format!("C{i}"));
             let row = stored.iter().find(|r| r.0 == *id).expect("every id is stored");
-            assert_eq!((&row.1, &row.2, &row.3, &row.4), (&want.phone_e164, &want.name, &want.time_zone, &want.variables));
+            assert_eq!(
+                (&row.1, &row.2, &row.3, &row.4),
+                (&want.phone_e164, &want.name, &want.time_zone, &want.variables)
+            );
         }
         Ok(())
     }
@@ -207,6 +219,6 @@ mod tests {
     fn batch_sql_numbers_every_row_and_shares_the_timestamp() {
         let sql = insert_sql(2);
         assert!(sql.contains("VALUES (?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?1,?1),(?14,"));
-        assert!(sql.ends_with("?25,?1,?1) RETURNING id, phone_e164"));
+        assert!(sql.ends_with("?25,?1,?1)"));
     }
 }
