@@ -110,8 +110,13 @@ impl DelimitedRows {
 
 impl RowSource for DelimitedRows {
     fn next_row(&mut self) -> Result<Option<RawRow>, ImportError> {
+        let mut row = RawRow::default();
+        Ok(self.next_row_into(&mut row)?.then_some(row))
+    }
+
+    fn next_row_into(&mut self, out: &mut RawRow) -> Result<bool, ImportError> {
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => Ok(None),
+            Ok(false) => Ok(false),
             Ok(true) => {
                 // The line the record ends on (blank lines count, like the row numbers a spreadsheet shows):
                 // with `\n` as the only terminator the reader has counted the record's newline already.
@@ -129,25 +134,24 @@ impl RowSource for DelimitedRows {
                     });
                 }
                 let mut bad_encoding = false;
-                let cells = self
-                    .record
-                    .iter()
-                    .map(|cell| match std::str::from_utf8(cell) {
+                // The cells' strings are reused from the previous row: cleared and refilled, not reallocated.
+                out.cells.resize_with(self.record.len(), String::new);
+                for (cell, dst) in self.record.iter().zip(out.cells.iter_mut()) {
+                    dst.clear();
+                    match std::str::from_utf8(cell) {
                         Ok(s) => {
                             bad_encoding |= !self.utf8 && s.contains('\u{FFFD}');
-                            s.to_owned()
+                            dst.push_str(s);
                         }
                         Err(_) => {
                             bad_encoding = true;
-                            String::from_utf8_lossy(cell).into_owned()
+                            dst.push_str(&String::from_utf8_lossy(cell));
                         }
-                    })
-                    .collect();
-                Ok(Some(RawRow {
-                    number: row,
-                    cells,
-                    bad_encoding,
-                }))
+                    }
+                }
+                out.number = row;
+                out.bad_encoding = bad_encoding;
+                Ok(true)
             }
             Err(e) => Err(self.error(e)),
         }

@@ -51,7 +51,7 @@ pub struct ImportOptions {
     pub sheet: SheetChoice,
     /// A mapping chosen by the user; otherwise a saved template for the header, otherwise the automatic one.
     pub mapping: Option<Mapping>,
-    /// The smallest chunk; a big file is written in about twenty chunks of up to 25,000 rows.
+    /// The smallest chunk; a big file is written in about twenty chunks of up to 50,000 rows.
     pub chunk_rows: usize,
 }
 

@@ -125,6 +125,22 @@ impl Plan {
         }
     }
 
+    /// [`Plan::next_row`] into `row`, reusing its buffers; false at the end.
+    pub fn next_row_into(&mut self, row: &mut RawRow) -> Result<bool, ImportError> {
+        if let Some(r) = self.buffered.next() {
+            *row = r;
+            return Ok(true);
+        }
+        loop {
+            if !self.source.next_row_into(row)? {
+                return Ok(false);
+            }
+            if !row.is_blank() {
+                return Ok(true);
+            }
+        }
+    }
+
     pub fn summary(&self) -> Summary {
         Summary {
             header_row: self.header_row,

@@ -7,6 +7,9 @@ use rusqlite::{Connection, config::DbConfig, params};
 
 use super::StoreResult;
 
+mod bulk;
+pub use bulk::BATCH_ROWS;
+
 /// A contact ready to store (already validated and normalised).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewContact {
@@ -176,12 +179,17 @@ impl<'c> ImportWriter<'c> {
     pub fn add_to_campaign(&mut self, campaign_id: i64, contact_id: i64, now: &str) -> StoreResult<bool> {
         let added = self.add.execute(params![campaign_id, contact_id, now])? == 1;
         if added {
-            match self.added.iter_mut().find(|(c, _)| *c == campaign_id) {
-                Some((_, n)) => *n += 1,
-                None => self.added.push((campaign_id, 1)),
-            }
+            self.count_added(campaign_id, 1);
         }
         Ok(added)
+    }
+
+    /// Remembers members added, for [`ImportWriter::finish`].
+    fn count_added(&mut self, campaign_id: i64, n: i64) {
+        match self.added.iter_mut().find(|(c, _)| *c == campaign_id) {
+            Some((_, total)) => *total += n,
+            None => self.added.push((campaign_id, n)),
+        }
     }
 }
 
