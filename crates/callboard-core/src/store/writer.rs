@@ -24,8 +24,11 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{BUSY_TIMEOUT, Job};
 
-/// Least time between two background checkpoints: each one fsyncs the WAL and the database file.
-const CHECKPOINT_GAP: Duration = Duration::from_millis(200);
+/// Least time between two background checkpoints: each one fsyncs the WAL and the database file, and the
+/// longer the gap, the more rewrites of the same hot pages (the engine's queue, the calls in flight) merge into
+/// one write. Measured on the release build: 200 ms → 1 s took the simulated engine week from 67.7 s to 51.8 s
+/// and webhooks at concurrency 64 from 4,566/s to 5,698/s.
+const CHECKPOINT_GAP: Duration = Duration::from_millis(1000);
 /// WAL frames past which a PASSIVE checkpoint that could not catch up (the writer kept appending, or a
 /// reader held an old snapshot) is followed by a RESTART, which waits for the writer between two
 /// transactions, and holds it while it finishes, so the next commit starts the WAL from its beginning
