@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     StoreResult,
     call_board::{self, BoardCall},
-    contacts::ContactRow,
+    contacts::{CONTACT_COLUMNS, ContactRow, contact_row},
     dnc::{self, DncEntry},
 };
 
@@ -39,26 +39,9 @@ fn contact(conn: &Connection, id: i64) -> StoreResult<ContactRow> {
         "contact",
         id,
         conn.query_row(
-            "SELECT id, phone_e164, name, email, language, time_zone, time_zone_source, status, external_id, \
-             variables, created_at FROM contacts WHERE id = ?1",
+            &format!("SELECT {CONTACT_COLUMNS}, NULL, c.created_at FROM contacts c WHERE c.id = ?1"),
             [id],
-            |r| {
-                let variables: String = r.get(9)?;
-                Ok(ContactRow {
-                    id: r.get(0)?,
-                    phone_e164: r.get(1)?,
-                    name: r.get(2)?,
-                    email: r.get(3)?,
-                    language: r.get(4)?,
-                    time_zone: r.get(5)?,
-                    time_zone_source: r.get(6)?,
-                    status: r.get(7)?,
-                    external_id: r.get(8)?,
-                    variables: serde_json::from_str(&variables).unwrap_or_default(),
-                    campaign_state: None,
-                    created_at: r.get(10)?,
-                })
-            },
+            contact_row,
         ),
     )
 }

@@ -306,31 +306,36 @@ pub fn list(conn: &Connection, f: &ListFilter) -> StoreResult<(Vec<ContactRow>, 
     };
     page_args.push(Value::Integer(i64::from(f.limit.max(1))));
     let sql = format!(
-        "SELECT c.id, c.phone_e164, c.name, c.email, c.language, c.time_zone, c.time_zone_source, c.status,
-                c.external_id, c.variables, {state_col}, c.created_at
-         {from}{filters}{keyset} ORDER BY {id_col} DESC LIMIT ?"
+        "SELECT {CONTACT_COLUMNS}, {state_col}, c.created_at {from}{filters}{keyset} ORDER BY {id_col} DESC LIMIT ?"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(page_args.iter()), |r| {
-            let variables: String = r.get(9)?;
-            Ok(ContactRow {
-                id: r.get(0)?,
-                phone_e164: r.get(1)?,
-                name: r.get(2)?,
-                email: r.get(3)?,
-                language: r.get(4)?,
-                time_zone: r.get(5)?,
-                time_zone_source: r.get(6)?,
-                status: r.get(7)?,
-                external_id: r.get(8)?,
-                variables: serde_json::from_str(&variables).unwrap_or_default(),
-                campaign_state: r.get(10)?,
-                created_at: r.get(11)?,
-            })
-        })?
+        .query_map(rusqlite::params_from_iter(page_args.iter()), contact_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, total))
+}
+
+/// The columns [`contact_row`] reads (`contacts c`), then the campaign state and `c.created_at`.
+pub(super) const CONTACT_COLUMNS: &str = "c.id, c.phone_e164, c.name, c.email, c.language, c.time_zone, \
+    c.time_zone_source, c.status, c.external_id, c.variables";
+
+/// A row of `SELECT {CONTACT_COLUMNS}, <campaign state>, c.created_at`.
+pub(super) fn contact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContactRow> {
+    let variables: String = r.get(9)?;
+    Ok(ContactRow {
+        id: r.get(0)?,
+        phone_e164: r.get(1)?,
+        name: r.get(2)?,
+        email: r.get(3)?,
+        language: r.get(4)?,
+        time_zone: r.get(5)?,
+        time_zone_source: r.get(6)?,
+        status: r.get(7)?,
+        external_id: r.get(8)?,
+        variables: serde_json::from_str(&variables).unwrap_or_default(),
+        campaign_state: r.get(10)?,
+        created_at: r.get(11)?,
+    })
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
