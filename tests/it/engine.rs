@@ -444,25 +444,37 @@ async fn crashing_at_a_thousand_points_never_dials_anyone_twice_for_one_attempt(
     let mut active: Vec<(i64, jiff::Timestamp, Outcome)> = Vec::new();
     let mut seen = 0usize;
     let (mut reconciled, mut completed_steps, mut crashed_steps) = (0, 0, 0);
-    // How long a whole step takes on this machine now, refined from the steps that finish, so the crash points
-    // spread over the whole step however loaded the machine is (a fixed budget crashed nearly every step when
-    // other tests ran beside this one).
-    let mut typical = std::time::Duration::from_micros(700);
+    // Crash points are counted in the step's own progress (the times it is woken to go on: after each store
+    // transaction, each dial), not in time: a timer has a 1 ms grain and a step takes about that long, so a time
+    // budget crashed nearly every step on one run and nearly none on another. `typical` is how many wake-ups the
+    // longest step that finished took (steps with little to do take fewer, so they finish more often).
+    let mut typical: u64 = 8;
     for _ in 0..1_000 {
         // A fresh engine each round, as after a restart: reconcile first, then a step cut short at random.
         let mut engine = Engine::new(t.app.clone(), sim_dialers(&fake));
         reconciled += engine.reconcile_lost().await?;
-        // The crash point: the step is dropped after a random 0–140% of a typical step, wherever it has got to
-        // (before, during or after its transactions and dials).
-        let budget = typical.mul_f64(next(1_400) as f64 / 1_000.0);
-        let started = std::time::Instant::now();
-        tokio::select! {
-            r = engine.step() => {
+        // The crash point: the step is dropped after a random 0–140% of a typical step's wake-ups, wherever it
+        // has got to (before, during or after its transactions and dials).
+        let crash_after = next(typical * 14 / 10 + 1);
+        let mut step = Box::pin(engine.step());
+        let mut wakeups = 0;
+        let finished = std::future::poll_fn(|cx| match step.as_mut().poll(cx) {
+            std::task::Poll::Ready(r) => std::task::Poll::Ready(Some(r)),
+            std::task::Poll::Pending if wakeups >= crash_after => std::task::Poll::Ready(None),
+            std::task::Poll::Pending => {
+                wakeups += 1;
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        drop(step);
+        match finished {
+            Some(r) => {
                 r?;
                 completed_steps += 1;
-                typical = (typical * 3 + started.elapsed()) / 4;
+                typical = typical.max(wakeups);
             }
-            () = tokio::time::sleep(budget) => { crashed_steps += 1; }
+            None => crashed_steps += 1,
         }
         drop(engine);
         let now = t.clock.now();
