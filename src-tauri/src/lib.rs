@@ -6,7 +6,6 @@
 //! `callboard_core::desktop::options`.
 
 mod events;
-mod logging;
 mod media;
 mod notify;
 mod rpc;
@@ -41,7 +40,7 @@ async fn start_core() -> Result<Shell, String> {
 
 pub fn run() {
     let data_dir = options::data_dir(&|k| std::env::var(k).ok());
-    let _log_guard = logging::init(&data_dir);
+    let _log_guard = callboard_core::logging::init(&data_dir, "callboard-desktop");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .setup(move |tauri_app| {

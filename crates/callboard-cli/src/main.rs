@@ -8,7 +8,6 @@ mod demo;
 mod doctor;
 mod export;
 mod import;
-mod logging;
 mod serve;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};

@@ -15,7 +15,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         eprintln!("error: cannot create the data dir {}: {e}", data_dir.display());
         return ExitCode::FAILURE;
     }
-    let _log_guard = crate::logging::init(&data_dir);
+    let _log_guard = callboard_core::logging::init(&data_dir, "callboard");
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

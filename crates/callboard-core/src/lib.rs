@@ -16,6 +16,7 @@ pub mod import;
 pub mod launch;
 pub mod listener;
 pub mod live;
+pub mod logging;
 pub mod media;
 pub mod media_tap;
 pub mod openai;

@@ -199,7 +199,7 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_owned());
     // What `callboard serve` logs (info to stderr and the data dir's log file) costs here too.
-    let _log = crate::logging::init(&data_dir);
+    let _log = callboard_core::logging::init(&data_dir, "callboard");
     let server = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_keep_alive(KEEP_ALIVE)

@@ -1,18 +1,19 @@
-//! The CLI's tracing subscriber: human-readable lines on stderr and a daily-rolling file in the data dir's
-//! `logs/` folder. `RUST_LOG` overrides the default level.
+//! The tracing subscriber `callboard serve` and the desktop app install: human-readable lines on stderr and a
+//! daily-rolling file in the data dir's `logs/` folder (two weeks kept). `RUST_LOG` overrides the default level.
 
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::SubscriberInitExt};
 
-/// Installs the subscriber; keep the guard alive so the file writer flushes on exit.
-pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
+/// Installs the subscriber, logging to `logs/<file_prefix>.<date>.log`; keep the guard alive so the file
+/// writer flushes on exit. A log folder that cannot be opened leaves stderr only, with a warning.
+pub fn init(data_dir: &Path, file_prefix: &str) -> Option<WorkerGuard> {
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
     let file = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix("callboard")
+        .filename_prefix(file_prefix)
         .filename_suffix("log")
         .max_log_files(14)
         .build(data_dir.join("logs"));
