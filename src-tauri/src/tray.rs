@@ -1,6 +1,6 @@
 //! The tray icon: status lines (running campaigns, calls in flight, open attention items) and Show window,
-//! Pause all campaigns, Quit. The text, and when to redraw it, come from the core's `desktop::follow`; this
-//! draws it.
+//! Pause all campaigns, Quit. The menu's rows and actions (`desktop::tray`), and when to redraw it
+//! (`desktop::follow`), come from the core; this draws it and carries the actions out.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use callboard_core::{
     app::App,
     desktop::{
         follow,
-        tray::{TrayStatus, TrayView},
+        tray::{MenuRow, TrayAction, TrayStatus, TrayView},
     },
 };
 use tauri::{
@@ -19,44 +19,16 @@ use tauri::{
 
 use crate::Shell;
 
-const SHOW: &str = "show";
-const PAUSE_ALL: &str = "pause_all";
-const QUIT: &str = "quit";
-
 fn menu(handle: &AppHandle, view: &TrayView) -> tauri::Result<Menu<tauri::Wry>> {
     let menu = Menu::new(handle)?;
-    for (i, line) in view.lines.iter().enumerate() {
-        menu.append(&MenuItem::with_id(
-            handle,
-            format!("status-{i}"),
-            line,
-            false,
-            None::<&str>,
-        )?)?;
+    for row in view.menu() {
+        match row {
+            MenuRow::Item { id, label, enabled } => {
+                menu.append(&MenuItem::with_id(handle, id, label, enabled, None::<&str>)?)?
+            }
+            MenuRow::Separator => menu.append(&PredefinedMenuItem::separator(handle)?)?,
+        }
     }
-    menu.append(&PredefinedMenuItem::separator(handle)?)?;
-    menu.append(&MenuItem::with_id(
-        handle,
-        SHOW,
-        "Show window",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(
-        handle,
-        PAUSE_ALL,
-        "Pause all campaigns",
-        view.can_pause,
-        None::<&str>,
-    )?)?;
-    menu.append(&PredefinedMenuItem::separator(handle)?)?;
-    menu.append(&MenuItem::with_id(
-        handle,
-        QUIT,
-        "Quit Callboard",
-        true,
-        None::<&str>,
-    )?)?;
     Ok(menu)
 }
 
@@ -69,16 +41,16 @@ fn show_window(handle: &AppHandle) {
 }
 
 fn on_menu(handle: &AppHandle, event: MenuEvent) {
-    match event.id.as_ref() {
-        SHOW => show_window(handle),
-        PAUSE_ALL => {
+    match TrayAction::from_id(event.id.as_ref()) {
+        Some(TrayAction::ShowWindow) => show_window(handle),
+        Some(TrayAction::PauseAll) => {
             let app = handle.state::<Shell>().app.clone();
             tauri::async_runtime::spawn(async move {
                 follow::pause_all(&app).await;
             });
         }
-        QUIT => handle.exit(0),
-        _ => {}
+        Some(TrayAction::Quit) => handle.exit(0),
+        None => {}
     }
 }
 

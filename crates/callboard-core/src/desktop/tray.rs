@@ -72,6 +72,43 @@ pub struct TrayView {
     pub can_pause: bool,
 }
 
+/// What the tray menu's items do; the shell carries them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayAction {
+    ShowWindow,
+    PauseAll,
+    Quit,
+}
+
+impl TrayAction {
+    const ALL: [TrayAction; 3] = [TrayAction::ShowWindow, TrayAction::PauseAll, TrayAction::Quit];
+
+    /// The menu item's id.
+    pub fn id(self) -> &'static str {
+        match self {
+            TrayAction::ShowWindow => "show",
+            TrayAction::PauseAll => "pause_all",
+            TrayAction::Quit => "quit",
+        }
+    }
+
+    /// The action of a clicked menu item (`None` for the status lines).
+    pub fn from_id(id: &str) -> Option<TrayAction> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+/// One row of the tray menu, top to bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuRow {
+    Item {
+        id: String,
+        label: String,
+        enabled: bool,
+    },
+    Separator,
+}
+
 fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -81,6 +118,31 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 }
 
 impl TrayView {
+    /// The menu: the status lines (disabled), then Show window, Pause all campaigns (enabled when something
+    /// runs) and Quit.
+    pub fn menu(&self) -> Vec<MenuRow> {
+        let item = |id: String, label: &str, enabled: bool| MenuRow::Item {
+            id,
+            label: label.to_owned(),
+            enabled,
+        };
+        let action = |a: TrayAction, label: &str, enabled: bool| item(a.id().to_owned(), label, enabled);
+        let mut rows: Vec<MenuRow> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| item(format!("status-{i}"), line, false))
+            .collect();
+        rows.extend([
+            MenuRow::Separator,
+            action(TrayAction::ShowWindow, "Show window", true),
+            action(TrayAction::PauseAll, "Pause all campaigns", self.can_pause),
+            MenuRow::Separator,
+            action(TrayAction::Quit, "Quit Callboard", true),
+        ]);
+        rows
+    }
+
     pub fn of(status: &TrayStatus) -> TrayView {
         let running = status.running.len() as i64;
         let mut lines = Vec::new();
@@ -184,6 +246,43 @@ impl Throttle {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_menu_lists_the_status_then_the_actions_and_maps_clicks_back() {
+        let view = super::TrayView {
+            tooltip: String::new(),
+            lines: vec!["No campaign running".into()],
+            can_pause: false,
+        };
+        let rows = view.menu();
+        assert_eq!(
+            rows[0],
+            super::MenuRow::Item {
+                id: "status-0".into(),
+                label: "No campaign running".into(),
+                enabled: false
+            }
+        );
+        assert_eq!(rows[1], super::MenuRow::Separator);
+        let actions: Vec<_> = rows
+            .iter()
+            .filter_map(|r| match r {
+                super::MenuRow::Item { id, enabled, .. } => {
+                    super::TrayAction::from_id(id).map(|a| (a, *enabled))
+                }
+                super::MenuRow::Separator => None,
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                (super::TrayAction::ShowWindow, true),
+                (super::TrayAction::PauseAll, false),
+                (super::TrayAction::Quit, true)
+            ]
+        );
+        assert_eq!(super::TrayAction::from_id("status-0"), None);
+    }
+
     use super::*;
     use crate::store::Store;
 
