@@ -381,9 +381,15 @@ test("the Analytics page shows the period's rates, campaigns and agents", async 
   await p.getByTestId("an-campaigns").locator("tbody tr").first().waitFor();
   await p.mouse.move(1, 1);
   await p.screenshot({ path: join(artifacts, "analytics.png"), animations: "disabled", fullPage: true });
-  // What contacts said most: a phrase opens the Calls page searching for it (the demo's calls have talked by
-  // now: the Calls test above found a word said in one).
+  // What contacts said most: a phrase opens the Calls page searching for it. A phrase counts once it was said
+  // twice, which depends on how long the demo has talked by now, so reload until one is there (the page
+  // itself refetches once a minute).
   const phrase = p.getByTestId("an-phrase").first();
+  for (const until = Date.now() + 90_000; (await phrase.count()) === 0 && Date.now() < until; ) {
+    await p.waitForTimeout(2_000);
+    await p.reload();
+    await p.locator('[data-testid="analytics-page"][aria-busy="false"]').waitFor();
+  }
   const said = await phrase.textContent();
   await phrase.click();
   await p.getByTestId("calls-table").waitFor();

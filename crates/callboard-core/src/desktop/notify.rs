@@ -2,7 +2,8 @@
 //! (not a repeat that bumps an open item's count, not an acknowledgement), unless notifications are turned
 //! off in Settings (`notifications.alerts`). A burst is rate-limited: at most [`BURST`] notifications per
 //! [`WINDOW`]; what arrives beyond that is held and shown as one "12 new items need attention" when the
-//! window ends, so a failure spike gives a handful of notifications, not 200.
+//! window ends; while the spike goes on, one summary per window and nothing one by one. A failure spike
+//! gives a handful of notifications, not 200.
 //!
 //! Pure: time is a monotonic offset the caller passes in (`Duration` since it started), so tests need no
 //! clock and the shell decides when to call [`Notifier::flush`] from [`Notifier::next_flush`].
@@ -152,9 +153,11 @@ impl Notifier {
             return None;
         }
         let held = std::mem::take(&mut self.held);
-        // The summary counts against a fresh window, so a spike that goes on gives one summary per window.
+        // The summary spends a fresh window: while a spike goes on, what comes next is held for the next
+        // summary instead of popping up one by one again (at most one notification per window until a
+        // quiet window passes and a new item opens a window of its own).
         self.window_start = Some(now);
-        self.shown_in_window = 1;
+        self.shown_in_window = self.burst;
         if !enabled {
             return None;
         }
@@ -279,6 +282,38 @@ mod tests {
         // One at 0 s, then one summary at 10, 20 and 30 s.
         assert_eq!(count, 4);
         assert_eq!(n.next_flush(), Some(Duration::from_secs(40)));
+    }
+
+    #[test]
+    fn after_a_summary_a_spike_that_goes_on_is_held_for_the_next_summary() {
+        // Three one by one, then nothing but one summary per window: none of the items arriving just after
+        // a summary pops up on its own (the desktop e2e test once saw the summary and two more within 0.5 s).
+        let mut n = Notifier::default();
+        let mut shown = Vec::new();
+        for tenth in 0..1000u64 {
+            let now = Duration::from_millis(tenth * 100);
+            shown.extend(n.flush(true, now).map(|s| (now, s)));
+            shown.extend(
+                n.on_event(&item(tenth as i64, "Call failed", 1, false), true, now)
+                    .into_iter()
+                    .map(|s| (now, s)),
+            );
+        }
+        let at: Vec<u64> = shown.iter().map(|(t, _)| t.as_secs()).collect();
+        assert_eq!(at, vec![0, 0, 0, 30, 60, 90], "{shown:?}");
+        assert!(
+            shown[3..]
+                .iter()
+                .all(|(_, s)| s.title.ends_with("new items need attention"))
+        );
+        // The spike over, a window later an item shows at once again.
+        assert!(n.flush(true, Duration::from_secs(120)).is_some());
+        let late = Duration::from_secs(151);
+        assert_eq!(
+            n.on_event(&item(5000, "Breaker tripped", 1, false), true, late)
+                .len(),
+            1
+        );
     }
 
     #[test]
