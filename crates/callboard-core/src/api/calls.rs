@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Actor, ApiError, ErrorCode, IdArgs,
     call_results::{self, CallResults},
+    call_timeline::{TimelineEntry, timeline},
 };
 use crate::{
     app::App,
@@ -52,16 +53,6 @@ pub async fn list(app: &App, _actor: Actor, args: ListArgs) -> Result<Vec<BoardC
         limit: args.limit.unwrap_or(500).clamp(1, 2000),
     };
     Ok(app.store.read(move |c| call_board::list(c, &filter)).await?)
-}
-
-/// One entry of a call's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimelineEntry {
-    pub at: String,
-    /// `call` (its own milestones), `provider` (a webhook), or `action` (something a person or the engine did).
-    pub source: &'static str,
-    pub label: String,
-    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,95 +108,6 @@ pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, A
         has_recording,
         results: call_results::results_of(analysis.as_deref().unwrap_or("{}")),
     })
-}
-
-fn action_label(action: &str) -> &str {
-    match action {
-        "call.hang_up" => "Ended by a supervisor",
-        "call.whisper" => "Whisper to the agent",
-        "call.transfer" => "Transferred",
-        other => other,
-    }
-}
-
-/// The call's milestones, its provider events and the actions on it, in time order.
-pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) -> Vec<TimelineEntry> {
-    let mut out = vec![TimelineEntry {
-        at: call.created_at.clone(),
-        source: "call",
-        label: "Queued".into(),
-        detail: call.campaign_name.clone(),
-    }];
-    let mut milestone = |at: &Option<String>, label: &str, detail: Option<String>| {
-        if let Some(at) = at {
-            out.push(TimelineEntry {
-                at: at.clone(),
-                source: "call",
-                label: label.into(),
-                detail,
-            });
-        }
-    };
-    milestone(&call.started_at, "Dialing", call.provider_call_id.clone());
-    milestone(&call.answered_at, "Answered", None);
-    milestone(
-        &call.ended_at,
-        "Ended",
-        Some(
-            [Some(call.status.replace('_', " ")), call.error.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · "),
-        ),
-    );
-    for e in events {
-        out.push(TimelineEntry {
-            at: e.at.clone(),
-            source: "provider",
-            label: format!("{} {}", e.provider, e.kind),
-            detail: Some(match &e.error {
-                Some(err) => format!("{} · {err}", e.status),
-                None => e.status.clone(),
-            }),
-        });
-    }
-    for a in audit {
-        let ok = a
-            .details
-            .get("ok")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(true);
-        let what = a
-            .details
-            .get("text")
-            .or_else(|| a.details.get("to"))
-            .and_then(serde_json::Value::as_str)
-            .map(|s| format!("“{s}”"));
-        let err = a.details.get("error").and_then(serde_json::Value::as_str);
-        let detail = [
-            Some(format!("by {}", a.actor)),
-            what,
-            err.map(|e| format!("refused: {e}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
-        out.push(TimelineEntry {
-            at: a.at.clone(),
-            source: "action",
-            label: if ok {
-                action_label(&a.action).to_owned()
-            } else {
-                format!("{} (failed)", action_label(&a.action))
-            },
-            detail: Some(detail),
-        });
-    }
-    // Stable: equal times keep the order above (milestones, then provider events, then actions).
-    out.sort_by(|a, b| a.at.cmp(&b.at));
-    out
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,6 +8,7 @@ mod analytics;
 mod attention;
 mod call_history;
 mod call_results;
+mod call_timeline;
 mod calls;
 mod campaigns;
 mod carriers;

@@ -1,0 +1,221 @@
+//! A call's timeline for the call drawer: its own milestones (queued, dialing, answered, ended), the provider
+//! events matched to it, and what people did to it (audit rows), in the order they happened.
+
+use serde::Serialize;
+
+use crate::store::{
+    audit::AuditRow,
+    call_board::{BoardCall, ProviderEvent},
+};
+
+/// One entry of a call's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    /// `call` (its own milestones), `provider` (a webhook), or `action` (something a person or the engine did).
+    pub source: &'static str,
+    pub label: String,
+    pub detail: Option<String>,
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "call.hang_up" => "Ended by a supervisor",
+        "call.whisper" => "Whisper to the agent",
+        "call.transfer" => "Transferred",
+        other => other,
+    }
+}
+
+/// The call's milestones, its provider events and the actions on it, in time order.
+pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) -> Vec<TimelineEntry> {
+    let mut out = vec![TimelineEntry {
+        at: call.created_at.clone(),
+        source: "call",
+        label: "Queued".into(),
+        detail: call.campaign_name.clone(),
+    }];
+    let mut milestone = |at: &Option<String>, label: &str, detail: Option<String>| {
+        if let Some(at) = at {
+            out.push(TimelineEntry {
+                at: at.clone(),
+                source: "call",
+                label: label.into(),
+                detail,
+            });
+        }
+    };
+    milestone(&call.started_at, "Dialing", call.provider_call_id.clone());
+    milestone(&call.answered_at, "Answered", None);
+    milestone(
+        &call.ended_at,
+        "Ended",
+        Some(
+            [Some(call.status.replace('_', " ")), call.error.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
+    );
+    for e in events {
+        out.push(TimelineEntry {
+            at: e.at.clone(),
+            source: "provider",
+            label: format!("{} {}", e.provider, e.kind),
+            detail: Some(match &e.error {
+                Some(err) => format!("{} · {err}", e.status),
+                None => e.status.clone(),
+            }),
+        });
+    }
+    for a in audit {
+        let ok = a
+            .details
+            .get("ok")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true);
+        let what = a
+            .details
+            .get("text")
+            .or_else(|| a.details.get("to"))
+            .and_then(serde_json::Value::as_str)
+            .map(|s| format!("“{s}”"));
+        let err = a.details.get("error").and_then(serde_json::Value::as_str);
+        let detail = [
+            Some(format!("by {}", a.actor)),
+            what,
+            err.map(|e| format!("refused: {e}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        out.push(TimelineEntry {
+            at: a.at.clone(),
+            source: "action",
+            label: if ok {
+                action_label(&a.action).to_owned()
+            } else {
+                format!("{} (failed)", action_label(&a.action))
+            },
+            detail: Some(detail),
+        });
+    }
+    order(call, out)
+}
+
+/// Sorts the entries by time, the way they happened. Providers stamp events to the second (ElevenLabs'
+/// `start_time_unix_secs`, Twilio's `Timestamp`) while our own times have microseconds, so a call queued at
+/// 12:00:05.4 can read as dialed at 12:00:05.0: nothing about a call happens before it was queued, and its
+/// milestones happen in their order, so each sorts no earlier than those. The times shown stay as recorded.
+fn order(call: &BoardCall, entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
+    let mut milestone_floor = call.created_at.clone();
+    let mut keyed: Vec<(String, TimelineEntry)> = entries
+        .into_iter()
+        .map(|e| {
+            let mut key = e.at.clone().max(call.created_at.clone());
+            if e.source == "call" {
+                key = key.max(milestone_floor.clone());
+                milestone_floor = key.clone();
+            }
+            (key, e)
+        })
+        .collect();
+    // Stable: equal times keep the order they were pushed in (milestones, provider events, actions).
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, e)| e).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> BoardCall {
+        BoardCall {
+            id: 1,
+            campaign_id: Some(1),
+            campaign_name: Some("Spring service".into()),
+            contact_id: Some(1),
+            contact_name: None,
+            contact_phone: None,
+            agent_id: None,
+            agent_name: None,
+            provider: "elevenlabs".into(),
+            provider_call_id: Some("conv_1".into()),
+            status: "completed".into(),
+            outcome: None,
+            disposition: None,
+            // Ours to the microsecond; the provider's to the second.
+            created_at: "2026-11-27T12:00:05.400000Z".into(),
+            started_at: Some("2026-11-27T12:00:05.000000Z".into()),
+            answered_at: Some("2026-11-27T12:00:07.000000Z".into()),
+            ended_at: Some("2026-11-27T12:00:40.000000Z".into()),
+            duration_s: Some(35.0),
+            cost: None,
+            error: None,
+            sentiment: None,
+            last_line: None,
+            updated_at: "2026-11-27T12:00:41.000000Z".into(),
+        }
+    }
+
+    #[test]
+    fn provider_times_to_the_second_do_not_put_dialing_before_queued() {
+        let events = [ProviderEvent {
+            id: 7,
+            provider: "twilio".into(),
+            kind: "status".into(),
+            status: "applied".into(),
+            error: None,
+            at: "2026-11-27T12:00:05.000000Z".into(),
+        }];
+        let audit = [AuditRow {
+            id: 3,
+            at: "2026-11-27T12:00:20.000000Z".into(),
+            actor: "ui".into(),
+            action: "call.whisper".into(),
+            details: serde_json::json!({"text": "offer the loaner"}),
+        }];
+        let t = timeline(&call(), &events, &audit);
+        let labels: Vec<&str> = t.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Queued",
+                "Dialing",
+                "twilio status",
+                "Answered",
+                "Whisper to the agent",
+                "Ended"
+            ]
+        );
+        // The times shown are the recorded ones.
+        assert_eq!(t[1].at, "2026-11-27T12:00:05.000000Z");
+        assert_eq!(t[4].detail.as_deref(), Some("by ui · “offer the loaner”"));
+    }
+
+    #[test]
+    fn entries_keep_time_order_when_the_times_are_ours() {
+        let mut c = call();
+        c.started_at = Some("2026-11-27T12:00:05.500000Z".into());
+        let audit = [AuditRow {
+            id: 3,
+            at: "2026-11-27T12:00:06.000000Z".into(),
+            actor: "engine".into(),
+            action: "call.hang_up".into(),
+            details: serde_json::json!({"ok": false, "error": "not in flight"}),
+        }];
+        let labels: Vec<String> = timeline(&c, &[], &audit).into_iter().map(|e| e.label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Queued",
+                "Dialing",
+                "Ended by a supervisor (failed)",
+                "Answered",
+                "Ended"
+            ]
+        );
+    }
+}
