@@ -27,6 +27,7 @@ mod live_feeds;
 mod media;
 mod media_mock;
 mod openai_sip;
+mod openai_sip_missed;
 mod openai_sip_tools;
 mod phone;
 mod provider_check;

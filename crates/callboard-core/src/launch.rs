@@ -89,6 +89,7 @@ pub async fn launch(options: LaunchOptions) -> Result<Launched, String> {
             );
             let app = App::open(app_options).map_err(|e| e.to_string())?;
             crate::setup::restore::report(&app, restored);
+            crate::openai::sip_missed::close_missed_at_start(&app);
             let (store, warning) = match secret_store {
                 Some(s) => (s, None),
                 None => crate::secret_store::open_default(app.data_dir()),

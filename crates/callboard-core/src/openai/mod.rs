@@ -2,7 +2,7 @@
 //! system prompt (`prompt`), the GA session object built from them (`session_config`), what a call needs to
 //! start a session (`setup`), model prices and SIP settings (`settings`), and Realtime SIP: the REST client
 //! for accept/reject/refer/hangup (`rest`), the `/webhooks/openai` route that decides incoming calls
-//! (`sip`), the control socket that feeds the live view (`sip_control`) and the console's hang-up and
+//! (`sip`) and closes those the app stopped before deciding (`sip_missed`), the control socket that feeds the live view (`sip_control`) and the console's hang-up and
 //! transfer (`sip_dialer`).
 
 pub mod intake;
@@ -17,3 +17,4 @@ pub mod sip;
 pub mod sip_control;
 pub mod sip_decide;
 pub mod sip_dialer;
+pub mod sip_missed;

@@ -19,6 +19,7 @@ export const WHAT_TO_DO: Record<string, string> = {
   tunnel_down: "Restart the tunnel; providers cannot deliver events or media until it is back.",
   escalation: "Call the contact back yourself; the agent could not help them.",
   negative_sentiment: "Listen to the call or read its transcript; a person may need to follow up.",
+  missed_call: "Call them back: they reached the SIP line while Callboard was stopping, so nobody answered.",
   opt_out: "Nothing to do: no campaign calls the number again. Take it off the do-not-call list only if they change their mind.",
 };
 
