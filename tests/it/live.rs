@@ -351,6 +351,27 @@ async fn a_transferred_call_stays_transferred_when_the_carrier_ends_the_agents_l
     let d = s.rpc("call.get", json!({"id": id})).await?.body;
     assert_eq!(d["call"]["status"], "transferred", "{}", d["call"]);
     assert_eq!(d["call"]["disposition"], "transferred");
+    // The drawer's timeline says what the carrier reported, in words.
+    let reported: Vec<(String, String)> = d["timeline"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter(|e| e["source"] == "provider")
+                .map(|e| {
+                    (
+                        e["label"].as_str().unwrap_or("").to_owned(),
+                        e["detail"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        reported,
+        [("Twilio call status".to_owned(), "completed".to_owned())],
+        "{}",
+        d["timeline"]
+    );
     s.stop().await;
     Ok(())
 }

@@ -475,7 +475,8 @@ export interface CallDetail {
   transcript: TranscriptLine[];
   timeline: TimelineEntry[];
   audit: AuditRow[];
-  provider_events: { id: number; provider: string; kind: string; status: string; error: string | null; at: string }[];
+  provider_events: { id: number; provider: string; kind: string; status: string; error: string | null; at: string;
+    reported: string | null }[];   // reported: what the event said of the call (its status, else disposition)
   capabilities: Capabilities;
   /** The call has live audio now. */
   listenable: boolean;

@@ -18,6 +18,32 @@ pub struct TimelineEntry {
     pub detail: Option<String>,
 }
 
+fn provider_name(provider: &str) -> &str {
+    match provider {
+        "twilio" => "Twilio",
+        "elevenlabs" => "ElevenLabs",
+        "exotel" => "Exotel",
+        "openai" => "OpenAI",
+        other => other,
+    }
+}
+
+/// The webhook types the providers send, in words.
+fn event_name(kind: &str) -> &str {
+    match kind {
+        "status" => "call status",
+        "amd" => "answering machine check",
+        "recording" => "recording",
+        "stream" => "media stream",
+        "passthru" => "flow step",
+        "post_call_transcription" => "transcript and analysis",
+        "post_call_audio" => "call audio",
+        "call_initiation_failure" => "call did not start",
+        "realtime.call.incoming" => "incoming call",
+        other => other,
+    }
+}
+
 fn action_label(action: &str) -> &str {
     match action {
         "call.hang_up" => "Ended by a supervisor",
@@ -59,14 +85,25 @@ pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) 
         ),
     );
     for e in events {
+        // The journal's own state only when it is not the usual `applied`.
+        let journal = match (&e.error, e.status.as_str()) {
+            (Some(err), status) => Some(format!("{status}: {err}")),
+            (None, "applied") => None,
+            (None, status) => Some(status.to_owned()),
+        };
+        let said = e.reported.as_ref().map(|r| r.replace('_', " "));
         out.push(TimelineEntry {
             at: e.at.clone(),
             source: "provider",
-            label: format!("{} {}", e.provider, e.kind),
-            detail: Some(match &e.error {
-                Some(err) => format!("{} · {err}", e.status),
-                None => e.status.clone(),
-            }),
+            label: format!("{} {}", provider_name(&e.provider), event_name(&e.kind)),
+            detail: Some(
+                [said, journal]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            )
+            .filter(|d| !d.is_empty()),
         });
     }
     for a in audit {
@@ -169,6 +206,7 @@ mod tests {
             status: "applied".into(),
             error: None,
             at: "2026-11-27T12:00:05.000000Z".into(),
+            reported: Some("in_progress".into()),
         }];
         let audit = [AuditRow {
             id: 3,
@@ -184,11 +222,16 @@ mod tests {
             [
                 "Queued",
                 "Dialing",
-                "twilio status",
+                "Twilio call status",
                 "Answered",
                 "Whisper to the agent",
                 "Ended"
             ]
+        );
+        assert_eq!(
+            t[2].detail.as_deref(),
+            Some("in progress"),
+            "the journal's usual `applied` is not shown"
         );
         // The times shown are the recorded ones.
         assert_eq!(t[1].at, "2026-11-27T12:00:05.000000Z");
@@ -215,6 +258,46 @@ mod tests {
                 "Ended by a supervisor (failed)",
                 "Answered",
                 "Ended"
+            ]
+        );
+    }
+
+    #[test]
+    fn provider_events_say_what_they_reported_and_any_trouble() {
+        let event = |kind: &str, status: &str, error: Option<&str>, reported: Option<&str>| ProviderEvent {
+            id: 1,
+            provider: "elevenlabs".into(),
+            kind: kind.into(),
+            status: status.into(),
+            error: error.map(Into::into),
+            at: "2026-11-27T12:00:30.000000Z".into(),
+            reported: reported.map(Into::into),
+        };
+        let events = [
+            event("post_call_audio", "applied", None, None),
+            event(
+                "call_initiation_failure",
+                "failed",
+                Some("no call with that id"),
+                Some("no_answer"),
+            ),
+            event("something_new", "pending", None, None),
+        ];
+        let t = timeline(&call(), &events, &[]);
+        let provider: Vec<(&str, Option<&str>)> = t
+            .iter()
+            .filter(|e| e.source == "provider")
+            .map(|e| (e.label.as_str(), e.detail.as_deref()))
+            .collect();
+        assert_eq!(
+            provider,
+            [
+                ("ElevenLabs call audio", None),
+                (
+                    "ElevenLabs call did not start",
+                    Some("no answer · failed: no call with that id")
+                ),
+                ("ElevenLabs something_new", Some("pending")),
             ]
         );
     }

@@ -360,12 +360,15 @@ pub struct ProviderEvent {
     pub status: String,
     pub error: Option<String>,
     pub at: String,
+    /// What the event said about the call (its status, else its disposition: `ringing`, `voicemail`, …).
+    pub reported: Option<String>,
 }
 
 /// The webhook deliveries matched to a call, oldest first.
 pub fn provider_events(conn: &Connection, call_id: i64) -> StoreResult<Vec<ProviderEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, provider, type, status, error, COALESCE(occurred_at, received_at) FROM call_events \
+        "SELECT id, provider, type, status, error, COALESCE(occurred_at, received_at), \
+         COALESCE(json_extract(facts, '$.status'), json_extract(facts, '$.disposition')) FROM call_events \
          WHERE call_id = ?1 AND status != 'duplicate' ORDER BY id",
     )?;
     let rows = stmt
@@ -377,6 +380,7 @@ pub fn provider_events(conn: &Connection, call_id: i64) -> StoreResult<Vec<Provi
                 status: r.get(3)?,
                 error: r.get(4)?,
                 at: r.get(5)?,
+                reported: r.get(6)?,
             })
         })?
         .collect::<Result<_, _>>()?;
