@@ -11,12 +11,16 @@ use tracing_subscriber::{EnvFilter, Layer, fmt, layer::SubscriberExt, util::Subs
 pub fn init(data_dir: &Path, file_prefix: &str) -> Option<WorkerGuard> {
     let filter =
         || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+    // The appender prunes old files by reading the folder as it builds, and prints an error to stderr when
+    // the folder does not exist yet (every first start); creating it first keeps that out of the output.
+    let logs = data_dir.join("logs");
+    let _ = std::fs::create_dir_all(&logs);
     let file = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix(file_prefix)
         .filename_suffix("log")
         .max_log_files(14)
-        .build(data_dir.join("logs"));
+        .build(&logs);
     let stderr = fmt::layer().with_writer(std::io::stderr).with_filter(filter());
     match file {
         Ok(appender) => {
