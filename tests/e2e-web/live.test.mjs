@@ -270,12 +270,13 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   // analysis), which end within a minute or two at 3×.
   let said = null;
   let results = null;
+  let recorded = false;
   for (let i = 0; i < 180 && !said; i++) {
     const { body } = await rpc("call.history", { limit: 100 });
     for (const c of body.calls.filter((c) => c.last_line && /[A-Za-z]{5,}/.test(c.last_line.text))) {
       const detail = (await rpc("call.get", { id: c.id })).body;
       if (detail.results?.data.some((d) => d.value !== null)) {
-        [said, results] = [c, detail.results];
+        [said, results, recorded] = [c, detail.results, detail.has_recording];
         break;
       }
     }
@@ -307,6 +308,14 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   const got = results.data.find((d) => typeof d.value === "string" && d.value !== "");
   if (got) assert.ok((await shown.getByTestId(`collected-${got.id}`).textContent()).includes(got.value), got.value);
   await p.screenshot({ path: join(artifacts, "calls-drawer-results.png"), animations: "disabled" });
+  if (recorded) {
+    // The recording plays: the player got its metadata from the listener (the URL carries the token).
+    await drawer.getByTestId("recording-player").waitFor();
+    await p.waitForFunction(() => {
+      const a = document.querySelector('[data-testid="recording-player"] audio');
+      return a && a.readyState >= 1 && a.duration > 0;
+    });
+  }
   await closeDrawer(p);
 
   const download = p.waitForEvent("download");

@@ -481,7 +481,7 @@ export interface CallDetail {
   /** The call has live audio now. */
   listenable: boolean;
   summary: string | null;
-  /** A recording is kept: `platform().recordingUrl` plays it. */
+  /** A recording is kept: `platform().recording` plays it. */
   has_recording: boolean;
   /** The provider's post-call analysis. */
   results: CallResults;

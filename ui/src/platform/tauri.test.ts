@@ -14,6 +14,8 @@ describe("the desktop window's sockets", () => {
     const p = tauriPlatform();
     await expect(p.socketUrl?.("/api/calls/5/listen")).resolves.toBe("ws://127.0.0.1:8787/api/calls/5/listen?token=tok%2B1");
     await expect(p.socketUrl?.("/api/agents/2/talk")).resolves.toBe("ws://127.0.0.1:8787/api/agents/2/talk?token=tok%2B1");
+    // Recordings play from the same listener over http (the <audio> element sends no headers).
+    await expect(p.recording?.(7)).resolves.toEqual({ url: "http://127.0.0.1:8787/api/calls/7/recording?token=tok%2B1", downloadable: false });
     expect(invoke).toHaveBeenCalledTimes(1);
     expect(invoke).toHaveBeenCalledWith("rpc", { request: { cmd: "ui.endpoint", args: {} } });
   });

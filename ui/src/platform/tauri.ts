@@ -22,13 +22,13 @@ export function tauriPlatform(): Platform {
       throw ApiError.from(e);
     }
   }
-  // Live audio (listen, talk) streams over the UI listener's WebSockets, not IPC: ask once where it is.
+  // Live audio (listen, talk) and recordings stream from the UI listener, not over IPC: ask once where it is.
   let endpoint: Promise<UiEndpoint> | null = null;
-  async function socketUrl(path: string): Promise<string | null> {
+  async function onListener(path: string, scheme: "ws" | "http"): Promise<string | null> {
     endpoint ??= call<UiEndpoint>("ui.endpoint");
     try {
       const e = await endpoint;
-      return `${e.ws_url}${path}?token=${encodeURIComponent(e.token)}`;
+      return `${scheme === "ws" ? e.ws_url : e.base_url}${path}?token=${encodeURIComponent(e.token)}`;
     } catch (err) {
       endpoint = null;
       throw err;
@@ -36,7 +36,11 @@ export function tauriPlatform(): Platform {
   }
   return {
     transport: "desktop",
-    socketUrl,
+    socketUrl: (path) => onListener(path, "ws"),
+    async recording(callId) {
+      const url = await onListener(`/api/calls/${callId}/recording`, "http");
+      return url ? { url, downloadable: false } : null;
+    },
     call,
     upload: (file, onProgress) => uploadInPieces(call, file, onProgress),
     subscribe(handler) {

@@ -7,6 +7,12 @@ export type ConnectionState =
   | "reconnecting" // lost; retrying with backoff
   | "unauthorized"; // no token or a wrong one: nothing will work until the printed URL is opened
 
+/** A recording to play, and whether the page may offer it as a download link. */
+export interface RecordingSource {
+  url: string;
+  downloadable: boolean;
+}
+
 /** What the UI needs from a transport. `tauri.ts` and `web.ts` implement it; nothing else may tell them apart. */
 export interface Platform {
   readonly transport: "desktop" | "browser";
@@ -20,8 +26,12 @@ export interface Platform {
   onConnection(handler: (state: ConnectionState) => void): () => void;
   /** The live-listen WebSocket URL for a call (binary PCM16LE 8 kHz frames), or null where unavailable. */
   listenUrl?(callId: number): string | null;
-  /** The URL of a call's recording for an <audio> element, or null where unavailable. */
-  recordingUrl?(callId: number): string | null;
+  /**
+   * Where a call's recording plays from, for an <audio> element (the URL carries the token: the element sends
+   * no headers), or null where unavailable. The desktop window asks the core for the UI listener's address
+   * (`ui.endpoint`); its page has another origin, where a download link would navigate the window away.
+   */
+  recording?(callId: number): Promise<RecordingSource | null>;
   /**
    * A WebSocket URL (with the token) for a path on the UI listener, e.g. `/api/agents/3/talk`; null where
    * there is none. The desktop window asks the core for the listener's address (`ui.endpoint`).

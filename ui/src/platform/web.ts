@@ -190,9 +190,10 @@ export function createWebPlatform(opts: WebOptions): Platform {
       if (!token) return null;
       return `${origin.replace(/^http/, "ws")}/api/calls/${callId}/listen?token=${encodeURIComponent(token)}`;
     },
-    recordingUrl(callId) {
-      if (!token) return null;
-      return `${origin}/api/calls/${callId}/recording?token=${encodeURIComponent(token)}`;
+    recording(callId) {
+      if (!token) return Promise.resolve(null);
+      const url = `${origin}/api/calls/${callId}/recording?token=${encodeURIComponent(token)}`;
+      return Promise.resolve({ url, downloadable: true });
     },
     socketUrl(path) {
       if (!token) return Promise.resolve(null);
