@@ -144,18 +144,24 @@ pub fn timeline(call: &BoardCall, events: &[ProviderEvent], audit: &[AuditRow]) 
 
 /// Sorts the entries by time, the way they happened. Providers stamp events to the second (ElevenLabs'
 /// `start_time_unix_secs`, Twilio's `Timestamp`) while our own times have microseconds, so a call queued at
-/// 12:00:05.4 can read as dialed at 12:00:05.0: nothing about a call happens before it was queued, and its
-/// milestones happen in their order, so each sorts no earlier than those. The times shown stay as recorded.
+/// 12:00:05.4 can read as dialed at 12:00:05.0. Nothing about a call happens before it was queued, its
+/// milestones happen in their order, and what a provider reports follows the dial: each entry sorts no
+/// earlier than those. The times shown stay as recorded.
 fn order(call: &BoardCall, entries: Vec<TimelineEntry>) -> Vec<TimelineEntry> {
-    let mut milestone_floor = call.created_at.clone();
+    let queued = call.created_at.clone();
+    let dialed = call.started_at.clone().unwrap_or_default().max(queued.clone());
+    let mut milestone_floor = queued.clone();
     let mut keyed: Vec<(String, TimelineEntry)> = entries
         .into_iter()
         .map(|e| {
-            let mut key = e.at.clone().max(call.created_at.clone());
-            if e.source == "call" {
-                key = key.max(milestone_floor.clone());
-                milestone_floor = key.clone();
-            }
+            let key = match e.source {
+                "call" => {
+                    milestone_floor = e.at.clone().max(milestone_floor.clone());
+                    milestone_floor.clone()
+                }
+                "provider" => e.at.clone().max(dialed.clone()),
+                _ => e.at.clone().max(queued.clone()),
+            };
             (key, e)
         })
         .collect();
@@ -249,12 +255,26 @@ mod tests {
             action: "call.hang_up".into(),
             details: serde_json::json!({"ok": false, "error": "not in flight"}),
         }];
-        let labels: Vec<String> = timeline(&c, &[], &audit).into_iter().map(|e| e.label).collect();
+        // Twilio's "initiated", stamped to the second, can predate our dial's own time: it still follows it.
+        let initiated = [ProviderEvent {
+            id: 8,
+            provider: "twilio".into(),
+            kind: "status".into(),
+            status: "applied".into(),
+            error: None,
+            at: "2026-11-27T12:00:05.000000Z".into(),
+            reported: Some("initiated".into()),
+        }];
+        let labels: Vec<String> = timeline(&c, &initiated, &audit)
+            .into_iter()
+            .map(|e| e.label)
+            .collect();
         assert_eq!(
             labels,
             [
                 "Queued",
                 "Dialing",
+                "Twilio call status",
                 "Ended by a supervisor (failed)",
                 "Answered",
                 "Ended"

@@ -360,7 +360,7 @@ pub struct ProviderEvent {
     pub status: String,
     pub error: Option<String>,
     pub at: String,
-    /// What the event said about the call (its status, else its disposition: `ringing`, `voicemail`, …).
+    /// What the event said about the call: its status, else its outcome or disposition (`ringing`, `voicemail`).
     pub reported: Option<String>,
 }
 
@@ -368,7 +368,8 @@ pub struct ProviderEvent {
 pub fn provider_events(conn: &Connection, call_id: i64) -> StoreResult<Vec<ProviderEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, provider, type, status, error, COALESCE(occurred_at, received_at), \
-         COALESCE(json_extract(facts, '$.status'), json_extract(facts, '$.disposition')) FROM call_events \
+         COALESCE(json_extract(facts, '$.status'), json_extract(facts, '$.outcome'), \
+         json_extract(facts, '$.disposition')) FROM call_events \
          WHERE call_id = ?1 AND status != 'duplicate' ORDER BY id",
     )?;
     let rows = stmt
