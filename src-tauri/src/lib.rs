@@ -62,7 +62,7 @@ pub fn run() {
             Ok(())
         })
         .on_permission_request(media::permission)
-        .invoke_handler(tauri::generate_handler![rpc::rpc])
+        .invoke_handler(tauri::generate_handler![rpc::rpc, rpc::save_download])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {
         tracing::error!(error = %e, "the desktop app stopped with an error");

@@ -1,11 +1,25 @@
-//! The one Tauri command: forwards `{cmd, args}` to the core's command table, exactly as `POST /api/rpc`
-//! does, so the UI cannot tell the transports apart.
+//! The Tauri commands: `rpc` forwards `{cmd, args}` to the core's command table, exactly as `POST /api/rpc`
+//! does, so the UI cannot tell the transports apart; `save_download` saves a file the UI offers for download
+//! (the webview has no dependable download handling), in the user's Downloads folder.
 
-use callboard_core::api::{self, Actor, ApiError, RpcRequest};
+use callboard_core::{
+    api::{self, Actor, ApiError, RpcRequest},
+    desktop::downloads::{self, Download},
+};
 
 use crate::Shell;
 
 #[tauri::command]
 pub async fn rpc(shell: tauri::State<'_, Shell>, request: RpcRequest) -> Result<serde_json::Value, ApiError> {
     api::dispatch(&shell.app, Actor::Ui, request).await
+}
+
+/// Saves the file and answers with the path it was written to.
+#[tauri::command]
+pub async fn save_download(request: Download) -> Result<String, ApiError> {
+    let saved = tauri::async_runtime::spawn_blocking(move || downloads::save_to_downloads(&request))
+        .await
+        .map_err(|e| ApiError::new(api::ErrorCode::Internal, format!("the save did not finish: {e}")))??;
+    tracing::info!(path = %saved.display(), "saved a download");
+    Ok(saved.display().to_string())
 }

@@ -10,6 +10,14 @@ import type { Platform } from "./types";
 
 export const EVENT_NAME = "callboard://events";
 
+/** A blob as base64, in slices (`btoa` over one huge string would run out of stack). */
+export async function toBase64(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 export function isTauri(): boolean {
   return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 }
@@ -37,6 +45,13 @@ export function tauriPlatform(): Platform {
   return {
     transport: "desktop",
     socketUrl: (path) => onListener(path, "ws"),
+    async saveFile(filename, blob) {
+      try {
+        return await invoke<string>("save_download", { request: { filename, content: await toBase64(blob), encoding: "base64" } });
+      } catch (e) {
+        throw ApiError.from(e);
+      }
+    },
     async recording(callId) {
       const url = await onListener(`/api/calls/${callId}/recording`, "http");
       return url ? { url, downloadable: false } : null;

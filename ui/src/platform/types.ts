@@ -33,6 +33,11 @@ export interface Platform {
    */
   recording?(callId: number): Promise<RecordingSource | null>;
   /**
+   * Saves a file the page offers (an export, an import's errors). The browser downloads it as usual and this
+   * resolves with null; the desktop window has it saved in the Downloads folder and resolves with the path.
+   */
+  saveFile(filename: string, blob: Blob): Promise<string | null>;
+  /**
    * A WebSocket URL (with the token) for a path on the UI listener, e.g. `/api/agents/3/talk`; null where
    * there is none. The desktop window asks the core for the listener's address (`ui.endpoint`).
    */

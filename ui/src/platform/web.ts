@@ -190,6 +190,17 @@ export function createWebPlatform(opts: WebOptions): Platform {
       if (!token) return null;
       return `${origin.replace(/^http/, "ws")}/api/calls/${callId}/listen?token=${encodeURIComponent(token)}`;
     },
+    async saveFile(filename, blob) {
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      return null;
+    },
     recording(callId) {
       if (!token) return Promise.resolve(null);
       const url = `${origin}/api/calls/${callId}/recording?token=${encodeURIComponent(token)}`;

@@ -6,6 +6,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
+import { platform } from "../../platform";
 import { api, keys } from "../../api/client";
 import { ApiError } from "../../api/error";
 import type { BoardCall, CallExport, CallHistoryArgs, ExportFormat } from "../../api/types";
@@ -66,19 +67,11 @@ export function historyArgs(search: string, campaignId: number | null, outcome: 
   return args;
 }
 
-/** Saves an export through the browser: CSV with a BOM (so Excel reads UTF-8), XLSX decoded from base64. */
-function download(out: CallExport) {
-  const blob =
-    out.encoding === "base64"
-      ? new Blob([Uint8Array.from(atob(out.content), (c) => c.charCodeAt(0))], { type: out.media_type })
-      : new Blob(out.media_type === "text/csv" ? ["\ufeff", out.content] : [out.content], { type: `${out.media_type};charset=utf-8` });
-  const url = URL.createObjectURL(blob);
-  const filename = out.filename;
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+/** The export as a file: CSV with a BOM (so Excel reads UTF-8), XLSX decoded from base64. */
+function exportBlob(out: CallExport): Blob {
+  return out.encoding === "base64"
+    ? new Blob([Uint8Array.from(atob(out.content), (c) => c.charCodeAt(0))], { type: out.media_type })
+    : new Blob(out.media_type === "text/csv" ? ["\ufeff", out.content] : [out.content], { type: `${out.media_type};charset=utf-8` });
 }
 
 export function CallsPage() {
@@ -112,8 +105,9 @@ export function CallsPage() {
     setExportNote(null);
     try {
       const out = await api.calls.export({ ...filter, format: exportFormat });
-      download(out);
-      setExportNote(out.truncated ? `Exported the newest ${out.rows.toLocaleString()} calls (the export limit).` : `Exported ${out.rows.toLocaleString()} calls.`);
+      const savedTo = await platform().saveFile(out.filename, exportBlob(out));
+      const what = out.truncated ? `Exported the newest ${out.rows.toLocaleString()} calls (the export limit)` : `Exported ${out.rows.toLocaleString()} calls`;
+      setExportNote(savedTo ? `${what} to ${savedTo}.` : `${what}.`);
     } catch (e) {
       setExportError(ApiError.from(e));
     } finally {

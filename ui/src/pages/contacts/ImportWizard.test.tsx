@@ -56,6 +56,7 @@ function fakePlatform() {
       return () => (handler = null);
     },
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: vi.fn(async (f: File) => ({ upload_id: "u1", name: f.name, bytes: f.size })),
   };
   return { p, calls, emit: (e: CampaignEvent[]) => handler?.(e) };

@@ -43,6 +43,7 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
   const qc = useQueryClient();
   const toast = useUi((s) => s.toast);
   const [step, setStep] = useState<Step>("source");
+  const [savedErrorsTo, setSavedErrorsTo] = useState<string | null>(null);
   const [campaign, setCampaign] = useState<number | null>(campaignId ?? null);
   const [region, setRegion] = useState("KW");
   const [file, setFile] = useState<File | null>(null);
@@ -184,14 +185,8 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
     run("Preparing the errors file…", async () => {
       if (importId == null) return;
       const out = await api.imports.errors(importId);
-      const url = URL.createObjectURL(new Blob([out.csv], { type: "text/csv;charset=utf-8" }));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = out.filename;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      const savedTo = await platform().saveFile(out.filename, new Blob([out.csv], { type: "text/csv;charset=utf-8" }));
+      if (savedTo) setSavedErrorsTo(savedTo);
     });
 
   const running = step === "running";
@@ -491,6 +486,11 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
               <button className="btn btn-secondary" data-testid="import-download-errors" onClick={() => void downloadErrors()} disabled={!!busy}>
                 Download errors (CSV)
               </button>
+              {savedErrorsTo && (
+                <p className="field-hint" data-testid="import-errors-saved">
+                  Saved to {savedErrorsTo}
+                </p>
+              )}
               <p className="field-hint">
                 Fix the rows in the file and import it again: only those rows are added, nobody is imported twice.
               </p>

@@ -21,6 +21,7 @@ function desktopPlatform(socketUrl: Platform["socketUrl"]): Platform {
     transport: "desktop",
     call: vi.fn(),
     subscribe: () => () => {},
+    saveFile: async () => null,
     upload: vi.fn(),
     onConnection: () => () => {},
     socketUrl,

@@ -35,6 +35,7 @@ function fake(answer: (cmd: string, args: unknown) => unknown): [string, unknown
     },
     subscribe: () => () => {},
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: async () => {
       throw new Error("no uploads in this test");
     },

@@ -32,6 +32,7 @@ function fake(answers: Record<string, unknown>): { calls: [string, unknown][] } 
     },
     subscribe: () => () => {},
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: async () => {
       throw new Error("no uploads in this test");
     },

@@ -30,6 +30,7 @@ function fake(initial: SheetsAccount) {
     },
     subscribe: () => () => {},
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: async () => {
       throw new Error("no uploads here");
     },

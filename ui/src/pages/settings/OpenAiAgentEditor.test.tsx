@@ -43,6 +43,7 @@ function fake(answers: Record<string, unknown>) {
     },
     subscribe: () => () => {},
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: async () => {
       throw new Error("no uploads in this test");
     },

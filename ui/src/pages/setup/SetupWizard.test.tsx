@@ -56,6 +56,7 @@ function fakeCore(over: Record<string, (args: Record<string, unknown>) => unknow
     }) as Platform["call"],
     subscribe: () => () => {},
     onConnection: () => () => {},
+    saveFile: async () => null,
     upload: async () => {
       throw new Error("no uploads in this test");
     },
