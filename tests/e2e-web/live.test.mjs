@@ -308,6 +308,8 @@ test("the Calls page lists finished calls, finds words that were said, and expor
   const got = results.data.find((d) => typeof d.value === "string" && d.value !== "");
   if (got) assert.ok((await shown.getByTestId(`collected-${got.id}`).textContent()).includes(got.value), got.value);
   await p.screenshot({ path: join(artifacts, "calls-drawer-results.png"), animations: "disabled" });
+  // The demo's agents have a recording disclosure, and the simulated agent opens with it.
+  assert.equal(await drawer.getByTestId("call-disclosure").getAttribute("data-state"), "said");
   if (recorded) {
     // The recording plays: the player got its metadata from the listener (the URL carries the token).
     await drawer.getByTestId("recording-player").waitFor();

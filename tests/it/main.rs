@@ -8,6 +8,7 @@ mod call_history;
 mod carriers;
 mod carriers_live;
 mod desktop;
+mod disclosure;
 mod dnc;
 mod elevenlabs;
 mod elevenlabs_flows;

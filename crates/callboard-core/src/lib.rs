@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod demo_run;
 pub mod desktop;
+pub mod disclosure;
 pub mod engine;
 pub mod events;
 pub mod export;

@@ -485,6 +485,8 @@ export interface CallDetail {
   has_recording: boolean;
   /** The provider's post-call analysis. */
   results: CallResults;
+  /** Whether the agent's recording disclosure was said in its opening lines; null when the agent has none. */
+  disclosure: DisclosureCheck | null;
 }
 
 /** What the agent concluded about a call (ElevenLabs' analysis, or the simulator's). */
@@ -655,6 +657,13 @@ export interface CallExport {
   /** `utf-8` text (CSV, JSON) or `base64` (XLSX). */
   encoding: "utf-8" | "base64";
   content: string;
+}
+
+/** A call's recording disclosure, checked against its transcript (the agent's first three lines). */
+export interface DisclosureCheck {
+  text: string;
+  /** When the agent finished saying it; null when the transcript does not hold it (yet). */
+  heard_at: string | null;
 }
 
 /** `ui.endpoint`: the UI listener for WebSockets (live audio) from the desktop window. */

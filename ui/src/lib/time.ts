@@ -15,6 +15,12 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   return new Date(t).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
+/** The time of day, to the second, in the viewer's zone (the raw text when it is not a time). */
+export function timeOfDay(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
 export function absoluteTime(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;

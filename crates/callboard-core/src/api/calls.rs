@@ -71,30 +71,39 @@ pub struct CallDetail {
     pub has_recording: bool,
     /// The provider's post-call analysis: evaluation, collected data, credits.
     pub results: CallResults,
+    /// Whether the agent's recording disclosure was said in the call's opening; `None` when it has none.
+    pub disclosure: Option<crate::disclosure::DisclosureCheck>,
 }
 
 pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, ApiError> {
     let id = args.id;
-    let (call, contact, transcript, audit, provider_events, (summary, has_recording, analysis)) = app
-        .store
-        .read(move |c| -> StoreResult<_> {
-            let call = call_board::get(c, id)?;
-            let (summary, has_recording, analysis): (Option<String>, bool, Option<String>) = c.query_row(
-                "SELECT summary, recording_path IS NOT NULL, analysis FROM calls WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            Ok((
-                call,
-                call_board::contact_of(c, id)?,
-                call_board::transcript(c, id)?,
-                audit::for_subject(c, "call", &id.to_string())?,
-                call_board::provider_events(c, id)?,
-                (summary, has_recording, analysis),
-            ))
-        })
-        .await?;
+    let (call, contact, transcript, audit, provider_events, (summary, has_recording, analysis, disclosure)) =
+        app.store
+            .read(move |c| -> StoreResult<_> {
+                let call = call_board::get(c, id)?;
+                let (summary, has_recording, analysis, disclosure): (
+                    Option<String>,
+                    bool,
+                    Option<String>,
+                    String,
+                ) = c.query_row(
+                    "SELECT k.summary, k.recording_path IS NOT NULL, k.analysis, IFNULL(a.disclosure, '') \
+                     FROM calls k LEFT JOIN agents a ON a.id = k.agent_id WHERE k.id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
+                Ok((
+                    call,
+                    call_board::contact_of(c, id)?,
+                    call_board::transcript(c, id)?,
+                    audit::for_subject(c, "call", &id.to_string())?,
+                    call_board::provider_events(c, id)?,
+                    (summary, has_recording, analysis, disclosure),
+                ))
+            })
+            .await?;
     let timeline = timeline(&call, &provider_events, &audit);
+    let disclosure = crate::disclosure::check(&disclosure, &transcript);
     Ok(CallDetail {
         capabilities: app.call_controls.capabilities(&call.provider),
         listenable: app.media_taps.is_live(id),
@@ -107,6 +116,7 @@ pub async fn get(app: &App, _actor: Actor, args: IdArgs) -> Result<CallDetail, A
         summary,
         has_recording,
         results: call_results::results_of(analysis.as_deref().unwrap_or("{}")),
+        disclosure,
     })
 }
 

@@ -65,7 +65,7 @@ pub fn backend_for(
     let sim = || -> Arc<dyn AgentBackend> {
         Arc::new(SimAgents::new(SimPersona {
             language: agent.language.clone(),
-            first_message: agent.first_message.clone(),
+            first_message: crate::disclosure::opening(&agent.disclosure, &agent.first_message),
         }))
     };
     if agent.provider == "sim" {

@@ -1,5 +1,6 @@
 //! What a Realtime session for an agent needs, from the store: [`setup_for`] renders the agent's prompt,
-//! records it as a prompt version (once per distinct text) and builds the session object. The Realtime
+//! records it as a prompt version (once per distinct text) and builds the session object; the first thing
+//! said is the agent's recording disclosure, then its first message. The Realtime
 //! backend and the SIP accept both start from it, and record `prompt_version` on the call.
 
 use rusqlite::Connection;
@@ -57,7 +58,11 @@ pub fn setup_for(conn: &Connection, agent_id: i64, now: &str) -> StoreResult<Rea
             transfer_on_escalation: profile.escalation.transfer_on_escalation,
         },
         prompt_version: Some(version),
-        first_message: profile.first_message.clone(),
+        // The recording disclosure opens the call, before the first message (once).
+        first_message: crate::disclosure::opening(
+            &agents::disclosure_of(conn, Some(agent_id))?.unwrap_or_default(),
+            &profile.first_message,
+        ),
         profile,
     })
 }

@@ -1,6 +1,6 @@
 //! Queries on the `agents` table.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{StoreResult, found};
 use crate::agent::{Agent, AgentSettings};
@@ -49,6 +49,15 @@ pub fn exists(conn: &Connection, id: i64) -> StoreResult<bool> {
             r.get(0)
         })?,
     )
+}
+
+/// An agent's recording disclosure, `None` when it has none (or there is no such agent).
+pub fn disclosure_of(conn: &Connection, id: Option<i64>) -> StoreResult<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    let text: Option<String> = conn
+        .query_row("SELECT disclosure FROM agents WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    Ok(text.filter(|t| !t.trim().is_empty()))
 }
 
 pub fn insert(conn: &Connection, a: &AgentSettings, now: &str) -> StoreResult<Agent> {

@@ -31,6 +31,7 @@ function detail(id: number): CallDetail {
       termination_reason: null,
       credits: 412,
     },
+    disclosure: { text: "This call may be recorded.", heard_at: "2026-11-26T10:00:06Z" },
   };
 }
 

@@ -7,21 +7,17 @@ import type { BoardCall, CallDetail, Capabilities } from "../../api/types";
 import { Drawer } from "../../components/Drawer";
 import { IconHeadphones } from "../../components/Icons";
 import { providerLabel } from "../../lib/labels";
-import { absoluteTime } from "../../lib/time";
+import { absoluteTime, timeOfDay } from "../../lib/time";
 import { AgentPanel } from "./AgentPanel";
 import { HangUpDialog, TransferDialog, WhisperForm } from "./CallActions";
 import { CallResults } from "./CallResults";
 import { ContactDetails } from "./ContactDetails";
+import { DisclosureStatus } from "./DisclosureStatus";
 import { RecordingPlayer } from "./RecordingPlayer";
 import { CallStatusBadge, Duration, Sentiment } from "./CallRow";
 import { useListen, type Listen } from "./listen";
 
 type Dialog = "hang_up" | "transfer" | null;
-
-function timeOfDay(iso: string): string {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
 
 /** Why an action is off, or null when it can be used. */
 export function actionBlock(call: BoardCall, caps: Capabilities, action: keyof Capabilities): string | null {
@@ -131,6 +127,7 @@ export function CallDrawer({ callId, onClose }: { callId: number; onClose(): voi
                 <dd>{d.summary}</dd>
               </>
             )}
+            <DisclosureStatus detail={d} live={live} />
             {d.has_recording && (
               <>
                 <dt>Recording</dt>

@@ -19,6 +19,7 @@ function detail(status: "active" | "deleted"): CallDetail {
     summary: null,
     has_recording: false,
     results: { title: null, evaluation: [], data: [], termination_reason: null, credits: null },
+    disclosure: null,
   };
 }
 

@@ -20,6 +20,7 @@ function detail(id: number, over: Partial<CallDetail> = {}): CallDetail {
     summary: null,
     has_recording: false,
     results: { title: null, evaluation: [], data: [], termination_reason: null, credits: null },
+    disclosure: null,
     ...over,
   };
 }

@@ -119,9 +119,9 @@ pub async fn live(
     }
     let total_frames = u64::from(plan.talk_secs) * 50;
     let turns = if plan.outcome == crate::engine::retry::Outcome::Answered {
-        plan.script.turns
+        plan.script.spoken(plan.disclosure.as_deref())
     } else {
-        &[]
+        Vec::new()
     };
     let (mut frames, mut credit, mut spoken) = (0u64, 0.0f64, 0usize);
     // Without a stream only the transcript needs timing: wake ten times less often.
@@ -162,7 +162,7 @@ pub async fn live(
             app.events.emit(Event::CallTranscript {
                 call_id,
                 role: who.event_role().to_owned(),
-                text: (*text).to_owned(),
+                text: text.clone(),
                 at: to_db(app.clock.now()),
             });
             if let Some(s) = socket.as_mut() {

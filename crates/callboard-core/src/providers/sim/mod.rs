@@ -281,14 +281,14 @@ impl Dialer for SimDialer {
             *n
         };
         let c = &self.config;
-        let plan = Arc::new(Plan::draw(
+        let mut plan = Plan::draw(
             c.seed,
             request.contact_id,
             attempt,
             &request.phone_e164,
             &c.mix,
             &c.misbehaviour,
-        ));
+        );
         if plan.hang {
             self.hung.fetch_add(1, Ordering::Relaxed);
         }
@@ -352,6 +352,15 @@ impl Dialer for SimDialer {
                     "cannot record the call's ids: {e}"
                 )));
             }
+            // The agent says its recording disclosure first, as a real one set up with it does.
+            let agent_id = request.agent_id;
+            plan.disclosure = app
+                .store
+                .read(move |c| crate::store::agents::disclosure_of(c, agent_id))
+                .await
+                .ok()
+                .flatten();
+            let plan = Arc::new(plan);
             let provider_call_id = plan.call_sid.clone();
             tokio::spawn(async move {
                 run_call(task, plan, ctx, stop).await;

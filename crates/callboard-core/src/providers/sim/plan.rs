@@ -110,6 +110,8 @@ pub struct Plan {
     /// Seconds of conversation (answered) or message (voicemail).
     pub talk_secs: u32,
     pub script: &'static Script,
+    /// The calling agent's recording disclosure, said before its first line (set once the dial knows it).
+    pub disclosure: Option<String>,
     /// When the call is over for the provider (what a GET would say from then on).
     pub end_secs: f64,
     pub deliveries: Vec<Delivery>,
@@ -229,6 +231,7 @@ impl Plan {
             ring_secs,
             talk_secs,
             script,
+            disclosure: None,
             end_secs: end,
             deliveries,
             hang,

@@ -75,11 +75,30 @@ impl Script {
         self.turns.last().map_or(10, |t| t.0 + 5)
     }
 
+    /// The turns as spoken, the agent's first line opened by its recording disclosure when it has one
+    /// (as a real agent set up with one says it).
+    pub fn spoken(&self, disclosure: Option<&str>) -> Vec<(u32, Speaker, String)> {
+        let mut opened = false;
+        self.turns
+            .iter()
+            .map(|&(t, who, text)| {
+                let text = match disclosure {
+                    Some(d) if who == Speaker::Agent && !opened => {
+                        opened = true;
+                        crate::disclosure::opening(d, text)
+                    }
+                    _ => text.to_owned(),
+                };
+                (t, who, text)
+            })
+            .collect()
+    }
+
     /// ElevenLabs' `transcript` array.
-    pub fn transcript_json(&self) -> Value {
+    pub fn transcript_json(&self, disclosure: Option<&str>) -> Value {
         Value::Array(
-            self.turns
-                .iter()
+            self.spoken(disclosure)
+                .into_iter()
                 .map(|(t, who, text)| {
                     json!({
                         "role": who.elevenlabs_role(),
@@ -89,7 +108,7 @@ impl Script {
                         "tool_results": [],
                         "feedback": null,
                         "interrupted": false,
-                        "source_medium": if *who == Speaker::Contact { Some("audio") } else { None },
+                        "source_medium": if who == Speaker::Contact { Some("audio") } else { None },
                     })
                 })
                 .collect(),

@@ -193,7 +193,12 @@ async fn without_a_media_route_the_transcript_still_goes_out() -> TestResult {
         }
     });
     let app = app_with_public(addr)?;
-    let plan = Arc::new(answered_plan());
+    // An agent with a recording disclosure says it first.
+    let disclosure = "This call may be recorded.";
+    let plan = Arc::new(Plan {
+        disclosure: Some(disclosure.into()),
+        ..answered_plan()
+    });
     let counters = Arc::new(Counters::default());
     let run = media::live(
         app.clone(),
@@ -207,5 +212,23 @@ async fn without_a_media_route_the_transcript_still_goes_out() -> TestResult {
     let lines = transcript_lines(&app, 7, run).await;
     assert_eq!(lines.len(), plan.script.turns.len());
     assert_eq!(counters.snapshot().media_streams, 0);
+    let first_agent = lines
+        .iter()
+        .find(|l| l.0 == "agent")
+        .map(|l| l.1.as_str())
+        .unwrap_or("");
+    assert!(first_agent.starts_with(disclosure), "{first_agent}");
+    assert_eq!(
+        lines.iter().filter(|l| l.1.contains(disclosure)).count(),
+        1,
+        "said once"
+    );
+    // The post-call transcript says it the same way.
+    let posted = plan.script.transcript_json(plan.disclosure.as_deref());
+    assert_eq!(
+        posted[0]["message"].as_str().map(|m| m.starts_with(disclosure)),
+        Some(true),
+        "{posted}"
+    );
     Ok(())
 }

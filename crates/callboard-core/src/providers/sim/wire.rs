@@ -176,7 +176,10 @@ fn transcription_data(plan: &Plan, ctx: &CallCtx) -> Value {
             }),
         )
     } else {
-        (plan.script.transcript_json(), plan.script.analysis_json())
+        (
+            plan.script.transcript_json(plan.disclosure.as_deref()),
+            plan.script.analysis_json(),
+        )
     };
     let mut dynamic = ctx.variables.as_object().cloned().unwrap_or_default();
     dynamic.insert("system__conversation_id".into(), json!(plan.conversation_id));
