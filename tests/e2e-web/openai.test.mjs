@@ -118,3 +118,23 @@ test("an OpenAI Realtime agent is edited, previewed, chosen for SIP, and answers
   await page.getByTestId("oa-versions").filter({ hasText: "1 call" }).waitFor();
   await page.getByTestId("openai-panel").screenshot({ path: join(artifacts, "openai-versions.png") });
 });
+
+test("an agent's recording disclosure is set in Settings and kept", async () => {
+  await page.goto(serve.uiUrl);
+  await page.goto(`${serve.uiBase}/#/settings`);
+  const card = page.getByTestId("disclosure-card");
+  await card.scrollIntoViewIfNeeded();
+  const agents = await serve.call("agent.list");
+  const sara = agents.find((a) => a.disclosure) ?? agents[0];
+  const row = card.locator(`[data-testid="disclosure-agent"][data-agent-id="${sara.id}"]`);
+  assert.equal(await row.getByTestId("disclosure-input").inputValue(), sara.disclosure);
+  await row.getByTestId("disclosure-input").fill("  Calls are recorded to train our staff.  ");
+  await row.getByTestId("disclosure-save").click();
+  await page.waitForFunction(
+    (id) => document.querySelector(`[data-testid="disclosure-agent"][data-agent-id="${id}"] input`)?.value === "Calls are recorded to train our staff.",
+    sara.id,
+  );
+  const saved = (await serve.call("agent.list")).find((a) => a.id === sara.id);
+  assert.equal(saved.disclosure, "Calls are recorded to train our staff.");
+  await card.screenshot({ path: join(artifacts, "settings-disclosure.png") });
+});

@@ -43,6 +43,23 @@ async fn every_command_round_trips() -> TestResult {
     let agents = call("agent.list", json!({})).await?;
     assert_eq!(agents.as_array().map(Vec::len), Some(1));
     assert_eq!(agents[0]["name"], "Sara");
+    let disclosed = call(
+        "agent.set_disclosure",
+        json!({"id": agent["id"], "disclosure": "  This call may be recorded.  "}),
+    )
+    .await?;
+    assert_eq!(disclosed["disclosure"], "This call may be recorded.");
+    let too_long = s
+        .rpc(
+            "agent.set_disclosure",
+            json!({"id": agent["id"], "disclosure": "x".repeat(1001)}),
+        )
+        .await?;
+    assert_eq!((too_long.status, too_long.code()), (422, "validation"));
+    let missing = s
+        .rpc("agent.set_disclosure", json!({"id": 999, "disclosure": ""}))
+        .await?;
+    assert_eq!((missing.status, missing.code()), (404, "not_found"));
 
     let created = call(
         "campaign.create",

@@ -73,6 +73,7 @@ export const api = {
   agents: {
     list: (): Promise<Agent[]> => rpc("agent.list", none),
     create: (input: AgentInput): Promise<Agent> => rpc("agent.create", input),
+    setDisclosure: (id: number, disclosure: string): Promise<Agent> => rpc("agent.set_disclosure", { id, disclosure }),
   },
 
   calls: {

@@ -313,6 +313,7 @@ export interface Commands {
   "ui.endpoint": { args: Record<string, never>; response: UiEndpoint };
   "agent.list": { args: Record<string, never>; response: Agent[] };
   "agent.create": { args: AgentInput; response: Agent };
+  "agent.set_disclosure": { args: { id: number; disclosure: string }; response: Agent };
   "call.list": { args: CallListArgs; response: BoardCall[] };
   "call.get": { args: { id: number }; response: CallDetail };
   "call.agent_state": { args: { id: number }; response: AgentState };

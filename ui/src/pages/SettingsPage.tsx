@@ -5,6 +5,7 @@ import { ApiError } from "../api/error";
 import { IconCheck, IconCopy, IconMonitor, IconMoon, IconSun } from "../components/Icons";
 import { useUi, type ThemePref } from "../state/ui";
 import { CarrierPanel } from "./settings/CarrierPanel";
+import { DisclosureCard } from "./settings/DisclosureCard";
 import { ElevenLabsPanel } from "./settings/ElevenLabsPanel";
 import { OpenAiPanel } from "./settings/OpenAiPanel";
 import { NotificationSettings } from "./NotificationSettings";
@@ -116,6 +117,7 @@ export function SettingsPage() {
       <CarrierPanel provider="exotel" />
       <GoogleSheetsCard />
       <OpenAiPanel />
+      <DisclosureCard />
 
       <section className="card settings-card">
         <header className="settings-head">

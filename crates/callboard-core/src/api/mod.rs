@@ -110,6 +110,7 @@ command_table! {
     "campaign.copy_contacts" => campaigns::copy_contacts: campaigns::CopyContactsArgs => campaigns::CopyContactsResult,
     "agent.list" => agents::list: NoArgs => Vec<crate::agent::Agent>,
     "agent.create" => agents::create: crate::agent::AgentInput => crate::agent::Agent,
+    "agent.set_disclosure" => agents::set_disclosure: agents::DisclosureArgs => crate::agent::Agent,
     "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
     "contact.get" => contacts::get: IdArgs => crate::store::contact_detail::ContactDetail,
     "contact.forget" => contacts::forget: contacts::ForgetArgs => contacts::ForgetOut,

@@ -60,6 +60,14 @@ pub fn disclosure_of(conn: &Connection, id: Option<i64>) -> StoreResult<Option<S
     Ok(text.filter(|t| !t.trim().is_empty()))
 }
 
+pub fn set_disclosure(conn: &Connection, id: i64, disclosure: &str, now: &str) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE agents SET disclosure = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, disclosure, now],
+    )?;
+    Ok(())
+}
+
 pub fn insert(conn: &Connection, a: &AgentSettings, now: &str) -> StoreResult<Agent> {
     conn.execute(
         "INSERT INTO agents(name, provider, language, voice, prompt, first_message, disclosure, created_at, updated_at)
