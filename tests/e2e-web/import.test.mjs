@@ -70,7 +70,7 @@ test("the import wizard: upload, highlighted bad row, progress, summary, errors 
   await summary.waitFor();
   assert.equal(await summary.textContent(), "2 of 3 rows imported, 1 invalid.");
   assert.equal(await page.getByRole("progressbar").getAttribute("aria-valuenow"), "100");
-  await page.screenshot({ path: join(artifacts, "import-summary.png") });
+  await page.screenshot({ path: join(artifacts, "import-summary.png"), animations: "disabled" });
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("import-download-errors").click()]);
   assert.match(download.suggestedFilename(), /^import-\d+-errors\.csv$/);
