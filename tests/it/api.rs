@@ -418,6 +418,10 @@ async fn every_command_round_trips() -> TestResult {
     let forgotten = s.rpc("contact.forget", json!({"id": 424_242})).await?;
     assert_eq!(forgotten.code(), "not_found", "{}", forgotten.body);
     tested.insert("contact.forget");
+    // call.forget erases a caller without a contact record (erasure.rs); here, its error shape.
+    let unknown_call = s.rpc("call.forget", json!({"id": 424_242})).await?;
+    assert_eq!((unknown_call.status, unknown_call.code()), (404, "not_found"));
+    tested.insert("call.forget");
 
     // `elevenlabs.*` need a (mock) ElevenLabs: elevenlabs.rs round-trips each of them.
     let all: BTreeSet<&str> = COMMANDS

@@ -132,3 +132,90 @@ async fn a_forgotten_person_leaves_no_words_behind_and_is_never_called_again() -
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_caller_without_a_contact_record_is_forgotten_call_by_call() -> TestResult {
+    let s = callboard_testkit::TestApp::new()?.serve().await?;
+    let dir = s.test.dir.path().to_path_buf();
+    std::fs::create_dir_all(dir.join("recordings"))?;
+    let now = to_db(s.test.clock.now());
+    // An incoming SIP call (no contact) with its live lines, a summary, a recording and the webhook body that
+    // named the caller; and a dialed call of a known contact.
+    let (sip, dialed, contact) = s
+        .test
+        .app
+        .store
+        .with_tx(move |tx| -> StoreResult<(i64, i64, i64)> {
+            tx.execute(
+                "INSERT INTO calls(provider, origin, status, summary, recording_path, created_at, updated_at) \
+                 VALUES ('openai', 'sip', 'completed', 'Caller Huda asked about her crown', 'recordings/call-sip.wav', ?1, ?1)",
+                [&now],
+            )?;
+            let sip = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO call_transcript_lines(call_id, role, text, at) VALUES (?1, 'contact', 'This is Huda, my crown fell out', ?2)",
+                rusqlite::params![sip, now],
+            )?;
+            tx.execute(
+                "INSERT INTO call_events(provider, type, idempotency_key, call_id, body, status, received_at) \
+                 VALUES ('openai', 'realtime.call.incoming', 'k-sip', ?1, CAST('{\"from\":\"+96555001122\"}' AS BLOB), 'applied', ?2)",
+                rusqlite::params![sip, now],
+            )?;
+            tx.execute(
+                "INSERT INTO contacts(phone_e164, name, created_at, updated_at) VALUES ('+12125550101', 'Ana', ?1, ?1)",
+                [&now],
+            )?;
+            let contact = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO calls(provider, contact_id, status, summary, created_at, updated_at) \
+                 VALUES ('sim', ?1, 'completed', 'Ana', ?2, ?2)",
+                rusqlite::params![contact, now],
+            )?;
+            Ok((sip, tx.last_insert_rowid(), contact))
+        })
+        .await?;
+    std::fs::write(dir.join("recordings/call-sip.wav"), b"RIFF")?;
+
+    let out = s.rpc("call.forget", json!({"id": sip})).await?;
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert_eq!(
+        (out.body["calls"].as_u64(), out.body["files_deleted"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(out.body["phone_e164"], "");
+    assert!(!dir.join("recordings/call-sip.wav").exists());
+    let found = s.rpc("call.history", json!({"search": "Huda"})).await?.body;
+    assert_eq!(found["total"], 0, "{found}");
+    let d = s.rpc("call.get", json!({"id": sip})).await?.body;
+    assert_eq!(d["call"]["status"], "completed", "the call stays as a fact: {d}");
+    assert_eq!(d["transcript"], json!([]));
+    assert!(d["summary"].is_null());
+    let (bodies, audited) = s
+        .test
+        .app
+        .store
+        .read(move |c| -> StoreResult<(i64, i64)> {
+            let bodies = c.query_row(
+                "SELECT COUNT(*) FROM call_events WHERE call_id = ?1 AND body IS NOT NULL",
+                [sip],
+                |r| r.get(0),
+            )?;
+            Ok((bodies, audit::count(c, "call.forget")?))
+        })
+        .await?;
+    assert_eq!((bodies, audited), (0, 1));
+
+    // A call with a contact: forget the person instead; an unknown call: not found.
+    let refused = s.rpc("call.forget", json!({"id": dialed})).await?;
+    assert_eq!(refused.code(), "conflict", "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("contact {contact}"))
+    );
+    let unknown = s.rpc("call.forget", json!({"id": 999_999})).await?;
+    assert_eq!(unknown.code(), "not_found", "{}", unknown.body);
+    s.stop().await;
+    Ok(())
+}

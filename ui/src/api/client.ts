@@ -79,6 +79,7 @@ export const api = {
   calls: {
     list: (args: CallListArgs = {}): Promise<BoardCall[]> => rpc("call.list", args),
     get: (id: number): Promise<CallDetail> => rpc("call.get", { id }),
+    forget: (id: number) => rpc("call.forget", { id }),
     history: (args: CallHistoryArgs): Promise<CallHistoryPage> => rpc("call.history", args),
     export: (args: CallHistoryArgs): Promise<CallExport> => rpc("call.export", args),
     hangUp: (id: number): Promise<BoardCall> => rpc("call.hang_up", { id }),

@@ -334,6 +334,7 @@ export interface Commands {
   "contact.list": { args: ContactListArgs; response: ContactPage };
   "contact.get": { args: { id: number }; response: ContactDetail };
   "contact.forget": { args: { id: number }; response: { id: number; phone_e164: string; calls: number; files_deleted: number } };
+  "call.forget": { args: { id: number }; response: { id: number; phone_e164: string; calls: number; files_deleted: number } };
   "dnc.list": { args: DncListArgs; response: DncPage };
   "dnc.add": { args: { phone: string; campaign_id?: number; reason?: string }; response: DncEntry };
   "dnc.remove": { args: { phone: string; campaign_id?: number }; response: { phone_e164: string; campaign_id: number | null; removed: boolean } };

@@ -18,6 +18,7 @@ mod dnc;
 mod elevenlabs;
 mod endpoint;
 mod engine;
+mod erasure;
 pub mod error;
 pub mod imports;
 mod info;
@@ -113,7 +114,8 @@ command_table! {
     "agent.set_disclosure" => agents::set_disclosure: agents::DisclosureArgs => crate::agent::Agent,
     "contact.list" => contacts::list: contacts::ListArgs => contacts::ContactPage,
     "contact.get" => contacts::get: IdArgs => crate::store::contact_detail::ContactDetail,
-    "contact.forget" => contacts::forget: contacts::ForgetArgs => contacts::ForgetOut,
+    "contact.forget" => erasure::forget_contact: erasure::ForgetArgs => erasure::ForgetOut,
+    "call.forget" => erasure::forget_call: erasure::ForgetArgs => erasure::ForgetOut,
     "import.preview" => imports::preview: imports::ImportArgs => imports::PreviewOut,
     "import.commit" => imports::commit: imports::ImportArgs => imports::ImportRef,
     "import.cancel" => imports::cancel: imports::ImportIdArgs => imports::CancelOut,

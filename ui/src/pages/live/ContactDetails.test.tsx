@@ -51,4 +51,16 @@ describe("ContactDetails", () => {
     expect(screen.queryByTestId("forget-person")).toBeNull();
     expect(screen.getByTestId("call-contact").textContent).toContain("deleted");
   });
+
+  it("forgets the call of a caller without a contact record, after confirming", async () => {
+    const forget = vi.spyOn(api.calls, "forget").mockResolvedValue({ id: 7, phone_e164: "", calls: 1, files_deleted: 1 });
+    renderWith({ ...detail("active"), contact: null });
+    expect(screen.queryByTestId("forget-person")).toBeNull();
+    fireEvent.click(screen.getByTestId("forget-call"));
+    const dialog = await screen.findByTestId("confirm-dialog");
+    expect(dialog.textContent).toContain("call #7");
+    expect(forget).not.toHaveBeenCalled();
+    fireEvent.click(within(dialog).getByText("Erase the call's content"));
+    await vi.waitFor(() => expect(forget).toHaveBeenCalledWith(7));
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The call's contact in the drawer: who they are, their zone and the agent's variables, and "Forget this
  * person" for an erasure request (`contact.forget`): what they said and what describes them is erased
- * everywhere, their number stays on the do-not-call list.
+ * everywhere, their number stays on the do-not-call list. A caller with no contact record (an incoming SIP
+ * call) is forgotten call by call (`call.forget`).
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,7 +12,13 @@ import { ConfirmDialog } from "../../components/ConfirmDialog";
 
 export function ContactDetails({ detail: d }: { detail: CallDetail }) {
   const ct = d.contact;
-  if (!ct) return <p className="faint">This call has no contact record (a provider reported it).</p>;
+  if (!ct)
+    return (
+      <>
+        <p className="faint">This call has no contact record (a caller, or a call a provider reported).</p>
+        <ForgetCall callId={d.call.id} />
+      </>
+    );
   const vars = Object.entries(ct.variables ?? {});
   return (
     <>
@@ -80,6 +87,38 @@ export function ForgetPerson({ contact }: { contact: Pick<CallContact, "id" | "n
           }
           onConfirm={async () => {
             await api.contacts.forget(contact.id);
+            void qc.invalidateQueries();
+          }}
+          onClose={() => setAsking(false)}
+        />
+      )}
+    </>
+  );
+}
+
+/** "Forget this call…" for a caller with no contact record, and its confirmation (`call.forget`). */
+export function ForgetCall({ callId }: { callId: number }) {
+  const [asking, setAsking] = useState(false);
+  const qc = useQueryClient();
+  return (
+    <>
+      <button type="button" className="btn btn-danger-outline btn-sm forget-person" data-testid="forget-call" onClick={() => setAsking(true)}>
+        Forget this call…
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title={`Forget what was said on call #${callId}?`}
+          danger
+          confirmLabel="Erase the call's content"
+          body={
+            <p>
+              For a caller’s erasure request. The transcript, summary, analysis, recording and the webhooks of this call are erased and
+              cannot be brought back; the call remains as a date, duration and outcome. Their other calls are not touched: forget each one.
+              Backups made before keep the data until they are deleted.
+            </p>
+          }
+          onConfirm={async () => {
+            await api.calls.forget(callId);
             void qc.invalidateQueries();
           }}
           onClose={() => setAsking(false)}
