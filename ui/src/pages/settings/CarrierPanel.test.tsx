@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CarriersOut, SecretsOut } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { CarrierPanel } from "./CarrierPanel";
 
 const out = (over: Partial<CarriersOut> = {}): CarriersOut => ({
@@ -27,19 +28,10 @@ const secrets: SecretsOut = {
 /** A fake transport: `answer` decides each command's reply (throwing = an error answer); calls are logged. */
 function fake(answer: (cmd: string, args: unknown) => unknown): [string, unknown][] {
   const calls: [string, unknown][] = [];
-  const p: Platform = {
-    transport: "browser",
-    call: async <T,>(cmd: string, args?: object) => {
-      calls.push([cmd, args]);
-      return answer(cmd, args) as T;
-    },
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads in this test");
-    },
-  };
+  const p: Platform = fakePlatform(async <T,>(cmd: string, args?: object) => {
+    calls.push([cmd, args]);
+    return answer(cmd, args) as T;
+  });
   setPlatform(p);
   return calls;
 }

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import { afterEach, describe, expect, it } from "vitest";
 import type { Agent, AgentProvider } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { DisclosureCard } from "./DisclosureCard";
 
 function agent(id: number, name: string, provider: AgentProvider, disclosure: string): Agent {
@@ -13,26 +14,17 @@ function agent(id: number, name: string, provider: AgentProvider, disclosure: st
 function fake(initial: Agent[]) {
   let agents = initial;
   const calls: [string, Record<string, unknown>][] = [];
-  const p: Platform = {
-    transport: "browser",
-    call: async <T,>(cmd: string, args: object = {}) => {
-      const a = args as { id: number; disclosure: string };
-      calls.push([cmd, a]);
-      if (cmd === "agent.list") return agents as T;
-      if (cmd === "agent.set_disclosure") {
-        if (a.disclosure.length > 1000) throw { code: "validation", message: "disclosure: must be at most 1000 characters" };
-        agents = agents.map((x) => (x.id === a.id ? { ...x, disclosure: a.disclosure.trim(), updated_at: `t${calls.length}` } : x));
-        return agents.find((x) => x.id === a.id) as T;
-      }
-      return null as T;
-    },
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads here");
-    },
-  };
+  const p: Platform = fakePlatform(async <T,>(cmd: string, args: object = {}) => {
+    const a = args as { id: number; disclosure: string };
+    calls.push([cmd, a]);
+    if (cmd === "agent.list") return agents as T;
+    if (cmd === "agent.set_disclosure") {
+      if (a.disclosure.length > 1000) throw { code: "validation", message: "disclosure: must be at most 1000 characters" };
+      agents = agents.map((x) => (x.id === a.id ? { ...x, disclosure: a.disclosure.trim(), updated_at: `t${calls.length}` } : x));
+      return agents.find((x) => x.id === a.id) as T;
+    }
+    return null as T;
+  });
   setPlatform(p);
   return calls;
 }

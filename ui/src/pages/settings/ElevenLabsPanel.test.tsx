@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ElWebhookState } from "../../api/elevenlabs";
 import type { Campaign } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { ElevenLabsSetup } from "../campaigns/ElevenLabsSetup";
 import { ElevenLabsPanel } from "./ElevenLabsPanel";
 
@@ -24,19 +25,10 @@ const hook: ElWebhookState = {
 /** A fake transport answering the elevenlabs.* commands and recording the calls. */
 function fake(answers: Record<string, unknown>): { calls: [string, unknown][] } {
   const log = { calls: [] as [string, unknown][] };
-  const p: Platform = {
-    transport: "browser",
-    call: async <T,>(cmd: string, args?: object) => {
-      log.calls.push([cmd, args]);
-      return (answers[cmd] ?? null) as T;
-    },
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads in this test");
-    },
-  };
+  const p: Platform = fakePlatform(async <T,>(cmd: string, args?: object) => {
+    log.calls.push([cmd, args]);
+    return (answers[cmd] ?? null) as T;
+  });
   setPlatform(p);
   return log;
 }

@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SheetsAccount } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { GoogleSheetsCard } from "./GoogleSheetsCard";
 
 const KEY = '{"type":"service_account","client_email":"importer@acme.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----"}';
@@ -11,30 +12,21 @@ const KEY = '{"type":"service_account","client_email":"importer@acme.iam.gservic
 function fake(initial: SheetsAccount) {
   let account = initial;
   const calls: [string, Record<string, unknown>][] = [];
-  const p: Platform = {
-    transport: "browser",
-    call: async <T,>(cmd: string, args: object = {}) => {
-      const a = args as Record<string, unknown>;
-      calls.push([cmd, a]);
-      if (cmd === "import.sheets_account") return account as T;
-      if (cmd === "secret.set") {
-        if (a.value !== KEY) throw { code: "validation", message: "value: the service-account key cannot be used: not a service-account key file" };
-        account = { ...account, client_email: "importer@acme.iam.gserviceaccount.com", source: "keychain" };
-        return { name: a.name, set: true, source: "keychain", env_var: "X" } as T;
-      }
-      if (cmd === "secret.clear") {
-        account = { ...account, client_email: null, source: null };
-        return { name: a.name, set: false, source: null, env_var: "X" } as T;
-      }
-      return null as T;
-    },
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads here");
-    },
-  };
+  const p: Platform = fakePlatform(async <T,>(cmd: string, args: object = {}) => {
+    const a = args as Record<string, unknown>;
+    calls.push([cmd, a]);
+    if (cmd === "import.sheets_account") return account as T;
+    if (cmd === "secret.set") {
+      if (a.value !== KEY) throw { code: "validation", message: "value: the service-account key cannot be used: not a service-account key file" };
+      account = { ...account, client_email: "importer@acme.iam.gserviceaccount.com", source: "keychain" };
+      return { name: a.name, set: true, source: "keychain", env_var: "X" } as T;
+    }
+    if (cmd === "secret.clear") {
+      account = { ...account, client_email: null, source: null };
+      return { name: a.name, set: false, source: null, env_var: "X" } as T;
+    }
+    return null as T;
+  });
   setPlatform(p);
   return calls;
 }

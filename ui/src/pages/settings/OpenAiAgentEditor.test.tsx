@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OpenaiProfile } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { OpenAiAgentEditor } from "./OpenAiAgentEditor";
 
 const day = [{ start: "09:00:00", end: "17:00:00" }];
@@ -34,20 +35,11 @@ const profile: OpenaiProfile = {
 
 function fake(answers: Record<string, unknown>) {
   const log: [string, unknown][] = [];
-  const p: Platform = {
-    transport: "browser",
-    call: async <T,>(cmd: string, args?: object) => {
-      log.push([cmd, args]);
-      const a = answers[cmd];
-      return (typeof a === "function" ? a(args) : (a ?? null)) as T;
-    },
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads in this test");
-    },
-  };
+  const p: Platform = fakePlatform(async <T,>(cmd: string, args?: object) => {
+    log.push([cmd, args]);
+    const a = answers[cmd];
+    return (typeof a === "function" ? a(args) : (a ?? null)) as T;
+  });
   setPlatform(p);
   return log;
 }

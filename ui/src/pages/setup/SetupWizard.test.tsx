@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SecretStatus, Settings } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
+import { fakePlatform } from "../../platform/fake";
 import { SetupWizard, SetupWizardHost, useWizard } from "./SetupWizard";
 
 const SETTINGS: Settings = {
@@ -46,21 +47,12 @@ function fakeCore(over: Record<string, (args: Record<string, unknown>) => unknow
     "demo.start": () => ({ seeded: true }),
     ...over,
   };
-  const platform: Platform = {
-    transport: "browser",
-    call: vi.fn(async (cmd: string, args: object = {}) => {
-      calls.push({ cmd, args: args as Record<string, unknown> });
-      const h = handlers[cmd];
-      if (!h) throw { code: "unknown_command", message: cmd };
-      return h(args as Record<string, unknown>);
-    }) as Platform["call"],
-    subscribe: () => () => {},
-    onConnection: () => () => {},
-    saveFile: async () => null,
-    upload: async () => {
-      throw new Error("no uploads in this test");
-    },
-  };
+  const platform: Platform = fakePlatform(vi.fn(async (cmd: string, args: object = {}) => {
+    calls.push({ cmd, args: args as Record<string, unknown> });
+    const h = handlers[cmd];
+    if (!h) throw { code: "unknown_command", message: cmd };
+    return h(args as Record<string, unknown>);
+  }) as Platform["call"]);
   return { platform, calls, settings: () => settings };
 }
 
