@@ -62,31 +62,23 @@ export function ContactDetails({ detail: d }: { detail: CallDetail }) {
   );
 }
 
-/** "Forget this person…" and its confirmation (`contact.forget`). */
-export function ForgetPerson({ contact }: { contact: Pick<CallContact, "id" | "name" | "phone_e164"> }) {
+/** A "Forget …" button that erases only after the supervisor confirms what goes. */
+function ForgetButton(props: { testId: string; label: string; title: string; confirmLabel: string; body: string; erase: () => Promise<unknown> }) {
   const [asking, setAsking] = useState(false);
   const qc = useQueryClient();
-  const who = contact.name || contact.phone_e164;
   return (
     <>
-      <button type="button" className="btn btn-danger-outline btn-sm forget-person" data-testid="forget-person" onClick={() => setAsking(true)}>
-        Forget this person…
+      <button type="button" className="btn btn-danger-outline btn-sm forget-person" data-testid={props.testId} onClick={() => setAsking(true)}>
+        {props.label}
       </button>
       {asking && (
         <ConfirmDialog
-          title={`Forget ${who}?`}
+          title={props.title}
           danger
-          confirmLabel="Erase their data"
-          body={
-            <p>
-              For an erasure request. Their name, details and variables, every transcript, summary, analysis and recording of their
-              calls, and the webhooks that carried them are erased, and cannot be brought back. Their number stays on the do-not-call
-              list so no campaign calls them again; the calls remain as dates, durations and outcomes. Backups made before keep the data
-              until they are deleted.
-            </p>
-          }
+          confirmLabel={props.confirmLabel}
+          body={<p>{props.body}</p>}
           onConfirm={async () => {
-            await api.contacts.forget(contact.id);
+            await props.erase();
             void qc.invalidateQueries();
           }}
           onClose={() => setAsking(false)}
@@ -96,34 +88,30 @@ export function ForgetPerson({ contact }: { contact: Pick<CallContact, "id" | "n
   );
 }
 
+/** "Forget this person…" and its confirmation (`contact.forget`). */
+export function ForgetPerson({ contact }: { contact: Pick<CallContact, "id" | "name" | "phone_e164"> }) {
+  return (
+    <ForgetButton
+      testId="forget-person"
+      label="Forget this person…"
+      title={`Forget ${contact.name || contact.phone_e164}?`}
+      confirmLabel="Erase their data"
+      body="For an erasure request. Their name, details and variables, every transcript, summary, analysis and recording of their calls, and the webhooks that carried them are erased, and cannot be brought back. Their number stays on the do-not-call list so no campaign calls them again; the calls remain as dates, durations and outcomes. Backups made before keep the data until they are deleted."
+      erase={() => api.contacts.forget(contact.id)}
+    />
+  );
+}
+
 /** "Forget this call…" for a caller with no contact record, and its confirmation (`call.forget`). */
 export function ForgetCall({ callId }: { callId: number }) {
-  const [asking, setAsking] = useState(false);
-  const qc = useQueryClient();
   return (
-    <>
-      <button type="button" className="btn btn-danger-outline btn-sm forget-person" data-testid="forget-call" onClick={() => setAsking(true)}>
-        Forget this call…
-      </button>
-      {asking && (
-        <ConfirmDialog
-          title={`Forget what was said on call #${callId}?`}
-          danger
-          confirmLabel="Erase the call's content"
-          body={
-            <p>
-              For a caller’s erasure request. The transcript, summary, analysis, recording and the webhooks of this call are erased and
-              cannot be brought back; the call remains as a date, duration and outcome. Their other calls are not touched: forget each one.
-              Backups made before keep the data until they are deleted.
-            </p>
-          }
-          onConfirm={async () => {
-            await api.calls.forget(callId);
-            void qc.invalidateQueries();
-          }}
-          onClose={() => setAsking(false)}
-        />
-      )}
-    </>
+    <ForgetButton
+      testId="forget-call"
+      label="Forget this call…"
+      title={`Forget what was said on call #${callId}?`}
+      confirmLabel="Erase the call's content"
+      body="For a caller’s erasure request. The transcript, summary, analysis, recording and the webhooks of this call are erased and cannot be brought back; the call remains as a date, duration and outcome. Their other calls are not touched: forget each one. Backups made before keep the data until they are deleted."
+      erase={() => api.calls.forget(callId)}
+    />
   );
 }
