@@ -53,3 +53,57 @@ fn writing_and_counting_calls_builds_no_temporary_btree() -> StoreResult<()> {
         Ok(())
     })
 }
+
+/// The engine's per-step reads after migration 0023 (which dropped `calls_campaign`, `calls_endings` and
+/// `campaign_contacts_due`): each stays on an index, none scans a campaign's list or its calls.
+#[test]
+fn engine_reads_stay_on_indexes_after_the_write_index_cleanup() -> StoreResult<()> {
+    let store = Store::open_in_memory()?;
+    let checks: [(&str, &str); 6] = [
+        (
+            "SELECT id FROM calls INDEXED BY calls_in_flight WHERE campaign_id = ?1 AND (+status = 'queued' \
+             OR +status = 'dialing' OR +status = 'initiated' OR +status = 'ringing' OR +status = 'in_progress') \
+             AND status != 'queued' AND started_at < ?2",
+            "calls_in_flight (campaign_id=?)",
+        ),
+        (
+            "SELECT ended_at, outcome = 'failed' FROM calls WHERE campaign_id = ?1 AND ended_at IS NOT NULL \
+             AND ended_at >= ?2 AND status != 'not_placed' ORDER BY ended_at DESC LIMIT ?3",
+            "calls_campaign_ended (campaign_id=? AND ended_at>?)",
+        ),
+        (
+            "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
+            "campaign_contacts_dialing (campaign_id=?)",
+        ),
+        (
+            "SELECT MIN(next_attempt_at) FROM campaign_contacts WHERE campaign_id = ?1 \
+             AND state IN ('pending', 'retry_wait')",
+            "campaign_contacts_queue",
+        ),
+        (
+            "SELECT (SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')) \
+             + (SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
+            "campaign_contacts_dialing (campaign_id=?)",
+        ),
+        (
+            "SELECT COUNT(*) FROM calls k WHERE k.status NOT IN ('queued', 'dialing') AND k.campaign_id = ?1",
+            "COVERING INDEX calls_campaign_ended (campaign_id=?)",
+        ),
+    ];
+    store.read_blocking(move |conn| {
+        for (sql, wanted) in checks {
+            let (_, plan) = explain(conn, sql)?;
+            assert!(plan.contains(wanted), "{sql}: wanted {wanted}, plan: {plan}");
+            let scans = plan
+                .split("; ")
+                .any(|step| step.starts_with("SCAN ") && step != "SCAN CONSTANT ROW");
+            assert!(!scans, "{sql} scans: {plan}");
+        }
+        let (_, unfinished) = explain(conn, checks[4].0)?;
+        assert!(
+            unfinished.contains("campaign_contacts_queue"),
+            "unfinished count: {unfinished}"
+        );
+        Ok(())
+    })
+}
