@@ -384,6 +384,21 @@ fn bad_files_fail_clearly_and_import_nothing() -> TestResult {
     assert!(e.to_string().contains("row 102"), "{e}");
     assert_eq!(db.members()?, 0);
     assert_eq!(db.contacts()?.len(), 0);
+    // The same with small chunks: they are ready before the first pass (on its own thread) has found the
+    // broken line, and none is written.
+    let file = db._dir.path().join("late_chunks.csv");
+    write(&file, &late)?;
+    let mut opts = db.options(&file, "KW")?;
+    opts.chunk_rows = 5;
+    let e = import::commit(&db.store, &opts, &Control::default(), NOW)
+        .err()
+        .ok_or("late_chunks.csv imported")?;
+    assert!(
+        e.to_string().contains("late_chunks.csv") && e.to_string().contains("row 102"),
+        "{e}"
+    );
+    assert_eq!(db.members()?, 0);
+    assert_eq!(db.contacts()?.len(), 0);
     Ok(())
 }
 

@@ -30,6 +30,8 @@ pub struct DelimitedRows {
     utf8: bool,
     rows: u64,
     describe: String,
+    /// Lines in the file, from the sample's bytes per line and the file's length.
+    estimated_rows: u64,
 }
 
 impl DelimitedRows {
@@ -59,6 +61,13 @@ impl DelimitedRows {
             return Err(ImportError::Empty { file });
         }
         let delimiter = sniff(&text).unwrap_or(if tab_default { b'\t' } else { b',' });
+        let sample_lines = text.lines().count().max(1) as u64;
+        let estimated_rows = if n < SAMPLE {
+            sample_lines
+        } else {
+            let len = f.metadata().map_err(open_err)?.len();
+            len.saturating_mul(sample_lines) / n as u64
+        };
         f.seek(SeekFrom::Start(detected.bom as u64)).map_err(open_err)?;
         let utf8 = detected.encoding == UTF_8;
         let raw: Box<dyn Read + Send> = if utf8 {
@@ -86,6 +95,7 @@ impl DelimitedRows {
             utf8,
             rows: 0,
             describe,
+            estimated_rows,
         })
     }
 }
@@ -159,6 +169,10 @@ impl RowSource for DelimitedRows {
 
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+
+    fn estimated_rows(&self) -> Option<u64> {
+        Some(self.estimated_rows)
     }
 
     /// Counting without decoding cells into strings (the first pass of a commit).

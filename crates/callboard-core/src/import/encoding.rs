@@ -180,15 +180,31 @@ pub const LINE_TOO_LONG: &str = "line too long";
 impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for b in &buf[..n] {
-            if *b == b'\n' {
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
-                if self.since_newline > self.max {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, LINE_TOO_LONG));
+        let data = &buf[..n];
+        let too_long = || io::Error::new(io::ErrorKind::InvalidData, LINE_TOO_LONG);
+        // Only the last newline is looked for (a few bytes from the end): no line in `data` can be longer
+        // than the run before it plus `n`, so each byte is checked only when that could exceed `max`.
+        match data.iter().rposition(|b| *b == b'\n') {
+            None => self.since_newline += n,
+            Some(last) => {
+                if self.since_newline + last > self.max {
+                    let mut run = self.since_newline;
+                    for b in &data[..last] {
+                        if *b == b'\n' {
+                            run = 0;
+                        } else {
+                            run += 1;
+                            if run > self.max {
+                                return Err(too_long());
+                            }
+                        }
+                    }
                 }
+                self.since_newline = n - last - 1;
             }
+        }
+        if self.since_newline > self.max {
+            return Err(too_long());
         }
         Ok(n)
     }
@@ -238,5 +254,47 @@ mod tests {
         let mut out = Vec::new();
         let err = LineGuard::new(&data[..], 1000).read_to_end(&mut out);
         assert!(err.is_err());
+    }
+
+    /// Reads `data` through a guard in pieces of `piece` bytes.
+    fn guarded(data: &[u8], max: usize, piece: usize) -> bool {
+        struct Pieces<'a>(&'a [u8], usize);
+        impl Read for Pieces<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        LineGuard::new(Pieces(data, piece), max)
+            .read_to_end(&mut out)
+            .is_ok()
+    }
+
+    proptest::proptest! {
+        /// The guard fails exactly when some line (newline excluded) is longer than `max`, however the
+        /// reads are cut.
+        #[test]
+        fn line_guard_fails_exactly_on_a_long_line(
+            lines in proptest::collection::vec(0usize..40, 0..20),
+            trailing_newline in proptest::bool::ANY,
+            max in 1usize..30,
+            piece in 1usize..64,
+        ) {
+            let mut data = Vec::new();
+            for (i, len) in lines.iter().enumerate() {
+                if i > 0 {
+                    data.push(b'\n');
+                }
+                data.extend(std::iter::repeat_n(b'a', *len));
+            }
+            if trailing_newline {
+                data.push(b'\n');
+            }
+            let fits = lines.iter().all(|l| *l <= max);
+            proptest::prop_assert_eq!(guarded(&data, max, piece), fits);
+        }
     }
 }

@@ -40,6 +40,11 @@ pub trait RowSource: Send {
     }
     /// A short description for the preview (format, encoding, delimiter, sheet).
     fn describe(&self) -> String;
+    /// About how many rows the source holds, known without reading it all (sizes the import's chunks while
+    /// the first pass counts them exactly); `None` when only reading it all would tell.
+    fn estimated_rows(&self) -> Option<u64> {
+        None
+    }
     /// Reads to the end, counting non-blank rows; fails like [`RowSource::next_row`] would.
     fn count_rows(&mut self) -> Result<u64, ImportError> {
         let mut n = 0;
@@ -61,6 +66,16 @@ pub enum SheetChoice {
 
 const ZIP: &[u8] = b"PK\x03\x04";
 const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Whether [`open`] reads `path` as delimited text (streamed) rather than as a workbook.
+pub fn is_delimited(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "csv" | "tsv" | "txt" | "tab" | "")
+}
 
 /// Opens `path` as rows.
 pub fn open(path: &Path, sheet: &SheetChoice) -> Result<Box<dyn RowSource>, ImportError> {

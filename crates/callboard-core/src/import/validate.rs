@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use self::json::{json_array, json_object, put};
 use super::{
     header::{Field, Mapping, Target},
     source::RawRow,
@@ -71,6 +72,10 @@ pub struct Rules {
     pub members: HashSet<String>,
 }
 
+/// The most numbers [`Validator::reserve`] makes room for ahead (an estimate from a file's size can be far
+/// off: 8 MB of keys at most).
+const MAX_RESERVE: usize = 1 << 20;
+
 /// How many [`Field`]s there are (the last one's index plus one).
 const FIELDS: usize = Field::ExternalId as usize + 1;
 
@@ -104,6 +109,12 @@ impl Validator {
             seen: HashSet::default(),
             zones: HashMap::new(),
         }
+    }
+
+    /// Makes room for about `rows` numbers (a big file's set of seen numbers then never rehashes).
+    pub fn reserve(&mut self, rows: u64) {
+        self.seen
+            .reserve(usize::try_from(rows).unwrap_or(0).min(MAX_RESERVE));
     }
 
     fn cell<'r>(&self, row: &'r RawRow, f: Field) -> &'r str {
@@ -168,7 +179,7 @@ impl Validator {
         let tz_cell = self.cell(row, Field::TimeZone);
         let (time_zone, zones, source) = if !tz_cell.is_empty() {
             match self.zone(tz_cell) {
-                Some(z) => (z.clone(), vec![z], "column"),
+                Some(z) => (z.clone(), json_array([z.as_str()]), "column"),
                 None => {
                     return Err(fail(
                         RowCode::InvalidTimezone,
@@ -181,12 +192,12 @@ impl Validator {
             match from_number.first() {
                 Some(first) => (
                     (*first).to_owned(),
-                    from_number.iter().map(|z| (*z).to_owned()).collect(),
+                    json_array(from_number.iter().copied()),
                     "number",
                 ),
                 None => (
                     self.rules.default_time_zone.clone(),
-                    vec![self.rules.default_time_zone.clone()],
+                    json_array([self.rules.default_time_zone.as_str()]),
                     "campaign_default",
                 ),
             }
@@ -217,7 +228,7 @@ impl Validator {
         row: &RawRow,
         e164: String,
         tz: String,
-        zones: Vec<String>,
+        zones_json: String,
         source: &'static str,
     ) -> NewContact {
         // The variables object is written straight into one string (no map of JSON values per row: this runs
@@ -257,7 +268,7 @@ impl Validator {
             email: self.cell(row, Field::Email).to_owned(),
             language: self.cell(row, Field::Language).to_lowercase(),
             time_zone: Some(tz),
-            time_zones: serde_json::to_string(&zones).unwrap_or_else(|_| "[]".into()),
+            time_zones: zones_json,
             time_zone_source: source,
             consent_basis: self.cell(row, Field::Consent).to_owned(),
             external_id: self.cell(row, Field::ExternalId).to_owned(),
@@ -279,56 +290,6 @@ impl Validator {
         self.zones.insert(raw.to_owned(), z.clone());
         z
     }
-}
-
-/// Adds a key, or replaces its value if it is there already.
-fn put<'a>(pairs: &mut Vec<(&'a str, &'a str)>, k: &'a str, v: &'a str) {
-    match pairs.iter_mut().find(|(key, _)| *key == k) {
-        Some(p) => p.1 = v,
-        None => pairs.push((k, v)),
-    }
-}
-
-/// `{"k":"v",…}` from string pairs.
-fn json_object(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(2 + pairs.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
-    out.push('{');
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_string(&mut out, k);
-        out.push(':');
-        json_string(&mut out, v);
-    }
-    out.push('}');
-    out
-}
-
-/// Appends `s` as a JSON string literal.
-fn json_string(out: &mut String, s: &str) {
-    use std::fmt::Write;
-    out.push('"');
-    // Most cells need no escaping: copied whole, not character by character.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// A failed row's cells for the errors CSV: trimmed (a CSV line's `\r` included), trailing empty cells
@@ -401,6 +362,8 @@ pub fn unexcel(s: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Borrowed(s)
 }
+
+mod json;
 
 #[cfg(test)]
 mod tests;

@@ -82,6 +82,23 @@ fn messy_number() -> impl Strategy<Value = (String, &'static str)> {
     (body, region)
 }
 
+/// Numbers from anywhere: national ones for regions with and without zones below country level, and
+/// international ones with any country code.
+fn number_anywhere() -> impl Strategy<Value = (String, &'static str)> {
+    let region = prop_oneof![
+        Just("KW"),
+        Just("IN"),
+        Just("US"),
+        Just("GB"),
+        Just("BR"),
+        Just("AU"),
+        Just("RU")
+    ];
+    let body = proptest::string::string_regex(r"(\+[1-9][0-9]{6,13}|0?[1-9][0-9]{5,11})")
+        .unwrap_or_else(|e| panic!("{e}"));
+    prop_oneof![messy_number(), (body, region)]
+}
+
 proptest! {
     #[test]
     fn normalising_twice_equals_normalising_once((raw, r) in messy_number()) {
@@ -91,6 +108,24 @@ proptest! {
             // The E.164 form is independent of the default region.
             for other in ["KW", "IN", "US"] {
                 prop_assert_eq!(normalize(&once.e164, region(other)).map(|p| p.e164), Ok(once.e164.clone()));
+            }
+        }
+    }
+
+    /// Skipping libphonenumber's "is it geographical?" where the table cannot tell the answers apart gives
+    /// the zones the full rule gives.
+    #[test]
+    fn zones_equal_the_full_geographical_rule((raw, r) in number_anywhere()) {
+        if let Ok(phone) = normalize(&raw, region(r)) {
+            let parsed = PHONE_NUMBER_UTIL.parse(raw.trim(), Some(region(r).0));
+            prop_assert!(parsed.is_ok());
+            if let Ok(number) = parsed {
+                let want = if number.is_geographical() {
+                    time_zones_for_e164(&phone.e164)
+                } else {
+                    time_zones_for_e164(&format!("+{}", phone.country_code))
+                };
+                prop_assert_eq!(phone.time_zones(), want, "{}", phone.e164);
             }
         }
     }

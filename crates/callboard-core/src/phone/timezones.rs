@@ -2,7 +2,10 @@
 //! `data/timezones.txt` from the PyPI `phonenumbers` copy, legacy names renamed; see `data/gen_timezones.py`).
 //! Lookup is by longest E.164 digit prefix, as Google's own mapper does; several zones are all kept.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::OnceLock,
+};
 
 static DATA: &str = include_str!("../../data/timezones.txt");
 /// The longest prefix in the table (libphonenumber's TIMEZONE_LONGEST_PREFIX).
@@ -19,6 +22,26 @@ fn table() -> &'static Table {
             .map(|(prefix, zones)| (prefix, zones.split('&').collect()))
             .collect()
     })
+}
+
+/// Whether the table has a prefix longer than `country_code` that starts with it: only then can a number of
+/// that country have other zones than the country's own.
+pub(super) fn refined_below_country(country_code: i32) -> bool {
+    static REFINED: OnceLock<HashSet<i32>> = OnceLock::new();
+    REFINED
+        .get_or_init(|| {
+            // Every proper prefix of every key, of a country code's length (one to three digits).
+            let mut refined = HashSet::new();
+            for key in table().keys() {
+                for len in 1..key.len().min(4) {
+                    if let Ok(cc) = key[..len].parse::<i32>() {
+                        refined.insert(cc);
+                    }
+                }
+            }
+            refined
+        })
+        .contains(&country_code)
 }
 
 /// Every (prefix, zones) pair of the table; for checks that every zone name is known.

@@ -146,8 +146,15 @@ proptest! {
 
 proptest::proptest! {
     #[test]
+    fn zones_json_is_what_serde_json_writes(zones in proptest::collection::vec("\\PC{0,12}", 0..4)) {
+        let ours = super::json::json_array(zones.iter().map(String::as_str));
+        let want = serde_json::to_string(&zones).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+        proptest::prop_assert_eq!(ours, want);
+    }
+
+    #[test]
     fn variables_json_is_what_serde_json_writes(k in "\\PC{0,8}", v in "(\\PC|[\"\\\\\n\r\t\u{1}\u{1f}])*") {
-        let ours = super::json_object(&[(&k, &v), ("last", "x\"y")]);
+        let ours = super::json::json_object(&[(&k, &v), ("last", "x\"y")]);
         let mut want = serde_json::Map::new();
         want.insert(k.clone(), v.clone().into());
         want.insert("last".into(), "x\"y".into());
