@@ -46,14 +46,17 @@ fn contact(conn: &Connection, id: i64) -> StoreResult<ContactRow> {
     )
 }
 
+/// Where a contact stands in each campaign. No index leads with `contact_id` (one would cost every imported
+/// member a B-tree insert), so the few campaigns drive the loop (CROSS JOIN keeps that order) and each is a
+/// primary-key lookup, instead of a scan of every campaign's members.
+const MEMBERSHIPS_SQL: &str = "SELECT cc.campaign_id, cp.name, cc.state, cc.attempts, IFNULL(cc.wait_reason, ''), \
+     cc.next_attempt_at FROM campaigns cp CROSS JOIN campaign_contacts cc \
+     ON cc.campaign_id = cp.id AND cc.contact_id = ?1 ORDER BY cp.id DESC";
+
 pub fn get(conn: &Connection, id: i64) -> StoreResult<ContactDetail> {
     let contact = contact(conn, id)?;
     let campaigns = conn
-        .prepare_cached(
-            "SELECT cc.campaign_id, cp.name, cc.state, cc.attempts, IFNULL(cc.wait_reason, ''), cc.next_attempt_at \
-             FROM campaign_contacts cc JOIN campaigns cp ON cp.id = cc.campaign_id WHERE cc.contact_id = ?1 \
-             ORDER BY cc.campaign_id DESC",
-        )?
+        .prepare_cached(MEMBERSHIPS_SQL)?
         .query_map([id], |r| {
             Ok(Membership {
                 campaign_id: r.get(0)?,
@@ -77,4 +80,26 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<ContactDetail> {
         calls,
         dnc,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memberships_are_primary_key_lookups_per_campaign() -> Result<(), Box<dyn std::error::Error>> {
+        let store = super::super::Store::open_in_memory()?;
+        let plan: Vec<String> = store.read_blocking(|c| {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::MEMBERSHIPS_SQL))?;
+            let rows = stmt.query_map([1], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        assert!(
+            plan.iter().any(
+                |l| l.contains("campaign_contacts USING") && l.contains("PRIMARY KEY")
+                    || l.contains("sqlite_autoindex_campaign_contacts")
+            ),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|l| l.starts_with("SCAN cc")), "{plan:?}");
+        Ok(())
+    }
 }
