@@ -17,6 +17,7 @@ use std::{
 use callboard_core::{
     app::{App, AppOptions},
     clock::{Clock, SystemClock},
+    latency::Summary,
     listener,
     secret::Secret,
     webhooks::{ProviderSecrets, sig_elevenlabs},
@@ -39,8 +40,9 @@ pub struct WebhookBench {
     /// Requests per second in the latency phase; 0 skips it.
     #[arg(long, default_value_t = 1_000)]
     rate: u32,
-    /// How long the latency phase sends for.
-    #[arg(long, default_value_t = 5)]
+    /// How long the latency phase sends for (a steady load: long enough for the WAL to go through several
+    /// checkpoints).
+    #[arg(long, default_value_t = 30)]
     rate_seconds: u32,
     /// Threads for the HTTP client (the server gets the default runtime, as `callboard serve` does).
     #[arg(long, default_value_t = 1)]
@@ -195,6 +197,79 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Where a phase's time went on the server: the wait for the journal commit, the writer's jobs, and the WAL
+/// checkpoints (from the histograms the store and the webhook hub keep).
+#[derive(Debug)]
+struct Stages {
+    journal_wait: Summary,
+    ahead_wait: Summary,
+    ahead_jobs: Summary,
+    normal_jobs: Summary,
+    checkpoints: Summary,
+    tail_checkpoints: Summary,
+    tails_complete: u64,
+    restarts: u64,
+    wal_frames_max: u64,
+}
+
+impl Stages {
+    /// What the histograms hold since the last `take`, and starts them again.
+    fn take(app: &App) -> Stages {
+        let store = app.store.stats();
+        let c = &store.checkpoints;
+        Stages {
+            journal_wait: app.webhooks.journal_wait.take(),
+            ahead_wait: store.ahead_wait.take(),
+            ahead_jobs: store.ahead_jobs.take(),
+            normal_jobs: store.normal_jobs.take(),
+            checkpoints: c.background.take(),
+            tail_checkpoints: c.tail.take(),
+            tails_complete: c.tails_complete.swap(0, Ordering::Relaxed),
+            restarts: c.restarts.swap(0, Ordering::Relaxed),
+            wal_frames_max: c.wal_frames_max.swap(0, Ordering::Relaxed),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "journal_wait": self.journal_wait,
+            "ahead_wait": self.ahead_wait,
+            "ahead_jobs": self.ahead_jobs,
+            "normal_jobs": self.normal_jobs,
+            "checkpoints": self.checkpoints,
+            "tail_checkpoints": self.tail_checkpoints,
+            "tails_complete": self.tails_complete,
+            "restarts": self.restarts,
+            "wal_frames_max": self.wal_frames_max,
+        })
+    }
+
+    fn print(&self, phase: &str) {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let line = |name: &str, s: &Summary| {
+            println!(
+                "    {name:<22} {:>7} × p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
+                s.count,
+                ms(s.p50_us),
+                ms(s.p99_us),
+                ms(s.p999_us),
+                ms(s.max_us)
+            )
+        };
+        println!("  stages {phase} (histogram bucket tops, at most 2× the true value):");
+        line("journal commit wait", &self.journal_wait);
+        line("writer queue (ahead)", &self.ahead_wait);
+        line("writer jobs (ahead)", &self.ahead_jobs);
+        line("writer jobs (normal)", &self.normal_jobs);
+        line("checkpoints", &self.checkpoints);
+        line("tail on the writer", &self.tail_checkpoints);
+        println!(
+            "    tails complete {}, RESTART checkpoints {}, WAL at most {} frames",
+            self.tails_complete, self.restarts, self.wal_frames_max
+        );
+    }
+}
+
 fn webhooks(args: &WebhookBench) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_owned());
@@ -249,13 +324,15 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
     let cpu = cpu_now().since(cpu_start);
     let load_after = load_average();
 
+    let max_stages = Stages::take(&app);
     let paced = if rate_count > 0 {
         let sent = client.block_on(send(&url, paced, args.concurrency, Some(args.rate)))?;
         server.block_on(app.webhooks.settle());
-        Some(sent)
+        Some((sent, Stages::take(&app)))
     } else {
         None
     };
+    let (paced, rate_stages) = paced.unzip();
     server.block_on(running.stop());
 
     let n = max.latencies_ms.len();
@@ -284,6 +361,7 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
          webhooks per server CPU-second; client {:.3} ms per webhook",
         ms_per(cpu.client, n)
     );
+    max_stages.print(&format!("at concurrency {}", args.concurrency));
     if let Some(p) = &paced {
         println!(
             "  at {}/s:     {} sent at {:.0}/s, {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -295,6 +373,9 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
             p.p(0.99),
             p.p(1.0)
         );
+    }
+    if let Some(stages) = &rate_stages {
+        stages.print(&format!("at {}/s", args.rate));
     }
     if args.json {
         let figures = serde_json::json!({
@@ -314,6 +395,10 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
             "rate_p50_ms": paced.as_ref().map(|p| round3(p.p(0.50))),
             "rate_p99_ms": paced.as_ref().map(|p| round3(p.p(0.99))),
             "rate_errors": paced.as_ref().map(|p| p.errors),
+            "rate_max_ms": paced.as_ref().map(|p| round3(p.p(1.0))),
+            "rate_seconds": args.rate_seconds,
+            "stages": max_stages.json(),
+            "rate_stages": rate_stages.as_ref().map(Stages::json),
         });
         println!("{figures}");
     }

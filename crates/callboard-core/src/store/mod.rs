@@ -19,6 +19,7 @@ pub mod call_refs;
 pub mod call_tool_calls;
 pub mod calls;
 pub mod campaigns;
+mod checkpoint;
 pub mod contact_detail;
 pub mod contacts;
 pub mod dnc;
@@ -40,12 +41,13 @@ use std::{
     path::{Path, PathBuf},
     sync::Arc,
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::oneshot;
 
+pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
 
 /// How many read-only connections a file-backed store keeps.
@@ -102,6 +104,19 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
+/// Where the writer's time goes (for benchmarks and diagnostics): how long jobs waited and ran, and what the
+/// WAL checkpoints did.
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    /// From submit to start, for `ahead` jobs (someone's answer waits on them).
+    pub ahead_wait: crate::latency::Histogram,
+    /// How long `ahead` jobs ran on the writer (their transaction, commit included).
+    pub ahead_jobs: crate::latency::Histogram,
+    /// How long `normal` jobs ran on the writer: what an `ahead` job may wait behind.
+    pub normal_jobs: crate::latency::Histogram,
+    pub checkpoints: CheckpointStats,
+}
+
 /// Handle to the database. Cheap to clone; the threads stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct Store {
@@ -117,6 +132,7 @@ struct Inner {
     path: Option<PathBuf>,
     schema_version: u32,
     threads: Vec<thread::JoinHandle<()>>,
+    stats: Arc<StoreStats>,
 }
 
 impl Drop for Inner {
@@ -197,7 +213,8 @@ impl Store {
         schema_version: u32,
         mut threads: Vec<thread::JoinHandle<()>>,
     ) -> Store {
-        let (queues, writer_threads) = writer::spawn(conn, path.as_deref());
+        let stats = Arc::new(StoreStats::default());
+        let (queues, writer_threads) = writer::spawn(conn, path.as_deref(), stats.clone());
         threads.extend(writer_threads);
         Store {
             inner: Arc::new(Inner {
@@ -206,6 +223,7 @@ impl Store {
                 path,
                 schema_version,
                 threads,
+                stats,
             }),
         }
     }
@@ -223,6 +241,11 @@ impl Store {
     /// The database file, or `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
+    }
+
+    /// Where the writer's time went so far.
+    pub fn stats(&self) -> &StoreStats {
+        &self.inner.stats
     }
 
     /// The newest migration applied.
@@ -296,7 +319,11 @@ impl Store {
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
+        let (queued, stats) = (Instant::now(), self.inner.stats.clone());
         let job: Job = Box::new(move |conn: &mut Connection| {
+            if ahead {
+                stats.ahead_wait.record(queued.elapsed());
+            }
             let result = (|| {
                 // IMMEDIATE: the write lock up front. A deferred transaction that read first and then wrote while
                 // another connection held the lock (another process, a checkpoint) failed at once with
