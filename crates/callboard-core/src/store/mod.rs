@@ -49,6 +49,7 @@ use tokio::sync::oneshot;
 
 pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
+pub use writer::StoreStats;
 
 /// How many read-only connections a file-backed store keeps.
 const READERS: usize = 2;
@@ -103,19 +104,6 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
-/// Where the writer's time goes (for benchmarks and diagnostics): how long jobs waited and ran, and what the
-/// WAL checkpoints did.
-#[derive(Debug, Default)]
-pub struct StoreStats {
-    /// From submit to start, for `ahead` jobs (someone's answer waits on them).
-    pub ahead_wait: crate::latency::Histogram,
-    /// How long `ahead` jobs ran on the writer (their transaction, commit included).
-    pub ahead_jobs: crate::latency::Histogram,
-    /// How long `normal` jobs ran on the writer: what an `ahead` job may wait behind.
-    pub normal_jobs: crate::latency::Histogram,
-    pub checkpoints: CheckpointStats,
-}
 
 /// Handle to the database. Cheap to clone; the threads stop when the last clone is dropped.
 #[derive(Clone)]
@@ -185,9 +173,11 @@ impl Store {
             configure(&reader, false).map_err(open_err)?;
             reader.pragma_update(None, "query_only", true).map_err(open_err)?;
             let rx = read_rx.clone();
-            threads.extend(spawn_worker(format!("store-read-{i}"), reader, move || {
-                rx.recv().ok()
-            }));
+            threads.extend(writer::spawn_worker(
+                format!("store-read-{i}"),
+                reader,
+                move || rx.recv().ok(),
+            ));
         }
         Ok(Store::start(
             conn,
@@ -385,19 +375,6 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     // Sorts and temporary b-trees in memory, not in temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
-}
-
-/// Runs jobs on a dedicated thread until `next` returns `None` (every sender dropped). A panicking job drops
-/// its reply sender (the caller sees [`StoreError::Panicked`]) and the thread carries on.
-fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N) -> Option<thread::JoinHandle<()>>
-where
-    N: FnMut() -> Option<Job> + Send + 'static,
-{
-    writer::spawn_named(&name.clone(), move || {
-        while let Some(job) = next() {
-            writer::run_job(&name, &mut conn, job);
-        }
-    })
 }
 
 /// Maps "no row" to a typed not-found error.

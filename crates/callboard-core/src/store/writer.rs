@@ -10,7 +10,20 @@ use std::{panic::AssertUnwindSafe, path::Path, sync::Arc, thread, time::Instant}
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use rusqlite::Connection;
 
-use super::{Job, StoreStats, checkpoint};
+use super::{Job, checkpoint};
+
+/// Where the writer's time goes (for benchmarks and diagnostics): how long jobs waited and ran, and what the
+/// WAL checkpoints did.
+#[derive(Debug, Default)]
+pub struct StoreStats {
+    /// From submit to start, for `ahead` jobs (someone's answer waits on them).
+    pub ahead_wait: crate::latency::Histogram,
+    /// How long `ahead` jobs ran on the writer (their transaction, commit included).
+    pub ahead_jobs: crate::latency::Histogram,
+    /// How long `normal` jobs ran on the writer: what an `ahead` job may wait behind.
+    pub normal_jobs: crate::latency::Histogram,
+    pub checkpoints: checkpoint::CheckpointStats,
+}
 
 /// The two ways into the writer thread.
 pub(super) struct WriterQueues {
@@ -57,6 +70,23 @@ where
             None
         }
     }
+}
+
+/// Runs jobs on a dedicated thread until `next` returns `None` (every sender dropped). A panicking job drops
+/// its reply sender (the caller sees [`StoreError::Panicked`]) and the thread carries on.
+pub(super) fn spawn_worker<N>(
+    name: String,
+    mut conn: Connection,
+    mut next: N,
+) -> Option<thread::JoinHandle<()>>
+where
+    N: FnMut() -> Option<Job> + Send + 'static,
+{
+    spawn_named(&name.clone(), move || {
+        while let Some(job) = next() {
+            run_job(&name, &mut conn, job);
+        }
+    })
 }
 
 /// Runs one job; a panicking job drops its reply sender (the caller sees `Panicked`) and the thread goes on.

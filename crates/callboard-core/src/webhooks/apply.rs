@@ -14,9 +14,8 @@ use rusqlite::Transaction;
 use tokio::sync::mpsc;
 
 use super::{
-    Provider,
-    extract::{Extracted, extract},
     hub::{Job, JournalJob},
+    ready::{Ready, extract_row},
 };
 use crate::{
     app::App,
@@ -270,53 +269,6 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     Ok(any_new)
 }
 
-/// A row read and parsed off the writer thread, ready to apply.
-struct Ready {
-    provider: Provider,
-    /// What the event says; its facts are moved into `alone`.
-    x: Extracted,
-    /// The facts as the JSON stored on the row.
-    facts: String,
-    /// The call's derived columns if this is its only event (a call the event creates): folded here, so the
-    /// writer does not serialise the transcript and analysis again.
-    alone: crate::store::calls::Derived,
-}
-
-/// What a stored row says, with its facts as the JSON to store (serialised here, off the writer thread), or
-/// why it cannot be read.
-fn extract_row(
-    row: &call_events::Stored,
-    data_dir: &std::path::Path,
-    keep_audio: bool,
-) -> Result<Ready, String> {
-    let provider =
-        Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
-    let owned;
-    let body: &[u8] = match (&row.body, &row.body_path) {
-        (Some(b), _) => b,
-        (None, Some(p)) => {
-            owned = std::fs::read(data_dir.join(p)).map_err(|e| format!("cannot read {p}: {e}"))?;
-            &owned
-        }
-        (None, None) => &[],
-    };
-    let recordings_in = keep_audio.then_some(data_dir);
-    let mut x =
-        extract(provider, &row.kind, &row.content_type, body, recordings_in).map_err(|e| e.to_string())?;
-    let facts = serde_json::to_string(&x.facts).map_err(|e| format!("cannot store the facts: {e}"))?;
-    let alone = super::fold::fold_facts(vec![(
-        std::mem::take(&mut x.facts),
-        row.idempotency_key.clone(),
-        row.id,
-    )]);
-    Ok(Ready {
-        provider,
-        x,
-        facts,
-        alone,
-    })
-}
-
 fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
     app.events.emit(Event::WebhookReceived {
         id: row.id,
@@ -336,6 +288,7 @@ fn apply_tx(
         provider,
         x,
         facts,
+        full,
         alone,
     } = ready;
     let facts = facts.as_str();
@@ -382,7 +335,8 @@ fn apply_tx(
         // A call this event just created has no other applied event: this one folded alone.
         alone
     } else {
-        super::fold::fold(call_events::facts_of_call(tx, call_id)?)
+        let this = (full, row.idempotency_key.clone(), row.id);
+        super::fold::fold_with(call_events::facts_of_call(tx, call_id)?, this)
     };
     derived.conversation_id = x.conversation_id;
     // Read once for the ending and the settling below (it was read three times per event).
