@@ -14,6 +14,7 @@ pub mod engine;
 pub mod events;
 pub mod export;
 pub mod import;
+pub mod latency;
 pub mod launch;
 pub mod listener;
 pub mod live;

@@ -6,6 +6,7 @@ mod engine;
 mod fd_limit;
 mod import;
 mod thread_cpu;
+mod webhook_stages;
 mod webhooks;
 
 use std::process::ExitCode;

@@ -22,7 +22,10 @@ use callboard_core::{
     webhooks::{ProviderSecrets, sig_elevenlabs},
 };
 
-use super::thread_cpu::{self, CLIENT_THREADS, CpuSplit};
+use super::{
+    thread_cpu::{self, CLIENT_THREADS, CpuSplit},
+    webhook_stages::Stages,
+};
 
 /// `callboard bench webhooks` options.
 #[derive(Debug, clap::Args)]
@@ -39,8 +42,9 @@ pub struct WebhookBench {
     /// Requests per second in the latency phase; 0 skips it.
     #[arg(long, default_value_t = 1_000)]
     rate: u32,
-    /// How long the latency phase sends for.
-    #[arg(long, default_value_t = 5)]
+    /// How long the latency phase sends for (a steady load: long enough for the WAL to go through several
+    /// checkpoints).
+    #[arg(long, default_value_t = 30)]
     rate_seconds: u32,
     /// Threads for the HTTP client (the server gets the default runtime, as `callboard serve` does).
     #[arg(long, default_value_t = 1)]
@@ -249,13 +253,15 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
     let cpu = cpu_now().since(cpu_start);
     let load_after = load_average();
 
+    let max_stages = Stages::take(&app);
     let paced = if rate_count > 0 {
         let sent = client.block_on(send(&url, paced, args.concurrency, Some(args.rate)))?;
         server.block_on(app.webhooks.settle());
-        Some(sent)
+        Some((sent, Stages::take(&app)))
     } else {
         None
     };
+    let (paced, rate_stages) = paced.unzip();
     server.block_on(running.stop());
 
     let n = max.latencies_ms.len();
@@ -284,6 +290,7 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
          webhooks per server CPU-second; client {:.3} ms per webhook",
         ms_per(cpu.client, n)
     );
+    max_stages.print(&format!("at concurrency {}", args.concurrency));
     if let Some(p) = &paced {
         println!(
             "  at {}/s:     {} sent at {:.0}/s, {} errors, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -295,6 +302,9 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
             p.p(0.99),
             p.p(1.0)
         );
+    }
+    if let Some(stages) = &rate_stages {
+        stages.print(&format!("at {}/s", args.rate));
     }
     if args.json {
         let figures = serde_json::json!({
@@ -314,6 +324,10 @@ fn webhooks(args: &WebhookBench) -> Result<(), String> {
             "rate_p50_ms": paced.as_ref().map(|p| round3(p.p(0.50))),
             "rate_p99_ms": paced.as_ref().map(|p| round3(p.p(0.99))),
             "rate_errors": paced.as_ref().map(|p| p.errors),
+            "rate_max_ms": paced.as_ref().map(|p| round3(p.p(1.0))),
+            "rate_seconds": args.rate_seconds,
+            "stages": max_stages.json(),
+            "rate_stages": rate_stages.as_ref().map(Stages::json),
         });
         println!("{figures}");
     }

@@ -19,6 +19,7 @@ pub mod call_refs;
 pub mod call_tool_calls;
 pub mod calls;
 pub mod campaigns;
+mod checkpoint;
 pub mod contact_detail;
 pub mod contacts;
 pub mod dnc;
@@ -40,13 +41,15 @@ use std::{
     path::{Path, PathBuf},
     sync::Arc,
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::oneshot;
 
+pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
+pub use writer::StoreStats;
 
 /// How many read-only connections a file-backed store keeps.
 const READERS: usize = 2;
@@ -117,6 +120,7 @@ struct Inner {
     path: Option<PathBuf>,
     schema_version: u32,
     threads: Vec<thread::JoinHandle<()>>,
+    stats: Arc<StoreStats>,
 }
 
 impl Drop for Inner {
@@ -169,9 +173,11 @@ impl Store {
             configure(&reader, false).map_err(open_err)?;
             reader.pragma_update(None, "query_only", true).map_err(open_err)?;
             let rx = read_rx.clone();
-            threads.extend(spawn_worker(format!("store-read-{i}"), reader, move || {
-                rx.recv().ok()
-            }));
+            threads.extend(writer::spawn_worker(
+                format!("store-read-{i}"),
+                reader,
+                move || rx.recv().ok(),
+            ));
         }
         Ok(Store::start(
             conn,
@@ -197,7 +203,8 @@ impl Store {
         schema_version: u32,
         mut threads: Vec<thread::JoinHandle<()>>,
     ) -> Store {
-        let (queues, writer_threads) = writer::spawn(conn, path.as_deref());
+        let stats = Arc::new(StoreStats::default());
+        let (queues, writer_threads) = writer::spawn(conn, path.as_deref(), stats.clone());
         threads.extend(writer_threads);
         Store {
             inner: Arc::new(Inner {
@@ -206,6 +213,7 @@ impl Store {
                 path,
                 schema_version,
                 threads,
+                stats,
             }),
         }
     }
@@ -223,6 +231,11 @@ impl Store {
     /// The database file, or `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
+    }
+
+    /// Where the writer's time went so far.
+    pub fn stats(&self) -> &StoreStats {
+        &self.inner.stats
     }
 
     /// The newest migration applied.
@@ -296,7 +309,11 @@ impl Store {
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
+        let (queued, stats) = (Instant::now(), self.inner.stats.clone());
         let job: Job = Box::new(move |conn: &mut Connection| {
+            if ahead {
+                stats.ahead_wait.record(queued.elapsed());
+            }
             let result = (|| {
                 // IMMEDIATE: the write lock up front. A deferred transaction that read first and then wrote while
                 // another connection held the lock (another process, a checkpoint) failed at once with
@@ -358,19 +375,6 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     // Sorts and temporary b-trees in memory, not in temp files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
-}
-
-/// Runs jobs on a dedicated thread until `next` returns `None` (every sender dropped). A panicking job drops
-/// its reply sender (the caller sees [`StoreError::Panicked`]) and the thread carries on.
-fn spawn_worker<N>(name: String, mut conn: Connection, mut next: N) -> Option<thread::JoinHandle<()>>
-where
-    N: FnMut() -> Option<Job> + Send + 'static,
-{
-    writer::spawn_named(&name.clone(), move || {
-        while let Some(job) = next() {
-            writer::run_job(&name, &mut conn, job);
-        }
-    })
 }
 
 /// Maps "no row" to a typed not-found error.

@@ -14,9 +14,8 @@ use rusqlite::Transaction;
 use tokio::sync::mpsc;
 
 use super::{
-    Provider,
-    extract::{Extracted, extract},
     hub::{Job, JournalJob},
+    ready::{Ready, extract_row},
 };
 use crate::{
     app::App,
@@ -32,6 +31,12 @@ use crate::{
 
 /// Most rows applied in one transaction (bounded: the journal writer shares the store's writer thread).
 const BATCH: usize = 32;
+/// How long the applier waits for more rows after the first of a batch. Applying is not on the path to the
+/// 200, and at a steady 1,000/s rows came one per transaction, each rewriting the same index pages
+/// (`call_events`, `calls`, `call_refs`, the search index) and committing on its own: ~23 WAL frames per
+/// webhook, whose writeback and checkpoints were what the acknowledgements waited behind. A settle or a
+/// recovery ends the wait at once.
+const APPLY_LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 /// Most deliveries committed to the journal in one transaction.
 const JOURNAL_BATCH: usize = 128;
 
@@ -100,14 +105,22 @@ async fn run(app: Weak<App>, mut rx: mpsc::UnboundedReceiver<Job>) {
         match job {
             Job::Apply(id) => {
                 let mut ids = vec![id];
+                let until = tokio::time::Instant::now() + APPLY_LINGER;
                 while ids.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(Job::Apply(id)) => ids.push(id),
-                        Ok(other) => {
+                    let more = match rx.try_recv() {
+                        Ok(job) => Some(job),
+                        Err(mpsc::error::TryRecvError::Empty) => {
+                            tokio::time::timeout_at(until, rx.recv()).await.ok().flatten()
+                        }
+                        Err(mpsc::error::TryRecvError::Disconnected) => None,
+                    };
+                    match more {
+                        Some(Job::Apply(id)) => ids.push(id),
+                        Some(other) => {
                             next = Some(other);
                             break;
                         }
-                        Err(_) => break,
+                        None => break,
                     }
                 }
                 apply_and_retry(&app, ids).await;
@@ -256,53 +269,6 @@ async fn apply_batch(app: &Arc<App>, ids: Vec<i64>) -> StoreResult<bool> {
     Ok(any_new)
 }
 
-/// A row read and parsed off the writer thread, ready to apply.
-struct Ready {
-    provider: Provider,
-    /// What the event says; its facts are moved into `alone`.
-    x: Extracted,
-    /// The facts as the JSON stored on the row.
-    facts: String,
-    /// The call's derived columns if this is its only event (a call the event creates): folded here, so the
-    /// writer does not serialise the transcript and analysis again.
-    alone: crate::store::calls::Derived,
-}
-
-/// What a stored row says, with its facts as the JSON to store (serialised here, off the writer thread), or
-/// why it cannot be read.
-fn extract_row(
-    row: &call_events::Stored,
-    data_dir: &std::path::Path,
-    keep_audio: bool,
-) -> Result<Ready, String> {
-    let provider =
-        Provider::parse(&row.provider).ok_or_else(|| format!("unknown provider {}", row.provider))?;
-    let owned;
-    let body: &[u8] = match (&row.body, &row.body_path) {
-        (Some(b), _) => b,
-        (None, Some(p)) => {
-            owned = std::fs::read(data_dir.join(p)).map_err(|e| format!("cannot read {p}: {e}"))?;
-            &owned
-        }
-        (None, None) => &[],
-    };
-    let recordings_in = keep_audio.then_some(data_dir);
-    let mut x =
-        extract(provider, &row.kind, &row.content_type, body, recordings_in).map_err(|e| e.to_string())?;
-    let facts = serde_json::to_string(&x.facts).map_err(|e| format!("cannot store the facts: {e}"))?;
-    let alone = super::fold::fold_facts(vec![(
-        std::mem::take(&mut x.facts),
-        row.idempotency_key.clone(),
-        row.id,
-    )]);
-    Ok(Ready {
-        provider,
-        x,
-        facts,
-        alone,
-    })
-}
-
 fn emit_status(app: &App, row: &call_events::Stored, status: &str) {
     app.events.emit(Event::WebhookReceived {
         id: row.id,
@@ -322,6 +288,7 @@ fn apply_tx(
         provider,
         x,
         facts,
+        full,
         alone,
     } = ready;
     let facts = facts.as_str();
@@ -368,7 +335,8 @@ fn apply_tx(
         // A call this event just created has no other applied event: this one folded alone.
         alone
     } else {
-        super::fold::fold(call_events::facts_of_call(tx, call_id)?)
+        let this = (full, row.idempotency_key.clone(), row.id);
+        super::fold::fold_with(call_events::facts_of_call(tx, call_id)?, this)
     };
     derived.conversation_id = x.conversation_id;
     // Read once for the ending and the settling below (it was read three times per event).

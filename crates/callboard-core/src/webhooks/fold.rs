@@ -15,6 +15,19 @@ pub fn fold(rows: Vec<(i64, String, String)>) -> Derived {
     )
 }
 
+/// [`fold`] of a call's stored facts (`rows`, which may hold `current`'s own row) with the event being applied
+/// taken in full from what it says: the stored facts leave out the transcript and the analysis.
+pub fn fold_with(rows: Vec<(i64, String, String)>, current: (Facts, String, i64)) -> Derived {
+    let id = current.2;
+    let mut items: Vec<_> = rows
+        .into_iter()
+        .filter(|(row, _, _)| *row != id)
+        .filter_map(|(id, key, json)| serde_json::from_str::<Facts>(&json).ok().map(|f| (f, key, id)))
+        .collect();
+    items.push(current);
+    fold_facts(items)
+}
+
 /// [`fold`] over facts already parsed, as (facts, idempotency key, event id): a call's first event is folded
 /// straight from what it says, without reading back and parsing the JSON just stored.
 pub fn fold_facts(mut items: Vec<(Facts, String, i64)>) -> Derived {
@@ -189,6 +202,29 @@ mod tests {
                 fold_facts(vec![(facts, "key".into(), id)]),
                 fold(vec![(id, "key".into(), json)])
             );
+        }
+
+        /// The stored facts leave out the transcript and the analysis; with the event that carries them
+        /// folded in full, the call comes out as if every event's facts were stored whole.
+        #[test]
+        fn folding_with_compact_stored_facts_equals_folding_them_whole(
+            others in proptest::collection::vec(any_facts(), 0..4),
+            current in any_facts(),
+        ) {
+            let strip = |f: &Facts| Facts { transcript: None, analysis: None, ..f.clone() };
+            let json = |f: &Facts| serde_json::to_string(f).unwrap_or_default();
+            let key = |i: usize| format!("k{i}");
+            let n = others.len();
+            // Only the current event (a transcription) carries a transcript and an analysis.
+            let whole: Vec<_> = others.iter().enumerate()
+                .map(|(i, f)| (i as i64, key(i), json(&strip(f))))
+                .chain([(n as i64, key(n), json(&current))])
+                .collect();
+            let stored: Vec<_> = others.iter().enumerate()
+                .map(|(i, f)| (i as i64, key(i), json(&strip(f))))
+                .chain([(n as i64, key(n), json(&strip(&current)))])
+                .collect();
+            prop_assert_eq!(fold_with(stored, (current, key(n), n as i64)), fold(whole));
         }
 
         #[test]

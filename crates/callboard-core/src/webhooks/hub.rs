@@ -36,6 +36,9 @@ pub struct Hub {
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Job>>>,
     journal: mpsc::UnboundedSender<JournalJob>,
     journal_receiver: Mutex<Option<mpsc::UnboundedReceiver<JournalJob>>>,
+    /// How long deliveries waited for their journal commit (group, queue and transaction): most of what a
+    /// provider waits for its 200.
+    pub journal_wait: crate::latency::Histogram,
 }
 
 impl Hub {
@@ -51,6 +54,7 @@ impl Hub {
             guard: Guard::default(),
             queue,
             receiver: Mutex::new(Some(rx)),
+            journal_wait: crate::latency::Histogram::new(),
         }
     }
 
@@ -100,8 +104,11 @@ impl Hub {
     /// commit: one transaction for many requests). Answers only once the row is committed.
     pub async fn journal(&self, event: NewEvent) -> Result<Journaled, StoreError> {
         let (tx, rx) = oneshot::channel();
+        let started = std::time::Instant::now();
         self.journal.send((event, tx)).map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        let journaled = rx.await.map_err(|_| StoreError::Closed)?;
+        self.journal_wait.record(started.elapsed());
+        journaled
     }
 
     pub(crate) fn take_journal_receiver(&self) -> Option<mpsc::UnboundedReceiver<JournalJob>> {

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod hub;
 pub mod payload_elevenlabs;
 pub mod payload_telephony;
+mod ready;
 pub mod routes;
 pub mod sig_elevenlabs;
 pub mod sig_exotel;
