@@ -49,14 +49,12 @@ pub fn run() {
             events::forward(shell.app.clone(), handle.clone());
             notify::spawn(shell.app.clone(), handle.clone());
             tray::start(shell.app.clone(), &handle);
-            // `app.restart` (finishing a staged restore) restarts this process, once the answer is out.
-            shell.app.setup.set_restart_handler(Arc::new(move || {
-                let handle = handle.clone();
-                tauri::async_runtime::spawn(async move {
-                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-                    handle.restart();
-                });
-            }));
+            // `app.restart` (finishing a staged restore) restarts this process (the core waits for its answer
+            // to get out first).
+            shell
+                .app
+                .setup
+                .set_restart_handler(Arc::new(move || handle.restart()));
             tauri_app.manage(shell);
             media::enable_media_stream(tauri_app);
             Ok(())

@@ -17,9 +17,5 @@ pub async fn rpc(shell: tauri::State<'_, Shell>, request: RpcRequest) -> Result<
 /// Saves the file and answers with the path it was written to.
 #[tauri::command]
 pub async fn save_download(request: Download) -> Result<String, ApiError> {
-    let saved = tauri::async_runtime::spawn_blocking(move || downloads::save_to_downloads(&request))
-        .await
-        .map_err(|e| ApiError::new(api::ErrorCode::Internal, format!("the save did not finish: {e}")))??;
-    tracing::info!(path = %saved.display(), "saved a download");
-    Ok(saved.display().to_string())
+    downloads::save_to_downloads(request).await
 }

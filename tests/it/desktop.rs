@@ -89,3 +89,41 @@ async fn a_new_attention_item_becomes_a_notification() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_window_gets_every_event_batch_in_order() -> TestResult {
+    let t = TestApp::new()?;
+    let (tx, mut batches) = mpsc::unbounded_channel::<Vec<Event>>();
+    let forward = tokio::spawn(follow::forward_events(&t.app, move |batch| {
+        let _ = tx.send(batch.to_vec());
+    }));
+    for id in [1, 2, 3] {
+        t.app.events.emit(Event::CampaignDeleted { id });
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        seen.extend(next(&mut batches, "event batch").await?);
+    }
+    assert_eq!(seen, [1, 2, 3].map(|id| Event::CampaignDeleted { id }).to_vec());
+    forward.abort();
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_waits_for_the_commands_answer_to_get_out() -> TestResult {
+    let t = TestApp::new()?;
+    assert!(!t.app.setup.request_restart(), "no host handler: no restart");
+    let (tx, mut restarted) = mpsc::unbounded_channel::<()>();
+    t.app.setup.set_restart_handler(std::sync::Arc::new(move || {
+        let _ = tx.send(());
+    }));
+    assert!(t.app.setup.request_restart());
+    tokio::time::sleep(callboard_core::setup::RESTART_DELAY / 2).await;
+    assert!(
+        restarted.try_recv().is_err(),
+        "restarted before the answer could get out"
+    );
+    tokio::time::sleep(callboard_core::setup::RESTART_DELAY).await;
+    assert!(restarted.try_recv().is_ok());
+    Ok(())
+}

@@ -43,9 +43,20 @@ impl From<SaveError> for crate::api::ApiError {
     }
 }
 
-/// Saves into the user's Downloads folder (else their home); returns the path written, for the UI to show.
-pub fn save_to_downloads(download: &Download) -> Result<PathBuf, SaveError> {
-    save(&default_folder().ok_or(SaveError::NoFolder)?, download)
+/// Saves into the user's Downloads folder (else their home), off the async threads; answers with the path
+/// written, for the UI to show, or the error as the UI takes it.
+pub async fn save_to_downloads(download: Download) -> Result<String, crate::api::ApiError> {
+    let saved =
+        tokio::task::spawn_blocking(move || save(&default_folder().ok_or(SaveError::NoFolder)?, &download))
+            .await
+            .map_err(|e| {
+                crate::api::ApiError::new(
+                    crate::api::ErrorCode::Internal,
+                    format!("the save did not finish: {e}"),
+                )
+            })??;
+    tracing::info!(path = %saved.display(), "saved a download");
+    Ok(saved.display().to_string())
 }
 
 /// Where downloads go: the user's Downloads folder, else their home.

@@ -1,6 +1,7 @@
 //! The loops behind the tray and the notifications, run by the desktop shell: they follow the event bus, read
 //! the store, and hand the shell only what to draw or show (a [`TrayView`], a [`Notice`]), so everything but
-//! the drawing is tested here without a display. Also the tray's one action, [`pause_all`].
+//! the drawing is tested here without a display. Also the tray's one action, [`pause_all`], and the loop that
+//! hands the window every batch of events ([`forward_events`]).
 
 use std::{sync::Arc, time::Duration};
 
@@ -32,6 +33,20 @@ async fn next_batch_or_due(stream: &mut EventStream, start: Instant, due: Option
             () = tokio::time::sleep_until(start + due) => Wake::Due,
         },
         None => Wake::Events(stream.next_batch().await),
+    }
+}
+
+/// Calls `emit` with every batch of events, in order, from the call on; ends when the event bus closes. The
+/// window gets them as one message per batch, as the browser's WebSocket does.
+pub fn forward_events(
+    app: &App,
+    mut emit: impl FnMut(&[Event]) + Send + 'static,
+) -> impl Future<Output = ()> + Send + 'static {
+    let mut stream = app.events.subscribe();
+    async move {
+        while let Some(batch) = stream.next_batch().await {
+            emit(&batch);
+        }
     }
 }
 

@@ -56,6 +56,8 @@ pub struct SetupState {
 
 /// Restarts the process; set by a host that can (the desktop app).
 pub type RestartHandler = Arc<dyn Fn() + Send + Sync>;
+/// How long a restart waits after it was asked for, so the command's answer reaches the window first.
+pub const RESTART_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -98,11 +100,15 @@ impl SetupState {
         read(&self.restart).is_some()
     }
 
-    /// Restarts the process if the host can; whether it will.
+    /// Restarts the process if the host can; whether it will. The host's handler runs [`RESTART_DELAY`]
+    /// later, so the answer to `app.restart` gets out first (call from within the tokio runtime).
     pub fn request_restart(&self) -> bool {
         match read(&self.restart) {
             Some(restart) => {
-                restart();
+                tokio::spawn(async move {
+                    tokio::time::sleep(RESTART_DELAY).await;
+                    restart();
+                });
                 true
             }
             None => false,
