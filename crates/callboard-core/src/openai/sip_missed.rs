@@ -134,11 +134,7 @@ mod tests {
     #[test]
     fn the_start_up_sweep_reads_only_unapplied_rows() -> Result<(), Box<dyn std::error::Error>> {
         let store = crate::store::Store::open_in_memory()?;
-        let plan: Vec<String> = store.read_blocking(|c| {
-            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::UNDECIDED_SQL))?;
-            let rows = stmt.query_map(["x"], |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })?;
+        let plan = store.read_blocking(|c| crate::store::query_plan::query_plan(c, super::UNDECIDED_SQL))?;
         assert!(
             plan.iter()
                 .any(|l| l.contains("USING INDEX call_events_unapplied")),

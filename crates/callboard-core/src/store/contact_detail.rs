@@ -87,11 +87,8 @@ mod tests {
     #[test]
     fn memberships_are_primary_key_lookups_per_campaign() -> Result<(), Box<dyn std::error::Error>> {
         let store = super::super::Store::open_in_memory()?;
-        let plan: Vec<String> = store.read_blocking(|c| {
-            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {}", super::MEMBERSHIPS_SQL))?;
-            let rows = stmt.query_map([1], |r| r.get::<_, String>(3))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })?;
+        let plan =
+            store.read_blocking(|c| super::super::query_plan::query_plan(c, super::MEMBERSHIPS_SQL))?;
         assert!(
             plan.iter().any(
                 |l| l.contains("campaign_contacts USING") && l.contains("PRIMARY KEY")

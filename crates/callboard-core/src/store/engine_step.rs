@@ -184,11 +184,7 @@ pub fn set_callback(
 pub fn candidates_plan(conn: &Connection) -> StoreResult<Vec<String>> {
     let mut lines = Vec::new();
     for sql in attempts::CANDIDATES_SQL.iter() {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-        let details = stmt
-            .query_map(params![0, "", 0], |r| r.get::<_, String>(3))?
-            .collect::<Result<Vec<_>, _>>()?;
-        lines.extend(details);
+        lines.extend(super::query_plan::query_plan(conn, sql)?);
     }
     Ok(lines)
 }

@@ -16,10 +16,7 @@ fn call_context_is_prepared_once_for_any_call() -> StoreResult<()> {
         let cached = tx.prepare_cached(attempts::CALL_CONTEXT_SQL)?;
         assert_eq!(cached.get_status(StatementStatus::RePrepare), 0);
         // Still a rowid lookup.
-        let plan: Vec<String> = tx
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", attempts::CALL_CONTEXT_SQL))?
-            .query_map([100], |r| r.get(3))?
-            .collect::<Result<_, _>>()?;
+        let plan = super::query_plan::query_plan(tx, attempts::CALL_CONTEXT_SQL)?;
         assert!(
             plan.iter()
                 .any(|step| step.contains("SEARCH k USING INTEGER PRIMARY KEY")),

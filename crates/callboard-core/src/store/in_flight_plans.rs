@@ -13,13 +13,7 @@ fn explain(conn: &Connection, sql: &str) -> StoreResult<(Vec<String>, String)> {
     let ops = program
         .query_map(nulls, |r| r.get::<_, String>(1))?
         .collect::<Result<Vec<_>, _>>()?;
-    let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let nulls = params_from_iter(std::iter::repeat_n(Null, plan.parameter_count()));
-    let plan = plan
-        .query_map(nulls, |r| r.get::<_, String>(3))?
-        .collect::<Result<Vec<_>, _>>()?
-        .join("; ");
-    Ok((ops, plan))
+    Ok((ops, super::query_plan::query_plan(conn, sql)?.join("; ")))
 }
 
 #[test]

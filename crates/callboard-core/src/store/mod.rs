@@ -33,6 +33,7 @@ pub mod import_templates;
 mod in_flight_plans;
 mod migrate;
 pub mod openai_profiles;
+pub mod query_plan;
 pub mod settings;
 pub mod stats;
 mod writer;
