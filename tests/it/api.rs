@@ -213,7 +213,9 @@ async fn every_command_round_trips() -> TestResult {
         )
         .await?;
     assert_eq!(delivered.status, 200);
-    let id = delivered.body["id"].clone();
+    s.test.app.webhooks.settle().await;
+    let hooks = call("webhook.list", json!({"limit": 10})).await?;
+    let id = hooks["events"][0]["id"].clone();
     let detail = call("webhook.get", json!({ "id": id })).await?;
     assert_eq!(detail["type"], "post_call_transcription");
     assert!(

@@ -42,4 +42,5 @@ mod sim_endings;
 mod store;
 mod talk;
 mod talk_realtime;
+mod webhook_spool;
 mod webhooks;

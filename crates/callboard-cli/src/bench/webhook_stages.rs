@@ -1,14 +1,15 @@
 //! Where a webhook bench phase's time went on the server, from the histograms the store and the webhook hub
-//! keep: the wait for the journal commit, the writer's jobs, and the WAL checkpoints.
+//! keep: what the answer waited for (the duplicate check and the spool append), the journal commit behind it,
+//! the writer's jobs, and the WAL checkpoints.
 
 use std::sync::atomic::Ordering;
 
 use callboard_core::{app::App, latency::Summary};
 
-/// Where a phase's time went on the server: the wait for the journal commit, the writer's jobs, and the WAL
-/// checkpoints (from the histograms the store and the webhook hub keep).
+/// Where a phase's time went on the server (from the histograms the store and the webhook hub keep).
 #[derive(Debug)]
 pub(super) struct Stages {
+    accept_wait: Summary,
     journal_wait: Summary,
     ahead_wait: Summary,
     ahead_jobs: Summary,
@@ -26,6 +27,7 @@ impl Stages {
         let store = app.store.stats();
         let c = &store.checkpoints;
         Stages {
+            accept_wait: app.webhooks.accept_wait.take(),
             journal_wait: app.webhooks.journal_wait.take(),
             ahead_wait: store.ahead_wait.take(),
             ahead_jobs: store.ahead_jobs.take(),
@@ -40,6 +42,7 @@ impl Stages {
 
     pub(super) fn json(&self) -> serde_json::Value {
         serde_json::json!({
+            "accept_wait": self.accept_wait,
             "journal_wait": self.journal_wait,
             "ahead_wait": self.ahead_wait,
             "ahead_jobs": self.ahead_jobs,
@@ -65,7 +68,8 @@ impl Stages {
             )
         };
         println!("  stages {phase} (histogram bucket tops, at most 2× the true value):");
-        line("journal commit wait", &self.journal_wait);
+        line("check + spool (answer)", &self.accept_wait);
+        line("spool → journal commit", &self.journal_wait);
         line("writer queue (ahead)", &self.ahead_wait);
         line("writer jobs (ahead)", &self.ahead_jobs);
         line("writer jobs (normal)", &self.normal_jobs);

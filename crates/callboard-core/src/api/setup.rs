@@ -321,10 +321,15 @@ pub async fn wipe_everything(app: &App, actor: Actor, args: WipeArgs) -> Result<
     let safety = control::backup_now(app, None).await?;
     let now = to_db(app.clock.now());
     let safety_path = safety.path.clone();
+    // Deliveries spooled before the wipe are gone with it: without this a restart would journal them again.
+    let spooled = app.webhooks.spool().map(|s| s.end());
     let (tables, rows) = app
         .store
         .with_tx(move |tx| -> Result<(usize, usize), ApiError> {
             let counts = wipe::wipe_tables(tx)?;
+            if let Some(end) = spooled {
+                crate::store::call_events::set_spool_position(tx, end.to_db())?;
+            }
             let entry = AuditEntry {
                 actor: actor.as_str(),
                 action: "data.wipe",

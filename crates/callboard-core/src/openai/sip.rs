@@ -153,7 +153,7 @@ async fn incoming(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
         occurred_at,
         sequence: None,
     };
-    let id = match app.webhooks.journal(event).await {
+    let id = match app.webhooks.journal_event(event, false).await {
         Ok(Journaled::New(id)) => id,
         Ok(Journaled::Duplicate { id, original }) => {
             emit(&app, id, &kind, "duplicate");

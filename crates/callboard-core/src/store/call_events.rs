@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::StoreResult;
 
 /// A verified delivery, before it is journaled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
     pub provider: &'static str,
     pub kind: String,
@@ -33,15 +33,7 @@ pub enum Journaled {
 
 /// Inserts a verified event: `pending`, or `duplicate` when its key is already journaled.
 pub fn journal(conn: &Connection, e: &NewEvent) -> StoreResult<Journaled> {
-    let original: Option<(i64, Option<i64>)> = conn
-        .prepare_cached(
-            "SELECT id, call_id FROM call_events WHERE provider = ?1 AND idempotency_key = ?2 \
-             AND status != 'duplicate' AND status != 'rejected'",
-        )?
-        .query_row(params![e.provider, e.idempotency_key], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+    let original = original(conn, e.provider, &e.idempotency_key)?;
     let (status, body, body_path, call_id) = match original {
         Some((_, call_id)) => ("duplicate", None, None, call_id),
         None => ("pending", e.body.as_deref(), e.body_path.as_deref(), None),
@@ -68,6 +60,43 @@ pub fn journal(conn: &Connection, e: &NewEvent) -> StoreResult<Journaled> {
         Some((original, _)) => Journaled::Duplicate { id, original },
         None => Journaled::New(id),
     })
+}
+
+/// The row (and its call) that makes another delivery with this key a duplicate.
+fn original(conn: &Connection, provider: &str, key: &str) -> StoreResult<Option<(i64, Option<i64>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, call_id FROM call_events WHERE provider = ?1 AND idempotency_key = ?2 \
+             AND status != 'duplicate' AND status != 'rejected'",
+        )?
+        .query_row(params![provider, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Whether a delivery with this key is journaled already (another one would be a duplicate).
+pub fn is_journaled(conn: &Connection, provider: &str, key: &str) -> StoreResult<bool> {
+    Ok(original(conn, provider, key)?.is_some())
+}
+
+/// How far the journal has read the delivery spool: `(segment, byte offset)` after its last record.
+pub fn spool_position(conn: &Connection) -> StoreResult<Option<(i64, i64)>> {
+    Ok(conn
+        .query_row(
+            "SELECT segment, byte_offset FROM webhook_spool WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Records the spool position, in the transaction that journals the records before it.
+pub fn set_spool_position(conn: &Connection, (segment, offset): (i64, i64)) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO webhook_spool(id, segment, byte_offset) VALUES (1, ?1, ?2) \
+         ON CONFLICT(id) DO UPDATE SET segment = excluded.segment, byte_offset = excluded.byte_offset",
+    )?
+    .execute(params![segment, offset])?;
+    Ok(())
 }
 
 /// Records a delivery whose signature failed; its body is not kept (nothing in it can be trusted).

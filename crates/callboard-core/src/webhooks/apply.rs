@@ -1,5 +1,4 @@
-//! The journal writer and the applier. The writer commits deliveries with group commit (one transaction for
-//! all waiting, each handler answered after the commit). The applier is one task that takes journal row ids
+//! The applier (the journal writer that feeds it is in [`super::journal`]). The applier is one task that takes journal row ids
 //! and applies them in small batches, one transaction per batch (row by row if a batch fails), so applies
 //! never race. A call is found by any of its provider ids (or created, marked `origin = 'webhook'`,
 //! when the event may create it); the event's facts are stored on the row, and the call's derived columns
@@ -14,7 +13,7 @@ use rusqlite::Transaction;
 use tokio::sync::mpsc;
 
 use super::{
-    hub::{Job, JournalJob},
+    hub::Job,
     ready::{Ready, extract_row},
 };
 use crate::{
@@ -22,9 +21,7 @@ use crate::{
     clock::to_db,
     events::Event,
     store::{
-        StoreError, StoreResult,
-        call_events::{self, Journaled, NewEvent},
-        call_refs,
+        StoreError, StoreResult, call_events, call_refs,
         calls::{self, Call},
     },
 };
@@ -37,57 +34,16 @@ const BATCH: usize = 32;
 /// webhook, whose writeback and checkpoints were what the acknowledgements waited behind. A settle or a
 /// recovery ends the wait at once.
 const APPLY_LINGER: std::time::Duration = std::time::Duration::from_millis(5);
-/// Most deliveries committed to the journal in one transaction.
-const JOURNAL_BATCH: usize = 128;
 
 /// Starts the journal writer and the applier for `app` (once; later calls do nothing) and queues the
 /// recovery of unapplied rows.
 pub fn start(app: &Arc<App>) {
-    if let Some(rx) = app.webhooks.take_journal_receiver() {
-        tokio::spawn(journal_writer(app.store.clone(), rx));
-    }
+    super::journal::start(app);
     let Some(rx) = app.webhooks.take_receiver() else {
         return;
     };
     app.webhooks.enqueue(Job::Recover);
     tokio::spawn(run(Arc::downgrade(app), rx));
-}
-
-/// Group commit: every delivery waiting when a transaction starts goes into it; each handler hears back
-/// only after the commit. Ends when the app (and so every sender) is gone.
-async fn journal_writer(store: crate::store::Store, mut rx: mpsc::UnboundedReceiver<JournalJob>) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < JOURNAL_BATCH {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        let (events, replies): (Vec<NewEvent>, Vec<_>) = jobs.into_iter().unzip();
-        // Ahead of queued apply batches and engine steps: every request in this group waits on it.
-        let committed = store
-            .with_tx_ahead(move |tx| {
-                events
-                    .iter()
-                    .map(|e| call_events::journal(tx, e))
-                    .collect::<StoreResult<Vec<Journaled>>>()
-            })
-            .await;
-        match committed {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(Ok(result));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, rows = replies.len(), "cannot commit webhooks to the journal");
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Corrupt(format!("journal commit failed: {e}"))));
-                }
-            }
-        }
-    }
 }
 
 /// Takes jobs in order; consecutive `Apply` jobs are applied together, in one transaction.

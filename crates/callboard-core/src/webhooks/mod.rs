@@ -1,6 +1,6 @@
-//! Provider webhooks: verify → journal → 200 → apply. Signature checks are pure functions (`sig_*`), the
-//! payload types are lenient (`payload_*`), the HTTP handlers (`routes`) journal a verified event before they
-//! answer, and the applier (`apply`) folds journal rows into calls on its own task, exactly once. The journal
+//! Provider webhooks: verify → spool → 200 → journal → apply. Signature checks are pure functions (`sig_*`),
+//! the payload types are lenient (`payload_*`), the HTTP handlers (`routes`) append a verified event to the
+//! delivery spool (`spool`) before they answer, the journal writer (`journal`) commits it, and the applier (`apply`) folds journal rows into calls on its own task, exactly once. The journal
 //! is the `call_events` table (`store::call_events`); calls are found through `store::call_refs`.
 
 pub mod apply;
@@ -11,6 +11,7 @@ pub mod fold;
 pub mod fuzz;
 pub mod guard;
 pub mod hub;
+mod journal;
 pub mod payload_elevenlabs;
 pub mod payload_telephony;
 mod ready;
@@ -20,6 +21,7 @@ pub mod sig_exotel;
 pub mod sig_openai;
 pub mod sig_twilio;
 pub mod source_ip;
+pub mod spool;
 
 use serde::{Deserialize, Serialize};
 

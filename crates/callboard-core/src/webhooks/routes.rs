@@ -1,7 +1,7 @@
 //! The webhook routes on the public listener: `/webhooks/elevenlabs`, `/webhooks/twilio/{status,amd,
 //! recording,stream}` and `/webhooks/exotel/{secret}/{status,passthru}`. Each handler verifies the raw bytes,
-//! commits the event to the journal, and only then answers 200 (a duplicate gets 200 too); the applier does
-//! the rest. A failed check answers 401 (Exotel's path secret: 403), is recorded as `rejected` without its
+//! appends the event to the delivery spool, and only then answers 200 (a duplicate gets 200 too); the journal
+//! writer and the applier do the rest. A failed check answers 401 (Exotel's path secret: 403), is recorded as `rejected` without its
 //! body, and counts towards the spike alert; past the per-route budget for rejections it gets 429.
 
 use std::{net::SocketAddr, sync::Arc};
@@ -16,12 +16,14 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Provider, SignatureError, extract, hub::Job, sig_elevenlabs, sig_exotel, sig_twilio, source_ip};
+use super::{
+    Provider, SignatureError, extract, hub::Accepted, sig_elevenlabs, sig_exotel, sig_twilio, source_ip,
+};
 use crate::{
     app::App,
     clock::to_db,
     events::Event,
-    store::call_events::{self, Journaled, NewEvent},
+    store::call_events::{self, NewEvent},
 };
 
 /// Body limit for ordinary webhooks.
@@ -205,7 +207,7 @@ fn exotel_source_allowed(
     }
 }
 
-/// Journal first, then answer.
+/// Spool first, then answer.
 // At debug: an info span per delivery cost the fmt layers an allocation and a formatted field set each.
 #[tracing::instrument(level = "debug", skip_all, fields(provider = provider.as_str(), route))]
 async fn accept(
@@ -253,30 +255,18 @@ async fn accept(
         occurred_at: c.occurred_at,
         sequence: c.sequence,
     };
-    // Group commit: one transaction for every delivery waiting, each answered after the commit.
-    match app.webhooks.journal(event).await {
-        Ok(Journaled::New(id)) => {
-            app.webhooks.enqueue(Job::Apply(id));
-            emit(app, id, provider, &c.kind, "pending");
-            (StatusCode::OK, Json(json!({ "status": "accepted", "id": id }))).into_response()
-        }
-        Ok(Journaled::Duplicate { id, original }) => {
-            if let Some(p) = body_path {
-                let _ = tokio::fs::remove_file(app.data_dir().join(p)).await;
-            }
-            tracing::debug!(id, original, kind = %c.kind, "duplicate webhook");
-            emit(app, id, provider, &c.kind, "duplicate");
-            (
-                StatusCode::OK,
-                Json(json!({ "status": "duplicate", "id": id, "original": original })),
-            )
-                .into_response()
+    // In the spool, the delivery is safe: the journal writer commits it and the applier applies it.
+    match app.webhooks.accept(&app.store, event).await {
+        Ok(Accepted::New) => (StatusCode::OK, Json(json!({ "status": "accepted" }))).into_response(),
+        Ok(Accepted::Duplicate) => {
+            tracing::debug!(kind = %c.kind, "duplicate webhook");
+            (StatusCode::OK, Json(json!({ "status": "duplicate" }))).into_response()
         }
         Err(e) => {
             if let Some(p) = body_path {
                 let _ = tokio::fs::remove_file(app.data_dir().join(p)).await;
             }
-            tracing::error!(error = %e, "cannot journal a webhook; asking the provider to retry");
+            tracing::error!(error = %e, "cannot take in a webhook; asking the provider to retry");
             answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -30,8 +30,9 @@ export function WebhooksCard() {
       <header className="settings-head">
         <h2>Webhooks</h2>
         <p className="muted">
-          What ElevenLabs, Twilio and Exotel sent to the public listener, newest first. Every delivery is checked,
-          journaled, then applied to its call once; duplicates are answered and ignored.
+          What ElevenLabs, Twilio and Exotel sent to the public listener, newest first. Every delivery is checked and
+          stored before it is answered, then journaled and applied to its call once; duplicates are answered and
+          ignored.
         </p>
       </header>
       <div className="settings-body">
