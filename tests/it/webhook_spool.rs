@@ -191,3 +191,39 @@ async fn a_wipe_leaves_nothing_in_the_spool_to_come_back() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_damaged_spool_file_is_kept_aside_and_needs_attention() -> TestResult {
+    let test = TestApp::new()?;
+    let now = test.clock.now();
+    let at = to_db(now);
+    let positions = spool(
+        test.dir.path(),
+        &[
+            event("post_call_transcription", "kept", TRANSCRIPTION, &at),
+            event("post_call_audio", "after the damage", AUDIO, &at),
+        ],
+    )?;
+    let file = test
+        .dir
+        .path()
+        .join(SPOOL_DIR)
+        .join(format!("{:020}.log", positions[0].segment));
+    let mut bytes = std::fs::read(&file)?;
+    let inside_the_second = usize::try_from(positions[0].offset)? + 40;
+    bytes[inside_the_second] ^= 0x5a;
+    std::fs::write(&file, bytes)?;
+    let TestApp { app, dir, .. } = test;
+    drop(app);
+
+    let s = TestApp::reopen(dir, now)?.serve().await?;
+    s.test.app.webhooks.settle().await;
+    assert_eq!(statuses(&s).await?, ["applied"]);
+    assert!(file.with_extension("damaged").exists());
+    let items = s.rpc("attention.list", json!({})).await?;
+    let text = items.body.to_string();
+    assert!(text.contains("webhook_spool_damaged"), "{text}");
+    assert!(text.contains(&format!("byte {}", positions[0].offset)), "{text}");
+    s.stop().await;
+    Ok(())
+}

@@ -68,17 +68,25 @@ async fn journal_left_over(app: &Arc<App>) {
     let Some(spool) = app.webhooks.spool() else {
         return;
     };
-    let journaled = match app.store.read(call_events::spool_position).await {
-        Ok(p) => p.map(Position::from_db),
-        Err(e) => {
-            // Without the position every record would be journaled again; they wait for the next start.
-            tracing::error!(error = %e, "cannot read the webhook spool position");
-            return;
+    // Without the position every record would be journaled again, or (once this run has moved it on) the
+    // earlier segments deleted unread: nothing goes on until it is known.
+    let mut wait = RETRY_FIRST;
+    let journaled = loop {
+        match app.store.read(call_events::spool_position).await {
+            Ok(p) => break p.map(Position::from_db),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the webhook spool position; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(RETRY_MOST);
+            }
         }
     };
     let left = spool.left_over(journaled);
     for problem in &left.problems {
         tracing::warn!(problem = %problem, "webhook spool");
+    }
+    if left.damaged {
+        raise_damaged(app, &left.problems).await;
     }
     if left.records.is_empty() {
         return;
@@ -102,6 +110,31 @@ async fn journal_left_over(app: &Arc<App>) {
             })
             .collect();
         commit(app, jobs).await;
+    }
+}
+
+/// A damaged spool file was set aside: deliveries in it after the damage may be missing from the journal.
+async fn raise_damaged(app: &App, problems: &[String]) {
+    let item = crate::store::attention::NewItem {
+        kind: "webhook_spool_damaged".into(),
+        severity: "warning",
+        title: "Some webhooks from before the last stop could not be read".into(),
+        message: format!(
+            "A webhook spool file was damaged; it was kept as *.damaged next to the others, and the deliveries \
+             after the damage may be missing. Where it applies, refresh those calls from the provider. {}",
+            problems.join("; ")
+        ),
+        campaign_id: None,
+        call_id: None,
+        dedupe_key: format!("webhook_spool_damaged:{}", problems.join(";")),
+    };
+    let at = crate::clock::to_db(app.clock.now());
+    if let Err(e) = app
+        .store
+        .with_tx(move |tx| crate::store::attention::raise(tx, &item, &at).map(|_| ()))
+        .await
+    {
+        tracing::warn!(error = %e, "cannot record the damaged webhook spool");
     }
 }
 

@@ -68,6 +68,8 @@ pub struct LeftOver {
     pub records: Vec<(NewEvent, Position)>,
     /// What was wrong, naming the file and the byte: a torn last record, or a damaged one.
     pub problems: Vec<String>,
+    /// A file was damaged (more than a torn last record) and set aside.
+    pub damaged: bool,
 }
 
 struct Appender {
@@ -207,6 +209,7 @@ impl Spool {
                     if let Some(problem) = read.problem {
                         out.problems.push(format!("{}: {problem}", path.display()));
                         if read.damaged {
+                            out.damaged = true;
                             let kept = path.with_extension("damaged");
                             if let Err(e) = fs::rename(&path, &kept) {
                                 tracing::warn!(error = %e, path = %path.display(), "cannot set a damaged spool file aside");

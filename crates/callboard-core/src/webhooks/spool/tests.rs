@@ -200,6 +200,7 @@ fn a_damaged_segment_is_set_aside_not_deleted() {
 
     let left = open(&dir).left_over(None);
     assert_eq!(left.records.len(), 1);
+    assert!(left.damaged);
     assert!(left.problems[0].contains("damaged record"), "{:?}", left.problems);
     assert!(path.with_extension("damaged").exists());
 }
