@@ -176,6 +176,9 @@ impl Spool {
     /// it committed, `None` when it holds none). Segments it holds entirely are deleted; a damaged one is
     /// renamed `*.damaged` and kept.
     pub fn left_over(&self, journaled: Option<Position>) -> LeftOver {
+        // A position at or past this run's first segment cannot come from these files: the database was
+        // restored from another machine's backup. None of them is journaled there, then.
+        let journaled = journaled.filter(|p| p.segment < self.first_own);
         let mut out = LeftOver::default();
         let earlier = match segments(&self.dir) {
             Ok(all) => all

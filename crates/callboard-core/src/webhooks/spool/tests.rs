@@ -220,3 +220,22 @@ fn full_segments_roll_over_and_journaled_ones_are_released() {
     spool.release_before(ends[3].segment);
     assert_eq!(segments(&dir).unwrap_or_default(), vec![ends[3].segment]);
 }
+
+#[test]
+fn a_position_from_a_restored_database_of_another_machine_is_not_taken_for_these_files() {
+    let (_tmp, dir) = spool_dir();
+    let first_run = open(&dir);
+    append(&first_run, &event(1, None));
+    drop(first_run);
+    // The restored database says the journal is at segment 50 of the other machine's spool.
+    let foreign = Position {
+        segment: 50,
+        offset: 10,
+    };
+    let left = open(&dir).left_over(Some(foreign));
+    assert_eq!(
+        left.records.len(),
+        1,
+        "this machine's delivery is journaled, not deleted unread"
+    );
+}
