@@ -38,6 +38,31 @@ fn event(kind: &str, key: &str, body: &str, at: &str) -> call_events::NewEvent {
     }
 }
 
+/// Stops `test` (as a crash would: nothing more is journaled) and starts the app again on its data dir, with
+/// whatever that start journals and applies done.
+async fn restart(test: TestApp) -> std::io::Result<Served> {
+    let now = test.clock.now();
+    let TestApp { app, dir, .. } = test;
+    drop(app);
+    let s = TestApp::reopen(dir, now)?.serve().await?;
+    s.test.app.webhooks.settle().await;
+    Ok(s)
+}
+
+/// [`restart`] for a served app: its listeners stop first.
+async fn restart_served(s: Served) -> std::io::Result<Served> {
+    let Served { test, running, .. } = s;
+    running.stop().await;
+    restart(test).await
+}
+
+fn segment_file(test: &TestApp, at: Position) -> std::path::PathBuf {
+    test.dir
+        .path()
+        .join(SPOOL_DIR)
+        .join(format!("{:020}.log", at.segment))
+}
+
 /// Appends as a run that answered the provider and stopped before journaling would have.
 fn spool(data_dir: &Path, events: &[call_events::NewEvent]) -> std::io::Result<Vec<Position>> {
     let spool = Spool::open(&data_dir.join(SPOOL_DIR))?;
@@ -105,11 +130,7 @@ async fn deliveries_acknowledged_before_a_stop_are_journaled_once_at_the_next_st
             call_events::set_spool_position(tx, journaled)
         })
         .await?;
-    let TestApp { app, dir, .. } = test;
-    drop(app);
-
-    let s = TestApp::reopen(dir, now)?.serve().await?;
-    s.test.app.webhooks.settle().await;
+    let s = restart(test).await?;
     let rows = s.test.app.store.read(call_events::list).await?;
     let keys: Vec<_> = rows
         .iter()
@@ -120,12 +141,7 @@ async fn deliveries_acknowledged_before_a_stop_are_journaled_once_at_the_next_st
     assert_eq!(position, Some(positions[1].to_db()));
 
     // Once more: nothing is journaled a second time.
-    let Served { test, running, .. } = s;
-    running.stop().await;
-    let TestApp { app, dir, .. } = test;
-    drop(app);
-    let s = TestApp::reopen(dir, now)?.serve().await?;
-    s.test.app.webhooks.settle().await;
+    let s = restart_served(s).await?;
     assert_eq!(statuses(&s).await?, ["applied", "applied"]);
     s.stop().await;
     Ok(())
@@ -145,19 +161,11 @@ async fn a_record_torn_by_a_crash_is_skipped_and_the_rest_goes_through() -> Test
         )],
     )?;
     // The crash came in the middle of the next write (that delivery was never answered).
-    let file = test
-        .dir
-        .path()
-        .join(SPOOL_DIR)
-        .join(format!("{:020}.log", positions[0].segment));
+    let file = segment_file(&test, positions[0]);
     let mut bytes = std::fs::read(&file)?;
     bytes.extend_from_slice(&[200, 0, 0, 0, 1, 2]);
     std::fs::write(&file, bytes)?;
-    let TestApp { app, dir, .. } = test;
-    drop(app);
-
-    let s = TestApp::reopen(dir, now)?.serve().await?;
-    s.test.app.webhooks.settle().await;
+    let s = restart(test).await?;
     assert_eq!(statuses(&s).await?, ["applied"]);
     // And the listener takes new deliveries as before.
     let next = s.post_elevenlabs(FAILURE_SIP.as_bytes(), None).await?;
@@ -168,9 +176,7 @@ async fn a_record_torn_by_a_crash_is_skipped_and_the_rest_goes_through() -> Test
 
 #[tokio::test]
 async fn a_wipe_leaves_nothing_in_the_spool_to_come_back() -> TestResult {
-    let test = TestApp::new()?;
-    let now = test.clock.now();
-    let s = test.serve().await?;
+    let s = TestApp::new()?.serve().await?;
     assert_eq!(
         s.post_elevenlabs(TRANSCRIPTION.as_bytes(), None).await?.status,
         200
@@ -180,13 +186,7 @@ async fn a_wipe_leaves_nothing_in_the_spool_to_come_back() -> TestResult {
         .rpc("data.wipe", json!({ "confirm": "WIPE EVERYTHING" }))
         .await?;
     assert_eq!(wiped.status, 200, "{}", wiped.body);
-    let Served { test, running, .. } = s;
-    running.stop().await;
-    let TestApp { app, dir, .. } = test;
-    drop(app);
-
-    let s = TestApp::reopen(dir, now)?.serve().await?;
-    s.test.app.webhooks.settle().await;
+    let s = restart_served(s).await?;
     assert!(statuses(&s).await?.is_empty());
     s.stop().await;
     Ok(())
@@ -204,20 +204,12 @@ async fn a_damaged_spool_file_is_kept_aside_and_needs_attention() -> TestResult 
             event("post_call_audio", "after the damage", AUDIO, &at),
         ],
     )?;
-    let file = test
-        .dir
-        .path()
-        .join(SPOOL_DIR)
-        .join(format!("{:020}.log", positions[0].segment));
+    let file = segment_file(&test, positions[0]);
     let mut bytes = std::fs::read(&file)?;
     let inside_the_second = usize::try_from(positions[0].offset)? + 40;
     bytes[inside_the_second] ^= 0x5a;
     std::fs::write(&file, bytes)?;
-    let TestApp { app, dir, .. } = test;
-    drop(app);
-
-    let s = TestApp::reopen(dir, now)?.serve().await?;
-    s.test.app.webhooks.settle().await;
+    let s = restart(test).await?;
     assert_eq!(statuses(&s).await?, ["applied"]);
     assert!(file.with_extension("damaged").exists());
     let items = s.rpc("attention.list", json!({})).await?;
