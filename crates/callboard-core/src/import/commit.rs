@@ -218,20 +218,23 @@ pub fn commit(
         }
         if chunk.len() >= chunk_limit {
             rows_read.store(summary.total, Ordering::Relaxed);
-            chunk.sort_by_phone();
-            let ready = std::mem::take(&mut chunk);
+            // Sorted into a written chunk's buffers; this one's are kept for the next chunk.
+            let mut ready = reuse(&done_rx, chunk_rows);
+            chunk.sort_into(&mut ready);
+            chunk.clear();
+            chunk.reserve(chunk_rows);
             // Fails when the writer has stopped (the first pass found the file broken, or a store error).
             if control.is_cancelled() || tx.send(ready).is_err() {
                 break;
             }
             chunk_limit = chunk_rows;
-            chunk = reuse(&done_rx, chunk_rows);
         }
     }
     rows_read.store(summary.total, Ordering::Relaxed);
     if !chunk.is_empty() && !control.is_cancelled() && read_err.is_none() {
-        chunk.sort_by_phone();
-        let _ = tx.send(chunk);
+        let mut ready = reuse(&done_rx, 0);
+        chunk.sort_into(&mut ready);
+        let _ = tx.send(ready);
     }
     drop(tx);
     let committed = committer
@@ -269,7 +272,7 @@ const IMPORT_CACHE_KIB: i64 = -64 * 1024;
 /// WAL pages between automatic checkpoints during an import (SQLite's default is 1,000).
 const IMPORT_CHECKPOINT_PAGES: i64 = 64_000;
 
-/// An empty chunk: a written one handed back (its buffers reused), or a new one.
+/// An empty chunk to sort the next one into: a written one handed back (its buffers reused), or a new one.
 fn reuse(done: &Receiver<Packed>, capacity: usize) -> Packed {
     let mut chunk = done.try_iter().last().unwrap_or_default();
     chunk.clear();
