@@ -17,13 +17,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     ImportError, ImportOptions, Summary,
+    packed::Packed,
     plan::Plan,
     source,
     validate::{KeyHasher, phone_key},
 };
 use crate::store::{
     Store, StoreError,
-    contacts::{self, ImportWriter, NewContact},
+    contacts::{self, ContactFields, ImportWriter},
 };
 
 /// How far an import has got.
@@ -156,10 +157,9 @@ pub fn commit(
     let rows_read = Arc::new(AtomicU64::new(0));
     // A rendezvous, not a queue: the next chunk is handed over when the writer is ready for it. A queued
     // chunk only added memory (the writer is the slower side; with a queue the reader still had to wait).
-    let (tx, rx) = sync_channel::<Chunk>(0);
-    // Written chunks come back to be freed (and their buffer reused) on this thread: freed by the committer,
-    // 25,000 contacts' strings held up the next chunk's transaction (1.1 s of 16 s CPU on the 1M-row bench).
-    let (done_tx, done_rx) = channel::<Vec<(NewContact, bool)>>();
+    let (tx, rx) = sync_channel::<Packed>(0);
+    // Written chunks come back for their buffers to be reused by this thread.
+    let (done_tx, done_rx) = channel::<Packed>();
     let committer = {
         let (store, control, rows_read) = (store.clone(), control.clone(), rows_read.clone());
         let (campaign_id, now) = (opts.campaign_id, now.to_owned());
@@ -168,12 +168,12 @@ pub fn commit(
             .spawn(move || -> Result<u64, StoreError> {
                 // A bulk insert into a large unique index thrashes SQLite's default 2 MB page cache; give the
                 // writer a bigger one for the import and put the old size back afterwards.
-                // Checkpointing less often lets the many rewrites of hot index pages merge in the WAL.
+                // A writer that checkpoints itself does so less often (see `import_checkpoint_pages`).
                 let old = store.with_tx_blocking(|tx| -> Result<(i64, i64), StoreError> {
                     let cache: i64 = tx.pragma_query_value(None, "cache_size", |r| r.get(0))?;
                     let ckpt: i64 = tx.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
                     tx.pragma_update(None, "cache_size", IMPORT_CACHE_KIB)?;
-                    tx.pragma_update(None, "wal_autocheckpoint", IMPORT_CHECKPOINT_PAGES)?;
+                    tx.pragma_update(None, "wal_autocheckpoint", import_checkpoint_pages(ckpt))?;
                     Ok((cache, ckpt))
                 })?;
                 let result = write_chunks(
@@ -194,7 +194,8 @@ pub fn commit(
             })
             .map_err(|e| ImportError::Invalid(format!("cannot start the import writer: {e}")))?
     };
-    let mut chunk = Vec::with_capacity(first_chunk_rows);
+    let mut chunk = Packed::default();
+    chunk.reserve(first_chunk_rows);
     let mut chunk_limit = first_chunk_rows;
     let mut read_err = None;
     let mut raw = source::RawRow::default();
@@ -211,24 +212,29 @@ pub fn commit(
         match plan.validator.check(&raw) {
             Ok(c) => {
                 let known = known.contains(&phone_key(&c.phone_e164));
-                chunk.push((c, known));
+                chunk.push(&c, known);
             }
             Err(e) => summary.record(e),
         }
         if chunk.len() >= chunk_limit {
             rows_read.store(summary.total, Ordering::Relaxed);
-            let ready = Chunk::ordered(std::mem::take(&mut chunk));
+            // Sorted into a written chunk's buffers; this one's are kept for the next chunk.
+            let mut ready = reuse(&done_rx, chunk_rows);
+            chunk.sort_into(&mut ready);
+            chunk.clear();
+            chunk.reserve(chunk_rows);
             // Fails when the writer has stopped (the first pass found the file broken, or a store error).
             if control.is_cancelled() || tx.send(ready).is_err() {
                 break;
             }
             chunk_limit = chunk_rows;
-            chunk = reuse(&done_rx, chunk_rows);
         }
     }
     rows_read.store(summary.total, Ordering::Relaxed);
     if !chunk.is_empty() && !control.is_cancelled() && read_err.is_none() {
-        let _ = tx.send(Chunk::ordered(chunk));
+        let mut ready = reuse(&done_rx, 0);
+        chunk.sort_into(&mut ready);
+        let _ = tx.send(ready);
     }
     drop(tx);
     let committed = committer
@@ -266,49 +272,33 @@ const IMPORT_CACHE_KIB: i64 = -64 * 1024;
 /// WAL pages between automatic checkpoints during an import (SQLite's default is 1,000).
 const IMPORT_CHECKPOINT_PAGES: i64 = 64_000;
 
-/// The committer's loop: one transaction per chunk until the channel closes or the import is cancelled.
-/// Validated contacts, each with whether its number is stored already, and the order to write them in.
-struct Chunk {
-    rows: Vec<(NewContact, bool)>,
-    /// Indexes into `rows` by phone number: in phone order the unique index is walked forwards, touching
-    /// each page once. An order, not a sort of `rows` itself: moving 300-byte contacts around was 16% of the
-    /// reading thread's time.
-    order: Vec<u32>,
-}
-
-impl Chunk {
-    fn ordered(rows: Vec<(NewContact, bool)>) -> Chunk {
-        let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            rows[*a as usize]
-                .0
-                .phone_e164
-                .cmp(&rows[*b as usize].0.phone_e164)
-        });
-        Chunk { rows, order }
-    }
-
-    /// The contacts, in phone order.
-    fn in_order(&self) -> impl Iterator<Item = &(NewContact, bool)> {
-        self.order.iter().map(|i| &self.rows[*i as usize])
+/// The writer's `wal_autocheckpoint` during an import, given its usual one. Checkpointing less often lets the
+/// many rewrites of hot index pages merge in the WAL. But 0 stays 0: the store's checkpointer thread does the
+/// checkpoints then (`store::checkpoint`), off the writer; setting 64,000 there made the writer copy the WAL
+/// into the database itself in the middle of the import (5% of its time on the 300k-row bench).
+fn import_checkpoint_pages(usual: i64) -> i64 {
+    if usual <= 0 {
+        usual
+    } else {
+        usual.max(IMPORT_CHECKPOINT_PAGES)
     }
 }
 
-/// An empty chunk: a written one handed back, emptied here (its contacts freed on the reading thread), or
-/// a new one.
-fn reuse(done: &Receiver<Vec<(NewContact, bool)>>, capacity: usize) -> Vec<(NewContact, bool)> {
+/// An empty chunk to sort the next one into: a written one handed back (its buffers reused), or a new one.
+fn reuse(done: &Receiver<Packed>, capacity: usize) -> Packed {
     let mut chunk = done.try_iter().last().unwrap_or_default();
     chunk.clear();
     chunk.reserve(capacity);
     chunk
 }
 
+/// The committer's loop: one transaction per chunk until the channel closes or the import is cancelled.
 #[allow(clippy::too_many_arguments)]
 fn write_chunks(
     store: &Store,
     control: &Control,
-    rx: &Receiver<Chunk>,
-    done: &Sender<Vec<(NewContact, bool)>>,
+    rx: &Receiver<Packed>,
+    done: &Sender<Packed>,
     gate: &Receiver<Option<u64>>,
     campaign_id: i64,
     now: &str,
@@ -334,20 +324,21 @@ fn write_chunks(
             let mut w = ImportWriter::new(tx)?;
             // New numbers in multi-row inserts, known ones upserted one by one, then all the chunk's
             // members in one statement.
-            let new: Vec<&NewContact> = chunk
+            let new: Vec<ContactFields<'_>> = chunk
                 .in_order()
                 .filter(|(_, known)| !known)
                 .map(|(c, _)| c)
                 .collect();
             let mut ids = w.insert_new_all(&new, &now)?;
             for (c, _) in chunk.in_order().filter(|(_, known)| *known) {
-                ids.push(w.upsert(c, &now)?);
+                ids.push(w.upsert_fields(c, &now)?);
             }
             w.add_all_to_campaign(campaign_id, &ids, &now)?;
             w.finish()?;
-            Ok((chunk.rows.len() as u64, chunk.rows))
+            drop(new);
+            Ok((chunk.len() as u64, chunk))
         })?;
-        // Freed by the reading thread, not here (nor on the writer thread): the next chunk is waiting.
+        // Back to the reading thread for its buffers; nothing to free here while the next chunk waits.
         let _ = done.send(chunk);
         committed += n;
         control.report(Progress {
@@ -357,4 +348,16 @@ fn write_chunks(
         });
     }
     Ok(committed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_that_never_checkpoints_keeps_not_checkpointing() {
+        assert_eq!(import_checkpoint_pages(0), 0);
+        assert_eq!(import_checkpoint_pages(1_000), IMPORT_CHECKPOINT_PAGES);
+        assert_eq!(import_checkpoint_pages(100_000), 100_000);
+    }
 }

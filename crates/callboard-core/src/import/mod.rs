@@ -13,6 +13,7 @@ pub mod errors_csv;
 pub mod gsheets;
 pub mod header;
 pub mod jobs;
+mod packed;
 mod plan;
 pub mod sheet;
 pub mod source;

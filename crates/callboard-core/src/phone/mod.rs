@@ -3,11 +3,12 @@
 //! (`rlibphonenumber`) stays behind this module so it can be swapped; a differential fixture refereed by
 //! Python `phonenumbers` (`tests/fixtures/phone_cases.json`) guards it.
 
+mod fast;
 mod timezones;
 
 use std::{fmt, str::FromStr};
 
-use rlibphonenumber::{NotANumberError, PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat};
+use rlibphonenumber::{NotANumberError, PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat, PhoneNumberType};
 use serde::{Deserialize, Serialize};
 
 pub use timezones::{canonical_zone, time_zones_for_e164, time_zones_for_prefix_table};
@@ -108,6 +109,7 @@ impl Phone {
 /// geographical matches it against every number type (a fifth of `normalize`'s time); where the table has no
 /// prefix longer than the country code (Kuwait, India, most countries) both lookups give the country's zones,
 /// so the question is not asked.
+#[cfg(test)]
 fn zones_of(number: &rlibphonenumber::PhoneNumber, e164: &str) -> &'static [&'static str] {
     let country = || time_zones_for_e164(&format!("+{}", number.country_code));
     if !timezones::refined_below_country(number.country_code) {
@@ -132,15 +134,56 @@ pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
     if raw.len() > MAX_INPUT {
         return Err(PhoneError::TooLong);
     }
-    let number = PHONE_NUMBER_UTIL
-        .parse(raw, Some(region.0))
-        .map_err(|e| match e {
-            ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
-            ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
-            ParseError::TooLongNsn => PhoneError::TooLong,
-            ParseError::NotANumber(NotANumberError::FailedToParseNumberAsInt(_)) => PhoneError::TooLong,
-            ParseError::NotANumber(_) => PhoneError::NotANumber,
-        })?;
+    let number = match fast::parse(raw, region) {
+        Some(number) => number,
+        None => parse_fully(raw, region)?,
+    };
+    validate(number)
+}
+
+/// libphonenumber's own parser, its errors mapped to ours.
+fn parse_fully(raw: &str, region: Region) -> Result<rlibphonenumber::PhoneNumber, PhoneError> {
+    PHONE_NUMBER_UTIL.parse(raw, Some(region.0)).map_err(|e| match e {
+        ParseError::InvalidCountryCode => PhoneError::InvalidCountryCode,
+        ParseError::TooShortAfterIdd | ParseError::TooShortNsn => PhoneError::TooShort,
+        ParseError::TooLongNsn => PhoneError::TooLong,
+        ParseError::NotANumber(NotANumberError::FailedToParseNumberAsInt(_)) => PhoneError::TooLong,
+        ParseError::NotANumber(_) => PhoneError::NotANumber,
+    })
+}
+
+/// A parsed number checked against its country's patterns, with its E.164 form, region and zones. The number's
+/// type is found once and answers validity (a type other than unknown), the zones' "is it geographical?" and,
+/// with the region, what `is_valid`, `get_region_code` and `is_geographical` each found again for themselves
+/// (for +1 numbers each matched the number against the regions' patterns anew).
+fn validate(number: rlibphonenumber::PhoneNumber) -> Result<Phone, PhoneError> {
+    let Some(region) = PHONE_NUMBER_UTIL.get_region_for_number(&number) else {
+        return Err(PhoneError::Invalid);
+    };
+    let kind = PHONE_NUMBER_UTIL.get_number_type(&number);
+    if kind == PhoneNumberType::Unknown {
+        return Err(PhoneError::Invalid);
+    }
+    let e164 = number.format_as(PhoneNumberFormat::E164).into_owned();
+    let zones = if timezones::refined_below_country(number.country_code)
+        && PHONE_NUMBER_UTIL.is_number_geographical_by_country_code_and_type(kind, number.country_code)
+    {
+        time_zones_for_e164(&e164)
+    } else {
+        timezones::time_zones_for_calling_code(number.country_code)
+    };
+    Ok(Phone {
+        zones,
+        region: Some(region.as_region_str().as_str().to_owned()),
+        country_code: number.country_code,
+        e164,
+    })
+}
+
+/// The reference for [`validate`]: libphonenumber's `is_valid`, `get_region_code` and `is_geographical`, each
+/// asked separately.
+#[cfg(test)]
+fn validate_fully(number: rlibphonenumber::PhoneNumber) -> Result<Phone, PhoneError> {
     if !number.is_valid() {
         return Err(PhoneError::Invalid);
     }
@@ -153,6 +196,19 @@ pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
         country_code: number.country_code,
         e164,
     })
+}
+
+/// [`normalize`] without the shortcut (every input through libphonenumber's parser): what it must equal.
+#[cfg(test)]
+fn normalize_fully(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    if raw.len() > MAX_INPUT {
+        return Err(PhoneError::TooLong);
+    }
+    validate_fully(parse_fully(raw, region)?)
 }
 
 #[cfg(test)]

@@ -62,6 +62,17 @@ pub fn time_zones_for_e164(e164: &str) -> &'static [&'static str] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// Zones for a country calling code: [`time_zones_for_e164`] of `+<code>`, worked out once per code (the
+/// import asks for them about a million times).
+pub(super) fn time_zones_for_calling_code(code: i32) -> &'static [&'static str] {
+    static BY_CODE: OnceLock<Vec<&'static [&'static str]>> = OnceLock::new();
+    let by_code = BY_CODE.get_or_init(|| (0..1000).map(|c| time_zones_for_e164(&format!("+{c}"))).collect());
+    match usize::try_from(code).ok().and_then(|i| by_code.get(i)) {
+        Some(zones) => zones,
+        None => time_zones_for_e164(&format!("+{code}")),
+    }
+}
+
 /// Legacy IANA names libphonenumber (and spreadsheets) still use, with their current names. Kept in sync with
 /// `data/gen_timezones.py`.
 const LEGACY_ZONES: &[(&str, &str)] = &[

@@ -8,7 +8,7 @@ use rusqlite::{Connection, config::DbConfig, params};
 use super::StoreResult;
 
 mod bulk;
-pub use bulk::BATCH_ROWS;
+pub use bulk::{BATCH_ROWS, ContactFields};
 
 /// A contact ready to store (already validated and normalised).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -128,6 +128,7 @@ impl<'c> ImportWriter<'c> {
     /// Inserts a contact believed new (a plain insert is cheaper than an upsert); if the number exists after
     /// all (another writer added it), updates it instead. Returns the contact's id.
     pub fn insert_new(&mut self, c: &NewContact, now: &str) -> StoreResult<i64> {
+        let c = c.fields();
         let inserted = self.insert.execute(params![
             c.phone_e164,
             c.alt_phone_e164,
@@ -146,7 +147,7 @@ impl<'c> ImportWriter<'c> {
         match inserted {
             Ok(_) => Ok(self.conn.last_insert_rowid()),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                self.upsert(c, now)
+                self.upsert_fields(c, now)
             }
             Err(e) => Err(e.into()),
         }
@@ -155,6 +156,11 @@ impl<'c> ImportWriter<'c> {
     /// Inserts or updates (by phone) one contact; non-empty imported values win, empty ones keep what is
     /// stored. Returns the contact's id.
     pub fn upsert(&mut self, c: &NewContact, now: &str) -> StoreResult<i64> {
+        self.upsert_fields(c.fields(), now)
+    }
+
+    /// [`ImportWriter::upsert`] of a contact kept elsewhere than in a [`NewContact`].
+    pub fn upsert_fields(&mut self, c: ContactFields<'_>, now: &str) -> StoreResult<i64> {
         Ok(self.upsert.query_row(
             params![
                 c.phone_e164,

@@ -36,6 +36,43 @@ const ADD_ALL_TO_CAMPAIGN: &str =
     "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at, next_attempt_at)
      SELECT ?1, value, ?2, ?2, ?2 FROM json_each(?3)";
 
+/// A contact's values borrowed from wherever they are kept: a [`NewContact`], or the import's packed chunk
+/// (one buffer for all its contacts' text, read front to back by the writer).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ContactFields<'a> {
+    pub phone_e164: &'a str,
+    pub alt_phone_e164: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub language: &'a str,
+    pub time_zone: Option<&'a str>,
+    pub time_zones: &'a str,
+    pub time_zone_source: &'static str,
+    pub consent_basis: &'a str,
+    pub external_id: &'a str,
+    pub notes: &'a str,
+    pub variables: &'a str,
+}
+
+impl NewContact {
+    pub fn fields(&self) -> ContactFields<'_> {
+        ContactFields {
+            phone_e164: &self.phone_e164,
+            alt_phone_e164: &self.alt_phone_e164,
+            name: &self.name,
+            email: &self.email,
+            language: &self.language,
+            time_zone: self.time_zone.as_deref(),
+            time_zones: &self.time_zones,
+            time_zone_source: self.time_zone_source,
+            consent_basis: &self.consent_basis,
+            external_id: &self.external_id,
+            notes: &self.notes,
+            variables: &self.variables,
+        }
+    }
+}
+
 fn text(s: &str) -> ToSqlOutput<'_> {
     ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes()))
 }
@@ -44,7 +81,7 @@ impl ImportWriter<'_> {
     /// Inserts contacts believed new, [`BATCH_ROWS`] per statement, and returns their ids in the order given.
     /// A number that exists after all (another writer added it) is updated instead, as [`Self::insert_new`]
     /// does.
-    pub fn insert_new_all(&mut self, contacts: &[&NewContact], now: &str) -> StoreResult<Vec<i64>> {
+    pub fn insert_new_all(&mut self, contacts: &[ContactFields<'_>], now: &str) -> StoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(contacts.len());
         for batch in contacts.chunks(BATCH_ROWS) {
             static FULL: OnceLock<String> = OnceLock::new();
@@ -60,21 +97,21 @@ impl ImportWriter<'_> {
             for (r, c) in batch.iter().enumerate() {
                 let base = 2 + 12 * r;
                 let values = [
-                    text(&c.phone_e164),
-                    text(&c.alt_phone_e164),
-                    text(&c.name),
-                    text(&c.email),
-                    text(&c.language),
-                    match &c.time_zone {
+                    text(c.phone_e164),
+                    text(c.alt_phone_e164),
+                    text(c.name),
+                    text(c.email),
+                    text(c.language),
+                    match c.time_zone {
                         Some(z) => text(z),
                         None => ToSqlOutput::Owned(rusqlite::types::Value::Null),
                     },
-                    text(&c.time_zones),
+                    text(c.time_zones),
                     text(c.time_zone_source),
-                    text(&c.consent_basis),
-                    text(&c.external_id),
-                    text(&c.notes),
-                    text(&c.variables),
+                    text(c.consent_basis),
+                    text(c.external_id),
+                    text(c.notes),
+                    text(c.variables),
                 ];
                 for (i, v) in values.iter().enumerate() {
                     stmt.raw_bind_parameter(base + i, v)?;
@@ -97,7 +134,7 @@ impl ImportWriter<'_> {
                 // Some number was stored already (another writer added it): each contact's id from an
                 // upsert, which rewrites the rows just inserted with the same values.
                 for c in batch {
-                    ids.push(self.upsert(c, now)?);
+                    ids.push(self.upsert_fields(*c, now)?);
                 }
             }
         }
@@ -172,7 +209,7 @@ mod tests {
             let all: Vec<NewContact> = (0..n)
                 .map(|i| contact(&format!("+965500{:05}", i), &format!("C{i}")))
                 .collect();
-            let refs: Vec<&NewContact> = all.iter().collect();
+            let refs: Vec<ContactFields<'_>> = all.iter().map(NewContact::fields).collect();
             let ids = w.insert_new_all(&refs, NOW)?;
             let added = w.add_all_to_campaign(campaign.id, &ids, NOW)?;
             let again = w.add_all_to_campaign(campaign.id, &ids[..10], NOW)?;
