@@ -297,6 +297,28 @@ mod tests {
         seeds
     }
 
+    /// Inputs on which a long `cargo fuzz` run found a panic, named `<target>-<hash>`: each fixed, each kept.
+    #[test]
+    fn inputs_that_once_panicked_do_not() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/fuzz-regressions");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            let data = std::fs::read(&path).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match name.split('-').next() {
+                Some("twilio_signature") => twilio_signature(&data),
+                other => panic!("no fuzz target {other:?} for {}", path.display()),
+            }
+            seen += 1;
+        }
+        assert!(seen > 0, "the regression inputs are in {}", dir.display());
+    }
+
     #[test]
     fn the_shaped_seeds_reach_their_parsers() {
         let incoming = fixture("openai-realtime/webhooks/realtime_call_incoming.json");

@@ -117,7 +117,11 @@ pub fn url_variants(url: &str) -> [String; 2] {
         hostport.find(':').unwrap_or(hostport.len())
     };
     let (host, port) = hostport.split_at(host_end);
-    let has_port = port.len() > 1 && port[1..].bytes().all(|b| b.is_ascii_digit());
+    // After a bracketed host anything may follow (a request's Host header is anyone's to write), not only
+    // `:port`: slicing past its first byte panicked on a multi-byte character (found by `cargo fuzz`).
+    let has_port = port
+        .strip_prefix(':')
+        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let default = match scheme.to_ascii_lowercase().as_str() {
         "https" | "wss" => 443,
         _ => 80,
