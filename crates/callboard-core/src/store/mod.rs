@@ -31,6 +31,8 @@ mod hot_statements;
 pub mod import_templates;
 #[cfg(test)]
 mod in_flight_plans;
+#[cfg(test)]
+mod in_flight_reads;
 mod migrate;
 pub mod openai_profiles;
 pub mod query_plan;
