@@ -33,6 +33,7 @@ pub mod import_templates;
 mod in_flight_plans;
 #[cfg(test)]
 mod in_flight_reads;
+mod lost_calls;
 mod migrate;
 pub mod openai_profiles;
 pub mod query_plan;
