@@ -86,11 +86,14 @@ impl Engine {
         let recorded = self
             .app
             .store
-            .with_tx(move |tx| dial_results::record(tx, &results))
+            .with_tx(move |tx| -> StoreResult<_> {
+                let ids = dial_results::record(tx, &results)?;
+                Ok(crate::live::read_calls_logged(tx, &ids))
+            })
             .await;
         match recorded {
-            Ok(ids) => {
-                crate::live::publish_calls(&self.app, ids).await;
+            Ok(changed_calls) => {
+                crate::live::emit_calls(&self.app, changed_calls);
                 Ok(())
             }
             Err(e) => {
@@ -123,10 +126,16 @@ impl Engine {
             .with_tx(move |tx| -> StoreResult<_> {
                 let recorded = dial_results::record(tx, &results)?;
                 let done = plan::step_tx(tx, at, &mut limiters, &providers)?;
-                Ok((recorded, done, limiters))
+                // The board shows calls as they change: those dialed last step (now recorded), those the
+                // watchdog ended. Read here, where their pages are in the writer's cache (a reader would
+                // start cold after this commit); emitted after it.
+                let mut changed = recorded;
+                changed.extend(done.overdue.iter().map(|o| o.call.call_id));
+                let changed_calls = crate::live::read_calls_logged(tx, &changed);
+                Ok((changed_calls, done, limiters))
             })
             .await;
-        let (recorded, done, limiters) = match stepped {
+        let (changed_calls, done, limiters) = match stepped {
             Ok(stepped) => stepped,
             Err(e) => {
                 // Nothing was written: the results wait for the next try.
@@ -154,10 +163,7 @@ impl Engine {
         for campaign in done.changed {
             self.app.events.emit(Event::CampaignChanged { campaign });
         }
-        // The board shows calls as they change: those dialed last step (now recorded), those the watchdog ended.
-        let mut changed_calls = recorded;
-        changed_calls.extend(done.overdue.iter().map(|o| o.call.call_id));
-        crate::live::publish_calls(&self.app, changed_calls).await;
+        crate::live::emit_calls(&self.app, changed_calls);
         for o in done.overdue {
             if let Some(dialer) = self.dialers.get(&o.provider)
                 && let Err(e) = dialer.hang_up(o.call.clone()).await

@@ -320,37 +320,7 @@ pub fn unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<i64> {
         .query_row([campaign_id], |r| r.get(0))?)
 }
 
-/// A call the engine must ask its provider about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LostCall {
-    pub call_id: i64,
-    pub dial_key: String,
-    pub provider_call_id: Option<String>,
-    pub provider: String,
-}
-
-/// Calls whose dial outcome was never recorded (`queued`), or whose lease ran out without an ending. The
-/// in-flight predicate is the partial index's text, so only calls in flight are visited (with `status IN
-/// (…)` every call ever made was scanned, each time the engine reconciled).
-pub fn lost_calls(conn: &Connection, now: &str) -> StoreResult<Vec<LostCall>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT k.id, IFNULL(k.dial_key, ''), k.provider_call_id, k.provider FROM calls k
-         LEFT JOIN campaign_contacts cc
-           ON cc.campaign_id = k.campaign_id AND cc.contact_id = k.contact_id AND cc.last_call_id = k.id
-         WHERE {IN_FLIGHT_STATUS} AND (k.status = 'queued' OR cc.lease_expires_at < ?1)"
-    ))?;
-    let rows = stmt
-        .query_map([now], |r| {
-            Ok(LostCall {
-                call_id: r.get(0)?,
-                dial_key: r.get(1)?,
-                provider_call_id: r.get(2)?,
-                provider: r.get(3)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
+pub use super::lost_calls::{LOST_CALLS_SQL, LostCall, lost_calls};
 
 /// (state, reason, count) rows.
 pub type ReasonCounts = Vec<(String, String, i64)>;
@@ -400,10 +370,11 @@ pub struct OverdueCall {
     pub answered: bool,
 }
 
-/// Placed calls of a campaign that started before `started_before` and have not ended. `INDEXED BY`: with no
-/// statistics the planner weighs `calls_in_flight` and `calls_campaign_ended` (both `campaign_id = ?`) the
-/// same and took the latter, visiting every call the campaign ever made on every step; a missing index fails
-/// loudly instead.
+/// Placed calls of a campaign that started before `started_before` and have not ended: one range of
+/// `calls_in_flight` (`campaign_id, started_at`, migration 0024), so a step visits only the overdue calls, not
+/// every call in flight. `INDEXED BY`: with no statistics the planner weighs `calls_in_flight` and
+/// `calls_campaign_ended` (both `campaign_id = ?`) the same and took the latter, visiting every call the
+/// campaign ever made on every step; a missing index fails loudly instead.
 pub fn overdue_calls(
     conn: &Connection,
     campaign_id: i64,

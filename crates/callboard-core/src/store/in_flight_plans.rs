@@ -58,7 +58,8 @@ fn engine_reads_stay_on_indexes_after_the_write_index_cleanup() -> StoreResult<(
             "SELECT id FROM calls INDEXED BY calls_in_flight WHERE campaign_id = ?1 AND (+status = 'queued' \
              OR +status = 'dialing' OR +status = 'initiated' OR +status = 'ringing' OR +status = 'in_progress') \
              AND status != 'queued' AND started_at < ?2",
-            "calls_in_flight (campaign_id=?)",
+            // Migration 0024: a range on the start time, not every call in flight of the campaign.
+            "calls_in_flight (campaign_id=? AND started_at<?)",
         ),
         (
             "SELECT ended_at, outcome = 'failed' FROM calls WHERE campaign_id = ?1 AND ended_at IS NOT NULL \
@@ -97,6 +98,30 @@ fn engine_reads_stay_on_indexes_after_the_write_index_cleanup() -> StoreResult<(
         assert!(
             unfinished.contains("campaign_contacts_queue"),
             "unfinished count: {unfinished}"
+        );
+        Ok(())
+    })
+}
+
+/// Reconciliation's lost calls (migration 0024): calls still queued on the in-flight index alone, expired
+/// leases on the index of contacts being dialed, each joined to its call by rowid only when it matches;
+/// never a pass over every call in flight joined to its contact.
+#[test]
+fn lost_calls_read_only_the_in_flight_and_lease_indexes() -> StoreResult<()> {
+    let store = Store::open_in_memory()?;
+    store.read_blocking(|conn| {
+        let (_, plan) = explain(conn, &super::attempts::LOST_CALLS_SQL)?;
+        assert!(
+            plan.contains("SCAN calls USING INDEX calls_in_flight"),
+            "queued calls: {plan}"
+        );
+        assert!(
+            plan.contains("SCAN cc USING INDEX campaign_contacts_dialing"),
+            "expired leases: {plan}"
+        );
+        assert!(
+            plan.contains("SEARCH k USING INTEGER PRIMARY KEY (rowid=?)"),
+            "the call of an expired lease: {plan}"
         );
         Ok(())
     })

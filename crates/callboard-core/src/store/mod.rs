@@ -31,6 +31,9 @@ mod hot_statements;
 pub mod import_templates;
 #[cfg(test)]
 mod in_flight_plans;
+#[cfg(test)]
+mod in_flight_reads;
+mod lost_calls;
 mod migrate;
 pub mod openai_profiles;
 pub mod query_plan;
@@ -61,8 +64,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer's page cache, in KiB (SQLite's default is 2 MiB). The writer keeps its cache across
 /// transactions (it is the only one changing the file), but at 2 MiB the engine's working set (the queue
 /// index, the in-flight calls, the contacts being dialed) did not fit, and every step re-read the evicted pages
-/// from the OS (`pread` was ~13% of the engine benchmark's CPU). The cache grows only as pages are used.
-const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// from the OS (`pread` was ~13% of the engine benchmark's CPU). Not much more, though: a commit after a page
+/// split whose new pages came out of order (SQLite swaps them through a temporary page number past the end
+/// of the file) walks every page in the cache to drop pages past the end, and at 64 MiB that walk was 19% of
+/// the engine week's CPU; at 16 MiB it is under 5%, with few more reads (measured at 8, 16 and 64 MiB).
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
 /// WAL pages after which a commit checkpoints (SQLite's default is 1,000). Every engine step rewrites the same
 /// hot index pages (the queue, the calls in flight); the fewer checkpoints, the more of those rewrites merge
 /// into one write to the database file (and one `fsync` per checkpoint instead of eight). The WAL file grows
