@@ -1,5 +1,5 @@
-//! The applier (the journal writer that feeds it is in [`super::journal`]). The applier is one task that takes journal row ids
-//! and applies them in small batches, one transaction per batch (row by row if a batch fails), so applies
+//! The applier (the journal writer that feeds it is in [`super::journal`]): one task that takes journal row
+//! ids and applies them in small batches, one transaction per batch (row by row if a batch fails), so applies
 //! never race. A call is found by any of its provider ids (or created, marked `origin = 'webhook'`,
 //! when the event may create it); the event's facts are stored on the row, and the call's derived columns
 //! are recomputed as a fold over all its applied events sorted by how informative they are. The result is

@@ -1,7 +1,8 @@
 //! Provider webhooks: verify → spool → 200 → journal → apply. Signature checks are pure functions (`sig_*`),
 //! the payload types are lenient (`payload_*`), the HTTP handlers (`routes`) append a verified event to the
-//! delivery spool (`spool`) before they answer, the journal writer (`journal`) commits it, and the applier (`apply`) folds journal rows into calls on its own task, exactly once. The journal
-//! is the `call_events` table (`store::call_events`); calls are found through `store::call_refs`.
+//! delivery spool (`spool`) before they answer, the journal writer (`journal`) commits it, and the applier
+//! (`apply`) folds journal rows into calls on its own task, exactly once. The journal is the `call_events`
+//! table (`store::call_events`); calls are found through `store::call_refs`.
 
 pub mod apply;
 pub mod ending;
