@@ -45,6 +45,44 @@ fn capped_until(
     Ok(cap.blocked_until(&recent, at))
 }
 
+/// Why a due contact is not dialed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// On the do-not-call list: suppressed.
+    Suppressed,
+    /// Outside its calling window in one of `zones`: deferred to the next opening (or for good).
+    Deferred,
+}
+
+/// The checks every way of dialing makes first (the engine's per-call claims, ElevenLabs batch waves): a
+/// contact on the DNC list is suppressed, one whose window is closed in one of its `zones` is deferred to the
+/// next opening in all of them. `None`: it may be called now, as far as these go.
+pub fn hold(
+    conn: &Connection,
+    campaign_id: i64,
+    c: &attempts::Candidate,
+    window: &CallingWindow,
+    zones: &[jiff::tz::TimeZone],
+    at: Timestamp,
+    now: &str,
+) -> StoreResult<Option<Held>> {
+    if c.on_dnc {
+        attempts::suppress(conn, campaign_id, c.contact_id, now)?;
+        return Ok(Some(Held::Suppressed));
+    }
+    if !window.is_open_in_all(at, zones) {
+        let next = window.next_open_in_all(at, zones).map(to_db);
+        let reason = if next.is_some() {
+            "outside_window"
+        } else {
+            "window_never_opens"
+        };
+        attempts::defer(conn, campaign_id, c.contact_id, next.as_deref(), reason, now)?;
+        return Ok(Some(Held::Deferred));
+    }
+    Ok(None)
+}
+
 /// A new dial key: a UUID v7 (the claim time, then 74 random bits). Unique like a v4, but keys claimed
 /// together sort together, so the unique index on `calls.dial_key` grows at its end instead of at a random
 /// page per call, which each step's commit had to write out again.
@@ -132,22 +170,17 @@ fn take(
     (now, lease_until): (&str, &str),
     out: &mut Claimed,
 ) -> StoreResult<()> {
-    if c.on_dnc {
-        attempts::suppress(conn, campaign.id, c.contact_id, now)?;
-        out.suppressed += 1;
-        return Ok(());
-    }
     let zones = outcome::zones_for(c.time_zone.as_deref(), &campaign.time_zone);
-    if !window.is_open_in_all(at, &zones) {
-        let next = window.next_open_in_all(at, &zones).map(to_db);
-        let reason = if next.is_some() {
-            "outside_window"
-        } else {
-            "window_never_opens"
-        };
-        attempts::defer(conn, campaign.id, c.contact_id, next.as_deref(), reason, now)?;
-        out.deferred += 1;
-        return Ok(());
+    match hold(conn, campaign.id, &c, window, &zones, at, now)? {
+        Some(Held::Suppressed) => {
+            out.suppressed += 1;
+            return Ok(());
+        }
+        Some(Held::Deferred) => {
+            out.deferred += 1;
+            return Ok(());
+        }
+        None => {}
     }
     if let Some(free_at) = capped_until(conn, cap, c.contact_id, at)? {
         // Then the window may be closed: wait for the first opening after the cap frees.

@@ -22,7 +22,10 @@ use crate::{
     app::App,
     campaign::{CampaignStatus, Transition},
     clock::to_db,
-    engine::outcome,
+    engine::{
+        claim::{self, Held},
+        outcome,
+    },
     events::Event,
     store::{
         StoreResult, attempts, campaigns,
@@ -138,25 +141,14 @@ async fn start_wave(
                 if picked.len() == size {
                     break;
                 }
-                if c.on_dnc {
-                    attempts::suppress(tx, campaign.id, c.contact_id, &now)?;
-                    suppressed += 1;
-                    continue;
-                }
                 let zones = outcome::zones_for(c.time_zone.as_deref(), &campaign.time_zone);
-                if !window.is_open_in_all(at, &zones) {
-                    // Held for a later wave: a batch has one start time, so no per-recipient windows.
-                    let next = window.next_open_in_all(at, &zones).map(to_db);
-                    let reason = if next.is_some() {
-                        "outside_window"
-                    } else {
-                        "window_never_opens"
-                    };
-                    attempts::defer(tx, campaign.id, c.contact_id, next.as_deref(), reason, &now)?;
-                    deferred += 1;
-                    continue;
+                // One outside its window is held for a later wave: a batch has one start time, so no
+                // per-recipient windows.
+                match claim::hold(tx, campaign.id, &c, &window, &zones, at, &now)? {
+                    Some(Held::Suppressed) => suppressed += 1,
+                    Some(Held::Deferred) => deferred += 1,
+                    None => picked.push(c),
                 }
-                picked.push(c);
             }
             if picked.is_empty() {
                 return Ok((None, Vec::new(), deferred, suppressed));
