@@ -16,7 +16,7 @@ use std::sync::Arc;
 use callboard_core::{
     app::App,
     desktop::options,
-    launch::{Launched, launch},
+    launch::{Launched, launch, print_banner},
 };
 use tauri::Manager;
 
@@ -29,9 +29,8 @@ pub struct Shell {
 /// Opens the core and starts the listeners and the engine; returns what the window needs.
 async fn start_core() -> Result<Shell, String> {
     let instance = launch(options::launch_options(|k| std::env::var(k).ok())).await?;
-    // Scripts (and the desktop end-to-end test) read this line to learn the ports.
     let (ui, public) = (instance.listeners.ui_addr, instance.listeners.public_addr);
-    println!("Callboard desktop ready: UI http://{ui} Public http://{public}");
+    print_banner(&options::ready_line(ui, public));
     Ok(Shell {
         app: instance.app.clone(),
         _instance: instance,

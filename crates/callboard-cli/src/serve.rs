@@ -57,18 +57,13 @@ async fn serve(args: ServeArgs, data_dir: std::path::PathBuf) -> Result<(), Stri
     } else {
         ""
     };
-    // A closed stdout (a test or a launcher that stopped reading) must not stop the server: `println!`
-    // would panic on the broken pipe, so the banner ignores write errors.
     let banner = format!(
         "Callboard {}{mode}\n  UI:      {ui_url}\n  Public:  {public_url}\n  Data:    {}\n\
          Open the UI address in a browser. Press Ctrl+C to stop.\n",
         callboard_core::VERSION,
         data_dir.display()
     );
-    let mut out = std::io::stdout().lock();
-    let _ =
-        std::io::Write::write_all(&mut out, banner.as_bytes()).and_then(|()| std::io::Write::flush(&mut out));
-    drop(out);
+    callboard_core::launch::print_banner(&banner);
 
     stop.await;
     tracing::info!("stopping");

@@ -53,6 +53,14 @@ pub struct Launched {
     _runtime_file: Option<RuntimeFile>,
 }
 
+/// Writes a start-up banner to stdout and flushes it. A closed stdout (a launcher or a test that stopped
+/// reading) must not stop the app: `println!` would panic on the broken pipe, so write errors are ignored.
+pub fn print_banner(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 impl Launched {
     /// The UI address with its token, and the public listener's address.
     pub fn urls(&self) -> (String, String) {

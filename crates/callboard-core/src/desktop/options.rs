@@ -26,6 +26,12 @@ pub fn data_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
         .map_or_else(paths::default_data_dir, PathBuf::from)
 }
 
+/// The line the desktop app prints once it is up: scripts (and the desktop end-to-end tests) read the two
+/// listeners' addresses from it, as `ready: UI (\S+) Public (\S+)`.
+pub fn ready_line(ui: SocketAddr, public: SocketAddr) -> String {
+    format!("Callboard desktop ready: UI http://{ui} Public http://{public}\n")
+}
+
 /// The desktop app's launch options from the environment (`lookup` is `std::env::var` in the app, a map in
 /// tests). A value that does not parse is logged and replaced by its default: the window must still open.
 pub fn launch_options(lookup: impl Fn(&str) -> Option<String>) -> LaunchOptions {
@@ -74,6 +80,24 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn the_ready_line_names_both_listeners_as_scripts_read_them() {
+        let line = ready_line(
+            "127.0.0.1:4100".parse().unwrap_or_else(|e| panic!("{e}")),
+            "127.0.0.1:4101".parse().unwrap_or_else(|e| panic!("{e}")),
+        );
+        let (_, rest) = line.split_once("ready: UI ").unwrap_or_default();
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        assert_eq!(
+            words,
+            ["http://127.0.0.1:4100", "Public", "http://127.0.0.1:4101"]
+        );
+        assert!(
+            line.ends_with('\n'),
+            "one whole line, so a reader waiting for it gets it at once"
+        );
+    }
 
     fn options(vars: &[(&str, &str)]) -> LaunchOptions {
         let vars: HashMap<String, String> =
