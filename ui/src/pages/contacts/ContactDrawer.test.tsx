@@ -1,6 +1,6 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen } from "@testing-library/react";
+import { fireEvent, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { renderWithQueries } from "../../test-render";
 import { api } from "../../api/client";
 import { row } from "../../api/testCalls";
 import type { ContactDetail } from "../../api/types";
@@ -32,12 +32,7 @@ function detail(listed: boolean): ContactDetail {
   };
 }
 
-const renderDrawer = () =>
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <ContactDrawer contactId={42} onClose={() => {}} />
-    </QueryClientProvider>,
-  );
+const renderDrawer = () => renderWithQueries(<ContactDrawer contactId={42} onClose={() => {}} />);
 
 describe("membershipText", () => {
   it("says where a campaign stands with the contact", () => {

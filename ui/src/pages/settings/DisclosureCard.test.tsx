@@ -1,6 +1,6 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { renderWithQueries } from "../../test-render";
 import type { Agent, AgentProvider } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
 import { fakePlatform } from "../../platform/fake";
@@ -30,11 +30,7 @@ function fake(initial: Agent[]) {
 }
 
 function renderCard() {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <DisclosureCard />
-    </QueryClientProvider>,
-  );
+  renderWithQueries(<DisclosureCard />);
 }
 
 describe("the recording disclosure card", () => {

@@ -1,6 +1,6 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { renderWithQueries } from "../../test-render";
 import type { SheetsAccount } from "../../api/types";
 import { setPlatform, type Platform } from "../../platform";
 import { fakePlatform } from "../../platform/fake";
@@ -32,11 +32,7 @@ function fake(initial: SheetsAccount) {
 }
 
 function renderCard() {
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <GoogleSheetsCard />
-    </QueryClientProvider>,
-  );
+  renderWithQueries(<GoogleSheetsCard />);
 }
 
 const none: SheetsAccount = { client_email: null, source: null, problem: null, api_key_from_env: false };
