@@ -357,7 +357,8 @@ test("screenshots of every page in light and dark", async () => {
       await page.getByTestId(`nav-${route}`).click();
       await page.waitForFunction((r) => location.hash === `#/${r}`, route);
       const label = await page.getByTestId(`nav-${route}`).locator(".nav-label").textContent();
-      assert.equal(await page.getByTestId("page-title").textContent(), label);
+      // The hash changes before React renders the new page: wait for its title rather than read the old one.
+      await page.waitForFunction((l) => document.querySelector('[data-testid="page-title"]')?.textContent === l, label);
       if (route === "campaigns") await page.getByTestId("campaign-row").first().waitFor();
       else if (route === "settings") await page.getByTestId("settings-version").getByText(/\d+\.\d+/).waitFor();
       else if (route === "contacts") await page.getByTestId("contact-row").first().waitFor();

@@ -93,14 +93,23 @@ test("the board shows calls changing state live", async () => {
   await p.getByTestId("call-row").first().waitFor();
   // Any call on the board moving to another state will do: the demo drops some provider callbacks on purpose,
   // so a given call may wait minutes for reconciliation (following just the first ringing ones failed once
-  // when both of them were such calls).
+  // when both of them were such calls). The board renders only the rows in view, and "Live first" moves a call
+  // out of view the moment it ends, so sort by newest (rows keep their place) and remember every row seen.
+  await p.getByTestId("board-sort").selectOption("newest");
   const snapshot = () =>
-    p.locator('[data-testid="call-row"]').evaluateAll((rs) => Object.fromEntries(rs.map((r) => [r.dataset.callId, r.dataset.status])));
-  const before = await snapshot();
+    p.locator('[data-testid="call-row"]').evaluateAll((rs) => rs.map((r) => [r.dataset.callId, r.dataset.status]));
+  const seen = new Map();
   const moved = await until("a call on the board to change state", async () => {
-    const now = await snapshot();
-    const id = Object.keys(now).find((id) => before[id] && now[id] !== before[id]);
-    return id ? { id, was: before[id] } : null;
+    for (const [id, status] of await snapshot()) {
+      const was = seen.get(id);
+      if (was && was !== status) return { id, was };
+      seen.set(id, status);
+    }
+    return null;
+  }).catch(async (e) => {
+    // Tell "the event stream stopped" from "no call moved": what the server has for the rows the page shows.
+    const server = await Promise.all([...seen.keys()].slice(0, 20).map(async (id) => [id, (await rpc("call.get", { id: Number(id) })).body?.call?.status]));
+    throw new Error(`${e.message}; page: ${JSON.stringify(Object.fromEntries(seen))}; server: ${JSON.stringify(Object.fromEntries(server))}`);
   });
   // The page was never reloaded: the change came over the event stream, and the server agrees.
   const { body } = await rpc("call.get", { id: Number(moved.id) });
