@@ -39,6 +39,7 @@ pub mod openai_profiles;
 pub mod query_plan;
 pub mod settings;
 pub mod stats;
+mod wal_vfs;
 mod writer;
 
 use std::{
@@ -164,7 +165,13 @@ impl Store {
             path: path.to_owned(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(open_err)?;
+        // The writer's WAL frames go out one run per commit (wal_vfs.rs); SQLite's own VFS if that is unavailable.
+        let mut conn = if wal_vfs::register() {
+            Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
+        } else {
+            Connection::open(path)
+        }
+        .map_err(open_err)?;
         configure(&conn, true).map_err(open_err)?;
         let schema_version = migrate::run(&mut conn)?;
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<Job>();
