@@ -13,8 +13,8 @@
 //! no reader, in this process or another, can see a frame that is not in the file yet. `xShmLock` flushes
 //! too, so nothing stays buffered past the end of a write transaction (a rollback after spilled frames).
 //!
-//! The barrier cannot return an error. Space for the buffer is reserved in the file (`SQLITE_FCNTL_SIZE_HINT`
-//! with a chunk size, which allocates it) before a write is accepted, so the flush does not meet a full disk;
+//! The barrier cannot return an error. Space for the buffer is reserved in the file (`fallocate` without
+//! changing its size, a chunk at a time) before a write is accepted, so the flush does not meet a full disk;
 //! a flush that fails anyway (an I/O error) aborts the process rather than publish a commit whose frames are
 //! missing: recovery on the next start drops the unwritten frames by their checksums, and that commit never
 //! returned success.
@@ -40,8 +40,8 @@ const BUFFER_BYTES: usize = 1 << 20;
 /// Most bytes per write: the unix VFS writes at most 128 KiB − 1 per call (`seekAndWriteFd` masks the length
 /// to 17 bits, and reports a longer write as a full disk).
 const WRITE_BYTES: usize = 124 << 10;
-/// The WAL grows in steps of this many bytes, allocated ahead of the writes (`SQLITE_FCNTL_CHUNK_SIZE`).
-const CHUNK_BYTES: c_int = 4 << 20;
+/// Space is reserved in steps of this many bytes, ahead of the writes.
+const CHUNK_BYTES: u64 = 4 << 20;
 
 /// The shim's part of every file it opens; the real (unix) file follows it in the same allocation.
 #[repr(C)]
@@ -61,8 +61,10 @@ struct Pending {
     bytes: Vec<u8>,
     /// File offset of `bytes[0]`.
     start: i64,
-    /// The file is allocated up to here (this shim's size hints).
-    reserved: i64,
+    /// The file is allocated up to here (this shim's `fallocate`s).
+    reserved: u64,
+    /// The same file, opened by path for `fallocate` (SQLite does not share its descriptor).
+    space: std::fs::File,
 }
 
 /// Offset of the real file in the allocation: after the shim, 8-byte aligned.
@@ -76,9 +78,10 @@ unsafe impl Send for Registered {}
 unsafe impl Sync for Registered {}
 
 /// Registers the shim (once per process) over the default VFS; returns whether it is available. Only over
-/// the unix VFS, whose methods other than `xOpen` do not read the VFS's `pAppData` (Windows' do).
+/// Linux's unix VFS, whose methods other than `xOpen` do not read the VFS's `pAppData` (Windows' do), and
+/// where space can be reserved with `fallocate`.
 pub fn register() -> bool {
-    if cfg!(not(unix)) {
+    if cfg!(not(target_os = "linux")) {
         return false;
     }
     static REGISTERED: OnceLock<Option<Registered>> = OnceLock::new();
@@ -165,17 +168,12 @@ unsafe extern "C" fn x_open(
         );
         if is_wal {
             let me = shim(file);
-            let mut chunk = CHUNK_BYTES;
-            let chunked = real_methods(me).xFileControl.is_some_and(|fc| {
-                fc(
-                    real,
-                    ffi::SQLITE_FCNTL_CHUNK_SIZE,
-                    (&raw mut chunk).cast::<c_void>(),
-                ) == ffi::SQLITE_OK
-            });
             let db = ffi::sqlite3_database_file_object(name);
             // Buffer only when the main database file is ours (its barrier flushes) and space can be reserved.
-            if chunked && !db.is_null() && (*db).pMethods == &raw const METHODS {
+            if !db.is_null()
+                && (*db).pMethods == &raw const METHODS
+                && let Some(space) = space_for(CStr::from_ptr(name))
+            {
                 let db = shim(db);
                 db.wal_of_db = me;
                 me.db_of_wal = db;
@@ -183,6 +181,7 @@ unsafe extern "C" fn x_open(
                     bytes: Vec::with_capacity(BUFFER_BYTES),
                     start: 0,
                     reserved: 0,
+                    space,
                 }));
             }
         }
@@ -237,29 +236,46 @@ impl Pending {
 
     /// Allocates the file up to `end` (in whole chunks) unless done already, so that writing the buffer out
     /// later cannot meet a full disk.
-    unsafe fn reserve(&mut self, real: *mut ffi::sqlite3_file, end: i64) -> c_int {
+    fn reserve(&mut self, end: i64) -> c_int {
+        let Ok(end) = u64::try_from(end) else {
+            return ffi::SQLITE_IOERR_WRITE;
+        };
         if end <= self.reserved {
             return ffi::SQLITE_OK;
         }
-        let chunk = i64::from(CHUNK_BYTES);
-        let mut hint = (end + chunk - 1) / chunk * chunk;
-        // SAFETY: the real file is open; SIZE_HINT reads one i64.
-        let rc = unsafe {
-            (*(*real).pMethods)
-                .xFileControl
-                .map_or(ffi::SQLITE_IOERR_WRITE, |fc| {
-                    fc(
-                        real,
-                        ffi::SQLITE_FCNTL_SIZE_HINT,
-                        (&raw mut hint).cast::<c_void>(),
-                    )
-                })
-        };
-        if rc == ffi::SQLITE_OK {
-            self.reserved = hint;
+        let upto = end.div_ceil(CHUNK_BYTES) * CHUNK_BYTES;
+        match reserve_space(&self.space, upto) {
+            Ok(()) => {
+                self.reserved = upto;
+                ffi::SQLITE_OK
+            }
+            Err(e) if e.raw_os_error() == Some(28) => ffi::SQLITE_FULL, // ENOSPC
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reserve WAL space");
+                ffi::SQLITE_IOERR_WRITE
+            }
         }
-        rc
     }
+}
+
+/// Opens the WAL by path for reserving space, if this file system can (`None`: the WAL goes unbuffered).
+fn space_for(wal: &CStr) -> Option<std::fs::File> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(wal.to_bytes()));
+    let file = std::fs::OpenOptions::new().write(true).open(path).ok()?;
+    reserve_space(&file, 1).ok()?;
+    Some(file)
+}
+
+#[cfg(target_os = "linux")]
+fn reserve_space(file: &std::fs::File, upto: u64) -> std::io::Result<()> {
+    use rustix::fs::{FallocateFlags, fallocate};
+    fallocate(file, FallocateFlags::KEEP_SIZE, 0, upto).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn reserve_space(_: &std::fs::File, _: u64) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Writes out a file's pending WAL writes (nothing for other files).
@@ -338,7 +354,7 @@ unsafe extern "C" fn x_write(
         if len > BUFFER_BYTES {
             return write_through(real, data, n, offset);
         }
-        let rc = p.reserve(real, offset + i64::from(n));
+        let rc = p.reserve(offset + i64::from(n));
         if rc != ffi::SQLITE_OK {
             return rc;
         }
@@ -360,7 +376,7 @@ unsafe extern "C" fn x_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_in
             return rc;
         }
         if let Some(p) = s.wal.as_deref_mut() {
-            p.reserved = p.reserved.min(size);
+            p.reserved = p.reserved.min(u64::try_from(size).unwrap_or(0));
         }
         real_methods(s)
             .xTruncate
