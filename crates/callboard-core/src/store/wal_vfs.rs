@@ -30,6 +30,9 @@ use std::{
 use rusqlite::ffi;
 
 use passthrough::*;
+#[cfg(test)]
+use pending::runs_written;
+use pending::{Pending, space_for, write_through};
 
 /// The name connections open the shim with.
 pub const NAME: &str = "callboard-wal";
@@ -54,17 +57,6 @@ struct ShimFile {
     wal_of_db: *mut ShimFile,
     /// A WAL file: the database file that points at it (cleared on close).
     db_of_wal: *mut ShimFile,
-}
-
-/// Consecutive writes not yet in the file.
-struct Pending {
-    bytes: Vec<u8>,
-    /// File offset of `bytes[0]`.
-    start: i64,
-    /// The file is allocated up to here (this shim's `fallocate`s).
-    reserved: u64,
-    /// The same file, opened by path for `fallocate` (SQLite does not share its descriptor).
-    space: std::fs::File,
 }
 
 /// Offset of the real file in the allocation: after the shim, 8-byte aligned.
@@ -187,95 +179,6 @@ unsafe extern "C" fn x_open(
         }
         ffi::SQLITE_OK
     }
-}
-
-/// Counts runs written out of the buffer (tests check the shim is in use).
-#[cfg(test)]
-static RUNS_WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many buffered runs the shim has written out in this process.
-#[cfg(test)]
-fn runs_written() -> u64 {
-    RUNS_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// The real file's `xWrite`.
-unsafe fn write_through(real: *mut ffi::sqlite3_file, data: *const c_void, n: c_int, offset: i64) -> c_int {
-    // SAFETY: the real file is open; `data` holds `n` bytes.
-    unsafe {
-        (*(*real).pMethods)
-            .xWrite
-            .map_or(ffi::SQLITE_IOERR_WRITE, |w| w(real, data, n, offset))
-    }
-}
-
-impl Pending {
-    /// Writes out what is pending; the file's error code if that failed (what was not written stays pending).
-    unsafe fn flush(&mut self, real: *mut ffi::sqlite3_file) -> c_int {
-        if self.bytes.is_empty() {
-            return ffi::SQLITE_OK;
-        }
-        let mut at = 0;
-        while at < self.bytes.len() {
-            let piece = &self.bytes[at..self.bytes.len().min(at + WRITE_BYTES)];
-            let n = c_int::try_from(piece.len()).unwrap_or(c_int::MAX);
-            // SAFETY: `piece` is live for the call.
-            let rc = unsafe { write_through(real, piece.as_ptr().cast(), n, self.start + at as i64) };
-            if rc != ffi::SQLITE_OK {
-                self.bytes.drain(..at);
-                self.start += at as i64;
-                return rc;
-            }
-            at += piece.len();
-        }
-        self.bytes.clear();
-        #[cfg(test)]
-        RUNS_WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        ffi::SQLITE_OK
-    }
-
-    /// Allocates the file up to `end` (in whole chunks) unless done already, so that writing the buffer out
-    /// later cannot meet a full disk.
-    fn reserve(&mut self, end: i64) -> c_int {
-        let Ok(end) = u64::try_from(end) else {
-            return ffi::SQLITE_IOERR_WRITE;
-        };
-        if end <= self.reserved {
-            return ffi::SQLITE_OK;
-        }
-        let upto = end.div_ceil(CHUNK_BYTES) * CHUNK_BYTES;
-        match reserve_space(&self.space, upto) {
-            Ok(()) => {
-                self.reserved = upto;
-                ffi::SQLITE_OK
-            }
-            Err(e) if e.raw_os_error() == Some(28) => ffi::SQLITE_FULL, // ENOSPC
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot reserve WAL space");
-                ffi::SQLITE_IOERR_WRITE
-            }
-        }
-    }
-}
-
-/// Opens the WAL by path for reserving space, if this file system can (`None`: the WAL goes unbuffered).
-fn space_for(wal: &CStr) -> Option<std::fs::File> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(wal.to_bytes()));
-    let file = std::fs::OpenOptions::new().write(true).open(path).ok()?;
-    reserve_space(&file, 1).ok()?;
-    Some(file)
-}
-
-#[cfg(target_os = "linux")]
-fn reserve_space(file: &std::fs::File, upto: u64) -> std::io::Result<()> {
-    use rustix::fs::{FallocateFlags, fallocate};
-    fallocate(file, FallocateFlags::KEEP_SIZE, 0, upto).map_err(std::io::Error::from)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn reserve_space(_: &std::fs::File, _: u64) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Writes out a file's pending WAL writes (nothing for other files).
@@ -407,5 +310,6 @@ static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
 };
 
 mod passthrough;
+mod pending;
 #[cfg(test)]
 mod tests;
