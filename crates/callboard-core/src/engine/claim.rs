@@ -71,16 +71,30 @@ pub fn hold(
         return Ok(Some(Held::Suppressed));
     }
     if !window.is_open_in_all(at, zones) {
-        let next = window.next_open_in_all(at, zones).map(to_db);
-        let reason = if next.is_some() {
-            "outside_window"
-        } else {
-            "window_never_opens"
-        };
-        attempts::defer(conn, campaign_id, c.contact_id, next.as_deref(), reason, now)?;
+        let next = window.next_open_in_all(at, zones);
+        defer_to_opening(conn, campaign_id, c.contact_id, next, "outside_window", now)?;
         return Ok(Some(Held::Deferred));
     }
     Ok(None)
+}
+
+/// Defers a contact to `next`, the window's next opening, for `reason`; with no opening ever, for good
+/// (`window_never_opens`).
+fn defer_to_opening(
+    conn: &Connection,
+    campaign_id: i64,
+    contact_id: i64,
+    next: Option<Timestamp>,
+    reason: &str,
+    now: &str,
+) -> StoreResult<()> {
+    let next = next.map(to_db);
+    let reason = if next.is_some() {
+        reason
+    } else {
+        "window_never_opens"
+    };
+    attempts::defer(conn, campaign_id, contact_id, next.as_deref(), reason, now)
 }
 
 /// A new dial key: a UUID v7 (the claim time, then 74 random bits). Unique like a v4, but keys claimed
@@ -184,13 +198,8 @@ fn take(
     }
     if let Some(free_at) = capped_until(conn, cap, c.contact_id, at)? {
         // Then the window may be closed: wait for the first opening after the cap frees.
-        let next = window.next_open_in_all(free_at, &zones).map(to_db);
-        let reason = if next.is_some() {
-            "frequency_cap"
-        } else {
-            "window_never_opens"
-        };
-        attempts::defer(conn, campaign.id, c.contact_id, next.as_deref(), reason, now)?;
+        let next = window.next_open_in_all(free_at, &zones);
+        defer_to_opening(conn, campaign.id, c.contact_id, next, "frequency_cap", now)?;
         out.capped += 1;
         return Ok(());
     }
