@@ -21,7 +21,7 @@ struct Row {
     known: bool,
 }
 
-/// Contacts packed into one buffer, in the order pushed until [`Packed::sort_by_phone`].
+/// Contacts packed into one buffer, in the order pushed; [`Packed::sort_into`] copies them in phone order.
 #[derive(Debug, Default)]
 pub(super) struct Packed {
     text: String,

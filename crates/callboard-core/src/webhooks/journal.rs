@@ -25,9 +25,23 @@ use crate::{
 
 /// Most deliveries committed to the journal in one transaction.
 const JOURNAL_BATCH: usize = 128;
-/// First wait before committing a batch again after the store refused it (doubling, up to the most).
+/// First wait before asking the store again after it failed (doubling, up to the most).
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MOST: Duration = Duration::from_secs(5);
+
+/// The waits between tries of a store call the journal cannot give up on (acknowledged deliveries).
+struct Retry(Duration);
+
+impl Retry {
+    fn new() -> Self {
+        Retry(RETRY_FIRST)
+    }
+
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(RETRY_MOST);
+    }
+}
 
 /// Opens the spool (its records left from before go first) and starts the journal writer; once.
 pub(super) fn start(app: &Arc<App>) {
@@ -70,14 +84,13 @@ async fn journal_left_over(app: &Arc<App>) {
     };
     // Without the position every record would be journaled again, or (once this run has moved it on) the
     // earlier segments deleted unread: nothing goes on until it is known.
-    let mut wait = RETRY_FIRST;
+    let mut retry = Retry::new();
     let journaled = loop {
         match app.store.read(call_events::spool_position).await {
             Ok(p) => break p.map(Position::from_db),
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the webhook spool position; retrying");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(RETRY_MOST);
+                retry.wait().await;
             }
         }
     };
@@ -175,7 +188,7 @@ async fn commit(app: &Arc<App>, jobs: Vec<JournalJob>) {
         });
     }
     let events = Arc::new(events);
-    let mut wait = RETRY_FIRST;
+    let mut retry = Retry::new();
     let results = loop {
         let batch = events.clone();
         let committed = app
@@ -195,8 +208,7 @@ async fn commit(app: &Arc<App>, jobs: Vec<JournalJob>) {
             Ok(results) => break results,
             Err(e) if position.is_some() => {
                 tracing::error!(error = %e, rows = events.len(), "cannot journal acknowledged webhooks; retrying");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(RETRY_MOST);
+                retry.wait().await;
             }
             Err(e) => {
                 tracing::error!(error = %e, rows = events.len(), "cannot commit webhooks to the journal");
