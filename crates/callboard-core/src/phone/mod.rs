@@ -104,11 +104,9 @@ impl Phone {
     }
 }
 
-/// Zones as libphonenumber's mapper gives them: by the number's longest prefix when it is "geographical"
-/// (fixed lines, and mobiles in some countries), else the country's. Asking libphonenumber whether a number is
-/// geographical matches it against every number type (a fifth of `normalize`'s time); where the table has no
-/// prefix longer than the country code (Kuwait, India, most countries) both lookups give the country's zones,
-/// so the question is not asked.
+/// The reference for [`validate`]'s zones, as libphonenumber's mapper gives them: by the number's longest
+/// prefix when it is "geographical" (fixed lines, and mobiles in some countries), else the country's. Where the
+/// table has no prefix longer than the country code (Kuwait, India, most countries) both give the country's.
 #[cfg(test)]
 fn zones_of(number: &rlibphonenumber::PhoneNumber, e164: &str) -> &'static [&'static str] {
     let country = || time_zones_for_e164(&format!("+{}", number.country_code));
@@ -125,8 +123,8 @@ fn zones_of(number: &rlibphonenumber::PhoneNumber, e164: &str) -> &'static [&'st
 /// inputs past 250 characters anyway).
 const MAX_INPUT: usize = 250;
 
-/// Parses `raw` with `region` as the default and validates it.
-pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+/// `raw` trimmed, if there is something to parse and not too much of it.
+fn input(raw: &str) -> Result<&str, PhoneError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(PhoneError::Empty);
@@ -134,6 +132,12 @@ pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
     if raw.len() > MAX_INPUT {
         return Err(PhoneError::TooLong);
     }
+    Ok(raw)
+}
+
+/// Parses `raw` with `region` as the default and validates it.
+pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
+    let raw = input(raw)?;
     let number = match fast::parse(raw, region) {
         Some(number) => number,
         None => parse_fully(raw, region)?,
@@ -201,14 +205,7 @@ fn validate_fully(number: rlibphonenumber::PhoneNumber) -> Result<Phone, PhoneEr
 /// [`normalize`] without the shortcut (every input through libphonenumber's parser): what it must equal.
 #[cfg(test)]
 fn normalize_fully(raw: &str, region: Region) -> Result<Phone, PhoneError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(PhoneError::Empty);
-    }
-    if raw.len() > MAX_INPUT {
-        return Err(PhoneError::TooLong);
-    }
-    validate_fully(parse_fully(raw, region)?)
+    validate_fully(parse_fully(input(raw)?, region)?)
 }
 
 #[cfg(test)]
