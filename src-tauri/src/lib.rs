@@ -13,29 +13,8 @@ mod tray;
 
 use std::sync::Arc;
 
-use callboard_core::{
-    app::App,
-    desktop::options,
-    launch::{Launched, launch, print_banner},
-};
+use callboard_core::{desktop::options, launch::Launched};
 use tauri::Manager;
-
-/// What the shell keeps alive for the app's lifetime.
-pub struct Shell {
-    pub app: Arc<App>,
-    _instance: Launched,
-}
-
-/// Opens the core and starts the listeners and the engine; returns what the window needs.
-async fn start_core() -> Result<Shell, String> {
-    let instance = launch(options::launch_options(|k| std::env::var(k).ok())).await?;
-    let (ui, public) = (instance.listeners.ui_addr, instance.listeners.public_addr);
-    print_banner(&options::ready_line(ui, public));
-    Ok(Shell {
-        app: instance.app.clone(),
-        _instance: instance,
-    })
-}
 
 pub fn run() {
     let data_dir = options::data_dir(&|k| std::env::var(k).ok());
@@ -43,18 +22,18 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .setup(move |tauri_app| {
-            let shell = tauri::async_runtime::block_on(start_core())?;
+            // Kept as the app's state for its lifetime (the listeners and the engine live as long as it).
+            let core: Launched = tauri::async_runtime::block_on(options::start(|k| std::env::var(k).ok()))?;
             let handle = tauri_app.handle().clone();
-            events::forward(shell.app.clone(), handle.clone());
-            notify::spawn(shell.app.clone(), handle.clone());
-            tray::start(shell.app.clone(), &handle);
+            events::forward(core.app.clone(), handle.clone());
+            notify::spawn(core.app.clone(), handle.clone());
+            tray::start(core.app.clone(), &handle);
             // `app.restart` (finishing a staged restore) restarts this process (the core waits for its answer
             // to get out first).
-            shell
-                .app
+            core.app
                 .setup
                 .set_restart_handler(Arc::new(move || handle.restart()));
-            tauri_app.manage(shell);
+            tauri_app.manage(core);
             media::enable_media_stream(tauri_app);
             Ok(())
         })

@@ -2,9 +2,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // `--version` answers without opening a window (installers and packagers check it).
-    if std::env::args().skip(1).any(|a| a == "--version" || a == "-V") {
-        println!("callboard-desktop {}", env!("CARGO_PKG_VERSION"));
+    if let Some(answer) = callboard_core::desktop::options::version_answer(std::env::args().skip(1)) {
+        callboard_core::launch::print_banner(&answer);
         return;
     }
     callboard_desktop::run();

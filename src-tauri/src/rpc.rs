@@ -5,13 +5,15 @@
 use callboard_core::{
     api::{self, Actor, ApiError, RpcRequest},
     desktop::downloads::{self, Download},
+    launch::Launched,
 };
 
-use crate::Shell;
-
 #[tauri::command]
-pub async fn rpc(shell: tauri::State<'_, Shell>, request: RpcRequest) -> Result<serde_json::Value, ApiError> {
-    api::dispatch(&shell.app, Actor::Ui, request).await
+pub async fn rpc(
+    core: tauri::State<'_, Launched>,
+    request: RpcRequest,
+) -> Result<serde_json::Value, ApiError> {
+    api::dispatch(&core.app, Actor::Ui, request).await
 }
 
 /// Saves the file and answers with the path it was written to.

@@ -10,14 +10,13 @@ use callboard_core::{
         follow,
         tray::{MenuRow, TrayAction, TrayStatus, TrayView},
     },
+    launch::Launched,
 };
 use tauri::{
     AppHandle, Manager,
     menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem},
     tray::{TrayIcon, TrayIconBuilder},
 };
-
-use crate::Shell;
 
 fn menu(handle: &AppHandle, view: &TrayView) -> tauri::Result<Menu<tauri::Wry>> {
     let menu = Menu::new(handle)?;
@@ -44,7 +43,7 @@ fn on_menu(handle: &AppHandle, event: MenuEvent) {
     match TrayAction::from_id(event.id.as_ref()) {
         Some(TrayAction::ShowWindow) => show_window(handle),
         Some(TrayAction::PauseAll) => {
-            let app = handle.state::<Shell>().app.clone();
+            let app = handle.state::<Launched>().app.clone();
             tauri::async_runtime::spawn(async move {
                 follow::pause_all(&app).await;
             });

@@ -14,7 +14,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use crate::{
     app::AppOptions,
-    launch::{DEFAULT_PUBLIC_ADDR, DEFAULT_UI_ADDR, LaunchOptions},
+    launch::{self, DEFAULT_PUBLIC_ADDR, DEFAULT_UI_ADDR, LaunchOptions, Launched},
     paths,
     secret_store::EnvOverrides,
 };
@@ -30,6 +30,23 @@ pub fn data_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
 /// listeners' addresses from it, as `ready: UI (\S+) Public (\S+)`.
 pub fn ready_line(ui: SocketAddr, public: SocketAddr) -> String {
     format!("Callboard desktop ready: UI http://{ui} Public http://{public}\n")
+}
+
+/// The desktop binary's answer when its arguments ask for its version (`--version` or `-V`: installers and
+/// packagers check it without opening a window); `None` to start the app.
+pub fn version_answer(args: impl IntoIterator<Item = String>) -> Option<String> {
+    args.into_iter()
+        .any(|a| a == "--version" || a == "-V")
+        .then(|| format!("callboard-desktop {}\n", crate::VERSION))
+}
+
+/// Launches the core for the desktop window (both listeners, the engine) with the options `lookup` finds in
+/// the environment, and prints [`ready_line`] once it is up.
+pub async fn start(lookup: impl Fn(&str) -> Option<String>) -> Result<Launched, String> {
+    let instance = launch::launch(launch_options(lookup)).await?;
+    let (ui, public) = (instance.listeners.ui_addr, instance.listeners.public_addr);
+    launch::print_banner(&ready_line(ui, public));
+    Ok(instance)
 }
 
 /// The desktop app's launch options from the environment (`lookup` is `std::env::var` in the app, a map in
@@ -97,6 +114,16 @@ mod tests {
             line.ends_with('\n'),
             "one whole line, so a reader waiting for it gets it at once"
         );
+    }
+
+    #[test]
+    fn only_a_version_flag_answers_without_starting() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let answer = version_answer(args(&["--version"]));
+        assert_eq!(answer, Some(format!("callboard-desktop {}\n", crate::VERSION)));
+        assert_eq!(version_answer(args(&["-V"])), answer);
+        assert_eq!(version_answer(args(&[])), None);
+        assert_eq!(version_answer(args(&["--versions", "-v"])), None);
     }
 
     fn options(vars: &[(&str, &str)]) -> LaunchOptions {
