@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{Connection, config::DbConfig, params};
+use rusqlite::{Connection, config::DbConfig, params, params_from_iter};
 
 use super::StoreResult;
 
@@ -129,21 +129,9 @@ impl<'c> ImportWriter<'c> {
     /// all (another writer added it), updates it instead. Returns the contact's id.
     pub fn insert_new(&mut self, c: &NewContact, now: &str) -> StoreResult<i64> {
         let c = c.fields();
-        let inserted = self.insert.execute(params![
-            c.phone_e164,
-            c.alt_phone_e164,
-            c.name,
-            c.email,
-            c.language,
-            c.time_zone,
-            c.time_zones,
-            c.time_zone_source,
-            c.consent_basis,
-            c.external_id,
-            c.notes,
-            c.variables,
-            now
-        ]);
+        let inserted = self
+            .insert
+            .execute(params_from_iter(c.values().into_iter().chain([bulk::text(now)])));
         match inserted {
             Ok(_) => Ok(self.conn.last_insert_rowid()),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
@@ -162,21 +150,7 @@ impl<'c> ImportWriter<'c> {
     /// [`ImportWriter::upsert`] of a contact kept elsewhere than in a [`NewContact`].
     pub fn upsert_fields(&mut self, c: ContactFields<'_>, now: &str) -> StoreResult<i64> {
         Ok(self.upsert.query_row(
-            params![
-                c.phone_e164,
-                c.alt_phone_e164,
-                c.name,
-                c.email,
-                c.language,
-                c.time_zone,
-                c.time_zones,
-                c.time_zone_source,
-                c.consent_basis,
-                c.external_id,
-                c.notes,
-                c.variables,
-                now
-            ],
+            params_from_iter(c.values().into_iter().chain([bulk::text(now)])),
             |r| r.get(0),
         )?)
     }

@@ -73,8 +73,32 @@ impl NewContact {
     }
 }
 
-fn text(s: &str) -> ToSqlOutput<'_> {
+pub(super) fn text(s: &str) -> ToSqlOutput<'_> {
     ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes()))
+}
+
+impl ContactFields<'_> {
+    /// The values bound for the contact columns every insert and upsert names, in their order (`phone_e164`
+    /// … `variables`; the timestamp follows).
+    pub(super) fn values(&self) -> [ToSqlOutput<'_>; 12] {
+        [
+            text(self.phone_e164),
+            text(self.alt_phone_e164),
+            text(self.name),
+            text(self.email),
+            text(self.language),
+            match self.time_zone {
+                Some(z) => text(z),
+                None => ToSqlOutput::Owned(rusqlite::types::Value::Null),
+            },
+            text(self.time_zones),
+            text(self.time_zone_source),
+            text(self.consent_basis),
+            text(self.external_id),
+            text(self.notes),
+            text(self.variables),
+        ]
+    }
 }
 
 impl ImportWriter<'_> {
@@ -96,24 +120,7 @@ impl ImportWriter<'_> {
             stmt.raw_bind_parameter(1, now)?;
             for (r, c) in batch.iter().enumerate() {
                 let base = 2 + 12 * r;
-                let values = [
-                    text(c.phone_e164),
-                    text(c.alt_phone_e164),
-                    text(c.name),
-                    text(c.email),
-                    text(c.language),
-                    match c.time_zone {
-                        Some(z) => text(z),
-                        None => ToSqlOutput::Owned(rusqlite::types::Value::Null),
-                    },
-                    text(c.time_zones),
-                    text(c.time_zone_source),
-                    text(c.consent_basis),
-                    text(c.external_id),
-                    text(c.notes),
-                    text(c.variables),
-                ];
-                for (i, v) in values.iter().enumerate() {
+                for (i, v) in c.values().iter().enumerate() {
                     stmt.raw_bind_parameter(base + i, v)?;
                 }
             }
