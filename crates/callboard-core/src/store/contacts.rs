@@ -5,7 +5,10 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, config::DbConfig, params, params_from_iter};
 
-use super::StoreResult;
+use super::{
+    StoreResult,
+    borrowed_bind::{BorrowedStatement, Param},
+};
 
 mod bulk;
 pub use bulk::{BATCH_ROWS, ContactFields};
@@ -74,6 +77,8 @@ pub struct ImportWriter<'c> {
     insert: rusqlite::CachedStatement<'c>,
     upsert: rusqlite::CachedStatement<'c>,
     add: rusqlite::CachedStatement<'c>,
+    /// The full-size multi-row insert of [`Self::insert_new_all`], prepared at its first use.
+    bulk_insert: Option<BorrowedStatement<'c>>,
     /// Members added per campaign (what the count trigger would have added one by one).
     added: Vec<(i64, i64)>,
     _triggers_off: TriggersOff<'c>,
@@ -108,6 +113,7 @@ impl<'c> ImportWriter<'c> {
             insert: conn.prepare_cached(INSERT_NEW)?,
             upsert: conn.prepare_cached(UPSERT)?,
             add: conn.prepare_cached(ADD_TO_CAMPAIGN)?,
+            bulk_insert: None,
             added: Vec::new(),
             _triggers_off: triggers_off,
         })
@@ -131,7 +137,7 @@ impl<'c> ImportWriter<'c> {
         let c = c.fields();
         let inserted = self
             .insert
-            .execute(params_from_iter(c.values().into_iter().chain([bulk::text(now)])));
+            .execute(params_from_iter(c.params().into_iter().chain([Param::Text(now)])));
         match inserted {
             Ok(_) => Ok(self.conn.last_insert_rowid()),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
@@ -150,7 +156,7 @@ impl<'c> ImportWriter<'c> {
     /// [`ImportWriter::upsert`] of a contact kept elsewhere than in a [`NewContact`].
     pub fn upsert_fields(&mut self, c: ContactFields<'_>, now: &str) -> StoreResult<i64> {
         Ok(self.upsert.query_row(
-            params_from_iter(c.values().into_iter().chain([bulk::text(now)])),
+            params_from_iter(c.params().into_iter().chain([Param::Text(now)])),
             |r| r.get(0),
         )?)
     }

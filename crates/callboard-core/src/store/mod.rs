@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod attempts;
 pub mod attention;
 pub mod audit;
+mod borrowed_bind;
 pub mod call_board;
 pub mod call_events;
 pub mod call_history;
