@@ -37,6 +37,7 @@ mod in_flight_reads;
 mod lost_calls;
 mod migrate;
 pub mod openai_profiles;
+mod page_cache;
 pub mod query_plan;
 pub mod settings;
 pub mod stats;
@@ -166,6 +167,7 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        page_cache::install();
         // The writer's WAL frames go out one run per commit (wal_vfs.rs); SQLite's own VFS if that is unavailable.
         let mut conn = if wal_vfs::register() {
             Connection::open_with_flags_and_vfs(path, OpenFlags::default(), wal_vfs::NAME)
@@ -205,6 +207,7 @@ impl Store {
 
     /// A private in-memory database, migrated; for tests and throwaway runs.
     pub fn open_in_memory() -> StoreResult<Store> {
+        page_cache::install();
         let mut conn = Connection::open_in_memory()?;
         configure(&conn, true)?;
         let schema_version = migrate::run(&mut conn)?;
