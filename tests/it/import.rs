@@ -280,6 +280,46 @@ fn the_import_knows_every_trigger_on_the_tables_it_writes() -> TestResult {
     Ok(())
 }
 
+/// The import writes with foreign-key enforcement off and keeps the keys itself: a foreign key added later on
+/// the tables it writes would go unchecked, so this fails until the import is taught about it. And enforcement
+/// is back on once the import is over.
+#[test]
+fn the_import_knows_every_foreign_key_on_the_tables_it_writes() -> TestResult {
+    let db = db()?;
+    let conn = Connection::open(&db.path)?;
+    let mut stmt = conn.prepare(
+        "SELECT m.name, f.\"from\", f.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND m.name IN ('contacts', 'campaign_contacts') ORDER BY m.name, f.\"from\"",
+    )?;
+    let keys = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let known: Vec<(String, String, String)> = callboard_core::store::contacts::FOREIGN_KEYS_KEPT_BY_IMPORT
+        .iter()
+        .map(|(t, c, p)| (t.to_string(), c.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(keys, known);
+    db.import(&fixture("contacts.csv"), "KW")?;
+    let orphan = db.store.with_tx_blocking(move |tx| {
+        tx.execute(
+            "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (?1, 999999, ?2, ?2)",
+            rusqlite::params![db.campaign, NOW],
+        )?;
+        Ok::<_, callboard_core::store::StoreError>(())
+    });
+    assert!(
+        orphan.is_err_and(|e| e.to_string().contains("FOREIGN KEY")),
+        "a member whose contact does not exist is refused after the import"
+    );
+    Ok(())
+}
+
 fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::create(path)?.write_all(bytes)
 }

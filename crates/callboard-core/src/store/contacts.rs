@@ -66,11 +66,23 @@ const ADD_TO_CAMPAIGN: &str =
 /// [`ImportWriter::finish`]). A test fails when another trigger appears on these tables.
 pub const TRIGGERS_DONE_BY_IMPORT: [&str; 2] = ["campaign_contacts_count_insert", "campaign_contacts_due_at"];
 
+/// The foreign keys on the tables the import writes, which [`ImportWriter`] guarantees itself while their
+/// enforcement is off, as (table, column, parent): a member's contact is one this writer has just inserted or
+/// upserted, and its campaign is checked once per writer ([`ImportWriter::add_all_to_campaign`]). The import
+/// never writes `last_call_id`. A test fails when another foreign key appears on these tables.
+pub const FOREIGN_KEYS_KEPT_BY_IMPORT: [(&str, &str, &str); 3] = [
+    ("campaign_contacts", "campaign_id", "campaigns"),
+    ("campaign_contacts", "contact_id", "contacts"),
+    ("campaign_contacts", "last_call_id", "calls"),
+];
+
 /// Writes one chunk of imported contacts in the caller's transaction, its statements prepared once (per
-/// transaction), not looked up per row. Triggers are off on the connection while it lives (see
-/// [`TRIGGERS_DONE_BY_IMPORT`]): per row they cost two extra writes and a statement journal (a copy of every
-/// page the insert touches), more than the inserts themselves. Call [`ImportWriter::finish`] before
-/// committing; dropping it switches the triggers back on (SQLite re-prepares statements compiled either way).
+/// transaction), not looked up per row. Triggers and foreign-key enforcement are off on the connection while
+/// it lives (see [`TRIGGERS_DONE_BY_IMPORT`] and [`FOREIGN_KEYS_KEPT_BY_IMPORT`]): per row the triggers cost
+/// two extra writes and a statement journal (a copy of every page the insert touches), more than the inserts
+/// themselves, and the two parent lookups of each member a sixth of the writer's time. Call
+/// [`ImportWriter::finish`] before committing; dropping it switches both back on (SQLite re-prepares
+/// statements compiled either way).
 #[must_use = "call finish() before committing, or the campaign's counters are not updated"]
 pub struct ImportWriter<'c> {
     conn: &'c Connection,
@@ -81,33 +93,45 @@ pub struct ImportWriter<'c> {
     bulk_insert: Option<BorrowedStatement<'c>>,
     /// Members added per campaign (what the count trigger would have added one by one).
     added: Vec<(i64, i64)>,
-    _triggers_off: TriggersOff<'c>,
+    /// Campaigns found to exist in this transaction (what the foreign key would have checked per member).
+    campaigns_checked: Vec<i64>,
+    _checks_off: ChecksOff<'c>,
 }
 
-/// Switches triggers off on a connection until dropped.
-struct TriggersOff<'c>(&'c Connection);
+/// What [`ChecksOff`] switches off.
+const CHECKS: [(DbConfig, &str); 2] = [
+    (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, "triggers"),
+    (DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY, "foreign keys"),
+];
 
-impl<'c> TriggersOff<'c> {
+/// Switches triggers and foreign-key enforcement off on a connection until dropped. (Unlike `PRAGMA
+/// foreign_keys`, the connection option takes effect inside a transaction; the import's tables have no
+/// deferred foreign keys whose pending count could be left behind.)
+struct ChecksOff<'c>(&'c Connection);
+
+impl<'c> ChecksOff<'c> {
     fn new(conn: &'c Connection) -> StoreResult<Self> {
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
-        Ok(TriggersOff(conn))
+        let off = ChecksOff(conn);
+        for (check, _) in CHECKS {
+            conn.set_db_config(check, false)?;
+        }
+        Ok(off)
     }
 }
 
-impl Drop for TriggersOff<'_> {
+impl Drop for ChecksOff<'_> {
     fn drop(&mut self) {
-        if let Err(e) = self
-            .0
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)
-        {
-            tracing::error!(error = %e, "could not switch SQLite triggers back on after an import chunk");
+        for (check, name) in CHECKS {
+            if let Err(e) = self.0.set_db_config(check, true) {
+                tracing::error!(error = %e, "could not switch SQLite {name} back on after an import chunk");
+            }
         }
     }
 }
 
 impl<'c> ImportWriter<'c> {
     pub fn new(conn: &'c Connection) -> StoreResult<Self> {
-        let triggers_off = TriggersOff::new(conn)?;
+        let checks_off = ChecksOff::new(conn)?;
         Ok(ImportWriter {
             conn,
             insert: conn.prepare_cached(INSERT_NEW)?,
@@ -115,7 +139,8 @@ impl<'c> ImportWriter<'c> {
             add: conn.prepare_cached(ADD_TO_CAMPAIGN)?,
             bulk_insert: None,
             added: Vec::new(),
-            _triggers_off: triggers_off,
+            campaigns_checked: Vec::new(),
+            _checks_off: checks_off,
         })
     }
 
@@ -161,13 +186,29 @@ impl<'c> ImportWriter<'c> {
         )?)
     }
 
-    /// Adds a contact to a campaign; a contact already in it is left as it is. True if it was added.
+    /// Adds a contact (one this writer inserted or upserted) to a campaign; a contact already in it is left as
+    /// it is. True if it was added.
     pub fn add_to_campaign(&mut self, campaign_id: i64, contact_id: i64, now: &str) -> StoreResult<bool> {
+        self.check_campaign(campaign_id)?;
         let added = self.add.execute(params![campaign_id, contact_id, now])? == 1;
         if added {
             self.count_added(campaign_id, 1);
         }
         Ok(added)
+    }
+
+    /// The campaign exists (its foreign key is not enforced while the writer lives): checked once.
+    fn check_campaign(&mut self, campaign_id: i64) -> StoreResult<()> {
+        if self.campaigns_checked.contains(&campaign_id) {
+            return Ok(());
+        }
+        let found = self
+            .conn
+            .prepare_cached("SELECT 1 FROM campaigns WHERE id = ?1")?
+            .query_row([campaign_id], |_| Ok(()));
+        super::found("campaign", campaign_id, found)?;
+        self.campaigns_checked.push(campaign_id);
+        Ok(())
     }
 
     /// Remembers members added, for [`ImportWriter::finish`].

@@ -141,8 +141,8 @@ impl ImportWriter<'_> {
         Ok(ids)
     }
 
-    /// Adds contacts to a campaign in one statement; those already in it are left as they are. Returns how
-    /// many were added.
+    /// Adds contacts (ones this writer inserted or upserted) to a campaign in one statement; those already in
+    /// it are left as they are. Returns how many were added.
     pub fn add_all_to_campaign(
         &mut self,
         campaign_id: i64,
@@ -152,6 +152,7 @@ impl ImportWriter<'_> {
         if contact_ids.is_empty() {
             return Ok(0);
         }
+        self.check_campaign(campaign_id)?;
         let mut json = String::with_capacity(contact_ids.len() * 8 + 2);
         json.push('[');
         for (i, id) in contact_ids.iter().enumerate() {
@@ -249,6 +250,28 @@ mod tests {
                 (&want.phone_e164, &want.name, &want.time_zone, &want.variables)
             );
         }
+        Ok(())
+    }
+
+    /// With foreign keys not enforced while the writer lives, a campaign deleted meanwhile is found missing
+    /// by the writer itself, and nothing of the chunk is kept.
+    #[test]
+    fn members_of_a_missing_campaign_are_refused() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        let result = store.with_tx_blocking(|tx| -> Result<u64, StoreError> {
+            let mut w = ImportWriter::new(tx)?;
+            let all = [contact("+96550000001", "A"), contact("+96550000002", "B")];
+            let refs: Vec<ContactFields<'_>> = all.iter().map(NewContact::fields).collect();
+            let ids = w.insert_new_all(&refs, NOW)?;
+            w.add_all_to_campaign(4242, &ids, NOW)
+        });
+        assert!(matches!(
+            result,
+            Err(StoreError::NotFound { what: "campaign", .. })
+        ));
+        let kept: i64 =
+            store.read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?))?;
+        assert_eq!(kept, 0);
         Ok(())
     }
 
