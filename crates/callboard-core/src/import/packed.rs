@@ -82,13 +82,20 @@ impl Packed {
     /// index is walked forwards, touching each page once; the text moves too, so that the writer reads it
     /// front to back.
     pub fn sort_into(&self, sorted: &mut Packed) {
-        let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
+        // Sorted on a number per row rather than by comparing texts: no lookups into the text per comparison
+        // (a third of the reading thread's sorting time went to those).
         let (rows, text) = (&self.rows, &self.text);
-        order.sort_unstable_by(|a, b| phone(text, &rows[*a as usize]).cmp(phone(text, &rows[*b as usize])));
+        let mut order: Vec<(u128, u32)> = (0..rows.len() as u32)
+            .map(|i| (phone_order(phone(text, &rows[i as usize])), i))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| phone(text, &rows[a.1 as usize]).cmp(phone(text, &rows[b.1 as usize])))
+        });
         sorted.clear();
         sorted.text.reserve(self.text.len());
         sorted.rows.reserve(self.rows.len());
-        for i in order {
+        for (_, i) in order {
             let row = self.rows[i as usize];
             let start = sorted.text.len();
             sorted.text.push_str(
@@ -114,6 +121,15 @@ impl Packed {
 
 /// Bytes of text a bench contact packs into (a guess for reserving; growing past it is fine).
 const AVERAGE_TEXT: usize = 256;
+
+/// The first 16 bytes of a phone as a big-endian number (zero-padded): in the texts' byte order, and distinct
+/// for distinct E.164 numbers ("+" and at most 15 digits). Equal keys are compared as text.
+fn phone_order(phone: &str) -> u128 {
+    let mut prefix = [0u8; 16];
+    let n = phone.len().min(16);
+    prefix[..n].copy_from_slice(&phone.as_bytes()[..n]);
+    u128::from_be_bytes(prefix)
+}
 
 fn phone<'t>(text: &'t str, row: &Row) -> &'t str {
     text.get(row.start..row.ends[0]).unwrap_or_default()
