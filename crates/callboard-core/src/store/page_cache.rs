@@ -35,7 +35,8 @@ struct Inner(ffi::sqlite3_pcache_methods2);
 unsafe impl Send for Inner {}
 unsafe impl Sync for Inner {}
 
-static INNER: OnceLock<Option<Inner>> = OnceLock::new();
+/// Set before the shim is registered, so that the shim never runs without it.
+static PCACHE1: OnceLock<Inner> = OnceLock::new();
 
 /// Truncations passed on to `pcache1`, and skipped: for tests and `doctor`-style checks.
 pub static TRUNCATES_PASSED: AtomicU64 = AtomicU64::new(0);
@@ -51,67 +52,64 @@ struct Cache {
 
 /// Installs the shim, once per process; true if it is in place.
 pub fn install() -> bool {
-    INNER
-        .get_or_init(|| {
-            let mut inner = ffi::sqlite3_pcache_methods2 {
-                iVersion: 0,
-                pArg: std::ptr::null_mut(),
-                xInit: None,
-                xShutdown: None,
-                xCreate: None,
-                xCachesize: None,
-                xPagecount: None,
-                xFetch: None,
-                xUnpin: None,
-                xRekey: None,
-                xTruncate: None,
-                xDestroy: None,
-                xShrink: None,
-            };
-            // SAFETY: GETPCACHE2 copies the current methods into `inner`; it does not keep the pointer.
-            let rc = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_GETPCACHE2, &mut inner as *mut _) };
-            if rc != ffi::SQLITE_OK || inner.xCreate.is_none() {
-                tracing::debug!(
-                    rc,
-                    "SQLite is already initialized; its page cache is used as it is"
-                );
-                return None;
-            }
-            let shim = ffi::sqlite3_pcache_methods2 {
-                iVersion: inner.iVersion,
-                pArg: inner.pArg,
-                xInit: inner.xInit,
-                xShutdown: inner.xShutdown,
-                xCreate: Some(x_create),
-                xCachesize: Some(x_cachesize),
-                xPagecount: Some(x_pagecount),
-                xFetch: Some(x_fetch),
-                xUnpin: Some(x_unpin),
-                xRekey: Some(x_rekey),
-                xTruncate: Some(x_truncate),
-                xDestroy: Some(x_destroy),
-                xShrink: Some(x_shrink),
-            };
-            // The shim's methods read INNER, so it is set before SQLite can call them: the OnceLock holds it
-            // as soon as this closure returns, and SQLite creates no cache before a connection opens, which
-            // cannot happen before `install` returns to the store.
-            // SAFETY: PCACHE2 copies the struct; it is only allowed before initialization, else MISUSE.
-            let rc = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_PCACHE2, &shim as *const _) };
-            if rc != ffi::SQLITE_OK {
-                tracing::debug!(rc, "cannot install the page-cache shim; SQLite's own is used");
-                return None;
-            }
-            Some(Inner(inner))
-        })
-        .is_some()
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let mut inner = ffi::sqlite3_pcache_methods2 {
+            iVersion: 0,
+            pArg: std::ptr::null_mut(),
+            xInit: None,
+            xShutdown: None,
+            xCreate: None,
+            xCachesize: None,
+            xPagecount: None,
+            xFetch: None,
+            xUnpin: None,
+            xRekey: None,
+            xTruncate: None,
+            xDestroy: None,
+            xShrink: None,
+        };
+        // SAFETY: GETPCACHE2 copies the current methods into `inner`; it does not keep the pointer.
+        let rc = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_GETPCACHE2, &mut inner as *mut _) };
+        if rc != ffi::SQLITE_OK || inner.xCreate.is_none() {
+            tracing::debug!(
+                rc,
+                "SQLite is already initialized; its page cache is used as it is"
+            );
+            return false;
+        }
+        let shim = ffi::sqlite3_pcache_methods2 {
+            iVersion: inner.iVersion,
+            pArg: inner.pArg,
+            xInit: inner.xInit,
+            xShutdown: inner.xShutdown,
+            xCreate: Some(x_create),
+            xCachesize: Some(x_cachesize),
+            xPagecount: Some(x_pagecount),
+            xFetch: Some(x_fetch),
+            xUnpin: Some(x_unpin),
+            xRekey: Some(x_rekey),
+            xTruncate: Some(x_truncate),
+            xDestroy: Some(x_destroy),
+            xShrink: Some(x_shrink),
+        };
+        // The shim forwards to pcache1 through PCACHE1, so that is set before the shim is registered.
+        if PCACHE1.set(Inner(inner)).is_err() {
+            return false;
+        }
+        // SAFETY: PCACHE2 copies the struct; it is only allowed before initialization, else MISUSE.
+        let rc = unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_PCACHE2, &shim as *const _) };
+        if rc != ffi::SQLITE_OK {
+            tracing::debug!(rc, "cannot install the page-cache shim; SQLite's own is used");
+            return false;
+        }
+        true
+    })
 }
 
-fn inner() -> &'static ffi::sqlite3_pcache_methods2 {
-    match INNER.get() {
-        Some(Some(inner)) => &inner.0,
-        // SQLite only calls the shim after `install` stored the methods.
-        _ => unreachable!("the page-cache shim is called only once installed"),
-    }
+/// pcache1's methods (always set once the shim is registered; `None` only guards against a panic in C).
+fn inner() -> Option<&'static ffi::sqlite3_pcache_methods2> {
+    PCACHE1.get().map(|i| &i.0)
 }
 
 unsafe fn cache<'a>(p: *mut ffi::sqlite3_pcache) -> &'a Cache {
@@ -120,7 +118,7 @@ unsafe fn cache<'a>(p: *mut ffi::sqlite3_pcache) -> &'a Cache {
 }
 
 unsafe extern "C" fn x_create(sz_page: c_int, sz_extra: c_int, purgeable: c_int) -> *mut ffi::sqlite3_pcache {
-    let Some(create) = inner().xCreate else {
+    let Some(create) = inner().and_then(|m| m.xCreate) else {
         return std::ptr::null_mut();
     };
     // SAFETY: forwarding SQLite's own arguments to pcache1.
@@ -138,7 +136,7 @@ unsafe extern "C" fn x_create(sz_page: c_int, sz_extra: c_int, purgeable: c_int)
 }
 
 unsafe extern "C" fn x_cachesize(p: *mut ffi::sqlite3_pcache, n: c_int) {
-    if let Some(f) = inner().xCachesize {
+    if let Some(f) = inner().and_then(|m| m.xCachesize) {
         // SAFETY: `p` is a shim cache; its inner cache is pcache1's.
         unsafe { f(cache(p).inner, n) }
     }
@@ -146,7 +144,9 @@ unsafe extern "C" fn x_cachesize(p: *mut ffi::sqlite3_pcache, n: c_int) {
 
 unsafe extern "C" fn x_pagecount(p: *mut ffi::sqlite3_pcache) -> c_int {
     // SAFETY: as above.
-    inner().xPagecount.map_or(0, |f| unsafe { f(cache(p).inner) })
+    inner()
+        .and_then(|m| m.xPagecount)
+        .map_or(0, |f| unsafe { f(cache(p).inner) })
 }
 
 unsafe extern "C" fn x_fetch(
@@ -154,7 +154,7 @@ unsafe extern "C" fn x_fetch(
     key: c_uint,
     create: c_int,
 ) -> *mut ffi::sqlite3_pcache_page {
-    let Some(fetch) = inner().xFetch else {
+    let Some(fetch) = inner().and_then(|m| m.xFetch) else {
         return std::ptr::null_mut();
     };
     // SAFETY: as above.
@@ -172,7 +172,7 @@ unsafe extern "C" fn x_unpin(
     page: *mut ffi::sqlite3_pcache_page,
     discard: c_int,
 ) {
-    if let Some(f) = inner().xUnpin {
+    if let Some(f) = inner().and_then(|m| m.xUnpin) {
         // SAFETY: forwarding.
         unsafe { f(cache(p).inner, page, discard) }
     }
@@ -186,7 +186,7 @@ unsafe extern "C" fn x_rekey(
 ) {
     // SAFETY: as above.
     let c = unsafe { cache(p) };
-    if let Some(f) = inner().xRekey {
+    if let Some(f) = inner().and_then(|m| m.xRekey) {
         // SAFETY: forwarding.
         unsafe { f(c.inner, page, old, new) }
     }
@@ -202,7 +202,7 @@ unsafe extern "C" fn x_truncate(p: *mut ffi::sqlite3_pcache, limit: c_uint) {
         TRUNCATES_SKIPPED.fetch_add(1, Ordering::Relaxed);
         return;
     }
-    if let Some(f) = inner().xTruncate {
+    if let Some(f) = inner().and_then(|m| m.xTruncate) {
         // SAFETY: forwarding.
         unsafe { f(c.inner, limit) }
     }
@@ -218,14 +218,14 @@ fn must_truncate(max_key: u32, limit: u32) -> bool {
 unsafe extern "C" fn x_destroy(p: *mut ffi::sqlite3_pcache) {
     // SAFETY: SQLite destroys each cache once and never uses it again; the box is ours (from x_create).
     let c = unsafe { Box::from_raw(p.cast::<Cache>()) };
-    if let Some(f) = inner().xDestroy {
+    if let Some(f) = inner().and_then(|m| m.xDestroy) {
         // SAFETY: forwarding.
         unsafe { f(c.inner) }
     }
 }
 
 unsafe extern "C" fn x_shrink(p: *mut ffi::sqlite3_pcache) {
-    if let Some(f) = inner().xShrink {
+    if let Some(f) = inner().and_then(|m| m.xShrink) {
         // SAFETY: forwarding.
         unsafe { f(cache(p).inner) }
     }
