@@ -20,7 +20,7 @@ use std::{
     ffi::{c_int, c_uint},
     sync::{
         OnceLock,
-        atomic::{AtomicU32, AtomicU64, Ordering},
+        atomic::{AtomicU32, Ordering},
     },
 };
 
@@ -38,9 +38,12 @@ unsafe impl Sync for Inner {}
 /// Set before the shim is registered, so that the shim never runs without it.
 static PCACHE1: OnceLock<Inner> = OnceLock::new();
 
-/// Truncations passed on to `pcache1`, and skipped: for tests and `doctor`-style checks.
-pub static TRUNCATES_PASSED: AtomicU64 = AtomicU64::new(0);
-pub static TRUNCATES_SKIPPED: AtomicU64 = AtomicU64::new(0);
+/// Truncations passed on to `pcache1`, and skipped (tests check the shim is in use). Counted in tests only:
+/// every connection's commits would otherwise bump the same two counters.
+#[cfg(test)]
+static TRUNCATES_PASSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+#[cfg(test)]
+static TRUNCATES_SKIPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// One cache: `pcache1`'s, and the largest page number it may hold.
 struct Cache {
@@ -199,6 +202,7 @@ unsafe extern "C" fn x_truncate(p: *mut ffi::sqlite3_pcache, limit: c_uint) {
     // SAFETY: as above.
     let c = unsafe { cache(p) };
     if !must_truncate(c.max_key.load(Ordering::Relaxed), limit) {
+        #[cfg(test)]
         TRUNCATES_SKIPPED.fetch_add(1, Ordering::Relaxed);
         return;
     }
@@ -206,6 +210,7 @@ unsafe extern "C" fn x_truncate(p: *mut ffi::sqlite3_pcache, limit: c_uint) {
         // SAFETY: forwarding.
         unsafe { f(c.inner, limit) }
     }
+    #[cfg(test)]
     TRUNCATES_PASSED.fetch_add(1, Ordering::Relaxed);
     c.max_key.store(limit.saturating_sub(1), Ordering::Relaxed);
 }

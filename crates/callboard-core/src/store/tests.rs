@@ -1,6 +1,17 @@
 //! The store's own basics: migrated on open, rollback on error, a panicking job leaves the writer running.
 use super::*;
 
+/// Runs the test at `path` (e.g. `store::wal_vfs::tests::name`) again, alone, in a child process with `var`
+/// set to `dir`: for tests that need a process of their own (SQLite configured before it starts, or a process
+/// that dies). The test tells which side it is on by `var`.
+pub(crate) fn rerun_in_child(path: &str, var: &str, dir: &Path) -> std::process::ExitStatus {
+    std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", path, "--test-threads=1"])
+        .env(var, dir)
+        .status()
+        .expect("run the child")
+}
+
 #[test]
 fn in_memory_store_is_migrated_and_usable() -> StoreResult<()> {
     let store = Store::open_in_memory()?;

@@ -92,14 +92,10 @@ fn truncations_are_skipped_only_when_nothing_needs_dropping() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "store::page_cache::tests::truncations_are_skipped_only_when_nothing_needs_dropping",
-            "--test-threads=1",
-        ])
-        .env(CHILD, dir.path())
-        .status()
-        .expect("run the child");
+    let status = crate::store::tests::rerun_in_child(
+        "store::page_cache::tests::truncations_are_skipped_only_when_nothing_needs_dropping",
+        CHILD,
+        dir.path(),
+    );
     assert!(status.success(), "the child's checks passed");
 }

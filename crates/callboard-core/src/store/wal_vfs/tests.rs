@@ -114,15 +114,11 @@ fn commits_survive_the_process_being_killed() {
         std::process::abort();
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "--exact",
-            "store::wal_vfs::tests::commits_survive_the_process_being_killed",
-            "--test-threads=1",
-        ])
-        .env(CHILD, dir.path())
-        .status()
-        .expect("run the child");
+    let status = crate::store::tests::rerun_in_child(
+        "store::wal_vfs::tests::commits_survive_the_process_being_killed",
+        CHILD,
+        dir.path(),
+    );
     assert!(!status.success(), "the child aborted after committing");
     let path = dir.path().join("t.db");
     let reader = Connection::open(&path).expect("open what the child left");
