@@ -113,3 +113,56 @@ async fn analytics_count_what_the_calls_did() -> TestResult {
     s.stop().await;
     Ok(())
 }
+
+/// Each phrase links to the Calls page searching for it, so a phrase is counted from finished calls only
+/// (the Calls page lists no call in flight) and the search finds a call for every phrase shown.
+#[tokio::test]
+async fn every_phrase_shown_finds_calls_on_the_calls_page() -> TestResult {
+    let s = TestApp::new()?.serve().await?;
+    s.test
+        .app
+        .store
+        .with_tx(|tx| -> StoreResult<()> {
+            tx.execute_batch(
+                "INSERT INTO calls(id, provider, status, answered_at, ended_at, created_at, updated_at) VALUES
+                    (1, 'sim', 'completed', '2026-11-20T10:00:00Z', '2026-11-20T10:01:00Z', '2026-11-20T10:00:00Z',
+                        '2026-11-20T10:01:00Z'),
+                    (2, 'sim', 'in_progress', '2026-11-20T11:00:00Z', NULL, '2026-11-20T11:00:00Z',
+                        '2026-11-20T11:00:00Z');
+                 INSERT INTO call_transcript_lines(call_id, role, text, at) VALUES
+                    (1, 'contact', 'Is the trade-in valuation free?', '2026-11-20T10:00:10Z'),
+                    (1, 'contact', 'Then book the trade-in valuation', '2026-11-20T10:00:20Z'),
+                    (2, 'contact', 'Monthly instalments please', '2026-11-20T11:00:10Z'),
+                    (2, 'contact', 'Monthly instalments, yes', '2026-11-20T11:00:20Z');",
+            )?;
+            Ok(())
+        })
+        .await?;
+    let a = s
+        .rpc(
+            "stats.analytics",
+            json!({"since": "2026-11-15T00:00:00Z", "until": "2026-11-25T00:00:00Z"}),
+        )
+        .await?;
+    assert_eq!(a.status, 200, "{:?}", a.body);
+    let phrases: Vec<String> = a.body["top_phrases"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| p[0].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(phrases.contains(&"trade valuation".to_owned()), "{phrases:?}");
+    assert!(
+        !phrases.iter().any(|p| p.contains("instalments")),
+        "a call in flight is not counted yet: {phrases:?}"
+    );
+    for phrase in &phrases {
+        let found = s.rpc("call.history", json!({"search": phrase})).await?;
+        assert_eq!(found.status, 200, "{:?}", found.body);
+        assert_eq!(found.body["total"], 1, "{phrase:?}: {:?}", found.body);
+    }
+    s.stop().await;
+    Ok(())
+}
