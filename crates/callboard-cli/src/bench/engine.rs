@@ -93,6 +93,29 @@ fn next_step_at(now: Timestamp, report: &StepReport, active: &[(i64, Timestamp, 
     }
 }
 
+/// With `CALLBOARD_SQL_PROFILE` set: the writer's statements by total time (the seeding included), per call.
+fn print_statement_profile(store: &Store, calls: u64) {
+    let Some(profile) = &store.stats().statements else {
+        return;
+    };
+    let totals = profile.totals();
+    let all: f64 = totals.iter().map(|t| t.time.as_secs_f64()).sum();
+    let runs: u64 = totals.iter().map(|t| t.runs).sum();
+    println!(
+        "engine: SQL on the writer: {all:.2} s in {runs} statement runs ({:.1} per call); the 15 costliest:",
+        runs as f64 / calls.max(1) as f64
+    );
+    for t in totals.iter().take(15) {
+        let sql: String = t.sql.chars().take(100).collect();
+        println!(
+            "engine:   {:6.2} s {:>8} runs {:7.2} µs  {sql}",
+            t.time.as_secs_f64(),
+            t.runs,
+            t.time.as_secs_f64() * 1e6 / t.runs.max(1) as f64
+        );
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -202,6 +225,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     // The last step's dial results, as the engine task records them when it stops.
     engine.flush().await.map_err(err)?;
     let week_wall_s = started.elapsed().as_secs_f64();
+    print_statement_profile(&app.store, calls);
     println!(
         "engine: simulated {} contacts in {} zones: {calls} calls in {steps} steps, {} in {week_wall_s:.2} s wall",
         args.contacts,

@@ -40,6 +40,7 @@ pub mod openai_profiles;
 mod page_cache;
 pub mod query_plan;
 pub mod settings;
+pub mod statement_profile;
 pub mod stats;
 mod wal_vfs;
 mod writer;
@@ -177,6 +178,7 @@ impl Store {
         .map_err(open_err)?;
         configure(&conn, true).map_err(open_err)?;
         let schema_version = migrate::run(&mut conn)?;
+        let statements = statement_profile::install_if_asked(&mut conn);
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<Job>();
         let mut threads = Vec::new();
         for i in 0..READERS {
@@ -196,12 +198,17 @@ impl Store {
                 move || rx.recv().ok(),
             ));
         }
+        let stats = StoreStats {
+            statements,
+            ..StoreStats::default()
+        };
         Ok(Store::start(
             conn,
             Some(read_tx),
             Some(path.to_owned()),
             schema_version,
             threads,
+            stats,
         ))
     }
 
@@ -211,7 +218,14 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn, true)?;
         let schema_version = migrate::run(&mut conn)?;
-        Ok(Store::start(conn, None, None, schema_version, Vec::new()))
+        Ok(Store::start(
+            conn,
+            None,
+            None,
+            schema_version,
+            Vec::new(),
+            StoreStats::default(),
+        ))
     }
 
     fn start(
@@ -220,8 +234,9 @@ impl Store {
         path: Option<PathBuf>,
         schema_version: u32,
         mut threads: Vec<thread::JoinHandle<()>>,
+        stats: StoreStats,
     ) -> Store {
-        let stats = Arc::new(StoreStats::default());
+        let stats = Arc::new(stats);
         let (queues, writer_threads) = writer::spawn(conn, path.as_deref(), stats.clone());
         threads.extend(writer_threads);
         Store {

@@ -23,6 +23,8 @@ pub struct StoreStats {
     /// How long `normal` jobs ran on the writer: what an `ahead` job may wait behind.
     pub normal_jobs: crate::latency::Histogram,
     pub checkpoints: checkpoint::CheckpointStats,
+    /// Time per SQL statement on the writer, when asked for (see [`super::statement_profile`]).
+    pub statements: Option<Arc<super::statement_profile::StatementProfile>>,
 }
 
 /// The two ways into the writer thread.
