@@ -2,20 +2,26 @@
 //! sentiment and the phrases contacts say most.
 
 use callboard_core::store::StoreResult;
-use callboard_testkit::TestApp;
+use callboard_testkit::{Served, TestApp};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-#[tokio::test]
-async fn analytics_count_what_the_calls_did() -> TestResult {
+/// A served app whose store holds the rows `sql` inserts.
+async fn served_with(sql: &'static str) -> Result<Served, Box<dyn std::error::Error>> {
     let s = TestApp::new()?.serve().await?;
     s.test
         .app
         .store
-        .with_tx(|tx| -> StoreResult<()> {
-            tx.execute_batch(
-                "INSERT INTO agents(id, name, provider, created_at, updated_at) VALUES
+        .with_tx(move |tx| -> StoreResult<()> { Ok(tx.execute_batch(sql)?) })
+        .await?;
+    Ok(s)
+}
+
+#[tokio::test]
+async fn analytics_count_what_the_calls_did() -> TestResult {
+    let s = served_with(
+        "INSERT INTO agents(id, name, provider, created_at, updated_at) VALUES
                     (1, 'Sara', 'sim', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'),
                     (2, 'Omar', 'sim', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');
                  INSERT INTO campaigns(id, name, status, provider, created_at, updated_at) VALUES
@@ -38,10 +44,8 @@ async fn analytics_count_what_the_calls_did() -> TestResult {
                     (1, 'contact', 'I want a test drive on Thursday', '2026-11-20T10:00:10Z'),
                     (2, 'contact', 'No test drive for me, too expensive', '2026-11-20T11:00:10Z'),
                     (2, 'agent', 'The test drive is free', '2026-11-20T11:00:20Z');",
-            )?;
-            Ok(())
-        })
-        .await?;
+    )
+    .await?;
     let get = async |args: Value| -> Result<Value, Box<dyn std::error::Error>> {
         let a = s.rpc("stats.analytics", args).await?;
         assert_eq!(a.status, 200, "{:?}", a.body);
@@ -118,13 +122,8 @@ async fn analytics_count_what_the_calls_did() -> TestResult {
 /// (the Calls page lists no call in flight) and the search finds a call for every phrase shown.
 #[tokio::test]
 async fn every_phrase_shown_finds_calls_on_the_calls_page() -> TestResult {
-    let s = TestApp::new()?.serve().await?;
-    s.test
-        .app
-        .store
-        .with_tx(|tx| -> StoreResult<()> {
-            tx.execute_batch(
-                "INSERT INTO calls(id, provider, status, answered_at, ended_at, created_at, updated_at) VALUES
+    let s = served_with(
+        "INSERT INTO calls(id, provider, status, answered_at, ended_at, created_at, updated_at) VALUES
                     (1, 'sim', 'completed', '2026-11-20T10:00:00Z', '2026-11-20T10:01:00Z', '2026-11-20T10:00:00Z',
                         '2026-11-20T10:01:00Z'),
                     (2, 'sim', 'in_progress', '2026-11-20T11:00:00Z', NULL, '2026-11-20T11:00:00Z',
@@ -134,10 +133,8 @@ async fn every_phrase_shown_finds_calls_on_the_calls_page() -> TestResult {
                     (1, 'contact', 'Then book the trade-in valuation', '2026-11-20T10:00:20Z'),
                     (2, 'contact', 'Monthly instalments please', '2026-11-20T11:00:10Z'),
                     (2, 'contact', 'Monthly instalments, yes', '2026-11-20T11:00:20Z');",
-            )?;
-            Ok(())
-        })
-        .await?;
+    )
+    .await?;
     let a = s
         .rpc(
             "stats.analytics",
