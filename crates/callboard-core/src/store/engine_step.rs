@@ -288,4 +288,29 @@ mod tests {
         assert!(!text.contains("TEMP B-TREE"), "no sort: {text}");
         Ok(())
     }
+
+    /// The count per provider covers every call in flight, a campaign's or not, and no call that ended.
+    #[test]
+    fn calls_in_flight_are_counted_per_provider() -> StoreResult<()> {
+        let store = Store::open_in_memory()?;
+        store.with_tx_blocking(|tx| -> StoreResult<()> {
+            tx.execute_batch(
+                "INSERT INTO campaigns(id, name, status, provider, created_at, updated_at)
+                     VALUES (1, 'c', 'running', 'sim', '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z');
+                 INSERT INTO calls(campaign_id, provider, status, started_at, created_at, updated_at) VALUES
+                     (1, 'sim', 'queued', NULL, '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z'),
+                     (1, 'sim', 'in_progress', '2026-03-01T12:00:01Z', '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z'),
+                     (1, 'sim', 'completed', '2026-03-01T12:00:01Z', '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z'),
+                     (NULL, 'twilio', 'ringing', '2026-03-01T12:00:02Z', '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z'),
+                     (NULL, 'twilio', 'failed', NULL, '2026-03-01T12:00:00Z', '2026-03-01T12:00:00Z');",
+            )?;
+            Ok(())
+        })?;
+        let counts = store.read_blocking(provider_in_flight)?;
+        assert_eq!(
+            counts,
+            HashMap::from([("sim".to_owned(), 2), ("twilio".to_owned(), 1)])
+        );
+        Ok(())
+    }
 }
