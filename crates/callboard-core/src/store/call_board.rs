@@ -324,14 +324,22 @@ pub fn contact_of(conn: &Connection, call_id: i64) -> StoreResult<Option<CallCon
         .optional()?)
 }
 
+/// [`stale_in_flight`]'s statement. The in-flight predicate is spelled as the partial index's, so the scan
+/// (every 30 s, in a write transaction) visits the calls in flight on `calls_in_flight`, not every call ever
+/// made as `status IN (…)` did.
+pub(crate) static STALE_IN_FLIGHT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let k_in_flight = IN_FLIGHT_STATUS.replace("+status", "+k.status");
+    format!(
+        "SELECT k.id, k.campaign_id, k.status FROM calls k LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
+         WHERE {k_in_flight} AND COALESCE(k.started_at, k.created_at) < ?1 \
+           AND (cp.status IS NULL OR cp.status != 'running' OR k.updated_at < ?1) LIMIT 200"
+    )
+});
+
 /// Calls in flight that started before `before` (or never got going since then), with their campaign's
 /// status: the watchdog ends those of running campaigns; the rest are stuck.
 pub fn stale_in_flight(conn: &Connection, before: &str) -> StoreResult<Vec<(i64, Option<i64>, String)>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT k.id, k.campaign_id, k.status FROM calls k LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
-         WHERE k.status IN ({IN_FLIGHT}) AND COALESCE(k.started_at, k.created_at) < ?1 \
-           AND (cp.status IS NULL OR cp.status != 'running' OR k.updated_at < ?1) LIMIT 200"
-    ))?;
+    let mut stmt = conn.prepare_cached(&STALE_IN_FLIGHT_SQL)?;
     let rows = stmt
         .query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;

@@ -127,3 +127,24 @@ fn lost_calls_read_only_the_in_flight_and_lease_indexes() -> StoreResult<()> {
         Ok(())
     })
 }
+
+/// The periodic reads of calls in flight (the tray's counts every 2 s while campaigns run, the stuck-call scan
+/// every 30 s, ElevenLabs' reconciliation) read the in-flight index, not every call ever made.
+#[test]
+fn periodic_reads_of_calls_in_flight_use_the_in_flight_index() -> StoreResult<()> {
+    let store = Store::open_in_memory()?;
+    store.read_blocking(|conn| {
+        let [running, all] = &*crate::desktop::tray::TRAY_SQL;
+        for sql in [
+            running,
+            all,
+            &*super::call_board::STALE_IN_FLIGHT_SQL,
+            &*super::elevenlabs::OPEN_CONVERSATIONS_SQL,
+        ] {
+            let plan = super::query_plan::query_plan(conn, sql)?.join("; ");
+            assert!(plan.contains("INDEX calls_in_flight"), "{sql}: {plan}");
+            assert!(!plan.contains("calls_campaign_ended"), "{sql}: {plan}");
+        }
+        Ok(())
+    })
+}
