@@ -9,7 +9,11 @@ use rusqlite::Connection;
 
 use crate::{
     events::Event,
-    store::{StoreResult, attempts::IN_FLIGHT_STATUS, attention},
+    store::{
+        StoreResult,
+        attempts::{IN_FLIGHT_STATUS, k_in_flight_status},
+        attention,
+    },
 };
 
 /// The tray redraws at most this often.
@@ -38,7 +42,7 @@ pub struct TrayStatus {
 /// both read `calls_in_flight` (only the calls in flight): `status IN (…)` scanned every call ever made
 /// (every call of the campaign, for the first) each time the tray redrew.
 pub(crate) static TRAY_SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
-    let k_in_flight = IN_FLIGHT_STATUS.replace("+status", "+k.status");
+    let k_in_flight = k_in_flight_status();
     [
         format!(
             "SELECT c.id, c.name, (SELECT COUNT(*) FROM calls k WHERE k.campaign_id = c.id AND {k_in_flight}) \

@@ -15,10 +15,15 @@ pub const IN_FLIGHT_STATUSES: [&str; 5] = ["queued", "dialing", "initiated", "ri
 /// `status IN (IN_FLIGHT)` as comparisons, for the hot statements on `calls`. SQLite builds a temporary
 /// b-tree (own pager, fresh page cache) for an IN list of three or more constants every time a statement
 /// runs; the `+` stops the planner from turning the comparisons back into an IN lookup. The text is the
-/// predicate of the `calls_in_flight` and `calls_provider_in_flight` partial indexes (migration 0017), so
-/// queries written with it can use them.
+/// predicate of the `calls_in_flight` partial index (migrations 0017 and 0025), so queries written with it can
+/// use it. (`status IN (…)` cannot: such a query scans every call ever made.)
 pub const IN_FLIGHT_STATUS: &str = "(+status = 'queued' OR +status = 'dialing' OR +status = 'initiated' \
     OR +status = 'ringing' OR +status = 'in_progress')";
+
+/// [`IN_FLIGHT_STATUS`] for `calls` under the alias `k`, as joins write it.
+pub fn k_in_flight_status() -> String {
+    IN_FLIGHT_STATUS.replace("+status", "+k.status")
+}
 
 /// A running campaign, as the engine needs it.
 #[derive(Debug, Clone, PartialEq)]

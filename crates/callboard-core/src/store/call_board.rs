@@ -328,7 +328,7 @@ pub fn contact_of(conn: &Connection, call_id: i64) -> StoreResult<Option<CallCon
 /// (every 30 s, in a write transaction) visits the calls in flight on `calls_in_flight`, not every call ever
 /// made as `status IN (…)` did.
 pub(crate) static STALE_IN_FLIGHT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let k_in_flight = IN_FLIGHT_STATUS.replace("+status", "+k.status");
+    let k_in_flight = super::attempts::k_in_flight_status();
     format!(
         "SELECT k.id, k.campaign_id, k.status FROM calls k LEFT JOIN campaigns cp ON cp.id = k.campaign_id \
          WHERE {k_in_flight} AND COALESCE(k.started_at, k.created_at) < ?1 \

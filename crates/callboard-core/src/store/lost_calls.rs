@@ -20,7 +20,7 @@ pub struct LostCall {
 /// contacts being dialed (the lease is in it, migration 0024), each joined to its call only when it matches.
 /// It used to join every call in flight to its contact, every simulated minute.
 pub static LOST_CALLS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let k_in_flight = IN_FLIGHT_STATUS.replace("+status", "+k.status");
+    let k_in_flight = super::attempts::k_in_flight_status();
     format!(
         "SELECT id, IFNULL(dial_key, ''), provider_call_id, provider FROM calls INDEXED BY calls_in_flight
          WHERE {IN_FLIGHT_STATUS} AND status = 'queued'
