@@ -365,37 +365,58 @@ mod tests {
     }
 
     /// A phrase on the Analytics page links to the Calls page searching for it, so the search must find
-    /// the lines it was counted in: each demo script's contact lines, in every language they use, are put
-    /// in an index built like migration 0018's and searched the way the Calls page searches.
+    /// the lines it was counted in: each demo script's contact lines, in every language they use, are stored
+    /// as a finished call of a campaign of its own (indexed by migration 0018's triggers) and searched with
+    /// the Calls page's own filter.
     #[test]
-    fn every_phrase_of_the_demo_scripts_is_found_by_the_calls_search() {
-        use crate::providers::sim::{library::SCRIPTS, script::Speaker};
-        let conn = rusqlite::Connection::open_in_memory().expect("memory db");
-        conn.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');",
-        )
-        .expect("fts table");
-        for script in SCRIPTS {
-            let lines: Vec<String> = script
-                .turns
-                .iter()
-                .filter(|t| t.1 == Speaker::Contact)
-                .map(|t| t.2.to_owned())
-                .collect();
-            conn.execute("DELETE FROM t", []).expect("clear");
-            for l in &lines {
-                conn.execute("INSERT INTO t(text) VALUES (?1)", [l])
-                    .expect("insert");
+    fn every_phrase_of_the_demo_scripts_is_found_by_the_calls_search() -> crate::store::StoreResult<()> {
+        use crate::{
+            providers::sim::{library::SCRIPTS, script::Speaker},
+            store::{
+                Store,
+                call_history::{self, HistoryFilter},
+            },
+        };
+        let store = Store::open_in_memory()?;
+        store.with_tx_blocking(|tx| -> crate::store::StoreResult<()> {
+            for (i, script) in SCRIPTS.iter().enumerate() {
+                let campaign = i64::try_from(i).unwrap_or(i64::MAX) + 1;
+                tx.execute(
+                    "INSERT INTO campaigns(id, name, status, provider, created_at, updated_at)
+                     VALUES (?1, ?2, 'completed', 'sim', 't', 't')",
+                    rusqlite::params![campaign, script.id],
+                )?;
+                tx.execute(
+                    "INSERT INTO calls(id, campaign_id, provider, status, ended_at, created_at, updated_at)
+                     VALUES (?1, ?1, 'sim', 'completed', 't', 't', 't')",
+                    [campaign],
+                )?;
+                let lines: Vec<String> = script
+                    .turns
+                    .iter()
+                    .filter(|t| t.1 == Speaker::Contact)
+                    .map(|t| t.2.to_owned())
+                    .collect();
+                for l in &lines {
+                    tx.execute(
+                        "INSERT INTO call_transcript_lines(call_id, role, text, at) VALUES (?1, 'contact', ?2, 't')",
+                        rusqlite::params![campaign, l],
+                    )?;
+                }
+                // Every line twice, so that every word and pair counts as a phrase.
+                let twice: Vec<String> = lines.iter().chain(&lines).cloned().collect();
+                for (phrase, _) in top_phrases(&twice, usize::MAX) {
+                    let filter = HistoryFilter {
+                        search: Some(phrase.clone()),
+                        campaign_id: Some(campaign),
+                        limit: 1,
+                        ..HistoryFilter::default()
+                    };
+                    let found = call_history::count(tx, &filter)?;
+                    assert!(found > 0, "{}: {phrase:?} is not found", script.id);
+                }
             }
-            // Every line twice, so that every word and pair counts as a phrase.
-            let twice: Vec<String> = lines.iter().chain(&lines).cloned().collect();
-            for (phrase, _) in top_phrases(&twice, usize::MAX) {
-                let q = super::super::call_history::fts_query(&phrase).expect("a query");
-                let found: i64 = conn
-                    .query_row("SELECT COUNT(*) FROM t WHERE t MATCH ?1", [&q], |r| r.get(0))
-                    .expect("search");
-                assert!(found > 0, "{}: {phrase:?} ({q}) is not found", script.id);
-            }
-        }
+            Ok(())
+        })
     }
 }
