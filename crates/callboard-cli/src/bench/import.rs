@@ -235,6 +235,7 @@ fn timed_import(dir: &Path, file: &Path, chunk_rows: Option<usize>) -> Res<(Summ
     let cpu0 = reader_writer_cpu();
     let summary = import::commit(&store, &opts, &Control::default(), now)?;
     let elapsed = start.elapsed().as_secs_f64();
+    super::print_statement_profile("import", &store, "row", summary.total);
     let cpu = cpu0
         .zip(reader_writer_cpu())
         .map(|((r0, w0), (r1, w1))| (r1 - r0, w1 - w0));

@@ -33,3 +33,32 @@ pub fn run(bench: Bench) -> ExitCode {
         Bench::Webhooks(args) => webhooks::run(&args),
     }
 }
+
+/// With `CALLBOARD_SQL_PROFILE` set: the writer's statements by total time, per `unit` (a call, a row), each
+/// line prefixed with `bench`.
+pub(crate) fn print_statement_profile(
+    bench: &str,
+    store: &callboard_core::store::Store,
+    unit: &str,
+    units: u64,
+) {
+    let Some(profile) = &store.stats().statements else {
+        return;
+    };
+    let totals = profile.totals();
+    let all: f64 = totals.iter().map(|t| t.time.as_secs_f64()).sum();
+    let runs: u64 = totals.iter().map(|t| t.runs).sum();
+    println!(
+        "{bench}: SQL on the writer: {all:.2} s in {runs} statement runs ({:.1} per {unit}); the 15 costliest:",
+        runs as f64 / units.max(1) as f64
+    );
+    for t in totals.iter().take(15) {
+        let sql: String = t.sql.chars().take(100).collect();
+        println!(
+            "{bench}:   {:6.2} s {:>8} runs {:7.2} µs  {sql}",
+            t.time.as_secs_f64(),
+            t.runs,
+            t.time.as_secs_f64() * 1e6 / t.runs.max(1) as f64
+        );
+    }
+}

@@ -38,6 +38,7 @@ mod lost_calls;
 mod migrate;
 pub mod openai_profiles;
 mod page_cache;
+mod page_counts;
 pub mod query_plan;
 pub mod settings;
 pub mod statement_profile;
@@ -57,6 +58,7 @@ use tokio::sync::oneshot;
 
 pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
+pub use page_counts::{PageCounts, page_counts};
 pub use writer::StoreStats;
 
 /// How many read-only connections a file-backed store keeps.
