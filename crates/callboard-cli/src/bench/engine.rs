@@ -9,7 +9,7 @@ use callboard_core::{
     app::{App, AppOptions},
     clock::{Clock, ManualClock, to_db},
     engine::{Dialer, Engine, StepReport, outcome, retry::Outcome},
-    store::{PageCounts, Store, StoreResult, attempts, engine_step, page_counts},
+    store::{PageCounts, Store, StoreResult, attempts, engine_step, frames_by_btree, page_counts},
 };
 use callboard_testkit::{InstantDialer, WEEK_ZONES};
 use clap::Args;
@@ -169,6 +169,8 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     .map_err(|e| e.message)?;
 
     let pages_before = writer_pages(&app).await?;
+    // The WAL frames counted so far (the seeding) are dropped: only the week's are shown.
+    app.store.with_tx(|tx| frames_by_btree(tx)).await.map_err(err)?;
     let started = Instant::now();
     let week_end = clock.now() + SignedDuration::from_hours(24 * 7);
     let mut active: Vec<(i64, Timestamp, Outcome)> = Vec::new();
@@ -212,6 +214,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     engine.flush().await.map_err(err)?;
     let week_wall_s = started.elapsed().as_secs_f64();
     let pages = writer_pages(&app).await?.since(pages_before);
+    let frames = app.store.with_tx(|tx| frames_by_btree(tx)).await.map_err(err)?;
     super::print_statement_profile("engine", &app.store, "call", calls);
     println!(
         "engine: simulated {} contacts in {} zones: {calls} calls in {steps} steps, {} in {week_wall_s:.2} s wall",
@@ -234,6 +237,13 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
         pages.missed as f64 / calls.max(1) as f64,
         pages.hit,
     );
+
+    if let Some(frames) = frames {
+        println!("engine: WAL frames per call by the table or index they hold:");
+        for (name, n) in frames.iter().take(15) {
+            println!("engine:   {:6.2}  {name}", *n as f64 / calls.max(1) as f64);
+        }
+    }
 
     let batch_id = seed(&app, "bench batch", args.batch_contacts, 500).await?;
     let now = to_db(clock.now());

@@ -43,6 +43,7 @@ pub mod query_plan;
 pub mod settings;
 pub mod statement_profile;
 pub mod stats;
+mod wal_page_profile;
 mod wal_vfs;
 mod writer;
 
@@ -59,6 +60,7 @@ use tokio::sync::oneshot;
 pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
 pub use page_counts::{PageCounts, page_counts};
+pub use wal_page_profile::frames_by_btree;
 pub use writer::StoreStats;
 
 /// How many read-only connections a file-backed store keeps.

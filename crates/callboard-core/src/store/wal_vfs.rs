@@ -247,6 +247,9 @@ unsafe extern "C" fn x_write(
             p.reserved = 0;
         }
         let len = usize::try_from(n).unwrap_or(0);
+        if len == super::wal_page_profile::FRAME_HEADER_BYTES {
+            super::wal_page_profile::record_frame_header(std::slice::from_raw_parts(data.cast::<u8>(), len));
+        }
         let appends = !p.bytes.is_empty() && offset == p.start + p.bytes.len() as i64;
         if !appends || p.bytes.len() + len > BUFFER_BYTES {
             let rc = p.flush(real);
