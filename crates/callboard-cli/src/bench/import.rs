@@ -14,7 +14,7 @@ use std::{
 
 use callboard_core::{
     import::{self, Control, ImportOptions, Summary},
-    store::Store,
+    store::{Store, frames_by_btree},
 };
 use clap::Args;
 use serde_json::{Value, json};
@@ -236,6 +236,15 @@ fn timed_import(dir: &Path, file: &Path, chunk_rows: Option<usize>) -> Res<(Summ
     let summary = import::commit(&store, &opts, &Control::default(), now)?;
     let elapsed = start.elapsed().as_secs_f64();
     super::print_statement_profile("import", &store, "row", summary.total);
+    if let Some(frames) = store.with_tx_blocking(|tx| frames_by_btree(tx))? {
+        println!("import: WAL frames per row by the table or index they hold:");
+        for (name, n) in frames.iter().take(10) {
+            println!(
+                "import:   {:6.3}  {name}",
+                *n as f64 / summary.total.max(1) as f64
+            );
+        }
+    }
     let cpu = cpu0
         .zip(reader_writer_cpu())
         .map(|((r0, w0), (r1, w1))| (r1 - r0, w1 - w0));
