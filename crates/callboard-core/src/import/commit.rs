@@ -268,8 +268,8 @@ const TARGET_CHUNKS: u64 = 20;
 const MAX_CHUNK_ROWS: usize = 50_000;
 /// Chunks one transaction may take, when the next is ready as the last is written. Each commit rewrites every
 /// page of the phone index that its random numbers touched, most of the index for a big file: on the 1M-row
-/// bench two chunks per commit wrote 0.031 instead of 0.054 phone-index pages per row (measured as 100,000-row
-/// chunks, which cost 55 MB more memory; a shared transaction does not).
+/// bench up to two chunks per commit wrote 0.039–0.042 instead of 0.055 phone-index pages to the WAL per row.
+/// (100,000-row chunks wrote 0.031 but held 55 MB more in memory; a shared transaction holds no more.)
 const CHUNKS_PER_TRANSACTION: usize = 2;
 
 /// The writer's page cache during an import, in KiB (negative: SQLite's "KiB, not pages").
@@ -303,7 +303,7 @@ fn reuse(done: &Receiver<Packed>, capacity: usize) -> Packed {
 fn write_chunks(
     store: &Store,
     control: &Control,
-    rx: Receiver<Packed>,
+    mut rx: Receiver<Packed>,
     done: &Sender<Packed>,
     gate: &Receiver<Option<u64>>,
     campaign_id: i64,
@@ -313,7 +313,6 @@ fn write_chunks(
     let mut committed = 0u64;
     // The exact row count, once the first pass has read the whole file without an error.
     let mut exact_total = None;
-    let mut rx = rx;
     while let Ok(first) = rx.recv() {
         if control.is_cancelled() {
             break;
