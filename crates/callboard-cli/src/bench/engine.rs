@@ -9,7 +9,9 @@ use callboard_core::{
     app::{App, AppOptions},
     clock::{Clock, ManualClock, to_db},
     engine::{Dialer, Engine, StepReport, outcome, retry::Outcome},
-    store::{PageCounts, Store, StoreResult, attempts, engine_step, frames_by_btree, page_counts},
+    store::{
+        PageCounts, Store, StoreResult, attempts, engine_step, forget_frames, frames_by_btree, page_counts,
+    },
 };
 use callboard_testkit::{InstantDialer, WEEK_ZONES};
 use clap::Args;
@@ -170,7 +172,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
 
     let pages_before = writer_pages(&app).await?;
     // The WAL frames counted so far (the seeding) are dropped: only the week's are shown.
-    app.store.with_tx(|tx| frames_by_btree(tx)).await.map_err(err)?;
+    forget_frames();
     let started = Instant::now();
     let week_end = clock.now() + SignedDuration::from_hours(24 * 7);
     let mut active: Vec<(i64, Timestamp, Outcome)> = Vec::new();

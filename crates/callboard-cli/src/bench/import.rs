@@ -14,7 +14,7 @@ use std::{
 
 use callboard_core::{
     import::{self, Control, ImportOptions, Summary},
-    store::{Store, frames_by_btree},
+    store::{Store, forget_frames, frames_by_btree},
 };
 use clap::Args;
 use serde_json::{Value, json};
@@ -231,6 +231,8 @@ fn timed_import(dir: &Path, file: &Path, chunk_rows: Option<usize>) -> Res<(Summ
     if let Some(n) = chunk_rows {
         opts.chunk_rows = n;
     }
+    // Only the import's WAL frames are shown, not the new database's schema.
+    forget_frames();
     let start = Instant::now();
     let cpu0 = reader_writer_cpu();
     let summary = import::commit(&store, &opts, &Control::default(), now)?;

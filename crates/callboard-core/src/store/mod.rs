@@ -60,7 +60,7 @@ use tokio::sync::oneshot;
 pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
 pub use page_counts::{PageCounts, page_counts};
-pub use wal_page_profile::frames_by_btree;
+pub use wal_page_profile::{forget_frames, frames_by_btree};
 pub use writer::StoreStats;
 
 /// How many read-only connections a file-backed store keeps.

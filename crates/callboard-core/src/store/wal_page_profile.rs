@@ -44,7 +44,14 @@ fn page_of(header: &[u8]) -> Option<u32> {
     header.first_chunk::<4>().map(|b| u32::from_be_bytes(*b))
 }
 
-/// The frames counted since the last call, by the table or index their page belongs to now, most first;
+/// Drops the frames counted so far (a benchmark's setup), without naming them.
+pub fn forget_frames() {
+    if let Some(Ok(mut frames)) = frames().map(Mutex::lock) {
+        frames.clear();
+    }
+}
+
+/// The frames counted since the last call (or [`forget_frames`]), by the table or index their page belongs to now, most first;
 /// `None` when the profile is off. Pages no B-tree holds any more are counted as `(free pages)`.
 pub fn frames_by_btree(conn: &Connection) -> StoreResult<Option<Vec<(String, u64)>>> {
     let Some(frames) = frames() else {
