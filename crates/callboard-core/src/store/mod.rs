@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod attention;
 pub mod audit;
 mod borrowed_bind;
+mod bulk_write;
 pub mod call_board;
 pub mod call_events;
 pub mod call_history;
@@ -57,6 +58,7 @@ use std::{
 use rusqlite::{Connection, OpenFlags, Transaction};
 use tokio::sync::oneshot;
 
+pub use bulk_write::BulkWrite;
 pub use checkpoint::CheckpointStats;
 pub use migrate::{MigrationStatus, latest_version};
 pub use page_counts::{PageCounts, page_counts};
@@ -268,6 +270,11 @@ impl Store {
     /// The database file, or `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.inner.path.as_deref()
+    }
+
+    /// The writer's checkpointer, if it has one (a database file, and its thread started).
+    fn checkpoint_hold(&self) -> Option<&checkpoint::Hold> {
+        self.inner.writer.as_ref()?.checkpoints.as_ref()
     }
 
     /// Where the writer's time went so far.

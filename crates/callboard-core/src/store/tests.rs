@@ -53,3 +53,32 @@ fn a_panicking_job_does_not_kill_the_writer() -> StoreResult<()> {
     })?;
     Ok(())
 }
+
+/// Through the store: while an import's [`BulkWrite`] lives, the writes it makes start no checkpoint.
+#[test]
+fn writes_under_a_bulk_write_start_no_checkpoint() -> StoreResult<()> {
+    let dir = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let store = Store::open(&dir.path().join("callboard.db"))?;
+    let bulk = store.bulk_write();
+    for i in 0..50 {
+        store.with_tx_blocking(move |tx| -> StoreResult<()> {
+            tx.execute(
+                "INSERT INTO settings(key, value, updated_at) VALUES (?1, ?2, '')",
+                rusqlite::params![format!("bulk.{i}"), "x".repeat(2000)],
+            )?;
+            Ok(())
+        })?;
+    }
+    // A read after the writes: the writer has nudged the checkpointer after each of them by now.
+    let n: i64 = store.read_blocking(|c| {
+        Ok(
+            c.query_row("SELECT count(*) FROM settings WHERE key LIKE 'bulk.%'", [], |r| {
+                r.get(0)
+            })?,
+        )
+    })?;
+    assert_eq!(n, 50);
+    assert_eq!(store.stats().checkpoints.background.take().count, 0);
+    drop(bulk);
+    Ok(())
+}

@@ -31,6 +31,8 @@ pub struct StoreStats {
 pub(super) struct WriterQueues {
     pub ahead: Sender<Job>,
     pub normal: Sender<Job>,
+    /// `None` without a checkpointer thread (in memory, or it could not start).
+    pub checkpoints: Option<checkpoint::Hold>,
 }
 
 /// Which queue a job came from.
@@ -49,15 +51,24 @@ pub(super) fn spawn(
     let (ahead, ahead_rx) = crossbeam_channel::unbounded::<Job>();
     let (normal, normal_rx) = crossbeam_channel::unbounded::<Job>();
     let mut threads = Vec::new();
-    let checkpointer = path.and_then(|p| checkpoint::spawn(p, &conn, stats.clone()));
-    let checkpointer = checkpointer.map(|(c, handle)| {
-        threads.push(handle);
-        c
-    });
+    let (checkpointer, checkpoints) = match path.and_then(|p| checkpoint::spawn(p, &conn, stats.clone())) {
+        Some((checkpointer, hold, handle)) => {
+            threads.push(handle);
+            (Some(checkpointer), Some(hold))
+        }
+        None => (None, None),
+    };
     threads.extend(spawn_named("store-write", move || {
         write_loop(conn, ahead_rx, normal_rx, checkpointer, &stats)
     }));
-    (WriterQueues { ahead, normal }, threads)
+    (
+        WriterQueues {
+            ahead,
+            normal,
+            checkpoints,
+        },
+        threads,
+    )
 }
 
 pub(super) fn spawn_named<F>(name: &str, body: F) -> Option<thread::JoinHandle<()>>

@@ -99,3 +99,60 @@ fn what_is_left_after_a_pass() {
     // Not in WAL mode: SQLite answers -1, -1.
     assert_eq!(left(-1, -1), Left::Nothing);
 }
+
+/// Runs the checkpointer's loop over the nudges given (all queued first) until they run out; the stats of
+/// what it did.
+fn loop_over_nudges(held: &Held, path: &Path, nudges: usize) -> CheckpointStats {
+    let stats = CheckpointStats::default();
+    let conn = open(path).unwrap_or_else(|e| panic!("{e}"));
+    let (nudge, nudged) = crossbeam_channel::bounded(nudges.max(1));
+    for _ in 0..nudges {
+        nudge.try_send(()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(nudge);
+    checkpoint_loop(conn, nudged, held, &AtomicBool::new(false), &stats);
+    stats
+}
+
+#[test]
+fn a_bulk_write_holds_the_checkpoints_until_it_ends_or_the_wal_is_too_large() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("db.sqlite");
+    let w = writer(&path);
+    write(&w, 10);
+    let held = Held {
+        bulk_writes: Arc::new(AtomicUsize::new(1)),
+        wal: wal_path(&path),
+    };
+    assert!(held.wal.exists(), "{}", held.wal.display());
+    assert!(held.now());
+    let stats = loop_over_nudges(&held, &path, 3);
+    assert_eq!(
+        stats.background.take().count,
+        0,
+        "no pass while a bulk write is under way"
+    );
+    // Past the bound the checkpoints go on (the file is sparse: its size is what is looked at).
+    let wal_file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&held.wal)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let size = wal_file.metadata().unwrap_or_else(|e| panic!("{e}")).len();
+    wal_file.set_len(BULK_WAL_BYTES).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!held.now());
+    wal_file.set_len(size).unwrap_or_else(|e| panic!("{e}"));
+    assert!(held.now());
+    // Once it ends, a nudge runs a pass.
+    held.bulk_writes.store(0, Ordering::Release);
+    assert!(!held.now());
+    let stats = loop_over_nudges(&held, &path, 1);
+    assert_eq!(stats.background.take().count, 1);
+}
+
+#[test]
+fn the_wal_is_the_database_file_name_with_wal_appended() {
+    assert_eq!(
+        wal_path(Path::new("/data/callboard.db")),
+        PathBuf::from("/data/callboard.db-wal")
+    );
+}
