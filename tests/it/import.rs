@@ -466,9 +466,15 @@ fn bad_utf8_rows_are_bad_encoding() -> TestResult {
     let mut bytes = b"Name,Phone\nAli,55123456\n".to_vec();
     bytes.extend(std::iter::repeat_n(b'a', 70_000)); // past the detection sample
     bytes.extend_from_slice(b",55123457\nCaf\xe9,55123458\n");
+    // A two-byte character split by the delimiter: the record's bytes together are valid UTF-8, but neither
+    // cell is.
+    bytes.extend_from_slice(b"Caf\xc3,\xa955123459\n");
     write(&file, &bytes)?;
     let s = db.import(&file, "KW")?;
-    assert_eq!(codes(&s), vec![(4, RowCode::BadEncoding)]);
+    assert_eq!(
+        codes(&s),
+        vec![(4, RowCode::BadEncoding), (5, RowCode::BadEncoding)]
+    );
     Ok(())
 }
 

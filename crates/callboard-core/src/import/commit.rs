@@ -212,10 +212,10 @@ pub fn commit(
             }
         }
         summary.total += 1;
-        match plan.validator.check(&raw) {
+        match plan.validator.check_row(&raw) {
             Ok(c) => {
                 let known = known.contains(&phone_key(&c.phone_e164));
-                chunk.push(&c, known);
+                chunk.push(&c.fields(), known);
             }
             Err(e) => summary.record(e),
         }

@@ -3,6 +3,7 @@
 //! ragged; the validation decides what a short or long row means.
 
 use std::{
+    borrow::Cow,
     fs::File,
     io::{BufReader, Read, Seek, SeekFrom},
     path::PathBuf,
@@ -146,18 +147,19 @@ impl RowSource for DelimitedRows {
                 let mut bad_encoding = false;
                 // The cells' strings are reused from the previous row: cleared and refilled, not reallocated.
                 out.cells.resize_with(self.record.len(), String::new);
-                for (cell, dst) in self.record.iter().zip(out.cells.iter_mut()) {
+                // One UTF-8 check for the whole record instead of one per cell (6% of the reading
+                // thread's time): a cell of a valid record is valid unless its bounds split a character,
+                // which `str::get` checks.
+                let whole = std::str::from_utf8(self.record.as_slice()).ok();
+                for (i, (cell, dst)) in self.record.iter().zip(out.cells.iter_mut()).enumerate() {
                     dst.clear();
-                    match std::str::from_utf8(cell) {
-                        Ok(s) => {
-                            bad_encoding |= !self.utf8 && s.contains('\u{FFFD}');
-                            dst.push_str(s);
-                        }
-                        Err(_) => {
-                            bad_encoding = true;
-                            dst.push_str(&String::from_utf8_lossy(cell));
-                        }
-                    }
+                    let text = match whole.zip(self.record.range(i)).and_then(|(w, r)| w.get(r)) {
+                        Some(s) => Cow::Borrowed(s),
+                        None => String::from_utf8_lossy(cell),
+                    };
+                    bad_encoding |=
+                        matches!(text, Cow::Owned(_)) || (!self.utf8 && text.contains('\u{FFFD}'));
+                    dst.push_str(&text);
                 }
                 out.number = row;
                 out.bad_encoding = bad_encoding;

@@ -2,18 +2,21 @@
 //! [`RowCode`]. Checks run in a fixed order so the code is deterministic: columns, encoding, phone, region,
 //! time zone, duplicates in the file, do-not-call, already in the campaign.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+};
 
 use serde::{Deserialize, Serialize};
 
-use self::json::{json_array, json_object, put};
+use self::json::{json_array, json_key, json_object, put};
 use super::{
     header::{Field, Mapping, Target},
     source::RawRow,
 };
 use crate::{
     phone::{self, PhoneError, Region},
-    store::contacts::NewContact,
+    store::contacts::{ContactFields, NewContact},
 };
 
 /// Why a row was not imported. The names are stable: scripts and the UI branch on them.
@@ -81,14 +84,36 @@ const FIELDS: usize = Field::ExternalId as usize + 1;
 
 pub struct Validator {
     rules: Rules,
-    mapping: Mapping,
     width: usize,
     /// The column of each field, by `Field as usize` (an array: `cell` runs about ten times a row).
     idx: [Option<usize>; FIELDS],
     /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
     seen: HashSet<u64, KeyHasher>,
-    zones: HashMap<String, Option<String>>,
+    /// Time-zone cells seen so far, and the zone each names (an index into `zones`).
+    zone_cells: HashMap<String, Option<usize>>,
+    /// Zone lists from numbers (a `&'static` slice's address and length) seen so far, as indexes into `zones`.
+    number_zones: HashMap<(usize, usize), usize, KeyHasher>,
+    /// Every distinct zone a contact got so far, its JSON written once; the first is the campaign's.
+    zones: Vec<Zone>,
+    /// The last valid row's variables object (the buffer is reused row after row).
+    variables: String,
+    /// Each column's key in the variables object, as JSON (`None`: the column is not a variable).
+    variable_keys: Vec<Option<String>>,
 }
+
+/// The variables object's keys for the first and last name columns, as JSON.
+const FIRST_NAME_KEY: &str = "\"first_name\"";
+const LAST_NAME_KEY: &str = "\"last_name\"";
+
+/// A contact's time zone and its JSON array of zones, as stored.
+#[derive(Debug)]
+struct Zone {
+    name: String,
+    json: String,
+}
+
+/// Where the contact's time zone comes from, as stored in `time_zone_source`.
+const SOURCES: [&str; 3] = ["column", "number", "campaign_default"];
 
 impl Validator {
     pub fn new(rules: Rules, mapping: Mapping) -> Validator {
@@ -101,13 +126,28 @@ impl Validator {
                 *slot = Some(i);
             }
         }
+        let campaign_zone = Zone {
+            json: json_array([rules.default_time_zone.as_str()]),
+            name: rules.default_time_zone.clone(),
+        };
+        let variable_keys = mapping
+            .columns
+            .iter()
+            .map(|c| match &c.target {
+                Target::Variable(name) => Some(json_key(name)),
+                _ => None,
+            })
+            .collect();
         Validator {
             rules,
+            variable_keys,
             width: mapping.columns.len(),
-            mapping,
             idx,
             seen: HashSet::default(),
-            zones: HashMap::new(),
+            zone_cells: HashMap::new(),
+            number_zones: HashMap::default(),
+            zones: vec![campaign_zone],
+            variables: String::new(),
         }
     }
 
@@ -123,11 +163,17 @@ impl Validator {
             .copied()
             .flatten()
             .and_then(|i| row.cells.get(i))
-            .map_or("", |s| s.trim())
+            .map_or("", |s| trim(s))
     }
 
     /// Validates one row.
     pub fn check(&mut self, row: &RawRow) -> Result<NewContact, RowError> {
+        self.check_row(row).map(|c| c.to_contact())
+    }
+
+    /// Validates one row; its contact borrows from the row and the validator (a big import copies it
+    /// straight into its chunk: no dozen strings allocated and freed per row).
+    pub fn check_row<'a>(&'a mut self, row: &'a RawRow) -> Result<Checked<'a>, RowError> {
         let fail = |code: RowCode, message: String| RowError {
             row: row.number,
             code,
@@ -135,7 +181,7 @@ impl Validator {
             values: original_values(row),
         };
         if let Some(extra) = row.cells.get(self.width..)
-            && extra.iter().any(|c| !c.trim().is_empty())
+            && extra.iter().any(|c| !trim(c).is_empty())
         {
             return Err(fail(
                 RowCode::TooManyColumns,
@@ -177,9 +223,9 @@ impl Validator {
             }
         }
         let tz_cell = self.cell(row, Field::TimeZone);
-        let (time_zone, zones, source) = if !tz_cell.is_empty() {
+        let (zone, source) = if !tz_cell.is_empty() {
             match self.zone(tz_cell) {
-                Some(z) => (z.clone(), json_array([z.as_str()]), "column"),
+                Some(z) => (z, 0),
                 None => {
                     return Err(fail(
                         RowCode::InvalidTimezone,
@@ -188,18 +234,9 @@ impl Validator {
                 }
             }
         } else {
-            let from_number = number.time_zones();
-            match from_number.first() {
-                Some(first) => (
-                    (*first).to_owned(),
-                    json_array(from_number.iter().copied()),
-                    "number",
-                ),
-                None => (
-                    self.rules.default_time_zone.clone(),
-                    json_array([self.rules.default_time_zone.as_str()]),
-                    "campaign_default",
-                ),
+            match self.number_zone(number.time_zones()) {
+                Some(z) => (z, 1),
+                None => (0, 2),
             }
         };
         if !self.seen.insert(phone_key(&number.e164)) {
@@ -220,39 +257,7 @@ impl Validator {
                 format!("{} is already in this campaign", number.e164),
             ));
         }
-        Ok(self.contact(row, number.e164, time_zone, zones, source))
-    }
-
-    fn contact(
-        &self,
-        row: &RawRow,
-        e164: String,
-        tz: String,
-        zones_json: String,
-        source: &'static str,
-    ) -> NewContact {
-        // The variables object is written straight into one string (no map of JSON values per row: this runs
-        // a million times in a big import). A repeated key keeps its last value, as a map would.
-        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(self.width + 2);
-        for (i, col) in self.mapping.columns.iter().enumerate() {
-            if let Target::Variable(name) = &col.target
-                && let Some(v) = row.cells.get(i).map(|s| s.trim())
-                && !v.is_empty()
-            {
-                put(&mut pairs, name, v);
-            }
-        }
-        let (first, last) = (self.cell(row, Field::FirstName), self.cell(row, Field::LastName));
-        for (k, v) in [("first_name", first), ("last_name", last)] {
-            if !v.is_empty() {
-                put(&mut pairs, k, v);
-            }
-        }
-        let variables = json_object(&pairs);
-        let name = match self.cell(row, Field::FullName) {
-            "" => format!("{first} {last}").trim().to_owned(),
-            full => full.to_owned(),
-        };
+        self.write_variables(row);
         let alt = self.cell(row, Field::AltPhone);
         let alt_phone_e164 = if alt.is_empty() {
             String::new()
@@ -261,34 +266,148 @@ impl Validator {
                 .map(|p| p.e164)
                 .unwrap_or_default()
         };
-        NewContact {
-            phone_e164: e164,
+        let (first, last) = (self.cell(row, Field::FirstName), self.cell(row, Field::LastName));
+        let name = match self.cell(row, Field::FullName) {
+            "" if last.is_empty() => Cow::Borrowed(first),
+            "" if first.is_empty() => Cow::Borrowed(last),
+            "" => Cow::Owned(format!("{first} {last}")),
+            full => Cow::Borrowed(full),
+        };
+        let language = self.cell(row, Field::Language);
+        let zone = &self.zones[zone];
+        Ok(Checked {
+            phone_e164: number.e164,
             alt_phone_e164,
             name,
-            email: self.cell(row, Field::Email).to_owned(),
-            language: self.cell(row, Field::Language).to_lowercase(),
-            time_zone: Some(tz),
-            time_zones: zones_json,
-            time_zone_source: source,
-            consent_basis: self.cell(row, Field::Consent).to_owned(),
-            external_id: self.cell(row, Field::ExternalId).to_owned(),
-            notes: self.cell(row, Field::Notes).to_owned(),
-            variables,
-        }
+            email: self.cell(row, Field::Email),
+            language: match language {
+                l if !l.is_ascii() => Cow::Owned(l.to_lowercase()),
+                l if l.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Owned(l.to_ascii_lowercase()),
+                l => Cow::Borrowed(l),
+            },
+            time_zone: &zone.name,
+            time_zones: &zone.json,
+            time_zone_source: SOURCES[source],
+            consent_basis: self.cell(row, Field::Consent),
+            external_id: self.cell(row, Field::ExternalId),
+            notes: self.cell(row, Field::Notes),
+            variables: &self.variables,
+        })
     }
 
-    /// A time-zone cell checked against the bundled database, legacy names renamed; cached per distinct value.
-    fn zone(&mut self, raw: &str) -> Option<String> {
-        if let Some(z) = self.zones.get(raw) {
-            return z.clone();
+    /// The row's dynamic variables (and first/last name) as a JSON object, into `self.variables`.
+    fn write_variables(&mut self, row: &RawRow) {
+        // The variables object is written straight into one string (no map of JSON values per row: this runs
+        // a million times in a big import). A repeated key keeps its last value, as a map would.
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(self.width + 2);
+        for (i, key) in self.variable_keys.iter().enumerate() {
+            if let Some(key) = key
+                && let Some(v) = row.cells.get(i).map(|s| trim(s))
+                && !v.is_empty()
+            {
+                put(&mut pairs, key, v);
+            }
+        }
+        let (first, last) = (self.cell(row, Field::FirstName), self.cell(row, Field::LastName));
+        for (k, v) in [(FIRST_NAME_KEY, first), (LAST_NAME_KEY, last)] {
+            if !v.is_empty() {
+                put(&mut pairs, k, v);
+            }
+        }
+        json_object(&mut self.variables, &pairs);
+    }
+
+    /// A time-zone cell checked against the bundled database, legacy names renamed: its index in
+    /// `self.zones`; cached per distinct value.
+    fn zone(&mut self, raw: &str) -> Option<usize> {
+        if let Some(z) = self.zone_cells.get(raw) {
+            return *z;
         }
         let name = phone::canonical_zone(raw);
         let z = jiff::tz::TimeZoneDatabase::bundled()
             .get(name)
             .ok()
-            .and_then(|tz| tz.iana_name().map(|n| phone::canonical_zone(n).to_owned()));
-        self.zones.insert(raw.to_owned(), z.clone());
+            .and_then(|tz| tz.iana_name().map(|n| phone::canonical_zone(n).to_owned()))
+            .map(|name| self.add_zone([name.as_str()]));
+        self.zone_cells.insert(raw.to_owned(), z);
         z
+    }
+
+    /// The zones a number is in, as an index in `self.zones`; `None` when it has none.
+    fn number_zone(&mut self, zones: &'static [&'static str]) -> Option<usize> {
+        zones.first()?;
+        let key = (zones.as_ptr() as usize, zones.len());
+        if let Some(z) = self.number_zones.get(&key) {
+            return Some(*z);
+        }
+        let z = self.add_zone(zones.iter().copied());
+        self.number_zones.insert(key, z);
+        Some(z)
+    }
+
+    /// A zone (the first of `names`) with its JSON array, added to `self.zones`; its index.
+    fn add_zone<'n>(&mut self, names: impl IntoIterator<Item = &'n str> + Clone) -> usize {
+        self.zones.push(Zone {
+            name: names.clone().into_iter().next().unwrap_or_default().to_owned(),
+            json: json_array(names),
+        });
+        self.zones.len() - 1
+    }
+}
+
+/// A valid row's contact, borrowing what it can from the row and the [`Validator`].
+#[derive(Debug)]
+pub struct Checked<'a> {
+    pub phone_e164: String,
+    alt_phone_e164: String,
+    name: Cow<'a, str>,
+    email: &'a str,
+    language: Cow<'a, str>,
+    time_zone: &'a str,
+    time_zones: &'a str,
+    time_zone_source: &'static str,
+    consent_basis: &'a str,
+    external_id: &'a str,
+    notes: &'a str,
+    variables: &'a str,
+}
+
+impl Checked<'_> {
+    /// The values as the store takes them.
+    pub fn fields(&self) -> ContactFields<'_> {
+        ContactFields {
+            phone_e164: &self.phone_e164,
+            alt_phone_e164: &self.alt_phone_e164,
+            name: &self.name,
+            email: self.email,
+            language: &self.language,
+            time_zone: Some(self.time_zone),
+            time_zones: self.time_zones,
+            time_zone_source: self.time_zone_source,
+            consent_basis: self.consent_basis,
+            external_id: self.external_id,
+            notes: self.notes,
+            variables: self.variables,
+        }
+    }
+
+    /// The contact with its values copied.
+    pub fn to_contact(&self) -> NewContact {
+        let f = self.fields();
+        NewContact {
+            phone_e164: f.phone_e164.to_owned(),
+            alt_phone_e164: f.alt_phone_e164.to_owned(),
+            name: f.name.to_owned(),
+            email: f.email.to_owned(),
+            language: f.language.to_owned(),
+            time_zone: f.time_zone.map(str::to_owned),
+            time_zones: f.time_zones.to_owned(),
+            time_zone_source: f.time_zone_source,
+            consent_basis: f.consent_basis.to_owned(),
+            external_id: f.external_id.to_owned(),
+            notes: f.notes.to_owned(),
+            variables: f.variables.to_owned(),
+        }
     }
 }
 
@@ -300,6 +419,18 @@ fn original_values(row: &RawRow) -> Vec<String> {
         cells.pop();
     }
     cells
+}
+
+/// `s.trim()`, quicker for the usual cell: when, after trimming ASCII whitespace, both ends are visible ASCII
+/// characters there is no other whitespace to trim (`trim` decodes characters from both ends; it ran about
+/// ten times a row).
+fn trim(s: &str) -> &str {
+    let t = s.trim_ascii();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => t,
+        (None, _) => t,
+        _ => t.trim(),
+    }
 }
 
 fn or_unknown(s: &str) -> &str {
@@ -327,6 +458,9 @@ impl std::hash::Hasher for MultiplyHasher {
         for b in bytes {
             self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         }
+    }
+    fn write_usize(&mut self, k: usize) {
+        self.write_u64(k as u64);
     }
     fn write_u64(&mut self, k: u64) {
         self.0 = (self.0 ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15);

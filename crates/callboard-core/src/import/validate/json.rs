@@ -10,20 +10,27 @@ pub(super) fn put<'a>(pairs: &mut Vec<(&'a str, &'a str)>, k: &'a str, v: &'a st
     }
 }
 
-/// `{"k":"v",…}` from string pairs.
-pub(super) fn json_object(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(2 + pairs.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
+/// A key as [`json_object`] takes it: a JSON string literal (written once per column, not once per row).
+pub(super) fn json_key(k: &str) -> String {
+    let mut out = String::with_capacity(k.len() + 2);
+    json_string(&mut out, k);
+    out
+}
+
+/// `{"k":"v",…}` from (key written by [`json_key`], value) pairs, into `out` (emptied first).
+pub(super) fn json_object(out: &mut String, pairs: &[(&str, &str)]) {
+    out.clear();
+    out.reserve(2 + pairs.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
     out.push('{');
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        json_string(&mut out, k);
+        out.push_str(k);
         out.push(':');
-        json_string(&mut out, v);
+        json_string(out, v);
     }
     out.push('}');
-    out
 }
 
 /// `["a","b",…]` from strings (a contact's time zones: built here, not through a `Vec<String>` and serde).

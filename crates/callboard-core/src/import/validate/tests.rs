@@ -117,6 +117,12 @@ fn cell() -> impl Strategy<Value = String> {
 }
 
 proptest! {
+    /// The quick trim is `str::trim`, whatever the whitespace (Unicode, vertical tab) and characters around it.
+    #[test]
+    fn quick_trim_is_str_trim(s in "[ \t\r\n\u{b}\u{c}\u{85}\u{a0}\u{2003}\u{3000}a-z0-9\"é؟\u{1}]{0,12}") {
+        prop_assert_eq!(super::trim(&s), s.trim());
+    }
+
     #[test]
     fn every_row_imports_or_carries_exactly_one_code(
         rows in proptest::collection::vec((proptest::collection::vec(cell(), 0..6), any::<bool>()), 0..40)
@@ -154,7 +160,9 @@ proptest::proptest! {
 
     #[test]
     fn variables_json_is_what_serde_json_writes(k in "\\PC{0,8}", v in "(\\PC|[\"\\\\\n\r\t\u{1}\u{1f}])*") {
-        let ours = super::json::json_object(&[(&k, &v), ("last", "x\"y")]);
+        let mut ours = String::from("left over");
+        let (key, last) = (super::json::json_key(&k), super::json::json_key("last"));
+        super::json::json_object(&mut ours, &[(&key, &v), (&last, "x\"y")]);
         let mut want = serde_json::Map::new();
         want.insert(k.clone(), v.clone().into());
         want.insert("last".into(), "x\"y".into());
