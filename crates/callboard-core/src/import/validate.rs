@@ -2,21 +2,22 @@
 //! [`RowCode`]. Checks run in a fixed order so the code is deterministic: columns, encoding, phone, region,
 //! time zone, duplicates in the file, do-not-call, already in the campaign.
 
-use std::{
-    borrow::Cow,
-    collections::{HashMap, HashSet},
-};
+use std::{borrow::Cow, collections::HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use self::json::{json_array, json_key, json_object, put};
+pub use self::checked::Checked;
+use self::{
+    json::{json_key, json_object, put},
+    zones::Zones,
+};
 use super::{
     header::{Field, Mapping, Target},
     source::RawRow,
 };
 use crate::{
     phone::{self, PhoneError, Region},
-    store::contacts::{ContactFields, NewContact},
+    store::contacts::NewContact,
 };
 
 /// Why a row was not imported. The names are stable: scripts and the UI branch on them.
@@ -89,12 +90,7 @@ pub struct Validator {
     idx: [Option<usize>; FIELDS],
     /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
     seen: HashSet<u64, KeyHasher>,
-    /// Time-zone cells seen so far, and the zone each names (an index into `zones`).
-    zone_cells: HashMap<String, Option<usize>>,
-    /// Zone lists from numbers (a `&'static` slice's address and length) seen so far, as indexes into `zones`.
-    number_zones: HashMap<(usize, usize), usize, KeyHasher>,
-    /// Every distinct zone a contact got so far, its JSON written once; the first is the campaign's.
-    zones: Vec<Zone>,
+    zones: Zones,
     /// The last valid row's variables object (the buffer is reused row after row).
     variables: String,
     /// Each column's key in the variables object, as JSON (`None`: the column is not a variable).
@@ -104,16 +100,6 @@ pub struct Validator {
 /// The variables object's keys for the first and last name columns, as JSON.
 const FIRST_NAME_KEY: &str = "\"first_name\"";
 const LAST_NAME_KEY: &str = "\"last_name\"";
-
-/// A contact's time zone and its JSON array of zones, as stored.
-#[derive(Debug)]
-struct Zone {
-    name: String,
-    json: String,
-}
-
-/// Where the contact's time zone comes from, as stored in `time_zone_source`.
-const SOURCES: [&str; 3] = ["column", "number", "campaign_default"];
 
 impl Validator {
     pub fn new(rules: Rules, mapping: Mapping) -> Validator {
@@ -126,10 +112,6 @@ impl Validator {
                 *slot = Some(i);
             }
         }
-        let campaign_zone = Zone {
-            json: json_array([rules.default_time_zone.as_str()]),
-            name: rules.default_time_zone.clone(),
-        };
         let variable_keys = mapping
             .columns
             .iter()
@@ -138,15 +120,14 @@ impl Validator {
                 _ => None,
             })
             .collect();
+        let zones = Zones::new(&rules.default_time_zone);
         Validator {
             rules,
             variable_keys,
             width: mapping.columns.len(),
             idx,
             seen: HashSet::default(),
-            zone_cells: HashMap::new(),
-            number_zones: HashMap::default(),
-            zones: vec![campaign_zone],
+            zones,
             variables: String::new(),
         }
     }
@@ -224,8 +205,8 @@ impl Validator {
         }
         let tz_cell = self.cell(row, Field::TimeZone);
         let (zone, source) = if !tz_cell.is_empty() {
-            match self.zone(tz_cell) {
-                Some(z) => (z, 0),
+            match self.zones.of_cell(tz_cell) {
+                Some(z) => (z, "column"),
                 None => {
                     return Err(fail(
                         RowCode::InvalidTimezone,
@@ -234,9 +215,9 @@ impl Validator {
                 }
             }
         } else {
-            match self.number_zone(number.time_zones()) {
-                Some(z) => (z, 1),
-                None => (0, 2),
+            match self.zones.of_number(number.time_zones()) {
+                Some(z) => (z, "number"),
+                None => (Zones::CAMPAIGN, "campaign_default"),
             }
         };
         if !self.seen.insert(phone_key(&number.e164)) {
@@ -274,7 +255,7 @@ impl Validator {
             full => Cow::Borrowed(full),
         };
         let language = self.cell(row, Field::Language);
-        let zone = &self.zones[zone];
+        let zone = self.zones.get(zone);
         Ok(Checked {
             phone_e164: number.e164,
             alt_phone_e164,
@@ -287,7 +268,7 @@ impl Validator {
             },
             time_zone: &zone.name,
             time_zones: &zone.json,
-            time_zone_source: SOURCES[source],
+            time_zone_source: source,
             consent_basis: self.cell(row, Field::Consent),
             external_id: self.cell(row, Field::ExternalId),
             notes: self.cell(row, Field::Notes),
@@ -315,99 +296,6 @@ impl Validator {
             }
         }
         json_object(&mut self.variables, &pairs);
-    }
-
-    /// A time-zone cell checked against the bundled database, legacy names renamed: its index in
-    /// `self.zones`; cached per distinct value.
-    fn zone(&mut self, raw: &str) -> Option<usize> {
-        if let Some(z) = self.zone_cells.get(raw) {
-            return *z;
-        }
-        let name = phone::canonical_zone(raw);
-        let z = jiff::tz::TimeZoneDatabase::bundled()
-            .get(name)
-            .ok()
-            .and_then(|tz| tz.iana_name().map(|n| phone::canonical_zone(n).to_owned()))
-            .map(|name| self.add_zone([name.as_str()]));
-        self.zone_cells.insert(raw.to_owned(), z);
-        z
-    }
-
-    /// The zones a number is in, as an index in `self.zones`; `None` when it has none.
-    fn number_zone(&mut self, zones: &'static [&'static str]) -> Option<usize> {
-        zones.first()?;
-        let key = (zones.as_ptr() as usize, zones.len());
-        if let Some(z) = self.number_zones.get(&key) {
-            return Some(*z);
-        }
-        let z = self.add_zone(zones.iter().copied());
-        self.number_zones.insert(key, z);
-        Some(z)
-    }
-
-    /// A zone (the first of `names`) with its JSON array, added to `self.zones`; its index.
-    fn add_zone<'n>(&mut self, names: impl IntoIterator<Item = &'n str> + Clone) -> usize {
-        self.zones.push(Zone {
-            name: names.clone().into_iter().next().unwrap_or_default().to_owned(),
-            json: json_array(names),
-        });
-        self.zones.len() - 1
-    }
-}
-
-/// A valid row's contact, borrowing what it can from the row and the [`Validator`].
-#[derive(Debug)]
-pub struct Checked<'a> {
-    pub phone_e164: String,
-    alt_phone_e164: String,
-    name: Cow<'a, str>,
-    email: &'a str,
-    language: Cow<'a, str>,
-    time_zone: &'a str,
-    time_zones: &'a str,
-    time_zone_source: &'static str,
-    consent_basis: &'a str,
-    external_id: &'a str,
-    notes: &'a str,
-    variables: &'a str,
-}
-
-impl Checked<'_> {
-    /// The values as the store takes them.
-    pub fn fields(&self) -> ContactFields<'_> {
-        ContactFields {
-            phone_e164: &self.phone_e164,
-            alt_phone_e164: &self.alt_phone_e164,
-            name: &self.name,
-            email: self.email,
-            language: &self.language,
-            time_zone: Some(self.time_zone),
-            time_zones: self.time_zones,
-            time_zone_source: self.time_zone_source,
-            consent_basis: self.consent_basis,
-            external_id: self.external_id,
-            notes: self.notes,
-            variables: self.variables,
-        }
-    }
-
-    /// The contact with its values copied.
-    pub fn to_contact(&self) -> NewContact {
-        let f = self.fields();
-        NewContact {
-            phone_e164: f.phone_e164.to_owned(),
-            alt_phone_e164: f.alt_phone_e164.to_owned(),
-            name: f.name.to_owned(),
-            email: f.email.to_owned(),
-            language: f.language.to_owned(),
-            time_zone: f.time_zone.map(str::to_owned),
-            time_zones: f.time_zones.to_owned(),
-            time_zone_source: f.time_zone_source,
-            consent_basis: f.consent_basis.to_owned(),
-            external_id: f.external_id.to_owned(),
-            notes: f.notes.to_owned(),
-            variables: f.variables.to_owned(),
-        }
     }
 }
 
@@ -497,7 +385,9 @@ pub fn unexcel(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Borrowed(s)
 }
 
+mod checked;
 mod json;
+mod zones;
 
 #[cfg(test)]
 mod tests;

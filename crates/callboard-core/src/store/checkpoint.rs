@@ -23,8 +23,7 @@
 //! NORMAL), and a checkpoint only moves committed pages into the database file (and fsyncs both files).
 
 use std::{
-    path::Path,
-    path::PathBuf,
+    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
@@ -192,8 +191,8 @@ struct Held {
 }
 
 impl Held {
-    /// Whether checkpoints wait: a bulk write is under way and the WAL file is under [`BULK_WAL_BYTES`] (it
-    /// only grows meanwhile: nothing else starts it again).
+    /// Whether checkpoints wait: a bulk write is under way and the WAL file is under [`BULK_WAL_BYTES`] (while
+    /// they wait the file only grows: nothing starts the WAL again).
     fn now(&self) -> bool {
         self.bulk_writes.load(Ordering::Acquire) > 0
             && std::fs::metadata(&self.wal).is_ok_and(|m| m.len() < BULK_WAL_BYTES)
