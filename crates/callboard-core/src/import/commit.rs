@@ -283,8 +283,8 @@ const IMPORT_CHECKPOINT_PAGES: i64 = 64_000;
 /// The writer's `wal_autocheckpoint` during an import, given its usual one. Checkpointing less often lets the
 /// many rewrites of hot index pages merge in the WAL. But 0 stays 0: the store's checkpointer thread does the
 /// checkpoints then (`store::checkpoint`), off the writer, and holds them while the import writes
-/// ([`Store::bulk_write`]); setting 64,000 there made the writer copy the WAL
-/// into the database itself in the middle of the import (5% of its time on the 300k-row bench).
+/// ([`Store::bulk_write`]); setting 64,000 there made the writer copy the WAL into the database itself in the
+/// middle of the import (5% of its time on the 300k-row bench).
 fn import_checkpoint_pages(usual: i64) -> i64 {
     if usual <= 0 {
         usual
