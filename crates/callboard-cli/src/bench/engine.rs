@@ -240,12 +240,7 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
         pages.hit,
     );
 
-    if let Some(frames) = frames {
-        println!("engine: WAL frames per call by the table or index they hold:");
-        for (name, n) in frames.iter().take(15) {
-            println!("engine:   {:6.2}  {name}", *n as f64 / calls.max(1) as f64);
-        }
-    }
+    super::print_wal_frames("engine", frames, "call", calls, 2);
 
     let batch_id = seed(&app, "bench batch", args.batch_contacts, 500).await?;
     let now = to_db(clock.now());

@@ -238,15 +238,8 @@ fn timed_import(dir: &Path, file: &Path, chunk_rows: Option<usize>) -> Res<Timed
     let summary = import::commit(&store, &opts, &Control::default(), now)?;
     let elapsed = start.elapsed().as_secs_f64();
     super::print_statement_profile("import", &store, "row", summary.total);
-    if let Some(frames) = store.with_tx_blocking(|tx| frames_by_btree(tx))? {
-        println!("import: WAL frames per row by the table or index they hold:");
-        for (name, n) in frames.iter().take(10) {
-            println!(
-                "import:   {:6.3}  {name}",
-                *n as f64 / summary.total.max(1) as f64
-            );
-        }
-    }
+    let frames = store.with_tx_blocking(|tx| frames_by_btree(tx))?;
+    super::print_wal_frames("import", frames, "row", summary.total, 3);
     let cpu = cpu0
         .zip(reader_writer_cpu())
         .map(|((r0, w0), (r1, w1))| (r1 - r0, w1 - w0));
@@ -397,6 +390,9 @@ fn import_bench(args: &ImportBench) -> Res<()> {
         }
     };
     let ratio = py.map(|p| p / csv_s);
+    // The baseline's time includes closing its database (and so its last checkpoint): also quoted against
+    // ours with the close counted.
+    let ratio_with_close = py.map(|p| p / (csv_s + csv.close_seconds));
     let load = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_owned));
@@ -422,7 +418,7 @@ fn import_bench(args: &ImportBench) -> Res<()> {
         "xlsx_peak_rss_mb": xlsx_peak.map(|m| (m * 10.0).round() / 10.0),
         "python_seconds": py,
         "python_ratio": ratio.map(|r| (r * 10.0).round() / 10.0),
-        "python_ratio_with_close": py.map(|p| (p / (csv_s + csv.close_seconds) * 10.0).round() / 10.0),
+        "python_ratio_with_close": ratio_with_close.map(|r| (r * 10.0).round() / 10.0),
     });
     if args.json {
         println!("{figures}");
@@ -432,13 +428,10 @@ fn import_bench(args: &ImportBench) -> Res<()> {
             "peak RSS: {}",
             peak.map_or("n/a".into(), |m| format!("{m:.1} MB"))
         );
-        match (py, ratio) {
-            // The baseline's time includes closing its database (and so its last checkpoint): also quoted
-            // against ours with the close counted.
-            (Some(p), Some(r)) => println!(
-                "python baseline: {p:.2} s, {r:.1}× slower ({:.1}× counting our close too)",
-                p / (csv_s + csv.close_seconds)
-            ),
+        match (py, ratio, ratio_with_close) {
+            (Some(p), Some(r), Some(rc)) => {
+                println!("python baseline: {p:.2} s, {r:.1}× slower ({rc:.1}× counting our close too)")
+            }
             _ => println!("python baseline: not run"),
         }
     }

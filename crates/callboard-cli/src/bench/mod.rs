@@ -64,3 +64,23 @@ pub(crate) fn print_statement_profile(
         );
     }
 }
+
+/// With `CALLBOARD_SQL_PROFILE` set: the writer's WAL frames since the last [`forget_frames`] by the table or
+/// index they hold, per `unit` (a call, a row), `digits` decimals, each line prefixed with `bench`.
+///
+/// [`forget_frames`]: callboard_core::store::forget_frames
+pub(crate) fn print_wal_frames(
+    bench: &str,
+    frames: Option<Vec<(String, u64)>>,
+    unit: &str,
+    units: u64,
+    digits: usize,
+) {
+    let Some(frames) = frames else {
+        return;
+    };
+    println!("{bench}: WAL frames per {unit} by the table or index they hold:");
+    for (name, n) in frames.iter().take(15) {
+        println!("{bench}:   {:6.digits$}  {name}", *n as f64 / units.max(1) as f64);
+    }
+}

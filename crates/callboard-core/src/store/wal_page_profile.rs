@@ -51,8 +51,9 @@ pub fn forget_frames() {
     }
 }
 
-/// The frames counted since the last call (or [`forget_frames`]), by the table or index their page belongs to now, most first;
-/// `None` when the profile is off. Pages no B-tree holds any more are counted as `(free pages)`.
+/// The frames counted since the last call (or [`forget_frames`]), by the table or index their page belongs to
+/// now, most first; `None` when the profile is off. Pages no B-tree holds any more are counted as
+/// `(free pages)`.
 pub fn frames_by_btree(conn: &Connection) -> StoreResult<Option<Vec<(String, u64)>>> {
     let Some(frames) = frames() else {
         return Ok(None);
