@@ -89,8 +89,9 @@ pub struct ImportWriter<'c> {
     insert: rusqlite::CachedStatement<'c>,
     upsert: rusqlite::CachedStatement<'c>,
     add: rusqlite::CachedStatement<'c>,
-    /// The full-size multi-row insert of [`Self::insert_new_all`], prepared at its first use.
-    bulk_insert: Option<BorrowedStatement<'c>>,
+    /// The full-size multi-row inserts of [`Self::insert_new_all`], prepared at first use, by the columns they
+    /// name.
+    bulk_inserts: Vec<(u16, BorrowedStatement<'c>)>,
     /// Members added per campaign (what the count trigger would have added one by one).
     added: Vec<(i64, i64)>,
     /// Campaigns found to exist in this transaction (what the foreign key would have checked per member).
@@ -137,7 +138,7 @@ impl<'c> ImportWriter<'c> {
             insert: conn.prepare_cached(INSERT_NEW)?,
             upsert: conn.prepare_cached(UPSERT)?,
             add: conn.prepare_cached(ADD_TO_CAMPAIGN)?,
-            bulk_insert: None,
+            bulk_inserts: Vec::new(),
             added: Vec::new(),
             campaigns_checked: Vec::new(),
             _checks_off: checks_off,
