@@ -517,6 +517,32 @@ fn an_unclosed_quote_does_not_swallow_the_file() -> TestResult {
     Ok(())
 }
 
+/// The first pass finds the swallowing quote too, so chunks read before it are not written: the file is
+/// broken as a whole, not after its first rows.
+#[test]
+fn an_unclosed_quote_after_whole_chunks_imports_nothing() -> TestResult {
+    let db = db()?;
+    let mut bytes = b"Name,Phone\n".to_vec();
+    for i in 0..50 {
+        bytes.extend_from_slice(format!("C{i},551{i:05}\n").as_bytes());
+    }
+    bytes.extend_from_slice(b"\"B,55123457\n");
+    for i in 0..200_000 {
+        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    let file = db._dir.path().join("late_quote.csv");
+    write(&file, &bytes)?;
+    let mut opts = db.options(&file, "KW")?;
+    opts.chunk_rows = 5;
+    let e = match import::commit(&db.store, &opts, &Control::default(), NOW) {
+        Ok(s) => return Err(format!("imported: {s:?}").into()),
+        Err(e) => e,
+    };
+    assert!(e.to_string().contains("row 52: a row is longer than 1 MB"), "{e}");
+    assert_eq!(db.members()?, 0);
+    Ok(())
+}
+
 fn messy_cell() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     prop_oneof![

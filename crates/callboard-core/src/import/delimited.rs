@@ -119,6 +119,24 @@ impl DelimitedRows {
     }
 }
 
+impl DelimitedRows {
+    /// A quoted cell can hide newlines from the line guard: the record as a whole is capped too. The row named
+    /// is the line the record starts on, where its quote opened.
+    fn check_record_length(&self) -> Result<(), ImportError> {
+        if self.record.as_slice().len() <= MAX_LINE {
+            return Ok(());
+        }
+        Err(ImportError::Row {
+            file: self.file.clone(),
+            row: self.record.position().map_or(self.rows, |p| p.line()),
+            message: format!(
+                "a row is longer than {} MB (an unclosed quote?); this does not look like a contact list",
+                MAX_LINE / (1024 * 1024)
+            ),
+        })
+    }
+}
+
 impl RowSource for DelimitedRows {
     fn next_row(&mut self) -> Result<Option<RawRow>, ImportError> {
         let mut row = RawRow::default();
@@ -133,17 +151,7 @@ impl RowSource for DelimitedRows {
                 // with `\n` as the only terminator the reader has counted the record's newline already.
                 let row = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
                 self.rows = row;
-                // A quoted cell can hide newlines from the line guard; cap the record as a whole too.
-                if self.record.as_slice().len() > MAX_LINE {
-                    return Err(ImportError::Row {
-                        file: self.file.clone(),
-                        row,
-                        message: format!(
-                            "a row is longer than {} MB (an unclosed quote?); this does not look like a contact list",
-                            MAX_LINE / (1024 * 1024)
-                        ),
-                    });
-                }
+                self.check_record_length()?;
                 let mut bad_encoding = false;
                 // The cells' strings are reused from the previous row: cleared and refilled, not reallocated.
                 out.cells.resize_with(self.record.len(), String::new);
@@ -185,6 +193,8 @@ impl RowSource for DelimitedRows {
                 Ok(false) => return Ok(n),
                 Ok(true) => {
                     self.rows = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
+                    // The same as reading the rows would find, before anything is written.
+                    self.check_record_length()?;
                     n += u64::from(self.record.iter().any(|c| !c.trim_ascii().is_empty()));
                 }
                 Err(e) => return Err(self.error(e)),
