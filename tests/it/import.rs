@@ -517,6 +517,57 @@ fn an_unclosed_quote_does_not_swallow_the_file() -> TestResult {
     Ok(())
 }
 
+/// The campaign dials an imported list in the file's order: the import writes each chunk's contacts in phone
+/// order, but adds them to the campaign as the file has them, across chunks and with a number stored already
+/// (upserted, not inserted) in the middle.
+#[test]
+fn the_campaign_dials_the_list_in_the_files_order() -> TestResult {
+    let db = db()?;
+    Connection::open(&db.path)?.execute(
+        "INSERT INTO contacts(phone_e164, name, created_at, updated_at) VALUES ('+96555000005', 'Old', ?1, ?1)",
+        [NOW],
+    )?;
+    // Phones going down while the names go up: phone order is the reverse of the file's.
+    let mut csv = String::from("Name,Phone\n");
+    let names: Vec<String> = (0..12).map(|i| format!("N{i:02}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let phone = if i == 6 {
+            55_000_005
+        } else {
+            99_900_000 - i * 10_000
+        };
+        csv.push_str(&format!("{name},{phone}\n"));
+    }
+    let file = db._dir.path().join("ordered.csv");
+    write(&file, csv.as_bytes())?;
+    let mut opts = db.options(&file, "KW")?;
+    opts.chunk_rows = 5;
+    let s = import::commit(&db.store, &opts, &Control::default(), NOW)?;
+    assert_eq!(s.imported, 12);
+    // A campaign reusing the list (`campaign.copy_contacts`) keeps its order too.
+    let (copy, _) = import::find_or_create_campaign(&db.store, "Copy", "test", NOW)?;
+    let from = db.campaign;
+    db.store.with_tx_blocking(move |tx| {
+        callboard_core::store::campaigns::copy_contacts(tx, copy.id, from, NOW)
+    })?;
+    let conn = Connection::open(&db.path)?;
+    for campaign in [db.campaign, copy.id] {
+        let due = db
+            .store
+            .read_blocking(move |c| callboard_core::store::attempts::candidates(c, campaign, NOW, 100))?;
+        let dialed: Vec<String> = due
+            .iter()
+            .map(|d| {
+                conn.query_row("SELECT name FROM contacts WHERE id = ?1", [d.contact_id], |r| {
+                    r.get(0)
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        assert_eq!(dialed, names, "campaign {campaign}");
+    }
+    Ok(())
+}
+
 /// The first pass finds the swallowing quote too, so chunks read before it are not written: the file is
 /// broken as a whole, not after its first rows.
 #[test]

@@ -370,16 +370,21 @@ fn write_chunk(
     campaign_id: i64,
     now: &str,
 ) -> Result<u64, StoreError> {
-    let new: Vec<ContactFields<'_>> = chunk
+    // Contacts go in in the chunk's order (by phone); their ids are put back in the file's order, in which
+    // the members are added: the campaign dials them in that order.
+    let (new, new_at): (Vec<ContactFields<'_>>, Vec<usize>) = chunk
         .in_order()
-        .filter(|(_, known)| !known)
-        .map(|(c, _)| c)
-        .collect();
-    let mut ids = w.insert_new_all(&new, now)?;
-    for (c, _) in chunk.in_order().filter(|(_, known)| *known) {
-        ids.push(w.upsert_fields(c, now)?);
+        .filter(|c| !c.known)
+        .map(|c| (c.fields, c.position))
+        .unzip();
+    let mut in_file_order = vec![0; chunk.len()];
+    for (id, at) in w.insert_new_all(&new, now)?.into_iter().zip(new_at) {
+        in_file_order[at] = id;
     }
-    w.add_all_to_campaign(campaign_id, &ids, now)?;
+    for c in chunk.in_order().filter(|c| c.known) {
+        in_file_order[c.position] = w.upsert_fields(c.fields, now)?;
+    }
+    w.add_all_to_campaign(campaign_id, &in_file_order, now)?;
     Ok(chunk.len() as u64)
 }
 

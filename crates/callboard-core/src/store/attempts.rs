@@ -124,13 +124,13 @@ pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLoc
             "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
              WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
                AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
-             ORDER BY cc.next_attempt_at, cc.contact_id LIMIT ?3"
+             ORDER BY cc.next_attempt_at, cc.rowid LIMIT ?3"
         ),
     ]
 });
 
 /// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
-/// then list order. Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
+/// then list order (the order the contacts joined the campaign: the member row's rowid). Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
 /// cost does not grow with the list.
 pub fn candidates(
     conn: &Connection,

@@ -215,14 +215,14 @@ pub fn delete(conn: &Connection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// Adds every contact of campaign `from` to campaign `to` as pending (those already in `to` are left
-/// alone); returns how many were added.
+/// Adds every contact of campaign `from` to campaign `to` as pending, in `from`'s list order (those already
+/// in `to` are left alone); returns how many were added.
 pub fn copy_contacts(conn: &Connection, to: i64, from: i64, now: &str) -> StoreResult<usize> {
     get(conn, from)?;
     get(conn, to)?;
     Ok(conn.execute(
         "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, state, created_at, updated_at)
-         SELECT ?1, contact_id, 'pending', ?3, ?3 FROM campaign_contacts WHERE campaign_id = ?2",
+         SELECT ?1, contact_id, 'pending', ?3, ?3 FROM campaign_contacts WHERE campaign_id = ?2 ORDER BY rowid",
         params![to, from, now],
     )?)
 }
