@@ -117,9 +117,7 @@ impl DelimitedRows {
             message,
         }
     }
-}
 
-impl DelimitedRows {
     /// A quoted cell can hide newlines from the line guard: the record as a whole is capped too. The row named
     /// is the line the record starts on, where its quote opened.
     fn check_record_length(&self) -> Result<(), ImportError> {

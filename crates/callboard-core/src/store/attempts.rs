@@ -130,8 +130,8 @@ pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLoc
 });
 
 /// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
-/// then list order (the order the contacts joined the campaign: the member row's rowid). Two index range scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the
-/// cost does not grow with the list.
+/// then list order (the order the contacts joined the campaign: the member row's rowid). Two index range
+/// scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the cost does not grow with the list.
 pub fn candidates(
     conn: &Connection,
     campaign_id: i64,

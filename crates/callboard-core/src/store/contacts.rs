@@ -91,7 +91,7 @@ pub struct ImportWriter<'c> {
     add: rusqlite::CachedStatement<'c>,
     /// The full-size multi-row inserts of [`Self::insert_new_all`], prepared at first use, by the columns they
     /// name.
-    bulk_inserts: Vec<(u16, BorrowedStatement<'c>)>,
+    bulk_inserts: Vec<(bulk::Named, BorrowedStatement<'c>)>,
     /// Members added per campaign (what the count trigger would have added one by one).
     added: Vec<(i64, i64)>,
     /// Campaigns found to exist in this transaction (what the foreign key would have checked per member).
