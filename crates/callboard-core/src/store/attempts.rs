@@ -162,7 +162,7 @@ pub fn candidates(
 /// a second table, SQLite then keeps a statement journal (a copy of every page the statement touches, to undo
 /// the statement alone): 5% of the engine's time. With one row there is nothing to undo that FAIL keeps and
 /// ABORT would not: a failure before the write changes nothing, and an error after it fails the caller's
-/// whole transaction anyway. (The claim sets `last_call_id`, whose foreign key check may abort regardless.)
+/// whole transaction anyway.
 macro_rules! update_one_member {
     ($set:literal) => {
         concat!("UPDATE OR FAIL campaign_contacts SET ", $set)
@@ -217,10 +217,10 @@ pub fn claim(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)")?.execute(params![campaign.id, c.contact_id, campaign.agent_id, c.attempts + 1, campaign.provider, dial_key, now],
     )?;
     let call_id = conn.last_insert_rowid();
-    conn.prepare_cached(
-        "UPDATE campaign_contacts SET state = 'dialing', attempts = attempts + 1, lease_expires_at = ?3,
+    conn.prepare_cached(update_one_member!(
+        "state = 'dialing', attempts = attempts + 1, lease_expires_at = ?3,
                 next_attempt_at = NULL, wait_reason = NULL, callback_at = NULL, last_call_id = ?4, updated_at = ?5
-         WHERE campaign_id = ?1 AND contact_id = ?2")?.execute(params![campaign.id, c.contact_id, lease_until, call_id, now],
+         WHERE campaign_id = ?1 AND contact_id = ?2"))?.execute(params![campaign.id, c.contact_id, lease_until, call_id, now],
     )?;
     Ok(call_id)
 }

@@ -68,12 +68,11 @@ pub const TRIGGERS_DONE_BY_IMPORT: [&str; 2] = ["campaign_contacts_count_insert"
 
 /// The foreign keys on the tables the import writes, which [`ImportWriter`] guarantees itself while their
 /// enforcement is off, as (table, column, parent): a member's contact is one this writer has just inserted or
-/// upserted, and its campaign is checked once per writer ([`ImportWriter::add_all_to_campaign`]). The import
-/// never writes `last_call_id`. A test fails when another foreign key appears on these tables.
-pub const FOREIGN_KEYS_KEPT_BY_IMPORT: [(&str, &str, &str); 3] = [
+/// upserted, and its campaign is checked once per writer ([`ImportWriter::add_all_to_campaign`]). A test fails
+/// when another foreign key appears on these tables.
+pub const FOREIGN_KEYS_KEPT_BY_IMPORT: [(&str, &str, &str); 2] = [
     ("campaign_contacts", "campaign_id", "campaigns"),
     ("campaign_contacts", "contact_id", "contacts"),
-    ("campaign_contacts", "last_call_id", "calls"),
 ];
 
 /// Writes one chunk of imported contacts in the caller's transaction, its statements prepared once (per

@@ -166,6 +166,95 @@ mod tests {
         Ok(())
     }
 
+    /// Rebuilding `campaign_contacts` (0027, its `last_call_id` without a foreign key) keeps every member
+    /// as it was, rowid (the list order) included, and the campaign's counters; its indexes and triggers are
+    /// back, and the key is gone.
+    #[test]
+    fn rebuilding_the_members_keeps_them_and_their_list_order() -> StoreResult<()> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        let before: Vec<_> = MIGRATIONS.iter().copied().filter(|m| m.0 < 27).collect();
+        run_with(&mut conn, &before)?;
+        conn.execute_batch(
+            "INSERT INTO campaigns(id, name, created_at, updated_at) VALUES (1, 'C', 't', 't');
+             INSERT INTO contacts(id, phone_e164, created_at, updated_at) VALUES (1, '+1', 't', 't'), (2, '+2', 't', 't');
+             INSERT INTO calls(id, campaign_id, contact_id, provider, created_at, updated_at) VALUES (9, 1, 1, 'sim', 't', 't');
+             INSERT INTO campaign_contacts(rowid, campaign_id, contact_id, state, next_attempt_at, created_at, updated_at)
+                 VALUES (5, 1, 2, 'pending', 'a', 't', 't');
+             INSERT INTO campaign_contacts(rowid, campaign_id, contact_id, state, last_call_id, created_at, updated_at)
+                 VALUES (7, 1, 1, 'done', 9, 't', 't');",
+        )?;
+        /// (rowid, contact_id, state, next_attempt_at, last_call_id).
+        type Member = (i64, i64, String, Option<String>, Option<i64>);
+        let members = |conn: &Connection| -> StoreResult<Vec<Member>> {
+            let mut stmt = conn.prepare(
+                "SELECT rowid, contact_id, state, next_attempt_at, last_call_id FROM campaign_contacts ORDER BY rowid",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        };
+        let counters = |conn: &Connection| -> StoreResult<(i64, i64)> {
+            Ok(conn.query_row(
+                "SELECT contacts_total, contacts_done FROM campaigns WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        };
+        let (members_before, counters_before) = (members(&conn)?, counters(&conn)?);
+        assert_eq!(counters_before, (2, 1));
+        run(&mut conn)?;
+        assert_eq!(members(&conn)?, members_before);
+        assert_eq!(counters(&conn)?, counters_before);
+        let named = |kind: &str| -> StoreResult<Vec<String>> {
+            let mut stmt = conn.prepare(
+                "SELECT name FROM sqlite_schema WHERE tbl_name = 'campaign_contacts' AND type = ?1 AND sql IS NOT NULL
+                 ORDER BY name",
+            )?;
+            let names = stmt.query_map([kind], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(names)
+        };
+        assert_eq!(
+            named("index")?,
+            [
+                "campaign_contacts_callbacks",
+                "campaign_contacts_dialing",
+                "campaign_contacts_queue"
+            ]
+        );
+        assert_eq!(
+            named("trigger")?,
+            [
+                "campaign_contacts_count_delete",
+                "campaign_contacts_count_insert",
+                "campaign_contacts_count_state",
+                "campaign_contacts_due_at"
+            ]
+        );
+        let parents: Vec<String> = conn
+            .prepare("SELECT \"table\" FROM pragma_foreign_key_list('campaign_contacts') ORDER BY 1")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(parents, ["campaigns", "contacts"]);
+        // The triggers work: a new member is counted and due from when it joined.
+        conn.execute_batch(
+            "INSERT INTO contacts(id, phone_e164, created_at, updated_at) VALUES (3, '+3', 't', 't');
+             INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (1, 3, 'j', 'j');
+             UPDATE campaign_contacts SET state = 'done' WHERE contact_id = 2;",
+        )?;
+        assert_eq!(counters(&conn)?, (3, 2));
+        let due: Option<String> = conn.query_row(
+            "SELECT next_attempt_at FROM campaign_contacts WHERE contact_id = 3",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(due.as_deref(), Some("j"));
+        Ok(())
+    }
+
     #[test]
     fn the_embedded_migrations_apply() -> StoreResult<()> {
         let mut conn = Connection::open_in_memory()?;
