@@ -364,9 +364,23 @@ fn cancel_leaves_whole_chunks_and_a_rerun_completes() -> TestResult {
 }
 
 fn import_err(db: &Db, name: &str, bytes: &[u8]) -> Result<ImportError, Box<dyn std::error::Error>> {
+    import_err_in_chunks(db, name, bytes, None)
+}
+
+/// [`import_err`] with chunks of `chunk_rows` rows when given.
+fn import_err_in_chunks(
+    db: &Db,
+    name: &str,
+    bytes: &[u8],
+    chunk_rows: Option<usize>,
+) -> Result<ImportError, Box<dyn std::error::Error>> {
     let file = db._dir.path().join(name);
     write(&file, bytes)?;
-    match import::commit(&db.store, &db.options(&file, "KW")?, &Control::default(), NOW) {
+    let mut opts = db.options(&file, "KW")?;
+    if let Some(rows) = chunk_rows {
+        opts.chunk_rows = rows;
+    }
+    match import::commit(&db.store, &opts, &Control::default(), NOW) {
         Ok(s) => Err(format!("{name} imported: {s:?}").into()),
         Err(e) => Ok(e),
     }
@@ -426,13 +440,7 @@ fn bad_files_fail_clearly_and_import_nothing() -> TestResult {
     assert_eq!(db.contacts()?.len(), 0);
     // The same with small chunks: they are ready before the first pass (on its own thread) has found the
     // broken line, and none is written.
-    let file = db._dir.path().join("late_chunks.csv");
-    write(&file, &late)?;
-    let mut opts = db.options(&file, "KW")?;
-    opts.chunk_rows = 5;
-    let e = import::commit(&db.store, &opts, &Control::default(), NOW)
-        .err()
-        .ok_or("late_chunks.csv imported")?;
+    let e = import_err_in_chunks(&db, "late_chunks.csv", &late, Some(5))?;
     assert!(
         e.to_string().contains("late_chunks.csv") && e.to_string().contains("row 102"),
         "{e}"
@@ -504,13 +512,19 @@ fn saved_templates_are_reapplied_to_the_same_header() -> TestResult {
     Ok(())
 }
 
+/// `rows` followed by a row whose quote never closes, then more than 1 MB of lines it swallows.
+fn with_an_unclosed_quote(mut rows: Vec<u8>) -> Vec<u8> {
+    rows.extend_from_slice(b"\"B,55123457\n");
+    for i in 0..200_000 {
+        rows.extend_from_slice(format!("line {i}\n").as_bytes());
+    }
+    rows
+}
+
 #[test]
 fn an_unclosed_quote_does_not_swallow_the_file() -> TestResult {
     let db = db()?;
-    let mut bytes = b"Name,Phone\nA,55123456\n\"B,55123457\n".to_vec();
-    for i in 0..200_000 {
-        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
-    }
+    let bytes = with_an_unclosed_quote(b"Name,Phone\nA,55123456\n".to_vec());
     let e = import_err(&db, "unclosed.csv", &bytes)?;
     assert!(e.to_string().contains("unclosed quote"), "{e}");
     assert_eq!(db.members()?, 0);
@@ -577,18 +591,7 @@ fn an_unclosed_quote_after_whole_chunks_imports_nothing() -> TestResult {
     for i in 0..50 {
         bytes.extend_from_slice(format!("C{i},551{i:05}\n").as_bytes());
     }
-    bytes.extend_from_slice(b"\"B,55123457\n");
-    for i in 0..200_000 {
-        bytes.extend_from_slice(format!("line {i}\n").as_bytes());
-    }
-    let file = db._dir.path().join("late_quote.csv");
-    write(&file, &bytes)?;
-    let mut opts = db.options(&file, "KW")?;
-    opts.chunk_rows = 5;
-    let e = match import::commit(&db.store, &opts, &Control::default(), NOW) {
-        Ok(s) => return Err(format!("imported: {s:?}").into()),
-        Err(e) => e,
-    };
+    let e = import_err_in_chunks(&db, "late_quote.csv", &with_an_unclosed_quote(bytes), Some(5))?;
     assert!(e.to_string().contains("row 52: a row is longer than 1 MB"), "{e}");
     assert_eq!(db.members()?, 0);
     Ok(())

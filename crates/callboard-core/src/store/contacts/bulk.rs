@@ -65,16 +65,20 @@ fn named_columns(batch: &[ContactFields<'_>]) -> Named {
     named
 }
 
+/// The items of `per_column` (one per column of [`COLUMNS`], in order) whose column `named` names.
+fn only_named<T>(named: Named, per_column: impl IntoIterator<Item = T>) -> impl Iterator<Item = T> {
+    per_column
+        .into_iter()
+        .enumerate()
+        .filter(move |(column, _)| named & (1 << column) != 0)
+        .map(|(_, item)| item)
+}
+
 /// `INSERT OR IGNORE` of `rows` contacts naming the columns in `named`; `?1` is the timestamp, then each row's
 /// values in column order. A number stored already is skipped, not an error (the caller upserts it): a plain
 /// multi-row `INSERT` would abort the whole statement, and need a statement journal to undo its first rows.
 fn insert_sql(rows: usize, named: Named) -> String {
-    let columns: Vec<&str> = COLUMNS
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| named & (1 << i) != 0)
-        .map(|(_, c)| *c)
-        .collect();
+    let columns: Vec<&str> = only_named(named, COLUMNS).collect();
     let mut sql = format!(
         "INSERT OR IGNORE INTO contacts({}, created_at, updated_at) VALUES ",
         columns.join(", ")
@@ -170,14 +174,7 @@ impl<'c> ImportWriter<'c> {
             params.clear();
             params.push(Param::Text(now));
             for c in batch {
-                let values = c.params();
-                params.extend(
-                    values
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(column, _)| named & (1 << column) != 0)
-                        .map(|(_, value)| value),
-                );
+                params.extend(only_named(named, c.params()));
             }
             // Without an explicit id SQLite gives each new row max(id) + 1 (while that is below i64::MAX), so
             // a batch inserted whole has the ids max+1 ..= max+n in the order given: no RETURNING (which
