@@ -8,7 +8,7 @@ use std::{
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
-        mpsc::{Receiver, Sender, channel, sync_channel},
+        mpsc::{Receiver, channel, sync_channel},
     },
     thread,
 };
@@ -22,10 +22,11 @@ use super::{
     source,
     validate::{KeyHasher, phone_key},
 };
-use crate::store::{
-    Store, StoreError,
-    contacts::{self, ContactFields, ImportWriter},
-};
+use crate::store::{Store, StoreError, contacts};
+
+mod writer;
+
+use writer::write_chunks;
 
 /// How far an import has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +100,7 @@ pub fn commit(
     now: &str,
 ) -> Result<Summary, ImportError> {
     // The first pass runs on its own thread while this one validates the first chunks; the writer waits for
-    // it before writing anything (`gate`). It used to run alone first: a second core idle for its duration.
+    // it before committing anything (`gate`). It used to run alone first: a second core idle for its duration.
     let (gate_tx, gate) = sync_channel::<Option<u64>>(1);
     let scanner = {
         let opts = opts.clone();
@@ -184,7 +185,7 @@ pub fn commit(
                     &control,
                     rx,
                     &done_tx,
-                    &gate,
+                    gate,
                     campaign_id,
                     &now,
                     &rows_read,
@@ -269,11 +270,6 @@ pub fn commit(
 const TARGET_CHUNKS: u64 = 20;
 /// The largest chunk (bounds memory: a chunk is built while the previous one is written).
 const MAX_CHUNK_ROWS: usize = 50_000;
-/// Chunks one transaction may take, when the next is ready as the last is written. Each commit rewrites every
-/// page of the phone index that its random numbers touched, most of the index for a big file: on the 1M-row
-/// bench up to two chunks per commit wrote 0.039–0.042 instead of 0.055 phone-index pages to the WAL per row.
-/// (100,000-row chunks wrote 0.031 but held 55 MB more in memory; a shared transaction holds no more.)
-const CHUNKS_PER_TRANSACTION: usize = 2;
 
 /// The writer's page cache during an import, in KiB (negative: SQLite's "KiB, not pages").
 const IMPORT_CACHE_KIB: i64 = -64 * 1024;
@@ -299,93 +295,6 @@ fn reuse(done: &Receiver<Packed>, capacity: usize) -> Packed {
     chunk.clear();
     chunk.reserve(capacity);
     chunk
-}
-
-/// The committer's loop: one transaction per chunk (or [`CHUNKS_PER_TRANSACTION`] when the reader keeps up)
-/// until the channel closes or the import is cancelled.
-#[allow(clippy::too_many_arguments)]
-fn write_chunks(
-    store: &Store,
-    control: &Control,
-    mut rx: Receiver<Packed>,
-    done: &Sender<Packed>,
-    gate: &Receiver<Option<u64>>,
-    campaign_id: i64,
-    now: &str,
-    rows_read: &AtomicU64,
-) -> Result<u64, StoreError> {
-    let mut committed = 0u64;
-    // The exact row count, once the first pass has read the whole file without an error.
-    let mut exact_total = None;
-    while let Ok(first) = rx.recv() {
-        if control.is_cancelled() {
-            break;
-        }
-        let total_rows = match exact_total {
-            Some(n) => n,
-            None => match gate.recv() {
-                Ok(Some(n)) => *exact_total.insert(n),
-                // The file is broken (the caller reports the first pass's error): nothing is written.
-                _ => break,
-            },
-        };
-        let (now, done, in_tx_control) = (now.to_owned(), done.clone(), control.clone());
-        let (n, back) = store.with_tx_blocking(move |tx| -> Result<_, StoreError> {
-            let mut w = ImportWriter::new(tx)?;
-            let (mut n, mut chunk, mut taken) = (0, first, 1);
-            loop {
-                n += write_chunk(&mut w, &chunk, campaign_id, &now)?;
-                // Its rows are in the transaction: the buffers go back to the reading thread now, so no more
-                // than two chunks are ever in memory however many share a transaction.
-                let _ = done.send(chunk);
-                if taken == CHUNKS_PER_TRANSACTION || in_tx_control.is_cancelled() {
-                    break;
-                }
-                // Only a chunk the reader is handing over right now (the writer is the slower side, so it
-                // usually is): a transaction never waits on the reader.
-                match rx.try_recv() {
-                    Ok(next) => (chunk, taken) = (next, taken + 1),
-                    Err(_) => break,
-                }
-            }
-            w.finish()?;
-            Ok((n, rx))
-        })?;
-        rx = back;
-        committed += n;
-        control.report(Progress {
-            total_rows,
-            rows_read: rows_read.load(Ordering::Relaxed),
-            committed,
-        });
-    }
-    Ok(committed)
-}
-
-/// Writes one chunk's contacts (new numbers in multi-row inserts, known ones upserted one by one) and then
-/// all its members in one statement; returns how many rows it held.
-fn write_chunk(
-    w: &mut ImportWriter<'_>,
-    chunk: &Packed,
-    campaign_id: i64,
-    now: &str,
-) -> Result<u64, StoreError> {
-    // Contacts go in in the chunk's order (by phone); their ids are put back in the file's order, in which
-    // the members are added: the campaign dials them in that order.
-    let (new, new_at): (Vec<ContactFields<'_>>, Vec<usize>) = chunk
-        .in_order()
-        .filter(|c| !c.known)
-        .map(|c| (c.fields, c.position))
-        .unzip();
-    let mut in_file_order = vec![0; chunk.len()];
-    for (id, at) in w.insert_new_all(&new, now)?.into_iter().zip(new_at) {
-        in_file_order[at] = id;
-    }
-    for c in chunk.in_order().filter(|c| c.known) {
-        in_file_order[c.position] = w.upsert_fields(c.fields, now)?;
-    }
-    w.add_all_to_campaign(campaign_id, &in_file_order, now)?;
-    Ok(chunk.len() as u64)
 }
 
 #[cfg(test)]
