@@ -3,6 +3,7 @@
 
 mod bridge;
 mod engine;
+mod engine_floor;
 mod fd_limit;
 mod import;
 mod thread_cpu;
