@@ -126,9 +126,7 @@ async fn replay(
             .store
             .with_tx(move |tx| -> StoreResult<Vec<i64>> {
                 end_all(tx, claiming.id, &in_step)?;
-                for id in &previous {
-                    attempts::mark_dialed(tx, *id, &format!("instant-{id}"), &now)?;
-                }
+                record_dialed(tx, &previous, &now)?;
                 let mut placed = Vec::with_capacity(claims.len());
                 for (p, attempts) in &claims {
                     let candidate = attempts::Candidate {
@@ -159,6 +157,14 @@ async fn replay(
         }
     }
     end_in_own_tx(app, campaign.id, carried).await?;
+    // The last step's dial results, as the engine's flush records them when it stops.
+    if let (false, Some(last)) = (dialed.is_empty(), trace.last()) {
+        let now = to_db(last.at);
+        app.store
+            .with_tx(move |tx| record_dialed(tx, &dialed, &now))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     Ok(started.elapsed().as_secs_f64())
 }
 
@@ -170,6 +176,14 @@ async fn end_in_own_tx(app: &Arc<App>, campaign_id: i64, ended: Vec<Ending>) -> 
         .with_tx(move |tx| end_all(tx, campaign_id, &ended))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// What the in-process dialer said to each call placed: accepted, under the id it gave.
+fn record_dialed(tx: &rusqlite::Connection, call_ids: &[i64], now: &str) -> StoreResult<()> {
+    for id in call_ids {
+        attempts::mark_dialed(tx, *id, &format!("instant-{id}"), now)?;
+    }
+    Ok(())
 }
 
 /// A call's ending and its contact's next step (again at the ending's time, or done).
