@@ -1,6 +1,7 @@
 //! The engine benchmark: a simulated week (manual clock) of one campaign over contacts in 24 time zones,
-//! with an in-process dialer whose calls end after a realistic time with a realistic outcome; and the time to
-//! pick the next batch of dialable contacts from 1,000,000.
+//! with an in-process dialer whose calls end after a realistic time with a realistic outcome; the floor under
+//! that week (its per-call writes alone, `engine_floor`); and the time to pick the next batch of dialable
+//! contacts from 1,000,000.
 
 use std::{collections::HashMap, sync::Arc, time::Instant};
 
@@ -14,11 +15,11 @@ use callboard_core::{
     },
 };
 use callboard_testkit::{InstantDialer, WEEK_ZONES};
-
-use super::engine_floor::{self, TracedStep};
 use clap::Args;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
+
+use super::engine_floor::{self, TracedStep};
 
 #[derive(Debug, Args)]
 pub struct EngineBenchArgs {
