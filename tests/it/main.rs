@@ -20,6 +20,7 @@ mod erasure;
 mod import;
 mod import_api;
 mod import_files;
+mod import_roundtrip;
 mod import_sheets;
 mod keychain_real;
 mod listeners;

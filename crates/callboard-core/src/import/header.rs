@@ -44,6 +44,9 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "primaryphone",
             "phone1",
             "mobile1",
+            // Callboard's own contacts export.
+            "phone_e164",
+            "e164",
             "هاتف",
             "الهاتف",
             "رقمالهاتف",
@@ -66,6 +69,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
         Field::AltPhone,
         &[
             "altphone",
+            "alt_phone_e164",
             "alternatephone",
             "alternativephone",
             "phone2",
@@ -209,6 +213,19 @@ pub fn field_for(header: &str) -> Option<Field> {
         .map(|(f, _)| *f)
 }
 
+/// The dynamic variable column `i` (headed `h`) becomes: its slugged header, made unique among `slugs`.
+fn variable(h: &str, i: usize, slugs: &mut Vec<String>) -> Target {
+    let mut s = slug(h);
+    if s.is_empty() {
+        s = format!("column_{}", i + 1);
+    }
+    if slugs.contains(&s) {
+        s = format!("{s}_{}", i + 1);
+    }
+    slugs.push(s.clone());
+    Target::Variable(s)
+}
+
 /// Where a column goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
@@ -234,6 +251,11 @@ pub struct Mapping {
 impl Mapping {
     /// The automatic mapping of a header: synonyms first (each field once), the rest as variables.
     pub fn auto(header: &[String]) -> Mapping {
+        // A bare "id" is often the row number of whatever exported the file (Callboard's own contacts export
+        // included): it is the external id only when no column says so more plainly.
+        let named_external_id = header
+            .iter()
+            .any(|h| field_for(h) == Some(Field::ExternalId) && norm(h) != "id");
         let mut used = Vec::new();
         let mut slugs: Vec<String> = Vec::new();
         let columns = header
@@ -243,6 +265,9 @@ impl Mapping {
                 let target = match field_for(h) {
                     // The errors CSV's own columns, when a corrected errors file is imported back.
                     _ if is_error_column(h) => Target::Ignore,
+                    Some(Field::ExternalId) if named_external_id && norm(h) == "id" => {
+                        variable(h, i, &mut slugs)
+                    }
                     Some(f) if !used.contains(&f) => {
                         used.push(f);
                         Target::Field(f)
@@ -253,17 +278,7 @@ impl Mapping {
                         Target::Field(Field::AltPhone)
                     }
                     _ if h.trim().is_empty() => Target::Ignore,
-                    _ => {
-                        let mut s = slug(h);
-                        if s.is_empty() {
-                            s = format!("column_{}", i + 1);
-                        }
-                        if slugs.contains(&s) {
-                            s = format!("{s}_{}", i + 1);
-                        }
-                        slugs.push(s.clone());
-                        Target::Variable(s)
-                    }
+                    _ => variable(h, i, &mut slugs),
                 };
                 Column {
                     header: h.clone(),
@@ -320,11 +335,13 @@ pub fn signature(header: &[String]) -> String {
 pub const HEADER_SEARCH_ROWS: usize = 20;
 
 /// The index (into `rows`) of the header row: the first row with a phone synonym, preferring the one with the
-/// most recognised fields.
+/// most recognised fields. A row holding a phone number is data, not a header, whatever words it also holds
+/// (a contact's cell saying "number" once made a data row the header).
 pub fn find_header(rows: &[Vec<String>]) -> Option<usize> {
     rows.iter()
         .enumerate()
         .take(HEADER_SEARCH_ROWS)
+        .filter(|(_, cells)| !cells.iter().any(|c| looks_like_a_number(c)))
         .filter_map(|(i, cells)| {
             let fields: Vec<Field> = cells.iter().filter_map(|c| field_for(c)).collect();
             fields.contains(&Field::Phone).then_some((i, fields.len()))
@@ -333,78 +350,15 @@ pub fn find_header(rows: &[Vec<String>]) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn synonyms_in_three_languages() {
-        for h in [
-            "Phone",
-            "Mobile Number",
-            "رقم الهاتف",
-            "मोबाइल",
-            "PHONE_NO",
-            "Tel.",
-        ] {
-            assert_eq!(field_for(h), Some(Field::Phone), "{h}");
-        }
-        assert_eq!(field_for("الاسم"), Some(Field::FullName));
-        assert_eq!(field_for("नाम"), Some(Field::FullName));
-        assert_eq!(field_for("First Name"), Some(Field::FirstName));
-        assert_eq!(field_for("Time Zone"), Some(Field::TimeZone));
-        assert_eq!(field_for("Car Interest"), None);
-    }
-
-    #[test]
-    fn unmapped_columns_become_slugged_variables() {
-        let m = Mapping::auto(&strings(&[
-            "Name",
-            "Mobile",
-            "Car Interest",
-            "",
-            "Mobile",
-            "Budget (KWD)",
-        ]));
-        let targets: Vec<_> = m.columns.iter().map(|c| c.target.clone()).collect();
-        assert_eq!(
-            targets,
-            vec![
-                Target::Field(Field::FullName),
-                Target::Field(Field::Phone),
-                Target::Variable("car_interest".into()),
-                Target::Ignore,
-                Target::Field(Field::AltPhone),
-                Target::Variable("budget_kwd".into()),
-            ]
-        );
-    }
-
-    #[test]
-    fn header_is_found_below_a_title() {
-        let rows = vec![
-            strings(&["Leads export 2026-11"]),
-            strings(&[]),
-            strings(&["Name", "Phone", "Email"]),
-            strings(&["Ali", "55123456", "a@x.com"]),
-        ];
-        assert_eq!(find_header(&rows), Some(2));
-        assert_eq!(find_header(&[strings(&["a", "b"])]), None);
-    }
-
-    #[test]
-    fn signature_ignores_case_and_punctuation() {
-        assert_eq!(
-            signature(&strings(&["Phone", "Name"])),
-            signature(&strings(&["phone ", "NAME"]))
-        );
-        assert_ne!(
-            signature(&strings(&["Phone", "Name"])),
-            signature(&strings(&["Name", "Phone"]))
-        );
-    }
+/// Whether a cell reads as a phone number: seven digits or more, and nothing but digits and the marks numbers
+/// are written with (`+`, spaces, dashes, dots, brackets). No header cell does.
+fn looks_like_a_number(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.chars().filter(char::is_ascii_digit).count() >= 7
+        && cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
 }
+
+#[cfg(test)]
+mod tests;
