@@ -46,6 +46,11 @@ pub struct InstantDialer {
 }
 
 impl InstantDialer {
+    /// The provider's id for a call this dialer accepted.
+    pub fn provider_call_id(call_id: i64) -> String {
+        format!("instant-{call_id}")
+    }
+
     /// The calls placed since the last time this was asked, in dialing order.
     pub fn take_placed(&self) -> Vec<DialRequest> {
         std::mem::take(&mut *self.placed.lock().unwrap_or_else(|p| p.into_inner()))
@@ -54,7 +59,7 @@ impl InstantDialer {
 
 impl Dialer for InstantDialer {
     fn dial(&self, request: DialRequest) -> BoxFuture<'static, Result<Dialed, DialError>> {
-        let provider_call_id = format!("instant-{}", request.call_id);
+        let provider_call_id = Self::provider_call_id(request.call_id);
         self.placed
             .lock()
             .unwrap_or_else(|p| p.into_inner())

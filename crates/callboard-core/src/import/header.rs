@@ -350,14 +350,9 @@ pub fn find_header(rows: &[Vec<String>]) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-/// Whether a cell reads as a phone number: seven digits or more, and nothing but digits and the marks numbers
-/// are written with (`+`, spaces, dashes, dots, brackets). No header cell does.
+/// Whether a cell reads as a phone number: written as a number, with seven digits or more. No header cell does.
 fn looks_like_a_number(cell: &str) -> bool {
-    let cell = cell.trim();
-    cell.chars().filter(char::is_ascii_digit).count() >= 7
-        && cell
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
+    crate::phone::digits_if_a_number(cell.trim()).is_some_and(|digits| digits.len() >= 7)
 }
 
 #[cfg(test)]

@@ -135,6 +135,15 @@ fn input(raw: &str) -> Result<&str, PhoneError> {
     Ok(raw)
 }
 
+/// The digits of `s` when it is written as a number is written (digits, with `+`, spaces, dashes, dots and
+/// brackets between them, nothing else) and has a digit at all; `None` for anything with a letter in it. For
+/// telling a number from words (a search, a header cell), not for validating one: that is [`normalize`].
+pub fn digits_if_a_number(s: &str) -> Option<String> {
+    let written_as_a_number = s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    (written_as_a_number && !digits.is_empty()).then_some(digits)
+}
+
 /// Parses `raw` with `region` as the default and validates it.
 pub fn normalize(raw: &str, region: Region) -> Result<Phone, PhoneError> {
     let raw = input(raw)?;

@@ -297,9 +297,7 @@ pub fn list(conn: &Connection, f: &ListFilter) -> StoreResult<(Vec<ContactRow>, 
     let mut args: Vec<Value> = f.campaign_id.map(Value::Integer).into_iter().collect();
     let search = f.search.trim();
     if !search.is_empty() {
-        let phone_like = search.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-        if phone_like && !digits.is_empty() {
+        if let Some(digits) = crate::phone::digits_if_a_number(search) {
             filters.push_str(" AND c.phone_e164 LIKE ?");
             args.push(Value::Text(format!("%{digits}%")));
         } else {

@@ -88,11 +88,9 @@ pub fn list(
     limit: u32,
 ) -> StoreResult<(Vec<DncEntry>, Option<i64>)> {
     let search = search.trim();
-    let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = !digits.is_empty() && search.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let (filter, pattern) = if search.is_empty() {
         ("1 = 1", String::new())
-    } else if phone_like {
+    } else if let Some(digits) = crate::phone::digits_if_a_number(search) {
         ("d.phone_e164 LIKE ?1", format!("%{digits}%"))
     } else {
         (
