@@ -1,6 +1,7 @@
 //! A contacts export from Callboard imports again, as CSV and as XLSX: its header is found (its data rows hold
 //! words like "number" that also name a phone column), its columns map back to the contact fields they came
-//! from, and the contacts are matched by number, not duplicated.
+//! from (their variables column unpacked into the variables it holds; the columns about the stored record left
+//! out), and the contacts are matched by number, not duplicated.
 
 use std::fs::File;
 
@@ -24,12 +25,14 @@ Ali,96555123456,CRM-1,SUV\n\
 Sara,+12122033783,CRM-2,Sedan\n\
 Noor,55123457,CRM-3,\n";
 
-/// (phone, name, external id, time zone) of every contact, by phone.
-fn contacts(conn: &Connection) -> rusqlite::Result<Vec<(String, String, String, String)>> {
+/// (phone, name, external id, time zone, variables) of every contact, by phone.
+type Stored = (String, String, String, String, String);
+
+fn contacts(conn: &Connection) -> rusqlite::Result<Vec<Stored>> {
     conn.prepare(
-        "SELECT phone_e164, name, external_id, IFNULL(time_zone, '') FROM contacts ORDER BY phone_e164",
+        "SELECT phone_e164, name, external_id, IFNULL(time_zone, ''), variables FROM contacts ORDER BY phone_e164",
     )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
     .collect()
 }
 
@@ -50,6 +53,7 @@ fn a_contacts_export_imports_again_as_csv_and_xlsx() -> TestResult {
     let conn = Connection::open(&path)?;
     let before = contacts(&conn)?;
     assert!(before.iter().all(|c| c.2.starts_with("CRM-")), "{before:?}");
+    assert_eq!(before[0].4, r#"{"car_interest":"Sedan"}"#, "{before:?}");
 
     for (format, name) in [(Format::Csv, "contacts.csv"), (Format::Xlsx, "contacts.xlsx")] {
         let exported = dir.path().join(name);
@@ -61,7 +65,8 @@ fn a_contacts_export_imports_again_as_csv_and_xlsx() -> TestResult {
             "{name}: {:?}",
             summary.errors
         );
-        // The same contacts, with their names, external ids and time zones: matched, not duplicated.
+        // The same contacts, with their names, external ids, time zones and variables (not the export's
+        // columns as variables): matched, not duplicated.
         assert_eq!(contacts(&conn)?, before, "{name}");
     }
     Ok(())

@@ -15,7 +15,8 @@ export type Field =
   | "time_zone"
   | "consent"
   | "notes"
-  | "external_id";
+  | "external_id"
+  | "variables";
 export type Target = { kind: "field"; name: Field } | { kind: "variable"; name: string } | { kind: "ignore" };
 export interface Mapping {
   columns: { header: string; target: Target }[];

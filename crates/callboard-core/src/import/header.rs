@@ -20,6 +20,8 @@ pub enum Field {
     Consent,
     Notes,
     ExternalId,
+    /// A JSON object of dynamic variables (Callboard's own contacts export writes a contact's variables so).
+    Variables,
 }
 
 /// Synonyms, compared after [`norm`] (lower case, letters and digits only).
@@ -190,6 +192,7 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "आईडी",
         ],
     ),
+    (Field::Variables, &["variables", "dynamicvariables"]),
 ];
 
 /// Normalises a header cell for comparison: lower case, letters and digits only (Arabic and Devanagari
@@ -251,6 +254,7 @@ pub struct Mapping {
 impl Mapping {
     /// The automatic mapping of a header: synonyms first (each field once), the rest as variables.
     pub fn auto(header: &[String]) -> Mapping {
+        let from_callboard = is_callboard_export(header);
         // A bare "id" is often the row number of whatever exported the file (Callboard's own contacts export
         // included): it is the external id only when no column says so more plainly.
         let named_external_id = header
@@ -265,6 +269,7 @@ impl Mapping {
                 let target = match field_for(h) {
                     // The errors CSV's own columns, when a corrected errors file is imported back.
                     _ if is_error_column(h) => Target::Ignore,
+                    _ if from_callboard && is_export_bookkeeping(h) => Target::Ignore,
                     Some(Field::ExternalId) if named_external_id && norm(h) == "id" => {
                         variable(h, i, &mut slugs)
                     }
@@ -293,6 +298,23 @@ impl Mapping {
     pub fn index_of(&self, field: Field) -> Option<usize> {
         self.columns.iter().position(|c| c.target == Target::Field(field))
     }
+}
+
+/// The columns of Callboard's own contacts export that describe the stored record, not the person: the other
+/// store's id, the contact's status there, where its time zone came from, and when it was written. Imported
+/// back, they would become variables the agent reads.
+const EXPORT_BOOKKEEPING: [&str; 5] = ["id", "status", "time_zone_source", "created_at", "updated_at"];
+
+/// Whether a header is Callboard's own contacts export: it has the export's `phone_e164` and
+/// `time_zone_source` columns (no other file is likely to name both).
+fn is_callboard_export(header: &[String]) -> bool {
+    let has = |name: &str| header.iter().any(|h| norm(h) == norm(name));
+    has("phone_e164") && has("time_zone_source")
+}
+
+fn is_export_bookkeeping(cell: &str) -> bool {
+    let n = norm(cell);
+    EXPORT_BOOKKEEPING.iter().any(|b| norm(b) == n)
 }
 
 /// `Car Interest (2024)` → `car_interest_2024`; keeps non-Latin letters.

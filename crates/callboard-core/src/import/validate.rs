@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::checked::Checked;
 use self::{
-    json::{json_key, json_object, put},
+    json::{json_key, json_object, put, unpack_object},
     zones::Zones,
 };
 use super::{
@@ -81,7 +81,7 @@ pub struct Rules {
 const MAX_RESERVE: usize = 1 << 20;
 
 /// How many [`Field`]s there are (the last one's index plus one).
-const FIELDS: usize = Field::ExternalId as usize + 1;
+const FIELDS: usize = Field::Variables as usize + 1;
 
 pub struct Validator {
     rules: Rules,
@@ -280,7 +280,16 @@ impl Validator {
     fn write_variables(&mut self, row: &RawRow) {
         // The variables object is written straight into one string (no map of JSON values per row: this runs
         // a million times in a big import). A repeated key keeps its last value, as a map would.
-        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(self.width + 2);
+        // A column of variables as one JSON object (Callboard's own export writes them so) goes in first: the
+        // file's own columns of the same name win, as a later column does.
+        let unpacked = match self.cell(row, Field::Variables) {
+            "" => Vec::new(),
+            cell => unpack_object(cell),
+        };
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(self.width + 2 + unpacked.len());
+        for (k, v) in &unpacked {
+            put(&mut pairs, k, v);
+        }
         for (i, key) in self.variable_keys.iter().enumerate() {
             if let Some(key) = key
                 && let Some(v) = row.cells.get(i).map(|s| trim(s))

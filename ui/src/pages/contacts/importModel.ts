@@ -15,6 +15,7 @@ export const FIELD_LABELS: Record<Field, string> = {
   consent: "Consent",
   notes: "Notes",
   external_id: "External id",
+  variables: "Variables (JSON object)",
 };
 
 export const CODE_LABELS: Record<RowCode, string> = {

@@ -7,47 +7,78 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Callboard's own contacts export imports again: its header is found (not the first data row, whose
-/// time zone source says "number"), and its phone columns are mapped.
+/// time zone source says "number"), its columns map back to the fields they were written from, its variables
+/// column is read as the variables it holds, and the columns that describe the stored record are left out.
 #[test]
 fn the_contacts_export_header_is_found_and_mapped() {
-    let header = strings(&[
-        "id",
-        "phone_e164",
-        "name",
-        "time_zone",
-        "time_zone_source",
-        "status",
-        "alt_phone_e164",
-        "email",
-        "external_id",
-    ]);
-    let data = strings(&[
-        "1",
-        "+12122033783",
-        "Omar",
-        "America/New_York",
-        "number",
-        "active",
-        "",
-        "omar@example.com",
-        "CRM-7",
-    ]);
+    // The export's header as it writes it, so that a column added there is seen here.
+    let header = strings(&crate::export::datasets::Dataset::Contacts.columns());
+    let data: Vec<String> = header
+        .iter()
+        .map(|h| match h.as_str() {
+            "id" => "1",
+            "phone_e164" => "+12122033783",
+            "name" => "Omar",
+            "time_zone" => "America/New_York",
+            "time_zone_source" => "number",
+            "status" => "active",
+            "email" => "omar@example.com",
+            "external_id" => "CRM-7",
+            "variables" => r#"{"car_interest":"SUV"}"#,
+            "created_at" | "updated_at" => "2026-11-28T12:00:00Z",
+            _ => "",
+        })
+        .map(str::to_owned)
+        .collect();
     assert_eq!(find_header(&[header.clone(), data.clone()]), Some(0));
     // Without its header, the export's data row is still not taken for one.
     assert_eq!(find_header(&[data]), None);
     let m = Mapping::auto(&header);
-    let field = |i: usize| m.columns[i].target.clone();
-    assert_eq!(field(1), Target::Field(Field::Phone));
-    assert_eq!(field(2), Target::Field(Field::FullName));
-    assert_eq!(field(3), Target::Field(Field::TimeZone));
-    assert_eq!(field(6), Target::Field(Field::AltPhone));
-    assert_eq!(field(7), Target::Field(Field::Email));
-    // Its own row id is not the contact's external id: the external_id column is.
-    assert_eq!(field(0), Target::Variable("id".into()));
-    assert_eq!(field(8), Target::Field(Field::ExternalId));
-    // A bare "ID" is the external id when nothing says so more plainly.
+    let target = |name: &str| {
+        m.columns
+            .iter()
+            .find(|c| c.header == name)
+            .map(|c| c.target.clone())
+    };
+    for (column, field) in [
+        ("phone_e164", Field::Phone),
+        ("alt_phone_e164", Field::AltPhone),
+        ("name", Field::FullName),
+        ("email", Field::Email),
+        ("language", Field::Language),
+        ("time_zone", Field::TimeZone),
+        ("consent_basis", Field::Consent),
+        ("notes", Field::Notes),
+        ("external_id", Field::ExternalId),
+        ("variables", Field::Variables),
+    ] {
+        assert_eq!(target(column), Some(Target::Field(field)), "{column}");
+    }
+    for column in ["id", "status", "time_zone_source", "created_at", "updated_at"] {
+        assert_eq!(target(column), Some(Target::Ignore), "{column}");
+    }
+    assert_eq!(m.columns.len(), header.len());
+}
+
+#[test]
+fn only_the_exports_own_record_columns_are_left_out() {
+    // Another file's status and dates are the list owner's data: variables for the agent.
+    let m = Mapping::auto(&strings(&["Phone", "Status", "Created At", "Variables"]));
+    let targets: Vec<Target> = m.columns.into_iter().map(|c| c.target).collect();
+    assert_eq!(
+        targets,
+        [
+            Target::Field(Field::Phone),
+            Target::Variable("status".into()),
+            Target::Variable("created_at".into()),
+            Target::Field(Field::Variables),
+        ]
+    );
+    // A bare "ID" is the external id when nothing says so more plainly, and a row id when something does.
     let m = Mapping::auto(&strings(&["ID", "Phone"]));
     assert_eq!(m.columns[0].target, Target::Field(Field::ExternalId));
+    let m = Mapping::auto(&strings(&["id", "Phone", "Customer ID"]));
+    assert_eq!(m.columns[0].target, Target::Variable("id".into()));
 }
 
 #[test]

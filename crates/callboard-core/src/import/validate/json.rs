@@ -33,6 +33,26 @@ pub(super) fn json_object(out: &mut String, pairs: &[(&str, &str)]) {
     out.push('}');
 }
 
+/// A cell holding a JSON object of variables, as (key written by [`json_key`], value) pairs: strings as they
+/// are, other values as their JSON text; null and empty values left out, as empty cells are. A cell that is
+/// not a JSON object is kept whole, under the key `variables`: nothing in the file is lost.
+pub(super) fn unpack_object(cell: &str) -> Vec<(String, String)> {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(cell) {
+        Ok(object) => object
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => return None,
+                    other => other.to_string(),
+                };
+                (!k.is_empty() && !v.is_empty()).then(|| (json_key(&k), v))
+            })
+            .collect(),
+        Err(_) => vec![(json_key("variables"), cell.to_owned())],
+    }
+}
+
 /// `["a","b",…]` from strings (a contact's time zones: built here, not through a `Vec<String>` and serde).
 pub(super) fn json_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::with_capacity(32);

@@ -93,6 +93,49 @@ fn time_zone_source_is_recorded() -> Result<(), RowError> {
     Ok(())
 }
 
+/// A variables column holding a JSON object (Callboard's own export) is unpacked into the contact's variables;
+/// one that does not is kept whole.
+#[test]
+fn a_variables_column_is_unpacked() -> Result<(), RowError> {
+    let header: Vec<String> = ["Phone", "variables", "Car Interest"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let mut v = Validator::new(rules(), Mapping::auto(&header));
+    let variables = |v: &mut Validator, n: u64, cells: &[&str]| -> Result<serde_json::Value, RowError> {
+        let c = v.check(&row(n, cells))?;
+        Ok(serde_json::from_str(&c.variables).unwrap_or_default())
+    };
+    // Strings as they are, numbers and booleans as text, null and empty values left out; the file's own
+    // column of the same name wins.
+    let unpacked = variables(
+        &mut v,
+        2,
+        &[
+            "55123456",
+            r#"{"car_interest": "Sedan", "budget": 40625, "vip": true, "notes": null, "source": "", "city": "Hawalli \"Block 3\""}"#,
+            "SUV",
+        ],
+    )?;
+    assert_eq!(
+        unpacked,
+        serde_json::json!({"car_interest": "SUV", "budget": "40625", "vip": "true", "city": "Hawalli \"Block 3\""})
+    );
+    assert_eq!(
+        variables(&mut v, 3, &["55123457", "call after 5pm", ""])?,
+        serde_json::json!({"variables": "call after 5pm"})
+    );
+    assert_eq!(
+        variables(&mut v, 4, &["55123458", "[1, 2]", ""])?,
+        serde_json::json!({"variables": "[1, 2]"})
+    );
+    assert_eq!(
+        variables(&mut v, 5, &["55123459", "", ""])?,
+        serde_json::json!({})
+    );
+    Ok(())
+}
+
 #[test]
 fn excel_floats_become_digits() {
     assert_eq!(unexcel("96555123456.0"), "96555123456");
