@@ -1,0 +1,110 @@
+//! An XLSX is imported while its first pass still reads it (both stream the sheet): the rows read before that
+//! pass is done are written but not committed, so a workbook broken far down its sheet imports nothing, and a
+//! whole one imports every row.
+
+use std::{io::Write, path::Path};
+
+use callboard_core::{
+    import::{self, Control, ImportError, ImportOptions, Summary},
+    store::Store,
+};
+use rusqlite::Connection;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const NOW: &str = "2026-11-28T12:00:00Z";
+
+/// The smallest XLSX calamine reads: one sheet of inline strings, `rows` data rows under a Name/Phone header,
+/// then `tail` written into the sheet's XML as it is (after the last row, before the sheet ends).
+fn workbook(path: &Path, rows: u32, tail: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Phone</t></is></c></row>"#,
+    );
+    for i in 0..rows {
+        let r = i + 2;
+        sheet.push_str(&format!(
+            r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>P{i}</t></is></c><c r="B{r}"><v>965{:08}</v></c></row>"#,
+            55_000_000 + i
+        ));
+    }
+    sheet.push_str(tail);
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Leads" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+        ("xl/worksheets/sheet1.xml", sheet.as_str()),
+    ];
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
+    for (name, body) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())?;
+        zip.write_all(body.as_bytes())?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+/// Imports `file` into a new campaign in chunks of five rows (so many chunks are ready, and written, before
+/// the first pass is done); returns what the import said and the members the campaign has.
+fn import_in_small_chunks(
+    file: &Path,
+) -> Result<(Result<Summary, ImportError>, i64), Box<dyn std::error::Error>> {
+    let dir = file.parent().ok_or("no directory")?;
+    let path = dir.join(format!(
+        "{}.db",
+        file.file_stem().and_then(|s| s.to_str()).unwrap_or("import")
+    ));
+    let store = Store::open(&path)?;
+    let (campaign, _) = import::find_or_create_campaign(&store, "Workbook", "test", NOW)?;
+    let mut opts = ImportOptions::new(file, campaign.id, "KW".parse()?);
+    opts.chunk_rows = 5;
+    let result = import::commit(&store, &opts, &Control::default(), NOW);
+    let conn = Connection::open(&path)?;
+    let members = conn.query_row("SELECT COUNT(*) FROM campaign_contacts", [], |r| r.get(0))?;
+    Ok((result, members))
+}
+
+#[test]
+fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let whole = dir.path().join("whole.xlsx");
+    workbook(&whole, 3000, "")?;
+    let (result, members) = import_in_small_chunks(&whole)?;
+    assert_eq!(result?.imported, 3000);
+    assert_eq!(members, 3000);
+
+    // The same rows, then a cell whose XML does not close: the sheet cannot be read past row 3001.
+    let broken = dir.path().join("broken.xlsx");
+    workbook(
+        &broken,
+        3000,
+        r#"<row r="3002"><c r="A3002" t="inlineStr"><is><t>Late</t></is></c><c r="B3002"><v>96555123456</x></c></row>"#,
+    )?;
+    let (result, members) = import_in_small_chunks(&broken)?;
+    let e = result.err().ok_or("the broken workbook imported")?;
+    assert!(e.to_string().contains("broken.xlsx"), "{e}");
+    assert_eq!(
+        members, 0,
+        "rows read before the first pass found the break were committed: {e}"
+    );
+    Ok(())
+}
