@@ -22,7 +22,7 @@ mod import_api;
 mod import_files;
 mod import_roundtrip;
 mod import_sheets;
-mod import_workbook_passes;
+mod import_workbook_broken;
 mod keychain_real;
 mod listeners;
 mod live;

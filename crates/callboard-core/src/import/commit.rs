@@ -118,10 +118,8 @@ pub fn commit(
             .join()
             .map_err(|_| ImportError::Store(StoreError::Panicked))?
     };
-    // XLS and ODS are read whole into memory by each pass: one at a time, the first pass first. Text files,
-    // XLSX and XLSB are streamed, so both passes run at once: on the bench a 100,000-row XLSX went from
-    // 2.0-2.2 s to 1.55-1.7 s and a 300,000-row one from 6.5-7.4 s to 4.5-4.6 s, peak memory unchanged.
-    let (first_pass, counted) = if source::is_streamed(&opts.file) {
+    // A workbook is read whole into memory by each pass: one at a time, the first pass first, as before.
+    let (first_pass, counted) = if source::is_delimited(&opts.file) {
         (Some(first_pass), None)
     } else {
         (None, Some(first_pass()?))

@@ -67,18 +67,14 @@ pub enum SheetChoice {
 const ZIP: &[u8] = b"PK\x03\x04";
 const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
-/// Whether [`open`] reads `path` as a stream, a few rows in memory at a time (delimited text, and the
-/// workbooks calamine reads cell by cell), rather than loading it whole (XLS, ODS).
-pub fn is_streamed(path: &Path) -> bool {
+/// Whether [`open`] reads `path` as delimited text (streamed) rather than as a workbook.
+pub fn is_delimited(path: &Path) -> bool {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    matches!(
-        ext.as_str(),
-        "csv" | "tsv" | "txt" | "tab" | "" | "xlsx" | "xlsm" | "xlsb"
-    )
+    matches!(ext.as_str(), "csv" | "tsv" | "txt" | "tab" | "")
 }
 
 /// Opens `path` as rows.

@@ -20,12 +20,10 @@ use crate::{
 /// bench up to two chunks per commit wrote 0.039–0.042 instead of 0.055 phone-index pages to the WAL per row.
 /// (100,000-row chunks wrote 0.031 but held 55 MB more in memory; a shared transaction holds no more.)
 const CHUNKS_PER_TRANSACTION: usize = 2;
-/// Rows the first transaction may take while the first pass is still reading (bounds what a broken file or a
-/// cancel rolls back, and the WAL it leaves). Counted in rows, not chunks: a workbook's first pass parses the
-/// sheet as slowly as the import does, and its chunks are small (no row estimate sizes them), so a cap of 8
-/// chunks stopped a 300,000-row XLSX import after 40,000 rows until the first pass was done, with the
-/// sheet-reading thread idle meanwhile.
-const FIRST_TRANSACTION_ROWS: u64 = 400_000;
+/// Chunks the first transaction may take while the first pass is still reading (bounds what a broken file or
+/// a cancel rolls back, and the WAL it leaves; the first pass reads far faster than the writer writes, so it
+/// is usually done long before).
+const FIRST_TRANSACTION_CHUNKS: usize = 8;
 
 /// Why the writer's transaction was rolled back instead of committed.
 enum Rollback {
@@ -96,7 +94,7 @@ pub(super) fn write_chunks(
                     // Only a chunk the reader is handing over right now (the writer is the slower side, so
                     // it usually is): a transaction never waits on the reader once the file is known whole.
                     Some(_) => rx.try_recv().ok(),
-                    None if n >= FIRST_TRANSACTION_ROWS => break,
+                    None if taken == FIRST_TRANSACTION_CHUNKS => break,
                     // Until then, waiting for the next chunk is what the writer would do anyway.
                     None => rx.recv().ok(),
                 };

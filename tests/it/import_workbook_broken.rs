@@ -1,6 +1,5 @@
-//! An XLSX is imported while its first pass still reads it (both stream the sheet): the rows read before that
-//! pass is done are written but not committed, so a workbook broken far down its sheet imports nothing, and a
-//! whole one imports every row.
+//! A workbook broken far down its sheet imports nothing, even in chunks so small that hundreds of them are
+//! read before the break is found, and the same workbook whole imports every row.
 
 use std::{io::Write, path::Path};
 
@@ -63,8 +62,8 @@ fn workbook(path: &Path, rows: u32, tail: &str) -> Result<(), Box<dyn std::error
     Ok(())
 }
 
-/// Imports `file` into a new campaign in chunks of five rows (so many chunks are ready, and written, before
-/// the first pass is done); returns what the import said and the members the campaign has.
+/// Imports `file` into a new campaign in chunks of five rows (so that many chunks are read before the break);
+/// returns what the import said and the members the campaign has.
 fn import_in_small_chunks(
     file: &Path,
 ) -> Result<(Result<Summary, ImportError>, i64), Box<dyn std::error::Error>> {
@@ -102,9 +101,6 @@ fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
     let (result, members) = import_in_small_chunks(&broken)?;
     let e = result.err().ok_or("the broken workbook imported")?;
     assert!(e.to_string().contains("broken.xlsx"), "{e}");
-    assert_eq!(
-        members, 0,
-        "rows read before the first pass found the break were committed: {e}"
-    );
+    assert_eq!(members, 0, "a broken workbook left rows behind: {e}");
     Ok(())
 }
