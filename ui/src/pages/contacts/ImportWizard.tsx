@@ -14,10 +14,10 @@ import { platform } from "../../platform";
 import { useUi } from "../../state/ui";
 import {
   CODE_LABELS,
-  failedCount,
   looksLikeSheet,
   mappingProblem,
   parseTargetKey,
+  previewNote,
   progressPercent,
   REGIONS,
   setTarget,
@@ -388,10 +388,7 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
             <Count label="Duplicates" value={s.duplicates} />
             <Count label="Do not call" value={s.suppressed} />
           </div>
-          <p className="muted">
-            The first {preview.rows.length} rows; rows in red will be skipped (the others still import). All {failedCount(s).toLocaleString()} skipped
-            rows can be downloaded after the import.
-          </p>
+          <p className="muted">{previewNote(preview.rows.length, s)}</p>
           <div className="table-wrap preview-table">
             <table className="table table-fixed" data-testid="preview-table">
               <colgroup>

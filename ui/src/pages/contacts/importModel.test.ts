@@ -4,6 +4,7 @@ import {
   looksLikeSheet,
   mappingProblem,
   parseTargetKey,
+  previewNote,
   progressPercent,
   setTarget,
   slug,
@@ -91,5 +92,21 @@ describe("looksLikeSheet", () => {
     expect(looksLikeSheet("1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms")).toBe(true);
     expect(looksLikeSheet("https://example.com/leads.csv")).toBe(false);
     expect(looksLikeSheet("leads")).toBe(false);
+  });
+});
+
+describe("previewNote", () => {
+  const summary = (invalid: number, duplicates: number, suppressed: number) =>
+    ({ total: 10, imported: 10 - invalid - duplicates - suppressed, invalid, duplicates, suppressed }) as ImportSummary;
+  it("says every row imports when none fails", () => {
+    expect(previewNote(2, summary(0, 0, 0))).toBe("The first 2 rows; every row of the file will import.");
+  });
+  it("counts the skipped rows of the whole file, not only those shown", () => {
+    expect(previewNote(50, summary(3, 1, 1))).toBe(
+      "The first 50 rows; rows in red will be skipped (the others still import). All 5 skipped rows can be downloaded after the import.",
+    );
+    expect(previewNote(1, summary(1, 0, 0))).toBe(
+      "The first row; rows in red will be skipped (the others still import). All 1 skipped row can be downloaded after the import.",
+    );
   });
 });

@@ -123,6 +123,16 @@ export function failedCount(s: ImportSummary): number {
   return s.invalid + s.duplicates + s.suppressed;
 }
 
+/** The line under the preview's counts: which rows are shown, and what happens to the ones that fail. */
+export function previewNote(shown: number, s: ImportSummary): string {
+  const failed = failedCount(s);
+  const rows = shown === 1 ? "The first row" : `The first ${shown.toLocaleString()} rows`;
+  if (failed === 0) return `${rows}; every row of the file will import.`;
+  return `${rows}; rows in red will be skipped (the others still import). All ${failed.toLocaleString()} skipped ${
+    failed === 1 ? "row" : "rows"
+  } can be downloaded after the import.`;
+}
+
 /** Is this a Google Sheets link or a bare spreadsheet id? */
 export function looksLikeSheet(s: string): boolean {
   const t = s.trim();
