@@ -308,13 +308,18 @@ const EXPORT_BOOKKEEPING: [&str; 5] = ["id", "status", "time_zone_source", "crea
 /// Whether a header is Callboard's own contacts export: it has the export's `phone_e164` and
 /// `time_zone_source` columns (no other file is likely to name both).
 fn is_callboard_export(header: &[String]) -> bool {
-    let has = |name: &str| header.iter().any(|h| norm(h) == norm(name));
+    let has = |name: &str| header.iter().any(|h| names_one_of(h, &[name]));
     has("phone_e164") && has("time_zone_source")
 }
 
 fn is_export_bookkeeping(cell: &str) -> bool {
+    names_one_of(cell, &EXPORT_BOOKKEEPING)
+}
+
+/// Whether a header cell names one of `names`, compared as [`norm`] compares them.
+fn names_one_of(cell: &str, names: &[&str]) -> bool {
     let n = norm(cell);
-    EXPORT_BOOKKEEPING.iter().any(|b| norm(b) == n)
+    names.iter().any(|name| norm(name) == n)
 }
 
 /// `Car Interest (2024)` → `car_interest_2024`; keeps non-Latin letters.
@@ -338,8 +343,7 @@ pub const ERROR_COLUMNS: [&str; 3] = ["Error row", "Error code", "Error message"
 
 /// Whether a header cell is one of [`ERROR_COLUMNS`].
 pub fn is_error_column(cell: &str) -> bool {
-    let n = norm(cell);
-    ERROR_COLUMNS.iter().any(|e| norm(e) == n)
+    names_one_of(cell, &ERROR_COLUMNS)
 }
 
 /// A header's signature: the same columns (in order, normalised) give the same signature. The errors CSV's
