@@ -1,5 +1,6 @@
 //! A workbook broken far down its sheet imports nothing, even in chunks so small that hundreds of them are
-//! read before the break is found, and the same workbook whole imports every row.
+//! read before the break is found, and the same workbook whole imports every row. A workbook import cancelled
+//! during its first pass (which keeps the sheet's rows for the import: `import/spool.rs`) imports nothing.
 
 use std::{io::Write, path::Path};
 
@@ -66,6 +67,7 @@ fn workbook(path: &Path, rows: u32, tail: &str) -> Result<(), Box<dyn std::error
 /// returns what the import said and the members the campaign has.
 fn import_in_small_chunks(
     file: &Path,
+    control: &Control,
 ) -> Result<(Result<Summary, ImportError>, i64), Box<dyn std::error::Error>> {
     let dir = file.parent().ok_or("no directory")?;
     let path = dir.join(format!(
@@ -76,7 +78,7 @@ fn import_in_small_chunks(
     let (campaign, _) = import::find_or_create_campaign(&store, "Workbook", "test", NOW)?;
     let mut opts = ImportOptions::new(file, campaign.id, "KW".parse()?);
     opts.chunk_rows = 5;
-    let result = import::commit(&store, &opts, &Control::default(), NOW);
+    let result = import::commit(&store, &opts, control, NOW);
     let conn = Connection::open(&path)?;
     let members = conn.query_row("SELECT COUNT(*) FROM campaign_contacts", [], |r| r.get(0))?;
     Ok((result, members))
@@ -87,7 +89,7 @@ fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
     let dir = tempfile::tempdir()?;
     let whole = dir.path().join("whole.xlsx");
     workbook(&whole, 3000, "")?;
-    let (result, members) = import_in_small_chunks(&whole)?;
+    let (result, members) = import_in_small_chunks(&whole, &Control::default())?;
     assert_eq!(result?.imported, 3000);
     assert_eq!(members, 3000);
 
@@ -98,9 +100,36 @@ fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
         3000,
         r#"<row r="3002"><c r="A3002" t="inlineStr"><is><t>Late</t></is></c><c r="B3002"><v>96555123456</x></c></row>"#,
     )?;
-    let (result, members) = import_in_small_chunks(&broken)?;
+    let (result, members) = import_in_small_chunks(&broken, &Control::default())?;
     let e = result.err().ok_or("the broken workbook imported")?;
     assert!(e.to_string().contains("broken.xlsx"), "{e}");
     assert_eq!(members, 0, "a broken workbook left rows behind: {e}");
+    Ok(())
+}
+
+#[test]
+fn a_workbook_import_cancelled_during_its_first_pass_imports_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("leads.xlsx");
+    workbook(&file, 10_000, "")?;
+    let cancelled = Control::default();
+    cancelled.cancel();
+    let (result, members) = import_in_small_chunks(&file, &cancelled)?;
+    let summary = result?;
+    assert!(summary.cancelled);
+    assert_eq!((summary.total, summary.imported, members), (0, 0, 0));
+
+    let (result, members) = import_in_small_chunks(&file, &Control::default())?;
+    let summary = result?;
+    assert!(!summary.cancelled);
+    assert_eq!(
+        (summary.total, summary.imported, members),
+        (10_000, 10_000, 10_000)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    left.sort();
+    assert_eq!(left, ["leads.db", "leads.xlsx"], "no spool file is left behind");
     Ok(())
 }

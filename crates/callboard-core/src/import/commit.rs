@@ -5,6 +5,7 @@
 //! cancel, or with corrections) never duplicates anyone. A crash or cancel leaves whole chunks only.
 
 use std::{
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -20,6 +21,7 @@ use super::{
     packed::Packed,
     plan::Plan,
     source,
+    spool::{self, Spooled},
     validate::{KeyHasher, phone_key},
 };
 use crate::store::{Store, StoreError, contacts};
@@ -85,7 +87,7 @@ impl Control {
     }
 }
 
-/// Counts the data rows, failing on anything unreadable, before a single row is written.
+/// Counts a text file's data rows, failing on anything unreadable, before a single row is written.
 fn scan(opts: &ImportOptions) -> Result<u64, ImportError> {
     source::open(&opts.file, &opts.sheet)?.count_rows()
 }
@@ -99,35 +101,57 @@ pub fn commit(
     control: &Control,
     now: &str,
 ) -> Result<Summary, ImportError> {
-    // The first pass runs on its own thread while this one validates the first chunks; the writer waits for
-    // it before committing anything (`gate`). It used to run alone first: a second core idle for its duration.
     let (gate_tx, gate) = sync_channel::<Option<u64>>(1);
-    let scanner = {
-        let opts = opts.clone();
-        thread::Builder::new()
-            .name("import-scan".into())
-            .spawn(move || {
-                let scanned = scan(&opts);
-                let _ = gate_tx.send(scanned.as_ref().ok().copied());
-                scanned
-            })
-            .map_err(|e| ImportError::Invalid(format!("cannot start the import's first pass: {e}")))?
-    };
-    let first_pass = move || {
-        scanner
-            .join()
-            .map_err(|_| ImportError::Store(StoreError::Panicked))?
-    };
-    // A workbook is read whole into memory by each pass: one at a time, the first pass first, as before.
-    let (first_pass, counted) = if source::is_delimited(&opts.file) {
-        (Some(first_pass), None)
+    let (first_pass, mut plan, counted) = if source::is_delimited(&opts.file) {
+        // A text file's first pass runs on its own thread while this one validates the first chunks; the
+        // writer waits for it before committing anything (`gate`). Reading text again is cheap.
+        let scanner = {
+            let opts = opts.clone();
+            thread::Builder::new()
+                .name("import-scan".into())
+                .spawn(move || {
+                    let scanned = scan(&opts);
+                    let _ = gate_tx.send(scanned.as_ref().ok().copied());
+                    scanned
+                })
+                .map_err(|e| ImportError::Invalid(format!("cannot start the import's first pass: {e}")))?
+        };
+        let first_pass = move || {
+            scanner
+                .join()
+                .map_err(|_| ImportError::Store(StoreError::Panicked))?
+        };
+        match Plan::open(store, opts) {
+            Ok(plan) => (Some(first_pass), plan, None),
+            // A broken file fails with what the first pass found, as when that pass ran first.
+            Err(e) => return Err(first_pass().err().unwrap_or(e)),
+        }
     } else {
-        (None, Some(first_pass()?))
-    };
-    let mut plan = match Plan::open(store, opts) {
-        Ok(plan) => plan,
-        // A broken file fails with what the first pass found, as when that pass ran first.
-        Err(e) => return Err(first_pass.and_then(|f| f().err()).unwrap_or(e)),
+        // A workbook's first pass runs alone (a sheet's rows may not be queued for the writer before the
+        // whole sheet has been read: it would hold the store's writer that long) and keeps the rows it reads,
+        // so the import reads them back instead of parsing the workbook again.
+        let dir = store
+            .path()
+            .and_then(Path::parent)
+            .map_or_else(std::env::temp_dir, Path::to_path_buf);
+        match spool::spool(source::open(&opts.file, &opts.sheet)?, &dir, &opts.file, || {
+            control.is_cancelled()
+        })? {
+            Spooled::Read { rows, non_blank } => {
+                let _ = gate_tx.send(Some(non_blank));
+                (
+                    None,
+                    Plan::with_source(store, opts, Box::new(rows))?,
+                    Some(non_blank),
+                )
+            }
+            Spooled::Cancelled => {
+                return Ok(Summary {
+                    cancelled: true,
+                    ..Summary::default()
+                });
+            }
+        }
     };
     let total_rows = counted
         .or_else(|| plan.source.estimated_rows())

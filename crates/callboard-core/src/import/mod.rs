@@ -17,6 +17,7 @@ mod packed;
 mod plan;
 pub mod sheet;
 pub mod source;
+mod spool;
 pub mod uploads;
 mod validate;
 

@@ -26,7 +26,15 @@ pub struct Plan {
 
 impl Plan {
     pub fn open(store: &Store, opts: &ImportOptions) -> Result<Plan, ImportError> {
-        let mut source = source::open(&opts.file, &opts.sheet)?;
+        Plan::with_source(store, opts, source::open(&opts.file, &opts.sheet)?)
+    }
+
+    /// [`Plan::open`] on rows already opened (a workbook's rows its first pass kept).
+    pub fn with_source(
+        store: &Store,
+        opts: &ImportOptions,
+        mut source: Box<dyn RowSource>,
+    ) -> Result<Plan, ImportError> {
         let mut head = Vec::new();
         while head.len() < HEADER_SEARCH_ROWS {
             match source.next_row()? {
