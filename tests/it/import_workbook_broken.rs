@@ -111,7 +111,7 @@ fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
 fn a_workbook_import_cancelled_during_its_first_pass_imports_nothing() -> TestResult {
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("leads.xlsx");
-    workbook(&file, 10_000, "")?;
+    workbook(&file, 20_000, "")?;
     let cancelled = Control::default();
     cancelled.cancel();
     let (result, members) = import_in_small_chunks(&file, &cancelled)?;
@@ -119,12 +119,36 @@ fn a_workbook_import_cancelled_during_its_first_pass_imports_nothing() -> TestRe
     assert!(summary.cancelled);
     assert_eq!((summary.total, summary.imported, members), (0, 0, 0));
 
-    let (result, members) = import_in_small_chunks(&file, &Control::default())?;
+    // Imported again, it reports how far the first pass has read before any row is checked.
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = {
+        let heard = heard.clone();
+        Control::with_progress(move |p| heard.lock().map(|mut h| h.push(p)).unwrap_or_default())
+    };
+    let (result, members) = import_in_small_chunks(&file, &progress)?;
     let summary = result?;
     assert!(!summary.cancelled);
     assert_eq!(
         (summary.total, summary.imported, members),
-        (10_000, 10_000, 10_000)
+        (20_000, 20_000, 20_000)
+    );
+    let heard = heard.lock().map_err(|_| "poisoned")?.clone();
+    let first = heard.first().ok_or("no progress")?;
+    assert_eq!(
+        (
+            first.total_rows,
+            first.rows_scanned,
+            first.rows_read,
+            first.committed
+        ),
+        (0, 16_384, 0, 0),
+        "the first report is the first pass's"
+    );
+    // The rows in the file count its header row too.
+    let last = heard.last().ok_or("no progress")?;
+    assert_eq!(
+        (last.total_rows, last.rows_scanned, last.committed),
+        (20_001, 20_001, 20_000)
     );
     let mut left: Vec<String> = std::fs::read_dir(dir.path())?
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))

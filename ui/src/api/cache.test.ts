@@ -153,7 +153,7 @@ describe("applyEvents", () => {
     const qc = setup();
     qc.setQueryData(keys.contacts({ campaign_id: 1 }), { pages: [], pageParams: [] });
     qc.setQueryData(keys.contacts({}), { pages: [], pageParams: [] });
-    applyEvents(qc, [{ type: "import_progress", import_id: 1, campaign_id: 1, progress: { total_rows: 1, rows_read: 1, committed: 0 } }]);
+    applyEvents(qc, [{ type: "import_progress", import_id: 1, campaign_id: 1, progress: { total_rows: 1, rows_scanned: 1, rows_read: 1, committed: 0 } }]);
     expect(qc.getQueryState(keys.contacts({}))?.isInvalidated).toBe(false);
     applyEvents(qc, [{ type: "import_finished", import_id: 1, campaign_id: 1, summary: null, error: null }]);
     expect(qc.getQueryState(keys.contacts({ campaign_id: 1 }))?.isInvalidated).toBe(true);

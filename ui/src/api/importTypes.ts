@@ -75,7 +75,10 @@ export interface ImportPreview {
   signature: string;
 }
 export interface ImportProgress {
+  /** 0 until the first pass has read the whole file. */
   total_rows: number;
+  /** How far the first pass has read (a big workbook's first pass is most of its import). */
+  rows_scanned: number;
   rows_read: number;
   committed: number;
 }

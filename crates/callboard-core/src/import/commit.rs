@@ -31,10 +31,14 @@ mod writer;
 use writer::write_chunks;
 
 /// How far an import has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
-    /// Rows in the file (from the first pass).
+    /// Rows in the file (from the first pass); 0 until that pass has read the whole file.
     pub total_rows: u64,
+    /// Rows the first pass has read so far. A workbook's first pass reads the whole sheet before any row is
+    /// checked (for a 1M-row sheet, most of the import's time): this is how far it has got.
+    #[serde(default)]
+    pub rows_scanned: u64,
     /// Rows validated so far.
     pub rows_read: u64,
     /// Contacts written so far.
@@ -134,9 +138,19 @@ pub fn commit(
             .path()
             .and_then(Path::parent)
             .map_or_else(std::env::temp_dir, Path::to_path_buf);
-        match spool::spool(source::open(&opts.file, &opts.sheet)?, &dir, &opts.file, || {
-            control.is_cancelled()
-        })? {
+        let keep_going = |rows_scanned| {
+            control.report(Progress {
+                rows_scanned,
+                ..Progress::default()
+            });
+            !control.is_cancelled()
+        };
+        match spool::spool(
+            source::open(&opts.file, &opts.sheet)?,
+            &dir,
+            &opts.file,
+            keep_going,
+        )? {
             Spooled::Read { rows, non_blank } => {
                 let _ = gate_tx.send(Some(non_blank));
                 (

@@ -20,24 +20,25 @@ use super::{
     source::{RawRow, RowSource},
 };
 
-/// Rows read between two looks at the cancel flag.
-const CANCEL_EVERY: u64 = 4096;
+/// Rows read between two calls of the caller's `keep_going` (progress and the cancel flag).
+const REPORT_EVERY: u64 = 16_384;
 
 /// How a first pass that keeps its rows ended.
 pub enum Spooled {
     /// The whole source was read: its rows, and how many of them are not blank.
     Read { rows: SpooledRows, non_blank: u64 },
-    /// `cancelled` said so before the end.
+    /// `keep_going` said to stop before the end.
     Cancelled,
 }
 
 /// Reads `source` to its end into a temporary file in `dir`, failing as the source fails. `file` names the
-/// imported file in errors; `cancelled` is asked every few thousand rows.
+/// imported file in errors. `keep_going` is told how many rows have been read every [`REPORT_EVERY`] rows,
+/// and stops the pass when it returns false.
 pub fn spool(
     mut source: Box<dyn RowSource>,
     dir: &Path,
     file: &Path,
-    cancelled: impl Fn() -> bool,
+    mut keep_going: impl FnMut(u64) -> bool,
 ) -> Result<Spooled, ImportError> {
     let io_err = |e: io::Error| spool_error(file, dir, e);
     let mut out = BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir).map_err(io_err)?);
@@ -47,7 +48,7 @@ pub fn spool(
         write_row(&mut out, &row).map_err(io_err)?;
         rows += 1;
         non_blank += u64::from(!row.is_blank());
-        if rows.is_multiple_of(CANCEL_EVERY) && cancelled() {
+        if rows.is_multiple_of(REPORT_EVERY) && !keep_going(rows) {
             return Ok(Spooled::Cancelled);
         }
     }

@@ -98,7 +98,13 @@ describe("ImportWizard", () => {
     // The finish event may come before import.commit answers: it must not be lost.
     fireEvent.click(screen.getByTestId("import-commit"));
     await screen.findByTestId("import-progress");
-    act(() => fake.emit([{ type: "import_progress", import_id: 41, campaign_id: 7, progress: { total_rows: 2, rows_read: 2, committed: 0 } }]));
+    // A big workbook's first pass reads the whole sheet before a row is checked: the user sees it count.
+    act(() => fake.emit([{ type: "import_progress", import_id: 41, campaign_id: 7, progress: { total_rows: 0, rows_scanned: 16384, rows_read: 0, committed: 0 } }]));
+    expect(screen.getByTestId("import-progress").textContent).toContain("Reading the file…");
+    expect(screen.getByTestId("import-progress").textContent).toContain("16,384");
+    expect(screen.getByTestId("import-progress").textContent).toContain("Rows read so far");
+    act(() => fake.emit([{ type: "import_progress", import_id: 41, campaign_id: 7, progress: { total_rows: 2, rows_scanned: 2, rows_read: 2, committed: 0 } }]));
+    expect(screen.getByTestId("import-progress").textContent).toContain("Importing…");
     expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("50");
     act(() => fake.emit([{ type: "import_finished", import_id: 41, campaign_id: 7, summary, error: null }]));
 

@@ -18,6 +18,7 @@ import {
   mappingProblem,
   parseTargetKey,
   previewNote,
+  isReadingFile,
   progressPercent,
   REGIONS,
   setTarget,
@@ -443,13 +444,20 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
       {(step === "running" || (step === "done" && summary)) && (
         <div className="progress-block" data-testid="import-progress">
           <div className="progress-head">
-            <span className="progress-title">{step === "running" ? "Importing…" : summary?.cancelled ? "Cancelled" : "Done"}</span>
+            <span className="progress-title">
+              {step === "running" ? (isReadingFile(progress) ? "Reading the file…" : "Importing…") : summary?.cancelled ? "Cancelled" : "Done"}
+            </span>
             <span className="progress-pct tabular">{step === "done" ? 100 : progressPercent(progress)}%</span>
           </div>
           <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={step === "done" ? 100 : progressPercent(progress)}>
             <div className={`progress-bar${step === "running" ? " is-live" : ""}`} style={{ width: `${step === "done" ? 100 : progressPercent(progress)}%` }} />
           </div>
-          {progress && step === "running" && (
+          {step === "running" && progress && isReadingFile(progress) && (
+            <div className="progress-stats">
+              <Count label="Rows read so far" value={progress.rows_scanned} />
+            </div>
+          )}
+          {progress && step === "running" && !isReadingFile(progress) && (
             <div className="progress-stats">
               <Count label="Rows in the file" value={progress.total_rows} />
               <Count label="Checked" value={progress.rows_read} />

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ImportSummary, Mapping } from "../../api/types";
 import {
+  isReadingFile,
   looksLikeSheet,
   mappingProblem,
   parseTargetKey,
@@ -55,13 +56,24 @@ describe("setTarget", () => {
 describe("progressPercent", () => {
   it.each([
     [null, 0],
-    [{ total_rows: 0, rows_read: 0, committed: 0 }, 0],
-    [{ total_rows: 100, rows_read: 50, committed: 0 }, 25],
-    [{ total_rows: 100, rows_read: 100, committed: 50 }, 75],
-    [{ total_rows: 100, rows_read: 100, committed: 100 }, 100],
-    [{ total_rows: 100, rows_read: 40, committed: 90 }, 90],
+    [{ total_rows: 0, rows_scanned: 0, rows_read: 0, committed: 0 }, 0],
+    [{ total_rows: 100, rows_scanned: 100, rows_read: 50, committed: 0 }, 25],
+    [{ total_rows: 100, rows_scanned: 100, rows_read: 100, committed: 50 }, 75],
+    [{ total_rows: 100, rows_scanned: 100, rows_read: 100, committed: 100 }, 100],
+    [{ total_rows: 100, rows_scanned: 100, rows_read: 40, committed: 90 }, 90],
   ])("%j → %i", (p, pct) => {
     expect(progressPercent(p)).toBe(pct);
+  });
+});
+
+describe("isReadingFile", () => {
+  it.each([
+    [null, false],
+    [{ total_rows: 0, rows_scanned: 0, rows_read: 0, committed: 0 }, false],
+    [{ total_rows: 0, rows_scanned: 16384, rows_read: 0, committed: 0 }, true],
+    [{ total_rows: 20000, rows_scanned: 20000, rows_read: 5000, committed: 0 }, false],
+  ])("%j → %s", (p, reading) => {
+    expect(isReadingFile(p)).toBe(reading);
   });
 });
 

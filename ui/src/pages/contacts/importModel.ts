@@ -103,6 +103,12 @@ export function progressPercent(p: ImportProgress | null): number {
   return Math.round(Math.max(read * 50 + written * 50, written * 100));
 }
 
+/** The first pass is still reading the file (rows are counted before any is checked): how far it has got is
+ * all there is to show. */
+export function isReadingFile(p: ImportProgress | null): boolean {
+  return !!p && p.total_rows <= 0 && p.rows_scanned > 0;
+}
+
 /** One sentence for the summary screen. */
 export function summarySentence(s: ImportSummary): string {
   const n = (x: number) => x.toLocaleString("en-US");

@@ -123,6 +123,7 @@ pub(super) fn write_chunks(
         committed += n;
         control.report(Progress {
             total_rows,
+            rows_scanned: total_rows,
             rows_read: rows_read.load(Ordering::Relaxed),
             committed,
         });

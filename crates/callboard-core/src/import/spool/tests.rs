@@ -79,7 +79,7 @@ fn read_all(mut rows: SpooledRows) -> Vec<RawRow> {
 }
 
 fn spool_all(source: Box<dyn RowSource>, dir: &Path) -> Result<Spooled, ImportError> {
-    spool(source, dir, Path::new("leads.xlsx"), || false)
+    spool(source, dir, Path::new("leads.xlsx"), |_| true)
 }
 
 #[test]
@@ -143,23 +143,36 @@ fn a_source_that_fails_fails_the_spool_with_its_error() -> Result<(), Box<dyn st
 }
 
 #[test]
-fn a_cancelled_first_pass_stops_early() -> Result<(), Box<dyn std::error::Error>> {
+fn the_caller_hears_how_far_the_pass_has_got_and_can_stop_it() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let many: Vec<RawRow> = (1..=3 * CANCEL_EVERY)
-        .map(|n| row(n, &["x", "55123456"]))
-        .collect();
-    let asked = std::cell::Cell::new(0);
+    let many = |n: u64| -> Box<dyn RowSource> {
+        ListRows::boxed((1..=n).map(|n| row(n, &["x", "55123456"])).collect(), None)
+    };
+    let mut told = Vec::new();
     let spooled = spool(
-        ListRows::boxed(many, None),
+        many(3 * REPORT_EVERY + 5),
         dir.path(),
         Path::new("leads.xlsx"),
-        || {
-            asked.set(asked.get() + 1);
+        |rows| {
+            told.push(rows);
             true
         },
     )?;
+    assert!(matches!(spooled, Spooled::Read { non_blank, .. } if non_blank == 3 * REPORT_EVERY + 5));
+    assert_eq!(told, [REPORT_EVERY, 2 * REPORT_EVERY, 3 * REPORT_EVERY]);
+
+    let mut asked = 0;
+    let spooled = spool(
+        many(3 * REPORT_EVERY),
+        dir.path(),
+        Path::new("leads.xlsx"),
+        |_| {
+            asked += 1;
+            false
+        },
+    )?;
     assert!(matches!(spooled, Spooled::Cancelled));
-    assert_eq!(asked.get(), 1, "it stops at the first look at the flag");
+    assert_eq!(asked, 1, "it stops at the first answer");
     Ok(())
 }
 
