@@ -61,6 +61,23 @@ async fn preview_writes_nothing_and_commit_reports_progress() -> TestResult {
         p.body["summary"]["mapping"]["columns"][1]["target"],
         json!({"kind": "field", "name": "phone"})
     );
+    // The mapping step's preview stops at the header: the same mapping and header row, no rows, no counts.
+    let head = s
+        .rpc(
+            "import.preview",
+            json!({"path": file, "campaign_id": id, "header_only": true}),
+        )
+        .await?;
+    assert_eq!(head.status, 200, "{:?}", head.body);
+    assert_eq!(head.body["summary"]["mapping"], p.body["summary"]["mapping"]);
+    assert_eq!(
+        head.body["summary"]["header_row"],
+        p.body["summary"]["header_row"]
+    );
+    assert_eq!(head.body["summary"]["source"], p.body["summary"]["source"]);
+    assert_eq!(head.body["signature"], p.body["signature"]);
+    assert_eq!(head.body["summary"]["total"], 0);
+    assert_eq!(head.body["rows"], json!([]));
     let c = s.rpc("campaign.get", json!({"id": id})).await?;
     assert_eq!(c.body["contacts"], 0, "preview must not write");
 

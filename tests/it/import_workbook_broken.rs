@@ -104,6 +104,15 @@ fn a_workbook_broken_far_down_its_sheet_imports_nothing() -> TestResult {
     let e = result.err().ok_or("the broken workbook imported")?;
     assert!(e.to_string().contains("broken.xlsx"), "{e}");
     assert_eq!(members, 0, "a broken workbook left rows behind: {e}");
+
+    // The mapping step reads the header only, so it does not reach the break; the full preview does.
+    let store = Store::open(&dir.path().join("preview.db"))?;
+    let (campaign, _) = import::find_or_create_campaign(&store, "Workbook", "test", NOW)?;
+    let opts = ImportOptions::new(&broken, campaign.id, "KW".parse()?);
+    let (head, _) = import::inspect(&store, &opts)?;
+    assert_eq!((head.header_row, head.total), (1, 0));
+    assert!(head.mapping.index_of(import::Field::Phone).is_some());
+    assert!(import::preview(&store, &opts, 10).is_err());
     Ok(())
 }
 

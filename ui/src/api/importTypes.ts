@@ -42,6 +42,8 @@ export interface ImportArgs {
   sheet?: string;
   mapping?: Mapping;
   limit?: number;
+  /** Preview: stop at the header (mapping, header row, format); no rows, counts 0. */
+  header_only?: boolean;
 }
 export interface RowErrorItem {
   row: number;

@@ -41,6 +41,10 @@ pub struct ImportArgs {
     /// Rows the preview returns with their outcome [default: 50].
     #[serde(default)]
     pub limit: Option<usize>,
+    /// The preview stops at the header: the mapping, the header row and the format, no rows and no counts
+    /// (the wizard's mapping step, which a full read of a big file kept waiting).
+    #[serde(default)]
+    pub header_only: bool,
 }
 
 impl ImportArgs {
@@ -101,9 +105,15 @@ async fn blocking<T: Send + 'static>(
 pub async fn preview(app: &App, _actor: Actor, args: ImportArgs) -> Result<PreviewOut, ApiError> {
     let opts = args.options(app)?;
     let limit = args.limit.unwrap_or(50).min(1000);
+    let header_only = args.header_only;
     let store = app.store.clone();
     blocking(move || {
-        let (summary, rows, signature) = import::preview(&store, &opts, limit)?;
+        let (summary, rows, signature) = if header_only {
+            let (summary, signature) = import::inspect(&store, &opts)?;
+            (summary, Vec::new(), signature)
+        } else {
+            import::preview(&store, &opts, limit)?
+        };
         Ok(PreviewOut {
             summary,
             rows,

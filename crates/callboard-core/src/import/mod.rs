@@ -29,7 +29,7 @@ pub use campaign::find_or_create as find_or_create_campaign;
 pub use commit::{Control, Progress, commit};
 pub use error::ImportError;
 pub use header::{Field, Mapping, Target};
-pub use plan::{Plan, PreviewRow, preview};
+pub use plan::{Plan, PreviewRow, inspect, preview};
 pub use source::SheetChoice;
 pub use validate::{RowCode, RowError, unexcel};
 

@@ -82,7 +82,7 @@ describe("ImportWizard", () => {
 
     await screen.findByTestId("mapping-table");
     expect(vi.mocked(fake.p.upload).mock.calls[0]?.[0]).toBe(file);
-    expect(fake.calls.find(([c]) => c === "import.preview")?.[1]).toMatchObject({ upload_id: "u1", campaign_id: 7, region: "KW" });
+    expect(fake.calls.find(([c]) => c === "import.preview")?.[1]).toMatchObject({ upload_id: "u1", campaign_id: 7, region: "KW", header_only: true });
     // Moving the phone to the Name column frees Mobile; the mapping goes with the next preview.
     fireEvent.change(screen.getByTestId("mapping-select-1"), { target: { value: "field:alt_phone" } });
     expect(screen.getByText(/Map one column to Phone/)).toBeTruthy();
@@ -94,6 +94,7 @@ describe("ImportWizard", () => {
     expect(rows[1]?.className).toContain("row-bad");
     expect(rows[1]?.textContent).toContain("INVALID_PHONE");
     expect(fake.calls.filter(([c]) => c === "import.preview").at(-1)?.[1]).toHaveProperty("mapping");
+    expect(fake.calls.filter(([c]) => c === "import.preview").at(-1)?.[1]).not.toHaveProperty("header_only");
 
     // The finish event may come before import.commit answers: it must not be lost.
     fireEvent.click(screen.getByTestId("import-commit"));

@@ -146,7 +146,8 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
         : await api.imports.fetchSheet(sheetUrl.trim(), sheetRange.trim() || undefined, apiKey.trim() || undefined);
       const src: Source = { upload_id: up.upload_id, label: file ? up.name : `Google Sheet “${up.name.replace(/\.csv$/, "")}”` };
       setSource(src);
-      const p = await api.imports.preview({ upload_id: src.upload_id, campaign_id: campaign ?? 0, region });
+      // The mapping step needs the header only: a full check of a big file waits for the preview step.
+      const p = await api.imports.preview({ upload_id: src.upload_id, campaign_id: campaign ?? 0, region, header_only: true });
       setPreview(p);
       setMapping(p.summary.mapping);
       setStep("mapping");
