@@ -409,6 +409,8 @@ fn configure(conn: &Connection, writer: bool) -> rusqlite::Result<()> {
     // fifth of its CPU). Queries that need a partial index spell its predicate out as literals.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     if writer {
+        // `rarray(?)`: the import binds a chunk's contact ids as one array value (store/contacts/bulk.rs).
+        rusqlite::vtab::array::load_module(conn)?;
         // In memory this answers "memory"; that is fine.
         let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

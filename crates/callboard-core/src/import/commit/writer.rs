@@ -9,10 +9,7 @@ use std::sync::{
 use super::{Control, Progress};
 use crate::{
     import::packed::Packed,
-    store::{
-        Store, StoreError,
-        contacts::{ContactFields, ImportWriter},
-    },
+    store::{Store, StoreError, contacts::ImportWriter},
 };
 
 /// Chunks one transaction may take, when the next is ready as the last is written. Each commit rewrites every
@@ -141,16 +138,25 @@ fn write_chunk(
 ) -> Result<u64, StoreError> {
     // Contacts go in in the chunk's order (by phone); their ids are put back in the file's order, in which
     // the members are added: the campaign dials them in that order.
-    let (new, new_at): (Vec<ContactFields<'_>>, Vec<usize>) = chunk
-        .in_order()
-        .filter(|c| !c.known)
-        .map(|c| (c.fields, c.position))
-        .unzip();
+    // One walk over the chunk (each contact's fields are cut out of its text once).
+    let (mut new, mut new_at, mut known) = (
+        Vec::with_capacity(chunk.len()),
+        Vec::with_capacity(chunk.len()),
+        Vec::new(),
+    );
+    for c in chunk.in_order() {
+        if c.known {
+            known.push(c);
+        } else {
+            new.push(c.fields);
+            new_at.push(c.position);
+        }
+    }
     let mut in_file_order = vec![0; chunk.len()];
     for (id, at) in w.insert_new_all(&new, now)?.into_iter().zip(new_at) {
         in_file_order[at] = id;
     }
-    for c in chunk.in_order().filter(|c| c.known) {
+    for c in known {
         in_file_order[c.position] = w.upsert_fields(c.fields, now)?;
     }
     w.add_all_to_campaign(campaign_id, &in_file_order, now)?;
@@ -164,7 +170,7 @@ mod tests {
     use super::*;
     use crate::{
         campaign::{CampaignSettings, CampaignStatus},
-        store::campaigns,
+        store::{campaigns, contacts::ContactFields},
     };
 
     const NOW: &str = "2026-11-28T00:00:00Z";

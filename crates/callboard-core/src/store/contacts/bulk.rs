@@ -98,11 +98,11 @@ fn insert_sql(rows: usize, named: Named) -> String {
 /// prepares the rest as it goes.
 const PREPARED_INSERTS: usize = 8;
 
-/// Members added from a JSON array of contact ids, in the array's order. (A multi-row `VALUES` insert of the
-/// ids bound as integers measured no faster.)
+/// Members added from an array of contact ids bound as one value (`rarray`, registered on the writer), in
+/// the array's order.
 const ADD_ALL_TO_CAMPAIGN: &str =
     "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at, next_attempt_at)
-     SELECT ?1, value, ?2, ?2, ?2 FROM json_each(?3)";
+     SELECT ?1, value, ?2, ?2, ?2 FROM rarray(?3)";
 
 /// A contact's values borrowed from wherever they are kept: a [`NewContact`], or the import's packed chunk
 /// (one buffer for all its contacts' text, read front to back by the writer).
@@ -231,19 +231,16 @@ impl<'c> ImportWriter<'c> {
             return Ok(0);
         }
         self.check_campaign(campaign_id)?;
-        let mut json = String::with_capacity(contact_ids.len() * 8 + 2);
-        json.push('[');
-        for (i, id) in contact_ids.iter().enumerate() {
-            if i > 0 {
-                json.push(',');
-            }
-            let _ = write!(json, "{id}");
-        }
-        json.push(']');
+        let ids: rusqlite::vtab::array::Array = std::rc::Rc::new(
+            contact_ids
+                .iter()
+                .map(|&id| rusqlite::types::Value::Integer(id))
+                .collect(),
+        );
         let added = self
             .conn
             .prepare_cached(ADD_ALL_TO_CAMPAIGN)?
-            .execute(rusqlite::params![campaign_id, now, json])?;
+            .execute(rusqlite::params![campaign_id, now, ids])?;
         self.count_added(campaign_id, added as i64);
         Ok(added as u64)
     }
