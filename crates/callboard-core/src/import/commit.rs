@@ -131,35 +131,12 @@ pub fn commit(
             Err(e) => return Err(first_pass().err().unwrap_or(e)),
         }
     } else {
-        // A workbook's first pass runs alone (a sheet's rows may not be queued for the writer before the
-        // whole sheet has been read: it would hold the store's writer that long) and keeps the rows it reads,
-        // so the import reads them back instead of parsing the workbook again.
-        let dir = store
-            .path()
-            .and_then(Path::parent)
-            .map_or_else(std::env::temp_dir, Path::to_path_buf);
-        let keep_going = |rows_scanned| {
-            control.report(Progress {
-                rows_scanned,
-                ..Progress::default()
-            });
-            !control.is_cancelled()
-        };
-        match spool::spool(
-            source::open(&opts.file, &opts.sheet)?,
-            &dir,
-            &opts.file,
-            keep_going,
-        )? {
-            Spooled::Read { rows, non_blank } => {
+        match workbook_first_pass(store, opts, control)? {
+            Some((plan, non_blank)) => {
                 let _ = gate_tx.send(Some(non_blank));
-                (
-                    None,
-                    Plan::with_source(store, opts, Box::new(rows))?,
-                    Some(non_blank),
-                )
+                (None, plan, Some(non_blank))
             }
-            Spooled::Cancelled => {
+            None => {
                 return Ok(Summary {
                     cancelled: true,
                     ..Summary::default()
@@ -302,6 +279,35 @@ pub fn commit(
         "import finished"
     );
     Ok(summary)
+}
+
+/// A workbook's first pass: it runs alone (a sheet's rows may not be queued for the writer before the whole
+/// sheet has been read: that would hold the store's writer as long) and keeps the rows it reads in a file next
+/// to the database, so the import reads them back instead of parsing the workbook again. Returns the plan over
+/// those rows and how many are not blank; `None` when the import was cancelled meanwhile.
+fn workbook_first_pass(
+    store: &Store,
+    opts: &ImportOptions,
+    control: &Control,
+) -> Result<Option<(Plan, u64)>, ImportError> {
+    let dir = store
+        .path()
+        .and_then(Path::parent)
+        .map_or_else(std::env::temp_dir, Path::to_path_buf);
+    let keep_going = |rows_scanned| {
+        control.report(Progress {
+            rows_scanned,
+            ..Progress::default()
+        });
+        !control.is_cancelled()
+    };
+    let source = source::open(&opts.file, &opts.sheet)?;
+    match spool::spool(source, &dir, &opts.file, keep_going)? {
+        Spooled::Read { rows, non_blank } => {
+            Ok(Some((Plan::with_source(store, opts, Box::new(rows))?, non_blank)))
+        }
+        Spooled::Cancelled => Ok(None),
+    }
 }
 
 /// About how many transactions a big file is written in.
