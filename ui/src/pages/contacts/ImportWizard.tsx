@@ -17,8 +17,8 @@ import {
   looksLikeSheet,
   mappingProblem,
   parseTargetKey,
-  previewNote,
   isReadingFile,
+  previewNote,
   progressPercent,
   REGIONS,
   setTarget,
@@ -453,16 +453,17 @@ export function ImportWizard({ campaignId, onClose, onDone }: { campaignId?: num
           <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={step === "done" ? 100 : progressPercent(progress)}>
             <div className={`progress-bar${step === "running" ? " is-live" : ""}`} style={{ width: `${step === "done" ? 100 : progressPercent(progress)}%` }} />
           </div>
-          {step === "running" && progress && isReadingFile(progress) && (
+          {step === "running" && progress && (
             <div className="progress-stats">
-              <Count label="Rows read so far" value={progress.rows_scanned} />
-            </div>
-          )}
-          {progress && step === "running" && !isReadingFile(progress) && (
-            <div className="progress-stats">
-              <Count label="Rows in the file" value={progress.total_rows} />
-              <Count label="Checked" value={progress.rows_read} />
-              <Count label="Saved" value={progress.committed} tone="ok" />
+              {isReadingFile(progress) ? (
+                <Count label="Rows read so far" value={progress.rows_scanned} />
+              ) : (
+                <>
+                  <Count label="Rows in the file" value={progress.total_rows} />
+                  <Count label="Checked" value={progress.rows_read} />
+                  <Count label="Saved" value={progress.committed} tone="ok" />
+                </>
+              )}
             </div>
           )}
         </div>
