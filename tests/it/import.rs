@@ -194,29 +194,36 @@ fn rerunning_a_file_duplicates_nobody_and_dnc_is_suppressed() -> TestResult {
     Ok(())
 }
 
-/// Imported members are queued exactly as a member added any other way: pending, due when they joined, and
-/// counted in the campaign's total (the import writes `next_attempt_at` itself instead of leaving it to the
-/// trigger; both must agree).
+/// Imported members are queued exactly as a member added any other way: fresh (pending, no due time of their
+/// own: due since they joined), inside the campaign's fresh range, and counted in its total (the import does
+/// the `campaign_contacts_fresh` and count triggers' work itself; both ways must agree).
 #[test]
 fn imported_members_are_due_when_they_joined_and_counted() -> TestResult {
     let db = db()?;
     let s = db.import(&fixture("contacts.csv"), "KW")?;
     assert!(s.imported > 0);
     let conn = Connection::open(&db.path)?;
-    let (members, due_now, pending): (i64, i64, i64) = conn.query_row(
-        "SELECT COUNT(*), SUM(next_attempt_at = created_at AND created_at = ?1), SUM(state = 'pending')
+    let fresh_range = |conn: &Connection| -> rusqlite::Result<(i64, i64, i64)> {
+        conn.query_row(
+            "SELECT queue_fresh_from, queue_fresh_to, contacts_total FROM campaigns WHERE id = ?1",
+            [db.campaign],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    };
+    let (members, fresh, first, last): (i64, i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*), SUM(next_attempt_at IS NULL AND state = 'pending' AND created_at = ?1), MIN(rowid), MAX(rowid)
          FROM campaign_contacts",
         [NOW],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    assert_eq!((members, due_now, pending), (s.imported as i64, members, members));
-    let total: i64 = conn.query_row(
-        "SELECT contacts_total FROM campaigns WHERE id = ?1",
-        [db.campaign],
-        |r| r.get(0),
-    )?;
-    assert_eq!(total, members);
-    // A member added by hand (the trigger's path) gets the same due time.
+    assert_eq!((members, fresh), (s.imported as i64, members));
+    assert_eq!(fresh_range(&conn)?, (first, last, members));
+    let campaign = db.campaign;
+    let due = db
+        .store
+        .read_blocking(move |c| callboard_core::store::queue::next_due(c, campaign))?;
+    assert_eq!(due.as_deref(), Some(NOW));
+    // A member added by hand (the trigger's path) joins the same way.
     conn.execute(
         "INSERT INTO contacts(phone_e164, created_at, updated_at) VALUES ('+96555999999', ?1, ?1)",
         [NOW],
@@ -226,12 +233,14 @@ fn imported_members_are_due_when_they_joined_and_counted() -> TestResult {
          VALUES (?1, last_insert_rowid(), ?2, ?2)",
         rusqlite::params![db.campaign, NOW],
     )?;
-    let distinct: i64 = conn.query_row(
-        "SELECT COUNT(DISTINCT next_attempt_at) FROM campaign_contacts",
-        [],
+    let added = conn.last_insert_rowid();
+    let fresh_by_hand: bool = conn.query_row(
+        "SELECT next_attempt_at IS NULL AND state = 'pending' FROM campaign_contacts WHERE rowid = ?1",
+        [added],
         |r| r.get(0),
     )?;
-    assert_eq!(distinct, 1);
+    assert!(fresh_by_hand);
+    assert_eq!(fresh_range(&conn)?, (first, added, members + 1));
     Ok(())
 }
 
@@ -271,12 +280,15 @@ fn the_import_knows_every_trigger_on_the_tables_it_writes() -> TestResult {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     assert_eq!(total, members);
-    let due_null: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM campaign_contacts WHERE next_attempt_at IS NULL",
-        [],
-        |r| r.get(0),
+    let (newest, fresh_to): (i64, i64) = conn.query_row(
+        "SELECT (SELECT MAX(rowid) FROM campaign_contacts), queue_fresh_to FROM campaigns WHERE id = ?1",
+        [db.campaign],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    assert_eq!(due_null, 0, "the due-at trigger ran for the hand-added member");
+    assert_eq!(
+        fresh_to, newest,
+        "the fresh trigger ran for the hand-added member"
+    );
     Ok(())
 }
 
@@ -568,7 +580,7 @@ fn the_campaign_dials_the_list_in_the_files_order() -> TestResult {
     for campaign in [db.campaign, copy.id] {
         let due = db
             .store
-            .read_blocking(move |c| callboard_core::store::attempts::candidates(c, campaign, NOW, 100))?;
+            .with_tx_blocking(move |c| callboard_core::store::attempts::candidates(c, campaign, NOW, 100))?;
         let dialed: Vec<String> = due
             .iter()
             .map(|d| {

@@ -83,79 +83,7 @@ pub fn in_flight(conn: &Connection, campaign_id: i64) -> StoreResult<u32> {
         .query_row([campaign_id], |r| r.get(0))?)
 }
 
-/// A contact that is due now, before the window and DNC checks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub contact_id: i64,
-    pub phone_e164: String,
-    pub time_zone: Option<String>,
-    pub variables: String,
-    pub attempts: u32,
-    pub on_dnc: bool,
-}
-
-const CANDIDATE_COLUMNS: &str = "cc.contact_id, c.phone_e164,
-    CASE WHEN c.time_zones NOT IN ('', '[]') THEN c.time_zones ELSE c.time_zone END, c.variables, cc.attempts,
-    EXISTS(SELECT 1 FROM dnc_entries d WHERE d.phone_e164 = c.phone_e164
-           AND (d.campaign_id IS NULL OR d.campaign_id = cc.campaign_id)) OR c.status != 'active'";
-
-fn candidate(r: &rusqlite::Row<'_>) -> rusqlite::Result<Candidate> {
-    Ok(Candidate {
-        contact_id: r.get(0)?,
-        phone_e164: r.get(1)?,
-        time_zone: r.get(2)?,
-        variables: r.get(3)?,
-        attempts: r.get(4)?,
-        on_dnc: r.get(5)?,
-    })
-}
-
-/// The two statements behind [`candidates`] (callbacks due, then the queue), with `?1` campaign, `?2` now and
-/// `?3` limit; public so their query plans can be checked (`engine_step::candidates_plan`).
-pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 2]> = std::sync::LazyLock::new(|| {
-    [
-        format!(
-            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
-             WHERE cc.campaign_id = ?1 AND cc.callback_at IS NOT NULL AND cc.state IN ('pending', 'retry_wait')
-               AND cc.callback_at <= ?2 AND cc.next_attempt_at <= ?2
-             ORDER BY cc.callback_at LIMIT ?3"
-        ),
-        format!(
-            "SELECT {CANDIDATE_COLUMNS} FROM campaign_contacts cc JOIN contacts c ON c.id = cc.contact_id
-             WHERE cc.campaign_id = ?1 AND cc.state IN ('pending', 'retry_wait') AND cc.next_attempt_at <= ?2
-               AND (cc.callback_at IS NULL OR cc.callback_at <= ?2)
-             ORDER BY cc.next_attempt_at, cc.rowid LIMIT ?3"
-        ),
-    ]
-});
-
-/// Due contacts in dialing order: scheduled callbacks first, then by due time (the longest waiting first),
-/// then list order (the order the contacts joined the campaign: the member row's rowid). Two index range
-/// scans (`campaign_contacts_callbacks`, `campaign_contacts_queue`), so the cost does not grow with the list.
-pub fn candidates(
-    conn: &Connection,
-    campaign_id: i64,
-    now: &str,
-    limit: usize,
-) -> StoreResult<Vec<Candidate>> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut callbacks = conn.prepare_cached(&CANDIDATES_SQL[0])?;
-    let mut rows = callbacks
-        .query_map(params![campaign_id, now, limit], candidate)?
-        .collect::<Result<Vec<_>, _>>()?;
-    let rest = limit - i64::try_from(rows.len()).unwrap_or(0);
-    if rest > 0 {
-        let mut queue = conn.prepare_cached(&CANDIDATES_SQL[1])?;
-        let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.contact_id).collect();
-        for c in queue.query_map(params![campaign_id, now, rest], candidate)? {
-            let c = c?;
-            if !seen.contains(&c.contact_id) {
-                rows.push(c);
-            }
-        }
-    }
-    Ok(rows)
-}
+pub use super::queue::{CANDIDATES_SQL, Candidate, candidates};
 
 /// `UPDATE OR FAIL`, not `UPDATE`, for one contact's row by its key, where no foreign key column changes. A
 /// plain `UPDATE` of a NOT NULL column may abort, and with the `campaign_contacts_count_state` trigger writing
@@ -331,15 +259,15 @@ pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResu
     Ok(())
 }
 
-/// Contacts not yet finished in a campaign (pending, waiting or being dialed): counted on the queue index and
-/// the index of contacts being dialed (migration 0023), never over the campaign's whole list.
-pub fn unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<i64> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait'))
-                  + (SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
-        )?
-        .query_row([campaign_id], |r| r.get(0))?)
+/// Whether a campaign has contacts not finished yet (waiting, fresh or being dialed): looked up on the queue
+/// index, the fresh members' range and the index of contacts being dialed, never over the campaign's whole list.
+pub fn has_unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<bool> {
+    Ok(super::queue::next_due(conn, campaign_id)?.is_some()
+        || conn
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
+            )?
+            .query_row([campaign_id], |r| r.get(0))?)
 }
 
 pub use super::lost_calls::{LOST_CALLS_SQL, LostCall, lost_calls};
@@ -356,11 +284,7 @@ pub fn reasons(conn: &Connection, campaign_id: i64) -> StoreResult<(ReasonCounts
     let counts = stmt
         .query_map([campaign_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
-    let next: Option<String> = conn.query_row(
-        "SELECT MIN(next_attempt_at) FROM campaign_contacts WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')",
-        [campaign_id],
-        |r| r.get(0),
-    )?;
+    let next = super::queue::next_due(conn, campaign_id)?;
     Ok((counts, next))
 }
 

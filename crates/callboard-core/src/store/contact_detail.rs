@@ -50,7 +50,8 @@ fn contact(conn: &Connection, id: i64) -> StoreResult<ContactRow> {
 /// member a B-tree insert), so the few campaigns drive the loop (CROSS JOIN keeps that order) and each is a
 /// primary-key lookup, instead of a scan of every campaign's members.
 const MEMBERSHIPS_SQL: &str = "SELECT cc.campaign_id, cp.name, cc.state, cc.attempts, IFNULL(cc.wait_reason, ''), \
-     cc.next_attempt_at FROM campaigns cp CROSS JOIN campaign_contacts cc \
+     CASE WHEN cc.next_attempt_at IS NULL AND cc.state = 'pending' THEN cc.created_at ELSE cc.next_attempt_at END \
+     FROM campaigns cp CROSS JOIN campaign_contacts cc \
      ON cc.campaign_id = cp.id AND cc.contact_id = ?1 ORDER BY cp.id DESC";
 
 pub fn get(conn: &Connection, id: i64) -> StoreResult<ContactDetail> {

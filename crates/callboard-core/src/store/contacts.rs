@@ -54,17 +54,14 @@ const INSERT_NEW: &str = "INSERT INTO contacts(phone_e164, alt_phone_e164, name,
                           time_zone_source, consent_basis, external_id, notes, variables, created_at, updated_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
 
-/// `next_attempt_at` is written here: the `campaign_contacts_due_at` trigger (migration 0004) would set it to
-/// the same `created_at` with a second write per row (an UPDATE that moves the row in two indexes).
-const ADD_TO_CAMPAIGN: &str =
-    "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at, next_attempt_at)
-     VALUES (?1, ?2, ?3, ?3, ?3)";
+/// A member joins fresh: pending, with no `next_attempt_at` (due since it joined; see `store::queue`).
+const ADD_TO_CAMPAIGN: &str = "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";
 
 /// The triggers that fire on the import's inserts, and whose work [`ImportWriter`] does itself while triggers
-/// are off: `campaign_contacts_due_at` (`next_attempt_at`, written by `ADD_TO_CAMPAIGN`) and
-/// `campaign_contacts_count_insert` (`campaigns.contacts_total`, added once per chunk by
-/// [`ImportWriter::finish`]). A test fails when another trigger appears on these tables.
-pub const TRIGGERS_DONE_BY_IMPORT: [&str; 2] = ["campaign_contacts_count_insert", "campaign_contacts_due_at"];
+/// are off, once per chunk in [`ImportWriter::finish`]: `campaign_contacts_count_insert`
+/// (`campaigns.contacts_total`) and `campaign_contacts_fresh` (the campaign's fresh members' rowid bounds). A
+/// test fails when another trigger appears on these tables.
+pub const TRIGGERS_DONE_BY_IMPORT: [&str; 2] = ["campaign_contacts_count_insert", "campaign_contacts_fresh"];
 
 /// The foreign keys on the tables the import writes, which [`ImportWriter`] guarantees itself while their
 /// enforcement is off, as (table, column, parent): a member's contact is one this writer has just inserted or
@@ -91,11 +88,19 @@ pub struct ImportWriter<'c> {
     /// The full-size multi-row inserts of [`Self::insert_new_all`], prepared at first use, by the columns they
     /// name.
     bulk_inserts: Vec<(bulk::Named, BorrowedStatement<'c>)>,
-    /// Members added per campaign (what the count trigger would have added one by one).
-    added: Vec<(i64, i64)>,
+    /// Members added per campaign (what the count and fresh triggers would have recorded one by one).
+    added: Vec<Added>,
     /// Campaigns found to exist in this transaction (what the foreign key would have checked per member).
     campaigns_checked: Vec<i64>,
     _checks_off: ChecksOff<'c>,
+}
+
+/// Members an [`ImportWriter`] added to one campaign.
+struct Added {
+    campaign_id: i64,
+    members: i64,
+    /// The lowest and highest of their rowids.
+    rowids: (i64, i64),
 }
 
 /// What [`ChecksOff`] switches off.
@@ -144,13 +149,17 @@ impl<'c> ImportWriter<'c> {
         })
     }
 
-    /// Does the count trigger's work for the whole chunk (imported members are `pending`, so only
-    /// `contacts_total` moves), then switches triggers back on.
+    /// Does the count and fresh triggers' work for the whole chunk (imported members are fresh: `pending`,
+    /// so only `contacts_total` moves, and their rowids widen the campaign's fresh range), then switches
+    /// triggers back on.
     pub fn finish(self) -> StoreResult<()> {
-        for (campaign_id, n) in &self.added {
+        for a in &self.added {
             self.conn.execute(
-                "UPDATE campaigns SET contacts_total = contacts_total + ?2 WHERE id = ?1",
-                params![campaign_id, n],
+                "UPDATE campaigns SET contacts_total = contacts_total + ?2,
+                     queue_fresh_from = min(IFNULL(queue_fresh_from, ?3), ?3),
+                     queue_fresh_to = max(IFNULL(queue_fresh_to, ?4), ?4)
+                 WHERE id = ?1",
+                params![a.campaign_id, a.members, a.rowids.0, a.rowids.1],
             )?;
         }
         Ok(())
@@ -192,7 +201,8 @@ impl<'c> ImportWriter<'c> {
         self.check_campaign(campaign_id)?;
         let added = self.add.execute(params![campaign_id, contact_id, now])? == 1;
         if added {
-            self.count_added(campaign_id, 1);
+            let rowid = self.conn.last_insert_rowid();
+            self.count_added(campaign_id, 1, (rowid, rowid));
         }
         Ok(added)
     }
@@ -211,11 +221,18 @@ impl<'c> ImportWriter<'c> {
         Ok(())
     }
 
-    /// Remembers members added, for [`ImportWriter::finish`].
-    fn count_added(&mut self, campaign_id: i64, n: i64) {
-        match self.added.iter_mut().find(|(c, _)| *c == campaign_id) {
-            Some((_, total)) => *total += n,
-            None => self.added.push((campaign_id, n)),
+    /// Remembers `members` added to a campaign with rowids within `rowids`, for [`ImportWriter::finish`].
+    fn count_added(&mut self, campaign_id: i64, members: i64, rowids: (i64, i64)) {
+        match self.added.iter_mut().find(|a| a.campaign_id == campaign_id) {
+            Some(a) => {
+                a.members += members;
+                a.rowids = (a.rowids.0.min(rowids.0), a.rowids.1.max(rowids.1));
+            }
+            None => self.added.push(Added {
+                campaign_id,
+                members,
+                rowids,
+            }),
         }
     }
 }

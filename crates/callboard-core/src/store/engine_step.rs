@@ -64,12 +64,7 @@ pub fn snapshot(
         let recent_endings = attempts::recent_endings(conn, id, &campaign.updated_at, breaker.min_dials)?;
         let overdue = attempts::overdue_calls(conn, id, &overdue_before(&campaign))?;
         let in_flight = attempts::in_flight(conn, id)?;
-        let next: Option<String> = conn
-            .prepare_cached(
-                "SELECT MIN(next_attempt_at) FROM campaign_contacts
-                 WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')",
-            )?
-            .query_row([id], |r| r.get(0))?;
+        let next = super::queue::next_due(conn, id)?;
         let has_due = next.as_deref().is_some_and(|n| n <= now);
         let unfinished = next.is_some()
             || conn

@@ -41,6 +41,7 @@ pub mod openai_profiles;
 mod page_cache;
 mod page_counts;
 pub mod query_plan;
+pub mod queue;
 pub mod settings;
 pub mod statement_profile;
 pub mod stats;

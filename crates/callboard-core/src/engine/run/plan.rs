@@ -157,7 +157,7 @@ pub(super) fn step_tx(
         }
     }
     for id in complete {
-        if attempts::unfinished(tx, id)? > 0 || attempts::in_flight(tx, id)? > 0 {
+        if attempts::has_unfinished(tx, id)? || attempts::in_flight(tx, id)? > 0 {
             continue;
         }
         if campaigns::get(tx, id)?.status.apply(Transition::Complete).is_ok() {

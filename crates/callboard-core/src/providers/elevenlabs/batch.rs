@@ -286,7 +286,7 @@ async fn complete_if_done(app: &App, id: i64) -> StoreResult<bool> {
     let done = app
         .store
         .with_tx(move |tx| -> StoreResult<Option<crate::campaign::Campaign>> {
-            if attempts::unfinished(tx, id)? > 0
+            if attempts::has_unfinished(tx, id)?
                 || attempts::in_flight(tx, id)? > 0
                 || el_store::active_batch(tx, id)?.is_some()
             {

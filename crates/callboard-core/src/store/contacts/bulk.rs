@@ -1,5 +1,5 @@
 //! The import's bulk path: new contacts go in as multi-row `INSERT`s (one statement per [`BATCH_ROWS`]
-//! contacts instead of one per contact) and a chunk's campaign members as one `INSERT … SELECT` over a JSON
+//! contacts instead of one per contact) and a chunk's campaign members as one `INSERT … SELECT` over an
 //! array of ids. Per-row statements cost a bind-step-reset round and a VDBE program start each; on the
 //! 1M-row bench that was most of the writer's time outside the B-trees. The contacts' texts are bound without a
 //! copy ([`BorrowedStatement`]): copying them was a sixth of the writer's time.
@@ -99,10 +99,10 @@ fn insert_sql(rows: usize, named: Named) -> String {
 const PREPARED_INSERTS: usize = 8;
 
 /// Members added from an array of contact ids bound as one value (`rarray`, registered on the writer), in
-/// the array's order.
+/// the array's order. They join fresh (no `next_attempt_at`), so they have no queue index entry.
 const ADD_ALL_TO_CAMPAIGN: &str =
-    "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at, next_attempt_at)
-     SELECT ?1, value, ?2, ?2, ?2 FROM rarray(?3)";
+    "INSERT OR IGNORE INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
+     SELECT ?1, value, ?2, ?2 FROM rarray(?3)";
 
 /// A contact's values borrowed from wherever they are kept: a [`NewContact`], or the import's packed chunk
 /// (one buffer for all its contacts' text, read front to back by the writer).
@@ -237,11 +237,24 @@ impl<'c> ImportWriter<'c> {
                 .map(|&id| rusqlite::types::Value::Integer(id))
                 .collect(),
         );
+        // New rows get rowids after the largest (while it is below i64::MAX), so the added members' rowids
+        // lie between the largest before and the last inserted.
+        let before: i64 = self
+            .conn
+            .prepare_cached("SELECT IFNULL(max(rowid), 0) FROM campaign_contacts")?
+            .query_row([], |r| r.get(0))?;
         let added = self
             .conn
             .prepare_cached(ADD_ALL_TO_CAMPAIGN)?
             .execute(rusqlite::params![campaign_id, now, ids])?;
-        self.count_added(campaign_id, added as i64);
+        if added > 0 {
+            let last = self.conn.last_insert_rowid();
+            self.count_added(
+                campaign_id,
+                added as i64,
+                (before.saturating_add(1).min(last), last),
+            );
+        }
         Ok(added as u64)
     }
 }
