@@ -580,7 +580,7 @@ fn the_campaign_dials_the_list_in_the_files_order() -> TestResult {
     for campaign in [db.campaign, copy.id] {
         let due = db
             .store
-            .with_tx_blocking(move |c| callboard_core::store::attempts::candidates(c, campaign, NOW, 100))?;
+            .read_blocking(move |c| callboard_core::store::attempts::candidates(c, campaign, NOW, 100))?;
         let dialed: Vec<String> = due
             .iter()
             .map(|d| {

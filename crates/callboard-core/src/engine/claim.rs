@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::{dialer::DialRequest, outcome, settings::FrequencyCap, window::CallingWindow};
 use crate::{
     clock::{from_db, to_db},
-    store::{StoreResult, attempts, engine_step},
+    store::{StoreResult, attempts, engine_step, queue},
 };
 
 /// How long a claimed contact stays leased beyond the campaign's max call duration before it is reconciled.
@@ -168,6 +168,7 @@ pub fn claim(
             break;
         }
     }
+    queue::tighten_fresh_range(conn, campaign.id)?;
     Ok(out)
 }
 

@@ -55,8 +55,7 @@ fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<Queued> {
     })
 }
 
-/// A campaign's fresh members in list order, from `?1` campaign (`?2`, now, is not used: the caller needs
-/// the first fresh member even when it joined "later" than now). `NOT INDEXED`: the table is walked by rowid,
+/// A campaign's fresh members in list order, of campaign `?1`. `NOT INDEXED`: the table is walked by rowid,
 /// never through the key index, whose order is contact ids.
 const FRESH_FROM: &str = "FROM campaigns p CROSS JOIN campaign_contacts cc NOT INDEXED
      WHERE p.id = ?1 AND cc.rowid BETWEEN p.queue_fresh_from AND p.queue_fresh_to AND cc.campaign_id = ?1
@@ -86,8 +85,8 @@ pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 3]> = std::sync::LazyLoc
     ]
 });
 
-/// Due contacts in dialing order, at most `limit`. Moves the campaign's fresh-member bounds past members
-/// that are no longer fresh, so it needs a write transaction.
+/// Due contacts in dialing order, at most `limit`. A read: whoever then looks at them (claims, defers or
+/// suppresses them) calls [`tighten_fresh_range`] in the same transaction.
 pub fn candidates(
     conn: &Connection,
     campaign_id: i64,
@@ -102,15 +101,19 @@ pub fn candidates(
         .collect::<Result<Vec<_>, _>>()?;
     let rest = limit - i64::try_from(rows.len()).unwrap_or(0);
     if rest > 0 {
-        let scheduled = conn
-            .prepare_cached(&CANDIDATES_SQL[1])?
-            .query_map(params![campaign_id, now, rest], queued)?
-            .collect::<Result<Vec<_>, _>>()?;
-        let fresh = fresh_due(conn, campaign_id, now, rest)?;
+        let due = |sql: &str| -> StoreResult<Vec<Queued>> {
+            Ok(conn
+                .prepare_cached(sql)?
+                .query_map(params![campaign_id, now, rest], queued)?
+                .collect::<Result<Vec<_>, _>>()?)
+        };
+        let scheduled = due(&CANDIDATES_SQL[1])?;
+        // Fresh members are due from when they joined; one who joined "after" now waits (a clock set back).
+        let mut fresh = due(&CANDIDATES_SQL[2])?;
+        fresh.retain(|q| q.due.as_str() <= now);
         let seen: HashSet<i64> = rows.iter().map(|r| r.contact_id).collect();
-        let merged = in_dialing_order(scheduled, fresh);
         rows.extend(
-            merged
+            in_dialing_order(scheduled, fresh)
                 .take(usize::try_from(rest).unwrap_or(usize::MAX))
                 .map(|q| q.candidate)
                 .filter(|c| !seen.contains(&c.contact_id)),
@@ -119,19 +122,20 @@ pub fn candidates(
     Ok(rows)
 }
 
-/// Up to `limit` fresh members that are due at `now`, in list order; the campaign's lower bound moves to the
-/// first fresh member (every one before it has been looked at), or both bounds to NULL when none is left.
-fn fresh_due(conn: &Connection, campaign_id: i64, now: &str, limit: i64) -> StoreResult<Vec<Queued>> {
-    let fresh = conn
-        .prepare_cached(&CANDIDATES_SQL[2])?
-        .query_map(params![campaign_id, now, limit], queued)?
-        .collect::<Result<Vec<_>, _>>()?;
-    match fresh.first() {
-        Some(first) => conn
+/// Moves the campaign's fresh range past the members looked at since: its lower bound to the first member
+/// still fresh, or both bounds to NULL when none is left. The range stays right without it, only longer to
+/// walk.
+pub fn tighten_fresh_range(conn: &Connection, campaign_id: i64) -> StoreResult<()> {
+    let first: Option<i64> = conn
+        .prepare_cached(&FIRST_FRESH_SQL)?
+        .query_row([campaign_id], |r| r.get(0))
+        .optional()?;
+    match first {
+        Some(rowid) => conn
             .prepare_cached(
                 "UPDATE campaigns SET queue_fresh_from = ?2 WHERE id = ?1 AND queue_fresh_from < ?2",
             )?
-            .execute(params![campaign_id, first.rowid])?,
+            .execute(params![campaign_id, rowid])?,
         None => conn
             .prepare_cached(
                 "UPDATE campaigns SET queue_fresh_from = NULL, queue_fresh_to = NULL
@@ -139,8 +143,12 @@ fn fresh_due(conn: &Connection, campaign_id: i64, now: &str, limit: i64) -> Stor
             )?
             .execute([campaign_id])?,
     };
-    Ok(fresh.into_iter().filter(|q| q.due.as_str() <= now).collect())
+    Ok(())
 }
+
+/// The rowid of the campaign's first fresh member.
+static FIRST_FRESH_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT cc.rowid {FRESH_FROM} ORDER BY cc.rowid LIMIT 1"));
 
 /// Two lists, each in dialing order (due time, then rowid), merged into one.
 fn in_dialing_order(a: Vec<Queued>, b: Vec<Queued>) -> impl Iterator<Item = Queued> {

@@ -30,6 +30,7 @@ use crate::{
     store::{
         StoreResult, attempts, campaigns,
         elevenlabs::{self as el_store, BatchRow},
+        queue,
     },
 };
 
@@ -151,6 +152,7 @@ async fn start_wave(
                 }
             }
             if picked.is_empty() {
+                queue::tighten_fresh_range(tx, campaign.id)?;
                 return Ok((None, Vec::new(), deferred, suppressed));
             }
             let wave = el_store::next_wave(tx, campaign.id)?;
@@ -164,6 +166,7 @@ async fn start_wave(
                 let vars: serde_json::Value = serde_json::from_str(&c.variables).unwrap_or_default();
                 recipients.push((c.phone_e164, vars, call_id));
             }
+            queue::tighten_fresh_range(tx, campaign.id)?;
             Ok((Some(row), recipients, deferred, suppressed))
         })
         .await?;

@@ -82,6 +82,8 @@ fn the_fresh_range_follows_joins_and_looks() -> StoreResult<()> {
             [],
         )?;
         assert_eq!(ids(&candidates(tx, 1, "t9", 10)?), [2, 3]);
+        assert_eq!(bounds(tx, 1)?, (Some(1), Some(4)), "reading moves nothing");
+        tighten_fresh_range(tx, 1)?;
         assert_eq!(bounds(tx, 1)?, (Some(3), Some(4)));
         // All looked at (deferred): the range empties, and the campaign has nobody waiting but the deferred.
         tx.execute(
@@ -89,6 +91,7 @@ fn the_fresh_range_follows_joins_and_looks() -> StoreResult<()> {
             [],
         )?;
         assert_eq!(ids(&candidates(tx, 1, "t1", 10)?), Vec::<i64>::new());
+        tighten_fresh_range(tx, 1)?;
         assert_eq!(bounds(tx, 1)?, (None, None));
         assert_eq!(next_due(tx, 1)?.as_deref(), Some("t5"));
         // A member who joins later reopens the range.
@@ -112,6 +115,7 @@ fn a_member_put_back_without_a_due_time_is_due_from_then_not_lost() -> StoreResu
             [],
         )?;
         assert!(candidates(tx, 1, "t1", 10)?.is_empty());
+        tighten_fresh_range(tx, 1)?;
         assert_eq!(bounds(tx, 1)?, (None, None));
         // Taken off the DNC list (as `dnc::remove` does): pending again, with no due time of its own.
         tx.execute(
