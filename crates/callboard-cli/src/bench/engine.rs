@@ -305,6 +305,13 @@ async fn run(args: EngineBenchArgs) -> Result<Value, String> {
     {
         return Err("the next-batch query does not use the campaign_contacts_queue index".into());
     }
+    // The list was just added, so the batch is its fresh members: a rowid range, not the campaign's list.
+    if !plan
+        .iter()
+        .any(|l| l.contains("SEARCH cc USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"))
+    {
+        return Err("the next-batch query does not read fresh members as a rowid range".into());
+    }
     let next_batch_ms = samples[samples.len() / 2];
     println!(
         "engine: next batch of {} from {} contacts: {next_batch_ms:.2} ms (median of 11)",

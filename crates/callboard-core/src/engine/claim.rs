@@ -261,12 +261,32 @@ mod chunk_tests {
         "America/Los_Angeles",
     ];
 
-    /// (zone index, on the DNC list, due at T0 + minutes) per contact.
-    fn contacts() -> impl Strategy<Value = Vec<(usize, bool, i64)>> {
-        prop::collection::vec((0..ZONES.len(), prop::bool::weighted(0.1), 0..120_i64), 0..150)
+    /// (zone index, on the DNC list, due `AT` minus minutes, fresh) per contact. A fresh member (just joined,
+    /// no due time of its own) is due from when it joined, and is read from the fresh range, not the queue
+    /// index: the two are merged into one dialing order.
+    fn contacts() -> impl Strategy<Value = Vec<(usize, bool, i64, bool)>> {
+        prop::collection::vec(
+            (
+                0..ZONES.len(),
+                prop::bool::weighted(0.1),
+                0..120_i64,
+                prop::bool::ANY,
+            ),
+            0..150,
+        )
     }
 
-    fn looked_at_as_one_read_would(contacts: Vec<(usize, bool, i64)>, free: usize) -> StoreResult<()> {
+    fn looked_at_as_one_read_would(
+        mut contacts: Vec<(usize, bool, i64, bool)>,
+        free: usize,
+    ) -> StoreResult<()> {
+        // Members join in list order, so fresh members' joining times follow their rowids: the longest
+        // waiting first.
+        let mut fresh_waits: Vec<i64> = contacts.iter().filter(|c| c.3).map(|c| c.2).collect();
+        fresh_waits.sort_unstable_by(|a, b| b.cmp(a));
+        for (c, wait) in contacts.iter_mut().filter(|c| c.3).zip(fresh_waits) {
+            c.2 = wait;
+        }
         let store = Store::open_in_memory()?;
         let at: Timestamp = AT
             .parse()
@@ -277,18 +297,26 @@ mod chunk_tests {
                  VALUES (1, 'c', 'running', 'us', 'UTC', ?1, ?1)",
                 [T0],
             )?;
-            for (i, (zone, dnc, due_min)) in contacts.iter().enumerate() {
+            for (i, (zone, dnc, due_min, fresh)) in contacts.iter().enumerate() {
                 let phone = format!("+1555{i:07}");
                 let due = to_db(at - SignedDuration::from_mins(*due_min));
                 tx.execute(
                     "INSERT INTO contacts(id, phone_e164, time_zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                     rusqlite::params![i as i64 + 1, phone, ZONES[*zone], T0],
                 )?;
-                tx.execute(
-                    "INSERT INTO campaign_contacts(campaign_id, contact_id, next_attempt_at, created_at, updated_at)
-                     VALUES (1, ?1, ?2, ?3, ?3)",
-                    rusqlite::params![i as i64 + 1, due, T0],
-                )?;
+                if *fresh {
+                    tx.execute(
+                        "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
+                         VALUES (1, ?1, ?2, ?2)",
+                        rusqlite::params![i as i64 + 1, due],
+                    )?;
+                } else {
+                    tx.execute(
+                        "INSERT INTO campaign_contacts(campaign_id, contact_id, next_attempt_at, created_at, updated_at)
+                         VALUES (1, ?1, ?2, ?3, ?3)",
+                        rusqlite::params![i as i64 + 1, due, T0],
+                    )?;
+                }
                 if *dnc {
                     tx.execute(
                         "INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)",
@@ -305,6 +333,16 @@ mod chunk_tests {
                 .iter()
                 .map(|c| c.contact_id)
                 .collect();
+            // Everyone is due: one read is the whole list up to the budget, longest waiting first, then list
+            // order, fresh or not.
+            let order: Vec<(i64, i64)> = one_read
+                .iter()
+                .map(|id| (-contacts[*id as usize - 1].2, *id))
+                .collect();
+            let mut sorted = order.clone();
+            sorted.sort();
+            assert_eq!(order, sorted);
+            assert_eq!(one_read.len(), contacts.len().min(budget));
             let claimed = claim(tx, &campaign, free, &FrequencyCap::default(), at)?;
             let state = |id: i64| -> StoreResult<String> {
                 Ok(tx.query_row(
