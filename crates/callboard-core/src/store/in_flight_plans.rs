@@ -74,7 +74,7 @@ fn engine_reads_stay_on_indexes_after_the_write_index_cleanup() -> StoreResult<(
         (super::queue::NEXT_SCHEDULED_SQL, "campaign_contacts_queue"),
         // Migration 0028: fresh members are a rowid range of the table, not the campaign's whole list.
         (
-            super::queue::NEXT_FRESH_SQL.as_str(),
+            super::queue::FIRST_FRESH_SQL.as_str(),
             "SEARCH cc USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
         ),
         (

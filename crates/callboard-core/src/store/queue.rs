@@ -55,11 +55,11 @@ fn queued(r: &rusqlite::Row<'_>) -> rusqlite::Result<Queued> {
     })
 }
 
-/// A campaign's fresh members in list order, of campaign `?1`. `NOT INDEXED`: the table is walked by rowid,
-/// never through the key index, whose order is contact ids.
-const FRESH_FROM: &str = "FROM campaigns p CROSS JOIN campaign_contacts cc NOT INDEXED
-     WHERE p.id = ?1 AND cc.rowid BETWEEN p.queue_fresh_from AND p.queue_fresh_to AND cc.campaign_id = ?1
-       AND cc.state = 'pending' AND cc.next_attempt_at IS NULL";
+/// Campaign `?1`'s fresh members (`cc`), with the campaign as `p`: `NOT INDEXED`, so the table is walked by
+/// rowid (list order), never through the key index, whose order is contact ids.
+const FRESH_MEMBERS: &str = "campaigns p CROSS JOIN campaign_contacts cc NOT INDEXED";
+const FRESH_WHERE: &str = "WHERE p.id = ?1 AND cc.rowid BETWEEN p.queue_fresh_from AND p.queue_fresh_to
+       AND cc.campaign_id = ?1 AND cc.state = 'pending' AND cc.next_attempt_at IS NULL";
 
 /// The three statements behind [`candidates`] (callbacks due, members with a due time, fresh members), with
 /// `?1` campaign, `?2` now and `?3` limit; public so their query plans can be checked
@@ -79,8 +79,8 @@ pub static CANDIDATES_SQL: std::sync::LazyLock<[String; 3]> = std::sync::LazyLoc
              ORDER BY cc.next_attempt_at, cc.rowid LIMIT ?3"
         ),
         format!(
-            "SELECT {CANDIDATE_COLUMNS} {} ORDER BY cc.rowid LIMIT ?3",
-            FRESH_FROM.replacen("NOT INDEXED", "NOT INDEXED CROSS JOIN contacts c ON c.id = cc.contact_id", 1)
+            "SELECT {CANDIDATE_COLUMNS} FROM {FRESH_MEMBERS} CROSS JOIN contacts c ON c.id = cc.contact_id
+             {FRESH_WHERE} ORDER BY cc.rowid LIMIT ?3"
         ),
     ]
 });
@@ -146,10 +146,6 @@ pub fn tighten_fresh_range(conn: &Connection, campaign_id: i64) -> StoreResult<(
     Ok(())
 }
 
-/// The rowid of the campaign's first fresh member.
-static FIRST_FRESH_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| format!("SELECT cc.rowid {FRESH_FROM} ORDER BY cc.rowid LIMIT 1"));
-
 /// Two lists, each in dialing order (due time, then rowid), merged into one.
 fn in_dialing_order(a: Vec<Queued>, b: Vec<Queued>) -> impl Iterator<Item = Queued> {
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
@@ -167,8 +163,8 @@ pub fn next_due(conn: &Connection, campaign_id: i64) -> StoreResult<Option<Strin
         .prepare_cached(NEXT_SCHEDULED_SQL)?
         .query_row([campaign_id], |r| r.get(0))?;
     let fresh: Option<String> = conn
-        .prepare_cached(&NEXT_FRESH_SQL)?
-        .query_row([campaign_id], |r| r.get(0))
+        .prepare_cached(&FIRST_FRESH_SQL)?
+        .query_row([campaign_id], |r| r.get(1))
         .optional()?;
     Ok(match (scheduled, fresh) {
         (Some(s), Some(f)) => Some(s.min(f)),
@@ -180,9 +176,10 @@ pub fn next_due(conn: &Connection, campaign_id: i64) -> StoreResult<Option<Strin
 pub const NEXT_SCHEDULED_SQL: &str = "SELECT MIN(next_attempt_at) FROM campaign_contacts
      WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait') AND next_attempt_at IS NOT NULL";
 
-/// When the first fresh member joined; public for the query plan checks.
-pub static NEXT_FRESH_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| format!("SELECT cc.created_at {FRESH_FROM} ORDER BY cc.rowid LIMIT 1"));
+/// The campaign's first fresh member: its rowid and when it joined; public for the query plan checks.
+pub static FIRST_FRESH_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT cc.rowid, cc.created_at FROM {FRESH_MEMBERS} {FRESH_WHERE} ORDER BY cc.rowid LIMIT 1")
+});
 
 #[cfg(test)]
 mod tests;
