@@ -262,12 +262,16 @@ pub fn release_unplaced(conn: &Connection, call_id: i64, now: &str) -> StoreResu
 /// Whether a campaign has contacts not finished yet (waiting, fresh or being dialed): looked up on the queue
 /// index, the fresh members' range and the index of contacts being dialed, never over the campaign's whole list.
 pub fn has_unfinished(conn: &Connection, campaign_id: i64) -> StoreResult<bool> {
-    Ok(super::queue::next_due(conn, campaign_id)?.is_some()
-        || conn
-            .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
-            )?
-            .query_row([campaign_id], |r| r.get(0))?)
+    Ok(super::queue::next_due(conn, campaign_id)?.is_some() || any_dialing(conn, campaign_id)?)
+}
+
+/// Whether a campaign has a contact being dialed (on `campaign_contacts_dialing`).
+pub fn any_dialing(conn: &Connection, campaign_id: i64) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
+        )?
+        .query_row([campaign_id], |r| r.get(0))?)
 }
 
 pub use super::lost_calls::{LOST_CALLS_SQL, LostCall, lost_calls};

@@ -66,12 +66,8 @@ pub fn snapshot(
         let in_flight = attempts::in_flight(conn, id)?;
         let next = super::queue::next_due(conn, id)?;
         let has_due = next.as_deref().is_some_and(|n| n <= now);
-        let unfinished = next.is_some()
-            || conn
-                .prepare_cached(
-                    "SELECT EXISTS(SELECT 1 FROM campaign_contacts WHERE campaign_id = ?1 AND state = 'dialing')",
-                )?
-                .query_row([id], |r| r.get::<_, bool>(0))?;
+        // `attempts::has_unfinished`, with the due time this step also needs read once.
+        let unfinished = next.is_some() || attempts::any_dialing(conn, id)?;
         if let Some(n) = next
             && snap.next_due_at.as_ref().is_none_or(|m| n < *m)
         {
