@@ -14,6 +14,7 @@ use encoding_rs::UTF_8;
 use super::{
     ImportError,
     encoding::{self, Decode, LINE_TOO_LONG, LineGuard},
+    record_scan::{self, ScanError},
     source::{RawRow, RowSource, read_up_to},
 };
 
@@ -28,6 +29,7 @@ pub struct DelimitedRows {
     file: PathBuf,
     reader: Inner,
     record: csv::ByteRecord,
+    delimiter: u8,
     utf8: bool,
     rows: u64,
     describe: String,
@@ -76,14 +78,7 @@ impl DelimitedRows {
         } else {
             Box::new(LineGuard::new(Decode::new(f, detected.encoding), MAX_LINE))
         };
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            // `\r` stays at the end of the last cell (cells are trimmed); this keeps line counting exact.
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(SAMPLE)
-            .from_reader(raw);
+        let reader = csv_reader(raw, delimiter);
         let describe = format!(
             "delimited text, {}, delimiter {:?}",
             detected.name(),
@@ -93,6 +88,7 @@ impl DelimitedRows {
             file,
             reader,
             record: csv::ByteRecord::new(),
+            delimiter,
             utf8,
             rows: 0,
             describe,
@@ -101,9 +97,25 @@ impl DelimitedRows {
     }
 }
 
+/// The `csv` reader of a file's text.
+fn csv_reader(raw: Box<dyn Read + Send>, delimiter: u8) -> Inner {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        // `\r` stays at the end of the last cell (cells are trimmed); this keeps line counting exact.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(SAMPLE)
+        .from_reader(raw)
+}
+
 impl DelimitedRows {
     fn error(&self, e: csv::Error) -> ImportError {
-        let row = self.reader.position().line().max(self.rows + 1);
+        self.error_at(self.reader.position().line().max(self.rows + 1), e)
+    }
+
+    /// A read error at `row`.
+    fn error_at(&self, row: u64, e: csv::Error) -> ImportError {
         let message = match e.kind() {
             csv::ErrorKind::Io(io) if io.to_string() == LINE_TOO_LONG => format!(
                 "a line is longer than {} MB; this does not look like a contact list",
@@ -124,14 +136,19 @@ impl DelimitedRows {
         if self.record.as_slice().len() <= MAX_LINE {
             return Ok(());
         }
-        Err(ImportError::Row {
+        Err(self.too_long(self.record.position().map_or(self.rows, |p| p.line())))
+    }
+
+    /// A record longer than [`MAX_LINE`], starting at `row`.
+    fn too_long(&self, row: u64) -> ImportError {
+        ImportError::Row {
             file: self.file.clone(),
-            row: self.record.position().map_or(self.rows, |p| p.line()),
+            row,
             message: format!(
                 "a row is longer than {} MB (an unclosed quote?); this does not look like a contact list",
                 MAX_LINE / (1024 * 1024)
             ),
-        })
+        }
     }
 }
 
@@ -183,8 +200,24 @@ impl RowSource for DelimitedRows {
         Some(self.estimated_rows)
     }
 
-    /// Counting without decoding cells into strings (the first pass of a commit).
+    /// The first pass of a commit: [`record_scan`] on a source nothing has been read from yet (it finds what
+    /// reading every record would, without splitting them into fields), else the records left, read one by
+    /// one.
     fn count_rows(&mut self) -> Result<u64, ImportError> {
+        if self.reader.position().byte() > 0 {
+            return self.count_records_left();
+        }
+        let delimiter = self.delimiter;
+        record_scan::count_records(self.reader.get_mut(), delimiter, MAX_LINE).map_err(|e| match e {
+            ScanError::Read { line, source } => self.error_at(line, csv::Error::from(source)),
+            ScanError::TooLong { line } => self.too_long(line),
+        })
+    }
+}
+
+impl DelimitedRows {
+    /// Counts the non-blank records left by reading each (the reference [`record_scan`] is tested against).
+    fn count_records_left(&mut self) -> Result<u64, ImportError> {
         let mut n = 0;
         loop {
             match self.reader.read_byte_record(&mut self.record) {
@@ -246,15 +279,4 @@ fn count_outside_quotes(line: &str, d: u8) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_the_consistent_delimiter() {
-        assert_eq!(sniff("a,b,c\n1,2,3\n4,5,6\n"), Some(b','));
-        assert_eq!(sniff("name;phone;note\n\"Ali, Sr\";1;x\nB;2;y\n"), Some(b';'));
-        assert_eq!(sniff("a\tb\n1\t2\n"), Some(b'\t'));
-        assert_eq!(sniff("a|b|c\n1|2|3\n"), Some(b'|'));
-        assert_eq!(sniff("phone\n123\n"), None);
-    }
-}
+mod tests;
