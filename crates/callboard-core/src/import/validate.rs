@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub use self::checked::Checked;
 use self::{
     json::{json_key, json_object, put, unpack_object},
+    seen::SeenKeys,
     zones::Zones,
 };
 use super::{
@@ -77,7 +78,7 @@ pub struct Rules {
 }
 
 /// The most numbers [`Validator::reserve`] makes room for ahead (an estimate from a file's size can be far
-/// off: 8 MB of keys at most).
+/// off: 16 MB of slots at most).
 const MAX_RESERVE: usize = 1 << 20;
 
 /// How many [`Field`]s there are (the last one's index plus one).
@@ -89,7 +90,7 @@ pub struct Validator {
     /// The column of each field, by `Field as usize` (an array: `cell` runs about ten times a row).
     idx: [Option<usize>; FIELDS],
     /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
-    seen: HashSet<u64, KeyHasher>,
+    seen: SeenKeys,
     zones: Zones,
     /// The last valid row's variables object (the buffer is reused row after row).
     variables: String,
@@ -126,7 +127,7 @@ impl Validator {
             variable_keys,
             width: mapping.columns.len(),
             idx,
-            seen: HashSet::default(),
+            seen: SeenKeys::default(),
             zones,
             variables: String::new(),
         }
@@ -203,6 +204,10 @@ impl Validator {
                 ));
             }
         }
+        // The number's slot in the set of numbers seen is fetched while the row's zone and variables are
+        // worked out.
+        let key = phone_key(&number.e164);
+        self.seen.prefetch(key);
         let tz_cell = self.cell(row, Field::TimeZone);
         let (zone, source) = if !tz_cell.is_empty() {
             match self.zones.of_cell(tz_cell) {
@@ -220,7 +225,8 @@ impl Validator {
                 None => (Zones::CAMPAIGN, "campaign_default"),
             }
         };
-        if !self.seen.insert(phone_key(&number.e164)) {
+        self.write_variables(row);
+        if !self.seen.insert(key) {
             return Err(fail(
                 RowCode::DuplicateInFile,
                 format!("{} appears earlier in the file", number.e164),
@@ -238,7 +244,6 @@ impl Validator {
                 format!("{} is already in this campaign", number.e164),
             ));
         }
-        self.write_variables(row);
         let alt = self.cell(row, Field::AltPhone);
         let alt_phone_e164 = if alt.is_empty() {
             String::new()
@@ -396,6 +401,7 @@ pub fn unexcel(s: &str) -> std::borrow::Cow<'_, str> {
 
 mod checked;
 mod json;
+mod seen;
 mod zones;
 
 #[cfg(test)]
