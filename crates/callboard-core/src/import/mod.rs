@@ -15,6 +15,7 @@ pub mod header;
 pub mod jobs;
 mod packed;
 mod plan;
+mod prefetch;
 mod record_scan;
 pub mod sheet;
 pub mod source;

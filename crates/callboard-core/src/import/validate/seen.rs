@@ -4,7 +4,9 @@
 //! waited on one or two memory reads for its number (a tenth of the reading thread's time on the 1M-row
 //! bench, measured with `perf`).
 
-/// A set of nonzero `u64` keys.
+use crate::import::prefetch::prefetch;
+
+/// A set of `u64` keys.
 pub(super) struct SeenKeys {
     /// A power of two of slots, at most half of them used; 0 marks an empty slot.
     slots: Vec<u64>,
@@ -82,18 +84,6 @@ impl SeenKeys {
         }
     }
 }
-
-/// Asks the CPU to bring `slot`'s cache line in (a hint: nothing waits for it).
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)] // The prefetch instruction is only reachable through `core::arch`.
-fn prefetch(slot: &u64) {
-    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    // SAFETY: a prefetch reads nothing into the program and cannot fault; the address is a live reference.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(slot).cast()) }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn prefetch(_: &u64) {}
 
 #[cfg(test)]
 mod tests {
