@@ -185,3 +185,35 @@ fn batch_sql_numbers_every_row_and_shares_the_timestamp() {
          VALUES (?2,?3,?4,?5,?1,?1),(?6,?7,?8,?9,?1,?1)"
     ));
 }
+
+proptest::proptest! {
+    /// The columns named for a contact are the ones whose value is not the schema's default, column by column.
+    #[test]
+    fn a_contact_names_the_columns_it_does_not_leave_at_their_default(
+        texts in proptest::collection::vec(proptest::prop_oneof![proptest::strategy::Just(String::new()), "[a-z]{1,3}"], 11),
+        has_time_zone: bool,
+    ) {
+        let contact = NewContact {
+            phone_e164: texts[0].clone(),
+            alt_phone_e164: texts[1].clone(),
+            name: texts[2].clone(),
+            email: texts[3].clone(),
+            language: texts[4].clone(),
+            time_zone: has_time_zone.then(|| texts[5].clone()),
+            time_zones: texts[6].clone(),
+            time_zone_source: "number",
+            consent_basis: texts[7].clone(),
+            external_id: texts[8].clone(),
+            notes: texts[9].clone(),
+            variables: texts[10].clone(),
+        };
+        let fields = contact.fields();
+        let by_value = fields
+            .params()
+            .into_iter()
+            .enumerate()
+            .filter(|&(column, value)| DEFAULTED & (1 << column) == 0 || !is_default(column, value))
+            .fold(0, |named: Named, (column, _)| named | 1 << column);
+        proptest::prop_assert_eq!(named_for(&fields), by_value);
+    }
+}
