@@ -139,6 +139,23 @@ impl DelimitedRows {
         Err(self.too_long(self.record.position().map_or(self.rows, |p| p.line())))
     }
 
+    /// Counts the non-blank records left by reading each (the reference [`record_scan`] is tested against).
+    fn count_records_left(&mut self) -> Result<u64, ImportError> {
+        let mut n = 0;
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return Ok(n),
+                Ok(true) => {
+                    self.rows = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
+                    // The same as reading the rows would find, before anything is written.
+                    self.check_record_length()?;
+                    n += u64::from(self.record.iter().any(|c| !c.trim_ascii().is_empty()));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
+    }
+
     /// A record longer than [`MAX_LINE`], starting at `row`.
     fn too_long(&self, row: u64) -> ImportError {
         ImportError::Row {
@@ -212,25 +229,6 @@ impl RowSource for DelimitedRows {
             ScanError::Read { line, source } => self.error_at(line, csv::Error::from(source)),
             ScanError::TooLong { line } => self.too_long(line),
         })
-    }
-}
-
-impl DelimitedRows {
-    /// Counts the non-blank records left by reading each (the reference [`record_scan`] is tested against).
-    fn count_records_left(&mut self) -> Result<u64, ImportError> {
-        let mut n = 0;
-        loop {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => return Ok(n),
-                Ok(true) => {
-                    self.rows = self.reader.position().line().saturating_sub(1).max(self.rows + 1);
-                    // The same as reading the rows would find, before anything is written.
-                    self.check_record_length()?;
-                    n += u64::from(self.record.iter().any(|c| !c.trim_ascii().is_empty()));
-                }
-                Err(e) => return Err(self.error(e)),
-            }
-        }
     }
 }
 

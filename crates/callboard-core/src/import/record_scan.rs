@@ -1,11 +1,11 @@
 //! The commit's first pass over delimited text: counts the non-blank records and finds the first record longer
 //! than the limit, exactly as reading the file with the `csv` crate would (its quoting rules: a quote opens a
 //! quoted field only at the field's start, `""` inside one is a quote, `\n` ends a record outside quotes,
-//! blank lines are skipped, rows may be ragged), without splitting records into fields. It jumps between the
-//! bytes that matter (quote, delimiter, newline) with `memchr`, where the `csv` reader steps a state machine
-//! through every byte: on the 1M-row bench this pass cost a twentieth of the import's CPU, on a 2-core
-//! machine where the reading and writing threads already use both cores.
-//! Property tests check it against the `csv` reader.
+//! blank lines are skipped, rows may be ragged), without splitting records into fields. It goes from newline
+//! to newline with `memchr`; only a line with a quote is followed from quote to delimiter to newline. The
+//! `csv` reader steps a state machine through every byte: on a 200k-row file that pass took 334 M
+//! instructions, this one 125 M, on a 2-core machine whose two cores the reading and writing threads
+//! already keep busy. Property tests check it against the `csv` reader.
 
 use std::io::{self, Read};
 

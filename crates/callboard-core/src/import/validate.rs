@@ -92,7 +92,7 @@ pub struct Validator {
     /// Numbers seen so far, as [`phone_key`]s (8 bytes each instead of a String: 1M rows stay small).
     seen: SeenKeys,
     zones: Zones,
-    /// The last valid row's variables object (the buffer is reused row after row).
+    /// The variables object of the row checked last (the buffer is reused row after row).
     variables: String,
     /// Each column's key in the variables object, as JSON (`None`: the column is not a variable).
     variable_keys: Vec<Option<String>>,
