@@ -304,19 +304,13 @@ mod chunk_tests {
                     "INSERT INTO contacts(id, phone_e164, time_zone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                     rusqlite::params![i as i64 + 1, phone, ZONES[*zone], T0],
                 )?;
-                if *fresh {
-                    tx.execute(
-                        "INSERT INTO campaign_contacts(campaign_id, contact_id, created_at, updated_at)
-                         VALUES (1, ?1, ?2, ?2)",
-                        rusqlite::params![i as i64 + 1, due],
-                    )?;
-                } else {
-                    tx.execute(
-                        "INSERT INTO campaign_contacts(campaign_id, contact_id, next_attempt_at, created_at, updated_at)
-                         VALUES (1, ?1, ?2, ?3, ?3)",
-                        rusqlite::params![i as i64 + 1, due, T0],
-                    )?;
-                }
+                // A fresh member has no due time of its own: it is due from when it joined.
+                let (next_attempt_at, joined) = if *fresh { (None, due.as_str()) } else { (Some(&due), T0) };
+                tx.execute(
+                    "INSERT INTO campaign_contacts(campaign_id, contact_id, next_attempt_at, created_at, updated_at)
+                     VALUES (1, ?1, ?2, ?3, ?3)",
+                    rusqlite::params![i as i64 + 1, next_attempt_at, joined],
+                )?;
                 if *dnc {
                     tx.execute(
                         "INSERT INTO dnc_entries(phone_e164, created_at) VALUES (?1, ?2)",

@@ -347,6 +347,9 @@ fn phone_message(raw: &str, e: PhoneError, region: Region) -> String {
 /// attacker-chosen collisions against a server; the set lives for one import).
 pub type KeyHasher = std::hash::BuildHasherDefault<MultiplyHasher>;
 
+/// 2^64 divided by the golden ratio: multiplying by it spreads keys over the high bits (Fibonacci hashing).
+const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// A hasher for `u64` keys: Fibonacci hashing of the key.
 #[derive(Default)]
 pub struct MultiplyHasher(u64);
@@ -358,14 +361,14 @@ impl std::hash::Hasher for MultiplyHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(FIBONACCI);
         }
     }
     fn write_usize(&mut self, k: usize) {
         self.write_u64(k as u64);
     }
     fn write_u64(&mut self, k: u64) {
-        self.0 = (self.0 ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (self.0 ^ k).wrapping_mul(FIBONACCI);
     }
 }
 

@@ -44,7 +44,7 @@ impl SeenKeys {
     }
 
     fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        (key.wrapping_mul(super::FIBONACCI) >> self.shift) as usize
     }
 
     /// Starts fetching `key`'s slot into the cache, for an [`SeenKeys::insert`] of it a little later.
