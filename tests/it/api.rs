@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use callboard_core::{api::COMMANDS, store::audit};
+use callboard_core::{api::COMMANDS, events::Event, store::audit};
 use callboard_testkit::{Served, TestApp};
 use serde_json::{Value, json};
 
@@ -233,8 +233,25 @@ async fn every_command_round_trips() -> TestResult {
     assert!(list.iter().any(|c| c["status"] == "running"), "{demo}");
     let contacts: i64 = list.iter().filter_map(|c| c["contacts"].as_i64()).sum();
     assert!(contacts >= 3000, "{contacts}");
+    let mut events = s.test.app.events.subscribe();
     assert_eq!(call("demo.leave", json!({})).await?["demo"], false);
     assert_eq!(call("campaign.list", json!({})).await?, json!([]));
+    // Each demo campaign is named as deleted before the reload, so no late word from the engine revives it.
+    let mut deleted = Vec::new();
+    while let Some(batch) = events.next_batch().await {
+        let resync = batch.iter().any(|e| matches!(e, Event::Resync));
+        deleted.extend(batch.into_iter().filter_map(|e| match e {
+            Event::CampaignDeleted { id } => Some(id),
+            _ => None,
+        }));
+        if resync {
+            break;
+        }
+    }
+    let mut seeded: Vec<i64> = list.iter().filter_map(|c| c["id"].as_i64()).collect();
+    seeded.sort_unstable();
+    deleted.sort_unstable();
+    assert_eq!(deleted, seeded);
     assert_eq!(call("app.info", json!({})).await?["demo"], false);
     let agents = call("agent.list", json!({})).await?;
     assert_eq!(
@@ -267,7 +284,7 @@ async fn every_command_round_trips() -> TestResult {
     assert_eq!(dialer.actions().len(), 3);
     callboard_core::live::recorder::record(
         &s.test.app,
-        vec![callboard_core::events::Event::Alert {
+        vec![Event::Alert {
             kind: "circuit_breaker".into(),
             campaign_id: Some(live_campaign),
             message: "tripped".into(),

@@ -214,15 +214,16 @@ pub fn seed_once(tx: &Transaction<'_>, at: jiff::Timestamp) -> StoreResult<bool>
 }
 
 /// Removes what the demo seeded (its campaigns with their calls and journal rows, its agents, the demo
-/// contacts no other campaign uses) and the demo flag. Returns whether there was anything to remove.
-pub fn leave(tx: &Transaction<'_>) -> StoreResult<bool> {
+/// contacts no other campaign uses) and the demo flag. Returns the ids of the campaigns it removed, or `None`
+/// when this data dir was not in demo mode.
+pub fn leave(tx: &Transaction<'_>) -> StoreResult<Option<Vec<i64>>> {
     let value: Option<String> = tx
         .query_row("SELECT value FROM settings WHERE key = ?1", [DEMO_SETTING], |r| {
             r.get(0)
         })
         .optional()?;
     let Some(value) = value else {
-        return Ok(false);
+        return Ok(None);
     };
     // Data dirs seeded before the ids were kept say `true`: everything on the simulator is demo data there.
     let ids: Seeded = serde_json::from_str(&value).unwrap_or_default();
@@ -234,6 +235,10 @@ pub fn leave(tx: &Transaction<'_>) -> StoreResult<bool> {
             serde_json::json!(ids.campaigns)
         )
     };
+    let removed = tx
+        .prepare(&format!("SELECT id FROM campaigns WHERE id IN ({campaigns})"))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
     tx.execute_batch(&format!(
         "DELETE FROM call_events WHERE call_id IN (SELECT id FROM calls WHERE campaign_id IN ({campaigns}));
          DELETE FROM calls WHERE campaign_id IN ({campaigns});
@@ -245,7 +250,7 @@ pub fn leave(tx: &Transaction<'_>) -> StoreResult<bool> {
         tx.execute("DELETE FROM agents WHERE id = ?1", [agent])?;
     }
     tx.execute("DELETE FROM settings WHERE key = ?1", [DEMO_SETTING])?;
-    Ok(true)
+    Ok(Some(removed))
 }
 
 /// Fills in a random secret for each provider that has none, so the simulator's signatures are checked for
@@ -330,12 +335,18 @@ mod tests {
             )
         })?;
         assert_eq!(phones, contacts);
-        assert!(store.with_tx_blocking(leave)?);
+        let mut seeded: Vec<i64> = list.iter().map(|c| c.id).collect();
+        seeded.sort_unstable();
+        let removed = store.with_tx_blocking(leave)?.map(|mut ids| {
+            ids.sort_unstable();
+            ids
+        });
+        assert_eq!(removed, Some(seeded));
         assert!(store.read_blocking(campaigns::list)?.is_empty());
         let left: i64 =
             store.read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?))?;
         assert_eq!(left, 0);
-        assert!(!store.with_tx_blocking(leave)?);
+        assert_eq!(store.with_tx_blocking(leave)?, None);
         assert!(seed(&store, &SystemClock)?, "seeding again after leaving");
         Ok(())
     }

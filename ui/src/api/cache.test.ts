@@ -90,6 +90,18 @@ describe("applyEvents", () => {
     expect(qc.getQueryData(keys.campaign(2))).toBeUndefined();
   });
 
+  it("does not bring back a deleted campaign on a late change, but shows a new one that reuses its id", () => {
+    const qc = setup();
+    const late = campaign(2, { status: "running", updated_at: "2026-11-26T12:00:00Z" });
+    applyEvents(qc, [{ type: "campaign_deleted", id: 2 }]);
+    applyEvents(qc, [{ type: "campaign_changed", campaign: late }]);
+    expect(qc.getQueryData<Campaign[]>(keys.campaigns)?.map((c) => c.id)).toEqual([1]);
+    expect(qc.getQueryData(keys.campaign(2))).toBeUndefined();
+    const reused = campaign(2, { name: "Reused", created_at: "2026-11-27T09:00:00Z", updated_at: "2026-11-27T09:00:00Z" });
+    applyEvents(qc, [{ type: "campaign_changed", campaign: reused }]);
+    expect(qc.getQueryData<Campaign[]>(keys.campaigns)?.map((c) => c.name)).toEqual(["Reused", "Campaign 1"]);
+  });
+
   it("applies a batch in order", () => {
     const qc = setup();
     applyEvents(qc, [

@@ -33,12 +33,32 @@ export function removeById<T extends { id: number }>(list: readonly T[], id: num
   return list.filter((x) => x.id !== id);
 }
 
+/**
+ * Campaigns this client saw deleted: id → creation time. An engine step that committed just before the delete
+ * can announce the campaign after the deletion arrives; that late word must not bring the row back. Keyed by
+ * creation time too, because SQLite reuses the highest id once it is free.
+ */
+const deletedCampaigns = new WeakMap<QueryClient, Map<number, string>>();
+
+function isDeleted(qc: QueryClient, campaign: Campaign): boolean {
+  return deletedCampaigns.get(qc)?.get(campaign.id) === campaign.created_at;
+}
+
+function rememberDeleted(qc: QueryClient, id: number): void {
+  const known = qc.getQueryData<Campaign>(keys.campaign(id)) ?? qc.getQueryData<Campaign[]>(keys.campaigns)?.find((c) => c.id === id);
+  if (!known) return;
+  let deleted = deletedCampaigns.get(qc);
+  if (!deleted) deletedCampaigns.set(qc, (deleted = new Map()));
+  deleted.set(id, known.created_at);
+}
+
 /** The reducer: one batch of events applied to the cache. Lists not yet loaded are left alone. */
 export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): void {
   applyLiveEvents(qc, events);
   for (const e of events) {
     switch (e.type) {
       case "campaign_changed":
+        if (isDeleted(qc, e.campaign)) break;
         qc.setQueryData<Campaign[]>(
           keys.campaigns,
           (list) => list && upsertById(list, newer(list.find((c) => c.id === e.campaign.id), e.campaign), byNewest),
@@ -49,6 +69,7 @@ export function applyEvents(qc: QueryClient, events: readonly CampaignEvent[]): 
         void qc.invalidateQueries({ queryKey: keys.campaignStats(e.campaign.id), exact: true });
         break;
       case "campaign_deleted":
+        rememberDeleted(qc, e.id);
         qc.setQueryData<Campaign[]>(keys.campaigns, (list) => list && removeById(list, e.id));
         qc.removeQueries({ queryKey: keys.campaign(e.id), exact: true });
         qc.removeQueries({ queryKey: keys.why(e.id), exact: true });

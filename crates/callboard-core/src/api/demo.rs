@@ -48,18 +48,28 @@ pub async fn leave(app: &App, actor: Actor, _args: NoArgs) -> Result<AppInfo, Ap
     let now = to_db(app.clock.now());
     let removed = app
         .store
-        .with_tx(move |tx| -> Result<bool, ApiError> {
+        .with_tx(move |tx| -> Result<Option<Vec<i64>>, ApiError> {
             let removed = demo::leave(tx)?;
             audit::record(
                 tx,
                 &now,
-                &entry(actor, "demo.leave", serde_json::json!({ "removed": removed })),
+                &entry(
+                    actor,
+                    "demo.leave",
+                    serde_json::json!({ "removed": removed.is_some(), "campaigns": removed }),
+                ),
             )?;
             Ok(removed)
         })
         .await?;
     app.set_demo(false);
-    tracing::info!(removed, "left demo mode");
+    let campaigns = removed.unwrap_or_default();
+    tracing::info!(campaigns = campaigns.len(), "left demo mode");
+    // Named deletions, not only the reload: a UI drops a campaign it hears was deleted even if the engine's
+    // last word about it (sent as its transaction committed, just before this one) arrives after the reload.
+    for id in campaigns {
+        app.events.emit(Event::CampaignDeleted { id });
+    }
     app.events.emit(Event::Resync);
     Ok(app.info())
 }
