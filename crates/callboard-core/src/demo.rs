@@ -213,8 +213,8 @@ pub fn seed_once(tx: &Transaction<'_>, at: jiff::Timestamp) -> StoreResult<bool>
     Ok(true)
 }
 
-/// Removes what the demo seeded (its campaigns with their calls and journal rows, its agents, the demo
-/// contacts no other campaign uses) and the demo flag. Returns the ids of the campaigns it removed, or `None`
+/// Removes what the demo seeded (its campaigns with their calls, journal rows and "Needs attention" items, its
+/// agents, the demo contacts no other campaign uses) and the demo flag. Returns the ids of the campaigns it removed, or `None`
 /// when this data dir was not in demo mode.
 pub fn leave(tx: &Transaction<'_>) -> StoreResult<Option<Vec<i64>>> {
     let value: Option<String> = tx
@@ -239,8 +239,12 @@ pub fn leave(tx: &Transaction<'_>) -> StoreResult<Option<Vec<i64>>> {
         .prepare(&format!("SELECT id FROM campaigns WHERE id IN ({campaigns})"))?
         .query_map([], |r| r.get(0))?
         .collect::<Result<Vec<i64>, _>>()?;
+    // Attention items outlive a deleted campaign or call (their ids are set to NULL, the alert stays); the
+    // demo's (its stuck call) go with it.
     tx.execute_batch(&format!(
-        "DELETE FROM call_events WHERE call_id IN (SELECT id FROM calls WHERE campaign_id IN ({campaigns}));
+        "DELETE FROM attention_items WHERE campaign_id IN ({campaigns})
+           OR call_id IN (SELECT id FROM calls WHERE campaign_id IN ({campaigns}));
+         DELETE FROM call_events WHERE call_id IN (SELECT id FROM calls WHERE campaign_id IN ({campaigns}));
          DELETE FROM calls WHERE campaign_id IN ({campaigns});
          DELETE FROM campaigns WHERE id IN ({campaigns});
          DELETE FROM contacts WHERE json_extract(variables, '$.demo') = 1
@@ -335,6 +339,33 @@ mod tests {
             )
         })?;
         assert_eq!(phones, contacts);
+        // The stuck call's alert, raised as the watchdog would, goes with the demo; an alert about no
+        // campaign stays.
+        let stuck = store.read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT id, campaign_id FROM calls WHERE provider_call_id LIKE 'sim-demo-stuck-%'",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?)
+        })?;
+        store.with_tx_blocking(move |tx| -> StoreResult<()> {
+            for (kind, campaign_id, call_id) in [
+                ("stuck_call", Some(stuck.1), Some(stuck.0)),
+                ("webhook_rejected", None, None),
+            ] {
+                let item = crate::store::attention::NewItem {
+                    kind: kind.into(),
+                    severity: "warning",
+                    title: kind.into(),
+                    message: String::new(),
+                    campaign_id,
+                    call_id,
+                    dedupe_key: kind.into(),
+                };
+                crate::store::attention::raise(tx, &item, "2026-11-28T00:00:00Z")?;
+            }
+            Ok(())
+        })?;
         let mut seeded: Vec<i64> = list.iter().map(|c| c.id).collect();
         seeded.sort_unstable();
         let removed = store.with_tx_blocking(leave)?.map(|mut ids| {
@@ -346,6 +377,13 @@ mod tests {
         let left: i64 =
             store.read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get(0))?))?;
         assert_eq!(left, 0);
+        let alerts: Vec<String> = store.read_blocking(|c| {
+            Ok(crate::store::attention::list(c, true, 10)?
+                .into_iter()
+                .map(|i| i.kind)
+                .collect())
+        })?;
+        assert_eq!(alerts, ["webhook_rejected"]);
         assert_eq!(store.with_tx_blocking(leave)?, None);
         assert!(seed(&store, &SystemClock)?, "seeding again after leaving");
         Ok(())
